@@ -1,0 +1,85 @@
+// builders/app-facts.ts — what a build needs to know about an app (scripts, requirements, Procfile, default process types); shared by native.ts and dockerfiles.ts so both modes agree.
+import { PaasError } from '../core/errors.ts';
+import type { RuntimeName } from './detect.ts';
+import { parseProcfile } from './procfile.ts';
+import type { Tree } from './tree.ts';
+
+/** The web command of a static app: the server native.ts copies into the slug. */
+export const staticWebCommand = 'node .paas/static-server.cjs';
+
+/** Returns package.json's string scripts; throws E_BUILD_FAILED when package.json is not a JSON object. */
+export function readPackageScripts(tree: Tree): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(tree.read('package.json') ?? '');
+  } catch (err) {
+    throw new PaasError('E_BUILD_FAILED', `package.json is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PaasError('E_BUILD_FAILED', 'package.json must hold a JSON object');
+  }
+  const scripts = (parsed as { scripts?: unknown }).scripts;
+  if (typeof scripts !== 'object' || scripts === null) return {};
+  return Object.fromEntries(Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** The npm install argv: `npm ci` when a lockfile is committed, else `npm install`. */
+export function npmInstallArgv(tree: Tree): readonly ['npm', 'ci' | 'install', '--no-audit', '--no-fund'] {
+  const locked = tree.has('package-lock.json') || tree.has('npm-shrinkwrap.json');
+  return ['npm', locked ? 'ci' : 'install', '--no-audit', '--no-fund'];
+}
+
+/** True when requirements.txt text has at least one line that is not blank or a comment. */
+export function hasRequirementLines(text: string): boolean {
+  return text.split(/\r\n|\r|\n/).some((line) => {
+    const trimmed = line.trim();
+    return trimmed !== '' && !trimmed.startsWith('#');
+  });
+}
+
+/** How a Python app's dependencies are installed: from requirements.txt, from pyproject.toml, or not at all. */
+export function pythonInstallMode(tree: Tree): 'requirements' | 'project' | 'none' {
+  const requirements = tree.read('requirements.txt');
+  if (requirements !== undefined) return hasRequirementLines(requirements) ? 'requirements' : 'none';
+  return tree.has('pyproject.toml') ? 'project' : 'none';
+}
+
+/** The parsed Procfile, or undefined when the tree has none. */
+export function readProcfile(tree: Tree): Record<string, string> | undefined {
+  const text = tree.read('Procfile');
+  return text === undefined ? undefined : parseProcfile(text);
+}
+
+/** The runtime's own process types (before the Procfile overrides them); throws when the app has no way to start. */
+export function defaultProcessTypes(
+  runtime: RuntimeName,
+  tree: Tree,
+  procfile: Record<string, string> | undefined,
+): Record<string, string> {
+  switch (runtime) {
+    case 'node': {
+      const scripts = readPackageScripts(tree);
+      if (scripts.start !== undefined || tree.has('server.js')) return { web: 'npm start' };
+      if (procfile === undefined) {
+        throw new PaasError('E_BUILD_FAILED', 'No start command: add a Procfile (web: node server.js) or a "start" script in package.json');
+      }
+      return {};
+    }
+    case 'python':
+      if (procfile === undefined) {
+        throw new PaasError('E_BUILD_FAILED', 'Python apps need a Procfile, for example: web: python app.py');
+      }
+      return {};
+    case 'go':
+      return { web: 'bin/app' };
+    case 'static':
+      return { web: staticWebCommand };
+    case 'procfile':
+      if (procfile === undefined || Object.keys(procfile).length === 0) {
+        throw new PaasError('E_PROCFILE_INVALID', 'The Procfile declares no process types');
+      }
+      return {};
+    case 'dockerfile':
+      return {};
+  }
+}

@@ -1,0 +1,139 @@
+// builders/native.ts — the embedded mode's native build: detects the runtime and builds the app in place (srcDir becomes the slug); called by the controller's local builder driver.
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PaasError } from '../core/errors.ts';
+import {
+  defaultProcessTypes,
+  npmInstallArgv,
+  pythonInstallMode,
+  readPackageScripts,
+  readProcfile,
+} from './app-facts.ts';
+import { detectRuntime, type Runtime, type RuntimeName } from './detect.ts';
+import { indent, runStep } from './run-step.ts';
+import { treeFromDir, type Tree } from './tree.ts';
+
+export interface BuildContext {
+  srcDir: string;
+  /** Base env for child processes; already has PATH. */
+  env: Record<string, string>;
+  /** Receives one line of push output, without a trailing newline. */
+  log(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  runtime: RuntimeName;
+  /** Procfile types over the runtime's defaults; `release` is kept for the controller to act on. */
+  processTypes: Record<string, string>;
+  /** Dirs relative to srcDir to put first on PATH when running, e.g. ['.venv/bin']. */
+  pathPrepend: string[];
+}
+
+type NativeRuntime = Exclude<RuntimeName, 'dockerfile'>;
+type BuildSteps = (ctx: BuildContext, tree: Tree) => Promise<string[]>;
+
+const npmMissing = 'npm not found on this host: install Node.js with npm, or deploy in Kubernetes mode';
+const pythonMissing = 'Python 3 not found on this host: install python3 with venv, or deploy in Kubernetes mode';
+const staticServerSource = fileURLToPath(new URL('./static-server.cjs', import.meta.url));
+
+/** Copies the static file server into `<dir>/.paas/static-server.cjs` (the builder pod does the same before Kaniko). */
+export function installStaticServer(dir: string): void {
+  const target = join(dir, '.paas');
+  // .paas is ours: whatever the push put there (even a symlink out of the tree) is replaced, never followed.
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target);
+  copyFileSync(staticServerSource, join(target, 'static-server.cjs'));
+}
+
+async function buildNode(ctx: BuildContext, tree: Tree): Promise<string[]> {
+  const install = npmInstallArgv(tree);
+  ctx.log(`-----> Installing dependencies with npm ${install[1]}`);
+  await runStep(ctx, { name: `npm ${install[1]}`, argv: install, missingTool: npmMissing });
+  if (readPackageScripts(tree).build !== undefined) {
+    ctx.log('-----> Running build script (npm run build)');
+    await runStep(ctx, { name: 'npm run build', argv: ['npm', 'run', 'build'], missingTool: npmMissing });
+  }
+  return ['node_modules/.bin'];
+}
+
+async function buildPython(ctx: BuildContext, tree: Tree): Promise<string[]> {
+  const env = { PYTHONUNBUFFERED: '1', PIP_NO_INPUT: '1' }; // unbuffered, so pip's lines stream as they happen
+  const mode = pythonInstallMode(tree);
+  // With nothing to install, the venv skips bootstrapping pip (seconds saved, and no PyPI needed).
+  const venvArgv = ['python3', '-m', 'venv', ...(mode === 'none' ? ['--without-pip'] : []), '.venv'] as const;
+  ctx.log('-----> Creating virtualenv in .venv');
+  await runStep(ctx, { name: 'python3 -m venv', argv: venvArgv, missingTool: pythonMissing, env });
+  ctx.log(`-----> Installing ${mode === 'project' ? 'the project' : 'requirements'} with pip`);
+  if (mode === 'none') {
+    ctx.log(`${indent}No requirements to install`);
+    return ['.venv/bin'];
+  }
+  const pip = join(ctx.srcDir, '.venv', 'bin', 'pip');
+  const target = mode === 'requirements' ? ['-r', 'requirements.txt'] : ['.'];
+  const argv = [pip, 'install', '--disable-pip-version-check', ...target] as const;
+  await runStep(ctx, { name: 'pip install', argv, missingTool: 'pip is missing from the virtualenv', env });
+  return ['.venv/bin'];
+}
+
+async function buildGo(ctx: BuildContext): Promise<string[]> {
+  ctx.log('-----> Building with go build');
+  await runStep(ctx, {
+    name: 'go build',
+    argv: ['go', 'build', '-o', 'bin/app', '.'],
+    missingTool: 'Go toolchain not found on this host: install Go, or deploy in Kubernetes mode',
+  });
+  return ['bin'];
+}
+
+async function buildStatic(ctx: BuildContext): Promise<string[]> {
+  ctx.log('-----> Serving index.html and the files beside it');
+  installStaticServer(ctx.srcDir);
+  return [];
+}
+
+async function buildProcfile(ctx: BuildContext): Promise<string[]> {
+  ctx.log('-----> Procfile app: running its commands as given');
+  return [];
+}
+
+const buildSteps: Record<NativeRuntime, BuildSteps> = {
+  node: buildNode,
+  python: buildPython,
+  go: buildGo,
+  static: buildStatic,
+  procfile: buildProcfile,
+};
+
+function logProcessTypes(
+  ctx: BuildContext,
+  runtime: Runtime,
+  procfile: Record<string, string>,
+  defaults: Record<string, string>,
+): void {
+  ctx.log('-----> Discovering process types');
+  const declared = Object.keys(procfile);
+  const fromDefaults = Object.keys(defaults).filter((type) => !Object.hasOwn(procfile, type));
+  if (declared.length > 0) ctx.log(`${indent}Procfile declares types -> ${declared.join(', ')}`);
+  if (fromDefaults.length > 0) ctx.log(`${indent}Default types for ${runtime.label} -> ${fromDefaults.join(', ')}`);
+}
+
+/** Detects and builds the app in ctx.srcDir, streaming Heroku-style output to ctx.log; throws PaasError on failure. */
+export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
+  const tree = treeFromDir(ctx.srcDir);
+  const runtime = detectRuntime(tree);
+  ctx.log(`-----> ${runtime.label} app detected`);
+  if (runtime.name === 'dockerfile') {
+    throw new PaasError(
+      'E_RUNTIME_UNSUPPORTED',
+      'A Dockerfile app is built only in Kubernetes mode (PAAS_RUNTIME=kubernetes); the embedded mode builds Node.js, Python, Go, static and Procfile apps natively. Remove the Dockerfile to build natively.',
+    );
+  }
+  // Checked before any step runs, so a bad Procfile or a missing start command fails in seconds.
+  const procfile = readProcfile(tree);
+  const defaults = defaultProcessTypes(runtime.name, tree, procfile);
+  const pathPrepend = await buildSteps[runtime.name](ctx, tree);
+  logProcessTypes(ctx, runtime, procfile ?? {}, defaults);
+  return { runtime: runtime.name, processTypes: { ...defaults, ...procfile }, pathPrepend };
+}

@@ -1,0 +1,94 @@
+// controller/controller.ts — the pipeline's event wiring: push → build → release → deploy, plus destroy, scale
+// and domains; and, at boot, recovery of interrupted work and the restart of every app's current release.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { AppRow } from '../core/access.ts';
+import { publish, type Bus } from '../core/bus.ts';
+import type { Config } from '../core/config.ts';
+import type { Payload } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { listDomains } from './apps.ts';
+import { buildPush } from './builder.ts';
+import { appLogFile } from './cli/processes.ts';
+import { Deployer, releaseSpec } from './deployer.ts';
+import type { ReleaseRow } from './releases.ts';
+import type { BuildRow } from './builds.ts';
+import { LocalRuntime } from './runtime/local-runtime.ts';
+import { Router } from './runtime/router.ts';
+
+export interface Controller { runtime: LocalRuntime; router: Router; routerPort: number; stop(): Promise<void> }
+
+/** Starts the controller: router, local runtime, event handlers, recovery, and the process snapshot. */
+export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
+  const router = new Router({ baseDomain: config.baseDomain });
+  const routerPort = await router.listen(config.routerPort, config.host);
+  const runtime = new LocalRuntime({
+    logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
+    baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+    onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
+  });
+  const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime });
+  const unsubs = [
+    bus.subscribe('paas.push.received', (_s, p) => buildPush({ db, bus, log: log.child({ module: 'builder' }), config }, p as unknown as Payload<'pushReceived'>)),
+    bus.subscribe('paas.release.created', (_s, p) => { void deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push'); }),
+    bus.subscribe('paas.app.destroyed', async (_s, p) => {
+      await runtime.stop(String(p.app));
+      fs.rmSync(path.join(config.dataDir, 'apps', String(p.app)), { recursive: true, force: true });
+      await db('processes').where({ app: p.app }).delete();
+    }),
+    bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>)),
+    bus.subscribe('paas.domains.updated', async (_s, p) => {
+      const app = await db('apps').where({ name: p.app }).first();
+      if (app) router.setDomains(app.name, await listDomains(db, app.id));
+    }),
+  ];
+  await recover(db, log);
+  await restoreApps(db, config, runtime, router, log);
+  const pending = await db('releases').join('apps', 'apps.id', 'releases.app_id').where('releases.status', 'pending').select('releases.id', 'apps.name');
+  for (const r of pending) void deployer.enqueue(r.name, r.id, false);
+  const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
+  return {
+    runtime, router, routerPort,
+    async stop() {
+      clearInterval(snapshot);
+      unsubs.forEach((u) => u());
+      await runtime.stopAll();
+      await router.close();
+    },
+  };
+}
+
+/** Work a crash interrupted is failed with a clear reason (the push that waited for it has gone). */
+async function recover(db: Knex, log: Logger): Promise<void> {
+  const builds = await db('builds').where({ status: 'building' }).update({ status: 'failed', error: 'The platform restarted during this build; push again', finished_at: db.fn.now() });
+  const releases = await db('releases').where({ status: 'deploying' }).update({ status: 'failed', error: 'The platform restarted during this deploy', finished_at: db.fn.now() });
+  if (builds || releases) log.warn({ builds, releases }, 'failed work interrupted by a restart');
+}
+
+/** Brings every app's current release back up after a platform restart. */
+async function restoreApps(db: Knex, config: Config, runtime: LocalRuntime, router: Router, log: Logger): Promise<void> {
+  const apps = (await db('apps').whereNotNull('current_release_id')) as AppRow[];
+  for (const app of apps) {
+    const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow;
+    const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
+    router.setDomains(app.name, await listDomains(db, app.id));
+    try {
+      await runtime.deploy(releaseSpec(config, app, release, build), (line) => log.info({ app: app.name, line }, 'restore'));
+    } catch (err) {
+      log.error({ err, app: app.name }, 'could not restart the current release');
+    }
+  }
+}
+
+/** Writes what runs into the processes table, so `ps` works from any process (the local CLI included). */
+async function snapshotProcesses(db: Knex, runtime: LocalRuntime): Promise<void> {
+  const apps = (await db('apps').select('name')).map((a) => a.name as string);
+  await db.transaction(async (trx) => {
+    await trx('processes').delete();
+    const rows = apps.flatMap((app) => runtime.status(app)).map((p) => ({
+      app: p.app, type: p.type, index: p.index, version: p.version, state: p.state, pid: p.pid ?? null, port: p.port ?? null, restarts: p.restarts, since: p.since,
+    }));
+    if (rows.length) await trx('processes').insert(rows);
+  });
+}

@@ -1,0 +1,36 @@
+// controller/web.ts — the web server: JSON API, git smart HTTP (mounted from gitd), and health probes.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Config } from '../core/config.ts';
+import { errorCodes, isPaasError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { registerApi } from './api.ts';
+
+export interface WebDeps { db: Knex; config: Config; log: Logger; mount?: (app: FastifyInstance) => Promise<void> }
+
+/** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */
+export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  app.setErrorHandler((err, req, reply) => {
+    if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+    const e = err as { statusCode?: number; message: string };
+    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: 'E_BAD_REQUEST', message: e.message } });
+    const ref = crypto.randomUUID().slice(0, 8);
+    req.log.error({ err, ref, reqId: req.id }, 'request failed');
+    return reply.code(500).send({ error: { code: 'E_INTERNAL', message: `Internal error (reference ${ref})` } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'E_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } }));
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.db.raw('SELECT 1');
+      return { ok: true };
+    } catch {
+      return reply.code(503).send({ error: { code: 'E_DATABASE_UNAVAILABLE', message: errorCodes.E_DATABASE_UNAVAILABLE.doc } });
+    }
+  });
+  await registerApi(app, deps.db, deps.config);
+  if (deps.mount) await deps.mount(app);
+  return app;
+}

@@ -1,0 +1,96 @@
+// core/accounts/users.ts — users, their SSH keys and API tokens; used by gitd (auth) and the controller (CLI, API).
+import type { Knex } from 'knex';
+import { PaasError } from '../errors.ts';
+import { parseEmail } from '../names.ts';
+import { hashPassword, hashToken, newToken } from './passwords.ts';
+import { parsePublicKey, type PublicKeyInfo } from './ssh-keys.ts';
+
+export interface User { id: number; email: string; isAdmin: boolean; disabled: boolean }
+
+interface UserRow { id: number; email: string; is_admin: boolean; disabled: boolean }
+const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_admin, disabled: r.disabled });
+
+/** Creates a user; the password must be at least 8 characters. */
+export async function createUser(db: Knex, emailRaw: string, password: string, isAdmin = false): Promise<User> {
+  const email = parseEmail(emailRaw);
+  if (password.length < 8) throw new PaasError('E_PASSWORD_INVALID', 'Passwords need at least 8 characters');
+  if (await db('users').where({ email }).first()) throw new PaasError('E_USER_EXISTS', `A user with the email ${email} already exists`);
+  const [row] = await db('users').insert({ email, password_hash: await hashPassword(password), is_admin: isAdmin }).returning('*');
+  return toUser(row);
+}
+
+/** Finds a user by email, or throws E_USER_NOT_FOUND. */
+export async function getUserByEmail(db: Knex, emailRaw: string): Promise<User> {
+  const row = await db('users').where({ email: parseEmail(emailRaw) }).first();
+  if (!row) throw new PaasError('E_USER_NOT_FOUND', `No user with the email ${String(emailRaw).trim().toLowerCase()}`);
+  return toUser(row);
+}
+
+export async function getUserById(db: Knex, id: number): Promise<User | undefined> {
+  const row = await db('users').where({ id }).first();
+  return row ? toUser(row) : undefined;
+}
+
+export async function listUsers(db: Knex): Promise<User[]> {
+  return (await db('users').orderBy('id')).map(toUser);
+}
+
+export interface StoredKey extends PublicKeyInfo { id: number; createdAt: Date; lastUsedAt: Date | null }
+
+/** Adds an SSH public key to a user after parsing it (the security boundary is parsePublicKey). */
+export async function addKey(db: Knex, userId: number, text: string): Promise<PublicKeyInfo> {
+  const key = parsePublicKey(text);
+  const existing = await db('ssh_keys').where({ fingerprint: key.fingerprint }).first();
+  if (existing) throw new PaasError('E_KEY_EXISTS', `The key ${key.fingerprint} is already registered`);
+  await db('ssh_keys').insert({ user_id: userId, type: key.type, bits: key.bits, fingerprint: key.fingerprint, public_key: key.publicKey, comment: key.comment });
+  return key;
+}
+
+export async function listKeys(db: Knex, userId: number): Promise<StoredKey[]> {
+  const rows = await db('ssh_keys').where({ user_id: userId }).orderBy('id');
+  return rows.map((r) => ({ id: r.id, type: r.type, bits: r.bits, fingerprint: r.fingerprint, publicKey: r.public_key, comment: r.comment, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+}
+
+/** Removes one of the user's keys by fingerprint; it stops working for git at once. */
+export async function removeKey(db: Knex, userId: number, fingerprint: string): Promise<void> {
+  const n = await db('ssh_keys').where({ user_id: userId, fingerprint: fingerprint.trim() }).delete();
+  if (!n) throw new PaasError('E_KEY_NOT_FOUND', `You have no key with the fingerprint ${fingerprint.trim()}; list them with: keys`);
+}
+
+/** The enabled user owning an SSH key (by fingerprint of its blob), or undefined. Records the last use. */
+export async function userForKey(db: Knex, fingerprint: string): Promise<User | undefined> {
+  const row = await db('ssh_keys').join('users', 'users.id', 'ssh_keys.user_id')
+    .where({ 'ssh_keys.fingerprint': fingerprint, 'users.disabled': false })
+    .first('users.*', 'ssh_keys.id as key_id', 'ssh_keys.public_key');
+  if (!row) return undefined;
+  await db('ssh_keys').where({ id: row.key_id }).update({ last_used_at: db.fn.now() });
+  return toUser(row);
+}
+
+/** Creates an API token; the plain token is returned once and only its hash is stored. */
+export async function createToken(db: Knex, userId: number, description = ''): Promise<string> {
+  const token = newToken();
+  await db('api_tokens').insert({ user_id: userId, token_hash: hashToken(token), prefix: token.slice(0, 12), description });
+  return token;
+}
+
+export async function listTokens(db: Knex, userId: number): Promise<Array<{ id: number; prefix: string; description: string; createdAt: Date; lastUsedAt: Date | null }>> {
+  const rows = await db('api_tokens').where({ user_id: userId }).whereNull('revoked_at').orderBy('id');
+  return rows.map((r) => ({ id: r.id, prefix: r.prefix, description: r.description, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+}
+
+export async function revokeToken(db: Knex, userId: number, id: number): Promise<void> {
+  const n = await db('api_tokens').where({ user_id: userId, id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
+  if (!n) throw new PaasError('E_USAGE', `You have no active token with id ${id}; list them with: tokens`);
+}
+
+/** The enabled user owning an unrevoked API token, or undefined. */
+export async function userForToken(db: Knex, token: string): Promise<User | undefined> {
+  if (!token.startsWith('paas_')) return undefined;
+  const row = await db('api_tokens').join('users', 'users.id', 'api_tokens.user_id')
+    .where({ 'api_tokens.token_hash': hashToken(token), 'users.disabled': false }).whereNull('api_tokens.revoked_at')
+    .first('users.*', 'api_tokens.id as token_id');
+  if (!row) return undefined;
+  await db('api_tokens').where({ id: row.token_id }).update({ last_used_at: db.fn.now() });
+  return toUser(row);
+}

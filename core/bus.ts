@@ -1,0 +1,60 @@
+// core/bus.ts — the event bus interface, and the in-process bus used by the embedded mode.
+// Subjects follow NATS rules: tokens split on '.', '*' matches one token, '>' matches the rest.
+import { eventOfSubject, subjectOf, validatePayload, events, type EventName, type Payload } from './events.ts';
+import type { Logger } from './logger.ts';
+
+export type Handler = (subject: string, payload: Record<string, unknown>) => void | Promise<void>;
+
+export interface Bus {
+  /** Publishes a raw, already-versioned payload on a subject (used by the outbox relay). */
+  publishRaw(subject: string, payload: Record<string, unknown>): Promise<void>;
+  /** Subscribes to a subject pattern; returns the unsubscribe function. */
+  subscribe(pattern: string, handler: Handler): () => void;
+  close(): Promise<void>;
+}
+
+/** Publishes a typed event on its subject, adding the version. */
+export async function publish<N extends EventName>(bus: Bus, name: N, payload: Payload<N>, token?: string | number): Promise<void> {
+  await bus.publishRaw(subjectOf(name, token), { v: events[name].version, ...payload });
+}
+
+/** True when a concrete subject matches a NATS-style pattern. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
+/** The embedded mode's bus: same subjects and payload checks as NATS, delivered in-process. */
+export class MemoryBus implements Bus {
+  private subs = new Set<{ pattern: string; handler: Handler }>();
+  constructor(private log: Logger) {}
+
+  async publishRaw(subject: string, payload: Record<string, unknown>): Promise<void> {
+    const name = eventOfSubject(subject);
+    const problems = name ? validatePayload(name, payload) : [`unknown subject ${subject}`];
+    if (problems.length) {
+      this.log.error({ subject, problems }, 'refused an event that does not match its schema');
+      return;
+    }
+    // Handlers are called in publish order but not awaited: a long build must not hold up log delivery.
+    for (const sub of [...this.subs]) {
+      if (!subjectMatches(sub.pattern, subject)) continue;
+      Promise.resolve()
+        .then(() => sub.handler(subject, payload))
+        .catch((err: unknown) => this.log.error({ err, subject }, 'event handler failed'));
+    }
+  }
+
+  subscribe(pattern: string, handler: Handler): () => void {
+    const sub = { pattern, handler };
+    this.subs.add(sub);
+    return () => { this.subs.delete(sub); };
+  }
+
+  async close(): Promise<void> { this.subs.clear(); }
+}

@@ -1,0 +1,46 @@
+// core/config.ts — reads the environment once at boot into one object that every process passes down.
+import path from 'node:path';
+
+export interface Config {
+  dataDir: string;
+  httpPort: number;
+  sshPort: number;
+  routerPort: number;
+  host: string;
+  baseDomain: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+  runtime: 'local' | 'kubernetes';
+  registry: string;
+  kanikoImage: string;
+  bootTimeoutMs: number;
+  logLevel: string;
+}
+
+function toPort(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got "${raw}"`);
+  return n;
+}
+
+/** Builds the Config from an environment (process.env at boot; tests pass their own). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const runtime = env.PAAS_RUNTIME ?? 'local';
+  if (runtime !== 'local' && runtime !== 'kubernetes') throw new Error(`PAAS_RUNTIME must be local or kubernetes, got "${runtime}"`);
+  return {
+    dataDir: path.resolve(env.PAAS_DATA_DIR || './data'),
+    httpPort: toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000),
+    sshPort: toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222),
+    routerPort: toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080),
+    host: env.PAAS_HOST || '0.0.0.0',
+    baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
+    databaseUrl: env.DATABASE_URL || undefined,
+    natsUrl: env.NATS_URL || undefined,
+    runtime,
+    registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
+    kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
+    bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
+    logLevel: env.PAAS_LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,26 @@
+// core/db/connect.ts — opens knex over pg (external DATABASE_URL or the embedded server) and runs migrations.
+import knexFactory, { type Knex } from 'knex';
+import { migrationSource } from './migrations.ts';
+import { PaasError } from '../errors.ts';
+
+export type Db = Knex;
+
+/** Connects to PostgreSQL at url, in the given schema (created if missing), and migrates it to the latest version. */
+export async function openDb(url: string, schema = 'public'): Promise<Db> {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: url,
+    searchPath: [schema],
+    pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: 10_000,
+  });
+  try {
+    if (schema !== 'public') await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
+    await knex.migrate.latest({ migrationSource, schemaName: schema === 'public' ? undefined : schema });
+  } catch (err) {
+    await knex.destroy();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new PaasError('E_DATABASE_UNAVAILABLE', `Cannot use the database: ${reason}`, { cause: err });
+  }
+  return knex;
+}

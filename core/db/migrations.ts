@@ -1,0 +1,135 @@
+// core/db/migrations.ts — the one set of schema migrations, used for embedded and external PostgreSQL alike.
+import type { Knex } from 'knex';
+
+interface Migration { name: string; up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+
+const initial: Migration = {
+  name: '001_initial',
+  async up(knex) {
+    await knex.schema.createTable('users', (t) => {
+      t.increments('id');
+      t.text('email').notNullable().unique();
+      t.text('password_hash').notNullable();
+      t.boolean('is_admin').notNullable().defaultTo(false);
+      t.boolean('disabled').notNullable().defaultTo(false);
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+    await knex.schema.createTable('ssh_keys', (t) => {
+      t.increments('id');
+      t.integer('user_id').notNullable().references('users.id').onDelete('CASCADE');
+      t.text('type').notNullable();
+      t.integer('bits');
+      t.text('fingerprint').notNullable().unique();
+      t.text('public_key').notNullable();
+      t.text('comment').notNullable().defaultTo('');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('last_used_at', { useTz: true });
+    });
+    await knex.schema.createTable('api_tokens', (t) => {
+      t.increments('id');
+      t.integer('user_id').notNullable().references('users.id').onDelete('CASCADE');
+      t.text('token_hash').notNullable().unique();
+      t.text('prefix').notNullable();
+      t.text('description').notNullable().defaultTo('');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('last_used_at', { useTz: true });
+      t.timestamp('revoked_at', { useTz: true });
+    });
+    await knex.schema.createTable('apps', (t) => {
+      t.increments('id');
+      t.text('name').notNullable().unique();
+      t.integer('owner_id').notNullable().references('users.id');
+      t.jsonb('config').notNullable().defaultTo('{}');
+      t.jsonb('formation').notNullable().defaultTo('{}');
+      t.integer('current_release_id');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+    await knex.schema.createTable('collaborators', (t) => {
+      t.integer('app_id').notNullable().references('apps.id').onDelete('CASCADE');
+      t.integer('user_id').notNullable().references('users.id').onDelete('CASCADE');
+      t.primary(['app_id', 'user_id']);
+    });
+    await knex.schema.createTable('domains', (t) => {
+      t.text('hostname').primary();
+      t.integer('app_id').notNullable().references('apps.id').onDelete('CASCADE');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+    await knex.schema.createTable('builds', (t) => {
+      t.uuid('id').primary();
+      t.integer('app_id').notNullable().references('apps.id').onDelete('CASCADE');
+      t.integer('number').notNullable();
+      t.text('ref').notNullable();
+      t.text('rev').notNullable();
+      t.text('status').notNullable();
+      t.text('runtime');
+      t.jsonb('process_types');
+      t.jsonb('path_prepend');
+      t.text('slug_dir');
+      t.text('error');
+      t.integer('user_id').references('users.id').onDelete('SET NULL');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('finished_at', { useTz: true });
+      t.unique(['app_id', 'number']);
+    });
+    await knex.schema.createTable('build_log_lines', (t) => {
+      t.uuid('build_id').notNullable().references('builds.id').onDelete('CASCADE');
+      t.integer('seq').notNullable();
+      t.text('line').notNullable();
+      t.primary(['build_id', 'seq']);
+    });
+    await knex.schema.createTable('releases', (t) => {
+      t.increments('id');
+      t.integer('app_id').notNullable().references('apps.id').onDelete('CASCADE');
+      t.integer('version').notNullable();
+      t.uuid('build_id').references('builds.id');
+      t.jsonb('config').notNullable().defaultTo('{}');
+      t.text('description').notNullable();
+      t.text('status').notNullable();
+      t.text('error');
+      t.integer('user_id').references('users.id').onDelete('SET NULL');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('finished_at', { useTz: true });
+      t.unique(['app_id', 'version']);
+    });
+    await knex.schema.createTable('push_locks', (t) => {
+      t.text('app').primary();
+      t.text('holder').notNullable();
+      t.integer('user_id');
+      t.timestamp('expires_at', { useTz: true }).notNullable();
+    });
+    await knex.schema.createTable('processes', (t) => {
+      t.text('app').notNullable();
+      t.text('type').notNullable();
+      t.integer('index').notNullable();
+      t.integer('version').notNullable();
+      t.text('state').notNullable();
+      t.integer('pid');
+      t.integer('port');
+      t.integer('restarts').notNullable().defaultTo(0);
+      t.timestamp('since', { useTz: true }).notNullable();
+      t.primary(['app', 'type', 'index']);
+    });
+    await knex.schema.createTable('outbox', (t) => {
+      t.bigIncrements('id');
+      t.text('subject').notNullable();
+      t.jsonb('payload').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('published_at', { useTz: true });
+      t.index(['published_at', 'id']);
+    });
+  },
+  async down(knex) {
+    for (const t of ['outbox', 'processes', 'push_locks', 'releases', 'build_log_lines', 'builds', 'domains', 'collaborators', 'apps', 'api_tokens', 'ssh_keys', 'users']) {
+      await knex.schema.dropTableIfExists(t);
+    }
+  },
+};
+
+const all: Migration[] = [initial];
+
+/** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => all,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};

@@ -1,0 +1,65 @@
+// core/errors.ts — the one list of error codes, their HTTP status and meaning; every edge (push, SSH, API, CLI) renders PaasError.
+
+/** Every stable error code, with the HTTP status the API answers and a one-line description (docs/errors.md mirrors this). */
+export const errorCodes = {
+  E_APP_NAME_INVALID: { status: 400, doc: 'App name is not a DNS label (a-z, 0-9, hyphens; 1-63 chars; no leading/trailing hyphen).' },
+  E_APP_EXISTS: { status: 409, doc: 'An app with that name already exists.' },
+  E_APP_NOT_FOUND: { status: 404, doc: 'No such app, or you have no access to it.' },
+  E_CONFIRM_REQUIRED: { status: 400, doc: 'A destructive command needs --confirm APP.' },
+  E_CONFIG_KEY_INVALID: { status: 400, doc: 'Config keys must match [A-Z_][A-Z0-9_]*.' },
+  E_CONFIG_VALUE_INVALID: { status: 400, doc: 'Config values must be given as KEY=VALUE.' },
+  E_USER_EXISTS: { status: 409, doc: 'A user with that email already exists.' },
+  E_USER_NOT_FOUND: { status: 404, doc: 'No such user.' },
+  E_EMAIL_INVALID: { status: 400, doc: 'Not a valid email address.' },
+  E_PASSWORD_INVALID: { status: 400, doc: 'Password too short (at least 8 characters).' },
+  E_KEY_INVALID: { status: 400, doc: 'Not a valid SSH public key.' },
+  E_KEY_PRIVATE: { status: 400, doc: 'A private key was given where a public key belongs.' },
+  E_KEY_WEAK: { status: 400, doc: 'Key type or size refused (only ed25519, ecdsa and rsa >= 2048 bits).' },
+  E_KEY_EXISTS: { status: 409, doc: 'That key is already registered.' },
+  E_KEY_NOT_FOUND: { status: 404, doc: 'No key with that fingerprint.' },
+  E_UNAUTHENTICATED: { status: 401, doc: 'Missing or wrong credentials (token or key).' },
+  E_FORBIDDEN: { status: 403, doc: 'That action is not allowed for your account.' },
+  E_COLLABORATOR_INVALID: { status: 400, doc: 'Collaborator is already the owner or already added.' },
+  E_COMMAND_UNKNOWN: { status: 400, doc: 'Unknown command; see --help.' },
+  E_USAGE: { status: 400, doc: 'Wrong arguments for the command; see --help.' },
+  E_REPO_PATH_INVALID: { status: 400, doc: 'The repository path is not <app>.git.' },
+  E_PUSH_LOCKED: { status: 409, doc: 'Another push to this app is in progress.' },
+  E_PUSH_REF_INVALID: { status: 400, doc: 'Only branches can be pushed (not tags or other refs).' },
+  E_PUSH_DELETE_DEPLOY_BRANCH: { status: 400, doc: 'The deploy branch cannot be deleted.' },
+  E_RUNTIME_UNKNOWN: { status: 422, doc: 'No supported runtime was detected in the pushed tree.' },
+  E_RUNTIME_UNSUPPORTED: { status: 422, doc: 'The runtime was detected but cannot be built in this mode.' },
+  E_PROCFILE_INVALID: { status: 422, doc: 'The Procfile could not be parsed.' },
+  E_BUILD_FAILED: { status: 422, doc: 'A build step failed.' },
+  E_BUILD_NOT_FOUND: { status: 404, doc: 'No such build.' },
+  E_RELEASE_NOT_FOUND: { status: 404, doc: 'No such release.' },
+  E_RELEASE_BOOT_FAILED: { status: 422, doc: 'The new release did not come up; the previous release keeps serving.' },
+  E_NO_RELEASE: { status: 409, doc: 'The app has no release yet: git push first.' },
+  E_PROCESS_TYPE_UNKNOWN: { status: 400, doc: 'No such process type in the current release.' },
+  E_DOMAIN_INVALID: { status: 400, doc: 'Not a valid hostname.' },
+  E_DOMAIN_EXISTS: { status: 409, doc: 'That domain is already attached to an app.' },
+  E_DATABASE_UNAVAILABLE: { status: 503, doc: 'The database is not reachable; is the platform running?' },
+  E_NOT_FOUND: { status: 404, doc: 'No such route.' },
+  E_BAD_REQUEST: { status: 400, doc: 'The request body is not valid.' },
+  E_INTERNAL: { status: 500, doc: 'Unexpected failure; the message carries a reference to the server log.' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** The one error type the platform raises on purpose; `code` is stable, `message` is for humans. */
+export class PaasError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PaasError';
+    this.code = code;
+  }
+
+  get status(): number {
+    return errorCodes[this.code].status;
+  }
+}
+
+/** True when err is a PaasError, optionally with the given code. */
+export function isPaasError(err: unknown, code?: ErrorCode): err is PaasError {
+  return err instanceof PaasError && (code === undefined || err.code === code);
+}

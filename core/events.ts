@@ -1,0 +1,101 @@
+// core/events.ts — the event contract: every subject, who publishes it, who listens, and its versioned payload.
+// docs/events.md documents the same table; core/events.test.ts fails when the two disagree.
+
+type FieldType = 'string' | 'number' | 'string?' | 'number?' | 'object';
+
+interface EventDef {
+  subject: string;          // a NATS subject; <id>/<app> mark the token that varies
+  version: number;
+  publisher: string;
+  listeners: string;
+  fields: Record<string, FieldType>;
+}
+
+/** Every event the platform publishes. Payloads carry `v` (the version) plus the fields below. */
+export const events = {
+  pushReceived: {
+    subject: 'paas.push.received', version: 1, publisher: 'gitd (pre-receive)', listeners: 'controller (builds it)',
+    fields: { buildId: 'string', app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number', archivePath: 'string' },
+  },
+  refUpdated: {
+    subject: 'paas.ref.updated', version: 1, publisher: 'gitd (post-receive)', listeners: 'none yet (audit, review apps)',
+    fields: { app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number?' },
+  },
+  buildLog: {
+    subject: 'paas.build.<id>.log', version: 1, publisher: 'controller (builder)', listeners: 'gitd (relays to the push), log followers',
+    fields: { buildId: 'string', app: 'string', seq: 'number', line: 'string' },
+  },
+  buildStatus: {
+    subject: 'paas.build.<id>.status', version: 1, publisher: 'controller', listeners: 'gitd (push outcome), log followers',
+    fields: { buildId: 'string', app: 'string', number: 'number', status: 'string', error: 'string?' },
+  },
+  releaseCreated: {
+    subject: 'paas.release.created', version: 1, publisher: 'controller (build, config, rollback)', listeners: 'controller (deploys it)',
+    fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', source: 'string', description: 'string' },
+  },
+  deployStatus: {
+    subject: 'paas.deploy.<id>.status', version: 1, publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release',
+    fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', status: 'string', error: 'string?', url: 'string?' },
+  },
+  appLog: {
+    subject: 'paas.app.<app>.log', version: 1, publisher: 'controller (runtime driver)', listeners: 'logs -t followers',
+    fields: { app: 'string', source: 'string', line: 'string', time: 'string' },
+  },
+  appDestroyed: {
+    subject: 'paas.app.destroyed', version: 1, publisher: 'controller (apps:destroy)', listeners: 'controller (stops processes), gitd (removes the repo)',
+    fields: { app: 'string' },
+  },
+  formationUpdated: {
+    subject: 'paas.formation.updated', version: 1, publisher: 'controller (ps:scale)', listeners: 'controller (runtime driver)',
+    fields: { app: 'string', quantities: 'object' },
+  },
+  domainsUpdated: {
+    subject: 'paas.domains.updated', version: 1, publisher: 'controller (domains:add/remove)', listeners: 'controller (router)',
+    fields: { app: 'string' },
+  },
+} as const satisfies Record<string, EventDef>;
+
+export type EventName = keyof typeof events;
+
+type TypeOf<F> = F extends 'string' ? string : F extends 'number' ? number : F extends 'string?' ? string | undefined
+  : F extends 'number?' ? number | undefined : F extends 'object' ? Record<string, unknown> : never;
+type Required_<T> = { [K in keyof T as T[K] extends `${string}?` ? never : K]: TypeOf<T[K]> };
+type Optional_<T> = { [K in keyof T as T[K] extends `${string}?` ? K : never]?: TypeOf<T[K]> };
+
+/** The payload type of an event (without the `v` the bus adds). */
+export type Payload<N extends EventName> = Required_<(typeof events)[N]['fields']> & Optional_<(typeof events)[N]['fields']>;
+
+/** The concrete subject of an event, filling the <id>/<app> token. */
+export function subjectOf(name: EventName, token?: string | number): string {
+  const s: string = events[name].subject;
+  if (!s.includes('<')) return s;
+  if (token === undefined || !/^[A-Za-z0-9-]+$/.test(String(token))) throw new Error(`subject ${s} needs a token of [A-Za-z0-9-]`);
+  return s.replace(/<[a-z]+>/, String(token));
+}
+
+/** Finds which event a concrete subject belongs to. */
+export function eventOfSubject(subject: string): EventName | undefined {
+  const parts = subject.split('.');
+  return (Object.keys(events) as EventName[]).find((name) => {
+    const pattern = events[name].subject.split('.');
+    return pattern.length === parts.length && pattern.every((p, i) => p.startsWith('<') || p === parts[i]);
+  });
+}
+
+/** Checks a payload against its event's fields; returns the problems (empty when valid). */
+export function validatePayload(name: EventName, payload: unknown): string[] {
+  if (typeof payload !== 'object' || payload === null) return ['payload is not an object'];
+  const p = payload as Record<string, unknown>;
+  const def = events[name];
+  const problems: string[] = [];
+  if (p.v !== def.version) problems.push(`v must be ${def.version}`);
+  for (const [field, type] of Object.entries(def.fields) as [string, FieldType][]) {
+    const value = p[field];
+    const optional = type.endsWith('?');
+    if (value === undefined || value === null) { if (!optional) problems.push(`${field} is missing`); continue; }
+    const base = type.replace('?', '');
+    const ok = base === 'object' ? typeof value === 'object' && !Array.isArray(value) : typeof value === base;
+    if (!ok) problems.push(`${field} must be ${base}`);
+  }
+  return problems;
+}

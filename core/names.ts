@@ -1,0 +1,56 @@
+// core/names.ts — the security boundary for names users type: app names (used in paths, hosts and repo
+// names), config keys, domains and emails. Everything that reaches the filesystem or a shell goes through here.
+import { PaasError } from './errors.ts';
+
+const APP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const CONFIG_KEY = /^[A-Z_][A-Z0-9_]*$/;
+const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const EMAIL = /^[^\s@<>"'`]+@[^\s@<>"'`]+\.[^\s@<>"'`]+$/;
+
+/** Returns the app name if it is a DNS label, else throws E_APP_NAME_INVALID. */
+export function parseAppName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw : '';
+  if (!APP_NAME.test(name)) {
+    const shown = name === '' ? 'An empty name' : `"${name.slice(0, 80)}"`;
+    throw new PaasError('E_APP_NAME_INVALID',
+      `${shown} is not a valid app name: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
+  return name;
+}
+
+/** Turns a repo path from git ("/app.git", "app.git", "~/app", "'app.git'") into the app name, refusing anything else. */
+export function parseRepoPath(raw: string): string {
+  let p = raw.trim();
+  if (p.startsWith('/')) p = p.slice(1);
+  if (p.endsWith('/')) p = p.slice(0, -1);
+  if (p.endsWith('.git')) p = p.slice(0, -4);
+  if (!APP_NAME.test(p)) {
+    throw new PaasError('E_REPO_PATH_INVALID', `"${raw.slice(0, 80)}" is not a repository here: use <app>.git, for example git@host:myapp.git`);
+  }
+  return p;
+}
+
+/** Returns the config key if it matches [A-Z_][A-Z0-9_]*, else throws E_CONFIG_KEY_INVALID. */
+export function parseConfigKey(raw: string): string {
+  if (!CONFIG_KEY.test(raw)) {
+    throw new PaasError('E_CONFIG_KEY_INVALID', `"${raw.slice(0, 80)}" is not a valid config key: use [A-Z_][A-Z0-9_]*, for example DATABASE_URL`);
+  }
+  return raw;
+}
+
+/** Returns the lowercased hostname if every label is a DNS label, else throws E_DOMAIN_INVALID. */
+export function parseHostname(raw: string): string {
+  const host = raw.trim().toLowerCase();
+  const labels = host.split('.');
+  if (host.length > 253 || labels.length < 2 || !labels.every((l) => HOST_LABEL.test(l))) {
+    throw new PaasError('E_DOMAIN_INVALID', `"${raw.slice(0, 80)}" is not a valid hostname, for example www.example.com`);
+  }
+  return host;
+}
+
+/** Returns the trimmed, lowercased email, else throws E_EMAIL_INVALID. */
+export function parseEmail(raw: unknown): string {
+  const email = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (email.length > 254 || !EMAIL.test(email)) throw new PaasError('E_EMAIL_INVALID', `"${String(raw).slice(0, 80)}" is not a valid email address`);
+  return email;
+}

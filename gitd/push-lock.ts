@@ -1,0 +1,38 @@
+// gitd/push-lock.ts — the per-app push lock, as a lease in the database: a second push is refused at once, and
+// a crashed holder's lease simply expires, so the lock is released on every path.
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { PaasError } from '../core/errors.ts';
+
+export interface PushLease { app: string; holder: string; release(): Promise<void> }
+
+const TTL_SECONDS = 60;
+
+/** Takes the app's push lock or throws E_PUSH_LOCKED; the lease renews itself until released. */
+export async function acquirePushLock(db: Knex, app: string, userId: number): Promise<PushLease> {
+  const holder = crypto.randomUUID();
+  const expires = db.raw(`now() + interval '${TTL_SECONDS} seconds'`);
+  const rows = await db.raw(
+    `INSERT INTO push_locks (app, holder, user_id, expires_at) VALUES (?, ?, ?, ${expires.toQuery()})
+     ON CONFLICT (app) DO UPDATE SET holder = EXCLUDED.holder, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at
+     WHERE push_locks.expires_at < now() RETURNING holder`, [app, holder, userId]);
+  if (rows.rows.length === 0) {
+    throw new PaasError('E_PUSH_LOCKED', `Another push to ${app} is in progress; wait for it to finish, then push again`);
+  }
+  const timer = setInterval(() => {
+    db('push_locks').where({ app, holder }).update({ expires_at: expires }).catch(() => undefined);
+  }, (TTL_SECONDS / 3) * 1000);
+  timer.unref();
+  return {
+    app, holder,
+    async release() {
+      clearInterval(timer);
+      await db('push_locks').where({ app, holder }).delete();
+    },
+  };
+}
+
+/** True when some push currently holds the app's lock. */
+export async function isPushLocked(db: Knex, app: string): Promise<boolean> {
+  return !!(await db('push_locks').where({ app }).where('expires_at', '>', db.fn.now()).first());
+}

@@ -1,0 +1,152 @@
+// gitd/ssh-server.ts — Git and the CLI over SSH (ssh2): public-key auth only; exec of git-receive-pack,
+// git-upload-pack or a CLI command; no shell, no pty, no forwarding. The host key is made once and kept.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import ssh2 from 'ssh2';
+import type { Knex } from 'knex';
+import type { Duplex } from 'node:stream';
+import { fingerprintOf } from '../core/accounts/ssh-keys.ts';
+import { userForKey, type User } from '../core/accounts/users.ts';
+import { appForActor } from '../core/access.ts';
+import { isPaasError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { parseSshCommand } from './ssh-command.ts';
+import { ensureRepo } from './repos.ts';
+import { acquirePushLock } from './push-lock.ts';
+import type { PushSessions } from './hook-server.ts';
+
+const { Server, utils } = ssh2;
+
+/** What gitd needs to run a CLI command for a user; the controller provides it (gitd does not import it). */
+export type CommandRunner = (argv: string[], user: User, io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }) => Promise<number>;
+
+export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string }
+
+/** Loads the host key, generating an ed25519 key on first start; returns it with its SHA256 fingerprint. */
+export function loadHostKey(dataDir: string): { key: Buffer; fingerprint: string } {
+  const file = path.join(dataDir, 'ssh_host_ed25519_key');
+  if (!fs.existsSync(file)) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, pair.private, { mode: 0o600 });
+    fs.writeFileSync(`${file}.pub`, pair.public + '\n');
+  }
+  const key = fs.readFileSync(file);
+  const parsed = utils.parseKey(key);
+  if (parsed instanceof Error || Array.isArray(parsed)) throw new Error(`Cannot read the SSH host key ${file}`);
+  return { key, fingerprint: fingerprintOf(parsed.getPublicSSH()) };
+}
+
+/** A git-protocol error before receive-pack starts: git prints it as "remote error: <msg>". */
+function pktErr(message: string): string {
+  const payload = `ERR ${message}\n`;
+  return (payload.length + 4).toString(16).padStart(4, '0') + payload;
+}
+
+/** Creates the SSH server (not yet listening). */
+export function createSshServer(deps: SshDeps, hostKey: Buffer): ssh2.Server {
+  return new Server({ hostKeys: [hostKey] }, (client) => {
+    let user: User | undefined;
+    client.on('authentication', (ctx) => void authenticate(deps, ctx).then((u) => { if (u) user = u; }));
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        const env: Record<string, string> = {};
+        session.on('env', (acceptEnv, _reject, info) => { if (info.key === 'GIT_PROTOCOL') env.GIT_PROTOCOL = info.val; acceptEnv?.(); });
+        session.on('pty', (_a, reject) => reject());
+        session.on('subsystem', (_a, reject) => reject());
+        session.on('shell', (acceptShell) => {
+          const ch = acceptShell();
+          ch.stderr.write('Hi! You are signed in, but there is no shell here. Push with git, or run a command: ssh -p PORT git@HOST help\n');
+          ch.exit(1); ch.end();
+        });
+        session.on('exec', (acceptExec, _reject, info) => {
+          const ch = acceptExec();
+          void runExec(deps, user!, info.command, env, ch).catch((err: unknown) => {
+            deps.log.error({ err }, 'ssh exec failed');
+            ch.exit(1); ch.end();
+          });
+        });
+      });
+    });
+    client.on('tcpip', (_a, reject) => reject());
+    client.on('openssh.streamlocal', (_a, reject) => reject());
+    client.on('request', (_a, reject) => reject?.());
+    client.on('error', (err) => deps.log.debug({ err }, 'ssh client error'));
+  });
+}
+
+async function authenticate(deps: SshDeps, ctx: ssh2.AuthContext): Promise<User | undefined> {
+  if (ctx.method !== 'publickey') { ctx.reject(['publickey']); return undefined; }
+  const user = await userForKey(deps.db, fingerprintOf(ctx.key.data)).catch(() => undefined);
+  const row = user && await deps.db('ssh_keys').where({ fingerprint: fingerprintOf(ctx.key.data) }).first('public_key');
+  if (!user || !row) { ctx.reject(['publickey']); return undefined; }
+  if (ctx.signature) {
+    const stored = utils.parseKey(row.public_key);
+    if (stored instanceof Error || Array.isArray(stored) || stored.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) {
+      ctx.reject(['publickey']);
+      return undefined;
+    }
+  }
+  ctx.accept();
+  return user;
+}
+
+type Channel = ssh2.ServerChannel;
+
+async function runExec(deps: SshDeps, user: User, command: string, env: Record<string, string>, ch: Channel): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseSshCommand(command);
+  } catch (err) {
+    if (!isPaasError(err)) throw err;
+    const looksGit = /^\s*git[- ]/.test(command);
+    if (looksGit) ch.write(pktErr(err.message)); else ch.stderr.write(` !     ${err.message}\n`);
+    ch.exit(1); ch.end();
+    return;
+  }
+  if (parsed.kind === 'cli') {
+    const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr });
+    ch.exit(code); ch.end();
+    return;
+  }
+  await runGit(deps, user, parsed.service, parsed.app, env, ch);
+}
+
+async function runGit(deps: SshDeps, user: User, service: 'receive-pack' | 'upload-pack', app: string, env: Record<string, string>, ch: Channel): Promise<void> {
+  let release = async () => {};
+  try {
+    await appForActor(deps.db, { kind: 'user', user }, app);
+    if (service === 'receive-pack') {
+      const lease = await acquirePushLock(deps.db, app, user.id);
+      deps.sessions.open({ app, userId: user.id });
+      release = async () => { deps.sessions.close(app); await lease.release(); };
+    }
+  } catch (err) {
+    if (!isPaasError(err)) throw err;
+    ch.write(pktErr(err.message));
+    ch.exit(1); ch.end();
+    return;
+  }
+  try {
+    const gitDir = await ensureRepo(deps.dataDir, app);
+    const code = await pipeGit(service, gitDir, { ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch);
+    ch.exit(code); ch.end();
+  } finally {
+    await release();
+  }
+}
+
+function pipeGit(service: string, gitDir: string, env: Record<string, string>, ch: Channel): Promise<number> {
+  const child = spawn('git', [service, gitDir], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', ...env } });
+  (ch as unknown as Duplex).pipe(child.stdin);
+  child.stdout.pipe(ch, { end: false });
+  child.stderr.pipe(ch.stderr, { end: false });
+  child.stdin.on('error', () => undefined);
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(1));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
