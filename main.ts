@@ -13,6 +13,7 @@ import { startGitd } from './gitd/gitd.ts';
 import { startController } from './controller/controller.ts';
 import { createWeb } from './controller/web.ts';
 import { runCommand } from './controller/cli/commands.ts';
+import { writeEndpoints } from './core/config.ts';
 
 /** Prepares the data dir; its package.json keeps the platform's own "type": "module" away from app code under it. */
 function prepareDataDir(dataDir: string): void {
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   await web.listen({ port: config.httpPort, host: config.host });
   await relay.start();
   const httpPort = (web.server.address() as AddressInfo).port;
+  config.httpPort = httpPort;
+  writeEndpoints(config);
   const lines = [
     `paas is running (embedded mode${config.databaseUrl ? ', external PostgreSQL' : ''})`,
     `  HTTP (API, git):  http://localhost:${httpPort}/  (git: http://localhost:${httpPort}/<app>.git)`,

@@ -23,6 +23,7 @@ export interface Controller { runtime: LocalRuntime; router: Router; routerPort:
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
   const router = new Router({ baseDomain: config.baseDomain });
   const routerPort = await router.listen(config.routerPort, config.host);
+  config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
   const runtime = new LocalRuntime({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
     baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },

@@ -1,4 +1,5 @@
 // core/config.ts — reads the environment once at boot into one object that every process passes down.
+import fs from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -43,4 +44,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
   };
+}
+
+function endpointsFile(dataDir: string): string {
+  return path.join(dataDir, 'run', 'endpoints.json');
+}
+
+/** Records the ports the running platform listens on, so the local CLI prints the right remotes and URLs. */
+export function writeEndpoints(config: Config): void {
+  const { httpPort, sshPort, routerPort } = config;
+  fs.mkdirSync(path.dirname(endpointsFile(config.dataDir)), { recursive: true });
+  fs.writeFileSync(endpointsFile(config.dataDir), JSON.stringify({ httpPort, sshPort, routerPort }));
+}
+
+/** The config as the running platform sees it: ports it recorded replace the defaults (the CLI uses this). */
+export function withRunningEndpoints(config: Config): Config {
+  const file = endpointsFile(config.dataDir);
+  if (!fs.existsSync(file)) return config;
+  const ports = JSON.parse(fs.readFileSync(file, 'utf8')) as Pick<Config, 'httpPort' | 'sshPort' | 'routerPort'>;
+  return { ...config, ...ports };
 }

@@ -31,9 +31,10 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
     ssh.once('error', reject);
     ssh.listen(config.sshPort, config.host, () => resolve());
   });
+  config.sshPort = (ssh.address() as AddressInfo).port; // the effective port when 0 was asked
   const unsub = bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)));
   return {
-    sshPort: (ssh.address() as AddressInfo).port,
+    sshPort: config.sshPort,
     hostKeyFingerprint: fingerprint,
     mountHttp: (app) => registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log }),
     async stop() {

@@ -1,7 +1,7 @@
 // controller/cli/main.ts — the local CLI (`npm run paas -- <command>`): acts as the platform's operator on the
 // same database as the running platform (DATABASE_URL, or the embedded database the platform recorded).
 import fs from 'node:fs';
-import { loadConfig } from '../../core/config.ts';
+import { loadConfig, withRunningEndpoints } from '../../core/config.ts';
 import { openDb } from '../../core/db/connect.ts';
 import { databaseFile } from '../../core/db/embedded.ts';
 import { PaasError, isPaasError } from '../../core/errors.ts';
@@ -29,7 +29,7 @@ function databaseUrl(dataDir: string, env: NodeJS.ProcessEnv): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const config = loadConfig();
+  const config = withRunningEndpoints(loadConfig());
   const log = createLogger(config.logLevel, 'paas-cli');
   const invoke = 'npm run paas --';
   if (!argv.length || ['help', '--help', '-h'].includes(argv[0]!)) { helpText(true, invoke).forEach((l) => console.log(l)); return 0; }
