@@ -53,4 +53,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `paas apps | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
 process.exitCode = await main(process.argv.slice(2));
