@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const relay = new OutboxRelay(db, bus, log.child({ module: 'outbox' }));
   const controller = await startController(db, bus, config, log.child({ module: 'controller' }));
   const gitd = await startGitd(db, bus, config, log.child({ module: 'gitd' }), (argv, user, io) => runCommand({
-    db, config, actor: { kind: 'user', user }, signal: AbortSignal.any([]),
+    db, config, actor: { kind: 'user', user }, signal: io.signal,
     out: (l) => io.stdout.write(l + '\n'), err: (l) => io.stderr.write(l + '\n'),
     readStdin: () => readAll(io.stdin),
   }, argv, false, `ssh -p ${config.sshPort} git@${config.baseDomain}`, log));

@@ -19,7 +19,10 @@ import type { PushSessions } from './hook-server.ts';
 const { Server, utils } = ssh2;
 
 /** What gitd needs to run a CLI command for a user; the controller provides it (gitd does not import it). */
-export type CommandRunner = (argv: string[], user: User, io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }) => Promise<number>;
+export type CommandRunner = (argv: string[], user: User, io: CommandIo) => Promise<number>;
+
+/** The SSH channel as a command sees it; `signal` aborts when the client goes away (Ctrl-C on logs -t). */
+export interface CommandIo { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal: AbortSignal }
 
 export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string }
 
@@ -48,7 +51,10 @@ function pktErr(message: string): string {
 export function createSshServer(deps: SshDeps, hostKey: Buffer): ssh2.Server {
   return new Server({ hostKeys: [hostKey] }, (client) => {
     let user: User | undefined;
-    client.on('authentication', (ctx) => void authenticate(deps, ctx).then((u) => { if (u) user = u; }));
+    client.on('authentication', (ctx) => void authenticate(deps, ctx).then((u) => { if (u) user = u; }, (err: unknown) => {
+      deps.log.error({ err }, 'ssh authentication failed');
+      ctx.reject(['publickey']);
+    }));
     client.on('ready', () => {
       client.on('session', (accept) => {
         const session = accept();
@@ -79,16 +85,15 @@ export function createSshServer(deps: SshDeps, hostKey: Buffer): ssh2.Server {
 
 async function authenticate(deps: SshDeps, ctx: ssh2.AuthContext): Promise<User | undefined> {
   if (ctx.method !== 'publickey') { ctx.reject(['publickey']); return undefined; }
-  const user = await userForKey(deps.db, fingerprintOf(ctx.key.data)).catch(() => undefined);
-  const row = user && await deps.db('ssh_keys').where({ fingerprint: fingerprintOf(ctx.key.data) }).first('public_key');
-  if (!user || !row) { ctx.reject(['publickey']); return undefined; }
-  if (ctx.signature) {
-    const stored = utils.parseKey(row.public_key);
-    if (stored instanceof Error || Array.isArray(stored) || stored.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) {
-      ctx.reject(['publickey']);
-      return undefined;
-    }
-  }
+  const fingerprint = fingerprintOf(ctx.key.data);
+  // A key offered without a signature is only a question ("would you take this key?"): answer it without
+  // recording a use. With a signature, the stored key must verify it.
+  const row = await deps.db('ssh_keys').where({ fingerprint }).first('public_key').catch(() => undefined);
+  const stored = row && utils.parseKey(row.public_key);
+  const valid = stored && !(stored instanceof Error) && !Array.isArray(stored)
+    && (!ctx.signature || stored.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
+  const user = valid && ctx.signature ? await userForKey(deps.db, fingerprint).catch(() => undefined) : undefined;
+  if (!valid || (ctx.signature && !user)) { ctx.reject(['publickey']); return undefined; }
   ctx.accept();
   return user;
 }
@@ -107,7 +112,9 @@ async function runExec(deps: SshDeps, user: User, command: string, env: Record<s
     return;
   }
   if (parsed.kind === 'cli') {
-    const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr });
+    const gone = new AbortController();
+    ch.once('close', () => gone.abort());
+    const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr, signal: gone.signal });
     ch.exit(code); ch.end();
     return;
   }

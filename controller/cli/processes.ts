@@ -23,25 +23,32 @@ function parseScale(pairs: string[]): Record<string, number> {
   return out;
 }
 
+const TAIL_BYTES = 256 * 1024;
+
+/** Reads bytes [from, to) of a file. */
+function readRange(file: string, from: number, to: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(to - from);
+    fs.readSync(fd, buf, 0, buf.length, from);
+    return buf.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Prints the last lines of the log file, then (with -t) follows it until the client goes away. */
 async function tailLog(ctx: CommandContext, file: string, lines: number, follow: boolean): Promise<void> {
-  let pos = 0;
-  if (fs.existsSync(file)) {
-    const text = fs.readFileSync(file, 'utf8');
-    pos = Buffer.byteLength(text);
-    text.split('\n').filter(Boolean).slice(-lines).forEach(ctx.out);
-  }
+  const sizeOf = () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+  let pos = sizeOf();
+  if (pos > 0) readRange(file, Math.max(0, pos - TAIL_BYTES), pos).split('\n').filter(Boolean).slice(-lines).forEach(ctx.out);
   while (follow && !ctx.signal.aborted) {
     await new Promise((r) => setTimeout(r, 250));
-    const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
-    if (size < pos) pos = 0;
+    const size = sizeOf();
+    if (size < pos) pos = 0; // the file was replaced
     if (size === pos) continue;
-    const fd = fs.openSync(file, 'r');
-    const buf = Buffer.alloc(size - pos);
-    fs.readSync(fd, buf, 0, buf.length, pos);
-    fs.closeSync(fd);
-    const text = buf.toString('utf8');
-    const complete = text.lastIndexOf('\n') + 1;
+    const text = readRange(file, pos, size);
+    const complete = text.lastIndexOf('\n') + 1; // hold back a partial last line
     pos += Buffer.byteLength(text.slice(0, complete));
     text.slice(0, complete).split('\n').filter(Boolean).forEach(ctx.out);
   }

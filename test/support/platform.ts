@@ -38,6 +38,8 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
     child.stderr.on('data', (c) => { stderr += c; });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A command that never reads stdin may exit before we close it: that EPIPE is not the command's failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
   });
 }
