@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,6 +21,8 @@ export interface Platform {
   cli(args: string[], stdin?: string): Promise<RunResult>;
   stop(): Promise<void>;
   kill(): Promise<void>;
+  /** Stops the platform and removes what it made: its data dir and, with DATABASE_URL, its schema. */
+  destroy(): Promise<void>;
 }
 
 /** A fresh temp dir, removed by the caller's cleanup. Dirs are 0755 so the embedded PostgreSQL user can reach them. */
@@ -73,8 +76,23 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
     cli: (args, stdin) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'controller/cli/main.ts'), ...args], { cwd: ROOT, env, stdin }),
     async stop() { if (child.exitCode === null) { child.kill('SIGTERM'); await exited; } },
     async kill() { if (child.exitCode === null) { child.kill('SIGKILL'); await exited; } },
+    async destroy() {
+      await p.stop();
+      if (env.DATABASE_URL) await dropSchema(env.DATABASE_URL, schema);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
   return p;
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 export interface TestUser { email: string; keyPath: string; token: string; sshEnv: NodeJS.ProcessEnv }
