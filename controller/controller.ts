@@ -16,6 +16,7 @@ import type { ReleaseRow } from './releases.ts';
 import type { BuildRow } from './builds.ts';
 import { LocalRuntime } from './runtime/local-runtime.ts';
 import { Router } from './runtime/router.ts';
+import { killGroups, processesUnder } from './runtime/orphans.ts';
 
 export interface Controller { runtime: LocalRuntime; router: Router; routerPort: number; stop(): Promise<void> }
 
@@ -35,6 +36,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     bus.subscribe('paas.release.created', (_s, p) => { void deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push'); }),
     bus.subscribe('paas.app.destroyed', async (_s, p) => {
       await runtime.stop(String(p.app));
+      router.setDomains(String(p.app), []); // an app later created under this name must not inherit its domains
       fs.rmSync(path.join(config.dataDir, 'apps', String(p.app)), { recursive: true, force: true });
       await db('processes').where({ app: p.app }).delete();
     }),
@@ -45,6 +47,8 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     }),
   ];
   await recover(db, log);
+  const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
+  if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
   await restoreApps(db, config, runtime, router, log);
   const pending = await db('releases').join('apps', 'apps.id', 'releases.app_id').where('releases.status', 'pending').select('releases.id', 'apps.name');
   for (const r of pending) void deployer.enqueue(r.name, r.id, false);

