@@ -125,7 +125,25 @@ const initial: Migration = {
   },
 };
 
-const all: Migration[] = [initial];
+const kubernetes: Migration = {
+  name: '003_kubernetes',
+  async up(knex) {
+    await knex.schema.alterTable('builds', (t) => {
+      t.text('image'); // <registry>/<app>@sha256:… in Kubernetes mode
+    });
+    await knex.schema.createTable('build_tokens', (t) => {
+      t.uuid('build_id').primary().references('builds.id').onDelete('CASCADE');
+      t.text('token_hash').notNullable().unique();
+      t.timestamp('expires_at', { useTz: true }).notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('build_tokens');
+    await knex.schema.alterTable('builds', (t) => t.dropColumn('image'));
+  },
+};
+
+const all: Migration[] = [initial, kubernetes];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
