@@ -66,9 +66,16 @@ export async function listDomains(db: Knex, appId: number): Promise<string[]> {
   return (await db('domains').where({ app_id: appId }).orderBy('hostname')).map((r) => r.hostname as string);
 }
 
-export async function addDomain(db: Knex, actor: Actor, rawName: string, rawHost: string): Promise<string> {
+/**
+ * Attaches a custom domain. Names under the platform's base domain are refused: `<app>.<base>` belongs to the app
+ * of that name, and a custom domain there would let one user take over another user's app URL.
+ */
+export async function addDomain(db: Knex, actor: Actor, rawName: string, rawHost: string, baseDomain: string): Promise<string> {
   const app = await appForActor(db, actor, rawName);
   const hostname = parseHostname(rawHost);
+  if (hostname === baseDomain || hostname.endsWith(`.${baseDomain}`)) {
+    throw new PaasError('E_DOMAIN_INVALID', `${hostname} is under the platform's domain ${baseDomain}; ${app.name} is already served at ${app.name}.${baseDomain}`);
+  }
   await db.transaction(async (trx) => {
     const [row] = await trx('domains').insert({ hostname, app_id: app.id }).onConflict('hostname').ignore().returning('hostname');
     if (!row) throw new PaasError('E_DOMAIN_EXISTS', `${hostname} is already attached to an app`);

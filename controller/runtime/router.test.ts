@@ -74,6 +74,16 @@ test('round-robins across backends and routes extra domains', async (t) => {
   assert.equal((await request(port, 'shop.example.com')).body, 'a', 'setRoute without hosts keeps the domains');
 });
 
+test("a custom domain never overrides another app's <app>.<base domain> host", async (t) => {
+  const { router, port } = await startRouter(t);
+  const victim = await backend(t, (_req, res) => res.end('victim'));
+  const thief = await backend(t, (_req, res) => res.end('thief'));
+  router.setRoute('victim', [victim.port]);
+  router.setRoute('thief', [thief.port], ['victim.localhost', 'www.thief.example']);
+  assert.equal((await request(port, 'victim.localhost')).body, 'victim');
+  assert.equal((await request(port, 'www.thief.example')).body, 'thief');
+});
+
 test('proxies method, path, headers and bodies both ways, adding X-Forwarded-*', async (t) => {
   const { router, port } = await startRouter(t);
   const echo = await backend(t, (req, res) => {

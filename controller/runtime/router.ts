@@ -110,7 +110,8 @@ export class Router {
 
   private lookup(hostHeader: string | undefined): Target {
     const host = toHostName(hostHeader);
-    const app = this.hostToApp.get(host) ?? this.appFromBaseDomain(host);
+    // <app>.<base domain> always means that app: a custom domain never overrides it.
+    const app = this.appFromBaseDomain(host) ?? this.hostToApp.get(host);
     const route = app === undefined ? undefined : this.routes.get(app);
     if (app === undefined || !route) {
       return { status: 404, reason: 'Not Found', message: `No app is served at ${host || '(no Host header)'}.` };

@@ -70,7 +70,7 @@ export function waitForFile(file: string, opts: { gone?: boolean; timeoutMs?: nu
       reject(new Error(`${file} ${gone ? 'still exists' : 'did not appear'} after ${timeoutMs} ms`));
     }, timeoutMs);
     function check(): void {
-      if (fs.existsSync(file) === !gone) return;
+      if (fs.existsSync(file) === gone) return;
       clearTimeout(timer);
       watcher.close();
       resolve();
@@ -79,15 +79,27 @@ export function waitForFile(file: string, opts: { gone?: boolean; timeoutMs?: nu
   });
 }
 
-/** Starts a long-running ssh (e.g. -N -L); the caller stops it. */
-export function sshBackground(p: Platform, keyPath: string, options: string[]): { stderr(): string; exited: Promise<number>; stop(): Promise<number> } {
-  const child = spawn('ssh', [...sshOptions(p, keyPath, 'INFO'), ...options, 'git@127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+export interface BackgroundSsh { stderr(): string; waitFor(re: RegExp): Promise<void>; exited: Promise<number>; stop(): Promise<number> }
+
+/** Starts a long-running ssh (e.g. -N -L) at debug level, so its progress can be waited for; the caller stops it. */
+export function sshBackground(p: Platform, keyPath: string, options: string[]): BackgroundSsh {
+  const child = spawn('ssh', [...sshOptions(p, keyPath, 'DEBUG1'), ...options, 'git@127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr.on('data', (c) => { err += c; });
+  const waiters: Array<{ re: RegExp; resolve(): void }> = [];
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => {
+    err += c;
+    for (const w of waiters.filter((x) => x.re.test(err))) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+  });
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 255)));
   return {
     stderr: () => err,
     exited,
+    waitFor: (re) => new Promise<void>((resolve, reject) => {
+      if (re.test(err)) { resolve(); return; }
+      waiters.push({ re, resolve });
+      void exited.then((code) => reject(new Error(`ssh exited with ${code} before printing ${re}:\n${err}`)));
+    }),
     async stop() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); return exited; },
   };
 }
