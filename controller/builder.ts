@@ -10,7 +10,7 @@ import type { AppRow } from '../core/access.ts';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
-import { isPaasError } from '../core/errors.ts';
+import { isPaasError, PaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Logger } from '../core/logger.ts';
 import { buildNative, type BuildResult } from '../builders/native.ts';
@@ -26,29 +26,57 @@ export function slugDirOf(dataDir: string, app: string, number: number): string 
   return path.join(dataDir, 'apps', app, 'slugs', String(number));
 }
 
-/** Inserts the build row unless this push was seen before; returns undefined on a redelivery. */
-async function recordBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>): Promise<BuildRow | undefined> {
+const LEASE = "now() + interval '60 seconds'";
+
+/**
+ * Claims the build of a push: inserts its row the first time; on a redelivery, takes over a build whose worker
+ * died (its lease expired). Returns undefined when there is nothing to do (done, or running elsewhere).
+ */
+async function claimBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>): Promise<{ build: BuildRow; resumed: boolean } | undefined> {
   return db.transaction(async (trx) => {
     await trx.raw('SELECT id FROM apps WHERE id = ? FOR UPDATE', [app.id]);
-    if (await trx('builds').where({ id: p.buildId }).first()) return undefined;
+    const existing = (await trx('builds').where({ id: p.buildId }).first()) as BuildRow | undefined;
+    if (existing) {
+      if (existing.status !== 'building') return undefined;
+      const [claimed] = await trx('builds').where({ id: p.buildId })
+        .where((q) => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', trx.fn.now()))
+        .update({ lease_expires_at: trx.raw(LEASE) }).returning('*');
+      return claimed ? { build: claimed as BuildRow, resumed: true } : undefined;
+    }
     const { max } = (await trx('builds').where({ app_id: app.id }).max('number as max').first()) ?? { max: 0 };
     const [row] = await trx('builds').insert({
-      id: p.buildId, app_id: app.id, number: (Number(max) || 0) + 1, ref: p.ref, rev: p.newRev, status: 'building', user_id: p.userId,
+      id: p.buildId, app_id: app.id, number: (Number(max) || 0) + 1, ref: p.ref, rev: p.newRev, status: 'building',
+      user_id: p.userId, lease_expires_at: trx.raw(LEASE),
     }).returning('*');
     await enqueueEvent(trx, 'buildStatus', { buildId: row.id, app: app.name, number: row.number, status: 'building' }, row.id);
-    return row as BuildRow;
+    return { build: row as BuildRow, resumed: false };
   });
+}
+
+/** Keeps a lease alive while its work runs; returns the function that stops renewing. */
+export function holdLease(db: Knex, table: 'builds' | 'releases', id: string | number, log: Logger): () => void {
+  const timer = setInterval(() => {
+    db(table).where({ id }).update({ lease_expires_at: db.raw(LEASE) })
+      .catch((err: unknown) => log.warn({ err, table, id }, 'could not renew a lease; it may be taken over'));
+  }, 20_000);
+  return () => clearInterval(timer);
 }
 
 /** Builds one push; never throws for build failures (they are recorded and announced). */
 export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): Promise<void> {
   const app = (await deps.db('apps').where({ name: p.app }).first()) as AppRow | undefined;
-  const build = app && await recordBuild(deps.db, app, p);
-  if (!app || !build) { fs.rmSync(p.archivePath, { force: true }); return; }
-  const log = new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
+  const claim = app && await claimBuild(deps.db, app, p);
+  if (!app) { fs.rmSync(p.archivePath, { force: true }); return; }
+  if (!claim) return;
+  const { build, resumed } = claim;
+  const log = resumed ? await new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name).resume() : new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
   const slugDir = slugDirOf(deps.config.dataDir, app.name, build.number);
+  const releaseLease = holdLease(deps.db, 'builds', build.id, deps.log);
   try {
-    log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
+    if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
+    else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
+    if (!fs.existsSync(p.archivePath)) throw new PaasError('E_BUILD_FAILED', 'The pushed source is no longer available; push again');
+    fs.rmSync(slugDir, { recursive: true, force: true });
     fs.mkdirSync(slugDir, { recursive: true });
     await exec('tar', ['-x', '-f', p.archivePath, '-C', slugDir]);
     const result = await buildNative({ srcDir: slugDir, env: buildEnv(app), log: log.line });
@@ -57,6 +85,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
     await fail(deps, app, build, err, log);
     fs.rmSync(slugDir, { recursive: true, force: true });
   } finally {
+    releaseLease();
     fs.rmSync(p.archivePath, { force: true });
   }
 }
@@ -72,7 +101,7 @@ async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Paylo
   await deps.db.transaction(async (trx) => {
     const fresh = (await trx('apps').where({ id: app.id }).first()) as AppRow;
     await trx('builds').where({ id: build.id }).update({
-      status: 'succeeded', runtime: result.runtime, process_types: JSON.stringify(result.processTypes),
+      status: 'succeeded', lease_expires_at: null, runtime: result.runtime, process_types: JSON.stringify(result.processTypes),
       path_prepend: JSON.stringify(result.pathPrepend), slug_dir: slugDir, finished_at: trx.fn.now(),
     });
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'succeeded' }, build.id);
@@ -91,7 +120,7 @@ async function fail(deps: BuilderDeps, app: AppRow, build: BuildRow, err: unknow
   log.line(' !     Push rejected: the build failed, nothing was deployed');
   await log.flush();
   await deps.db.transaction(async (trx) => {
-    await trx('builds').where({ id: build.id }).update({ status: 'failed', error: message, finished_at: trx.fn.now() });
+    await trx('builds').where({ id: build.id }).update({ status: 'failed', error: message, lease_expires_at: null, finished_at: trx.fn.now() });
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'failed', error: message }, build.id);
   });
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import { publish, type Bus } from '../core/bus.ts';
+import { enqueueEvent } from '../core/outbox.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -30,23 +31,32 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
     onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
   });
+  // Builds and deploys in progress: on SIGTERM they may finish within a grace period; the rest is handed back
+  // (their leases lapse and their unacked work items are redelivered).
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
   const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime });
   const unsubs = [
-    bus.subscribe('paas.push.received', (_s, p) => buildPush({ db, bus, log: log.child({ module: 'builder' }), config }, p as unknown as Payload<'pushReceived'>)),
-    bus.subscribe('paas.release.created', (_s, p) => { void deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push'); }),
+    bus.subscribe('paas.push.received', (_s, p) => track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config }, p as unknown as Payload<'pushReceived'>)),
+      { durable: 'controller-builds' }),
+    bus.subscribe('paas.release.created', (_s, p) => track(deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push')), { durable: 'controller-deploys' }),
     bus.subscribe('paas.app.destroyed', async (_s, p) => {
-      await runtime.stop(String(p.app));
       router.setDomains(String(p.app), []); // an app later created under this name must not inherit its domains
+      await runtime.stop(String(p.app));
       fs.rmSync(path.join(config.dataDir, 'apps', String(p.app)), { recursive: true, force: true });
       await db('processes').where({ app: p.app }).delete();
-    }),
-    bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>)),
+    }, { durable: 'controller-destroys' }),
+    bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>), { durable: 'controller-formation' }),
     bus.subscribe('paas.domains.updated', async (_s, p) => {
       const app = await db('apps').where({ name: p.app }).first();
       if (app) router.setDomains(app.name, await listDomains(db, app.id));
-    }),
+    }, { durable: 'controller-domains' }),
   ];
-  await recover(db, log);
+  await recover(db, log, config.natsUrl ? 10 * 60 : 0);
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
   if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
   await restoreApps(db, config, runtime, router, log);
@@ -58,17 +68,38 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     async stop() {
       clearInterval(snapshot);
       unsubs.forEach((u) => u());
+      const grace = new Promise((r) => setTimeout(r, 25_000).unref());
+      await Promise.race([Promise.allSettled([...inFlight]), grace]);
       await runtime.stopAll();
       await router.close();
     },
   };
 }
 
-/** Work a crash interrupted is failed with a clear reason (the push that waited for it has gone). */
-async function recover(db: Knex, log: Logger): Promise<void> {
-  const builds = await db('builds').where({ status: 'building' }).update({ status: 'failed', error: 'The platform restarted during this build; push again', finished_at: db.fn.now() });
-  const releases = await db('releases').where({ status: 'deploying' }).update({ status: 'failed', error: 'The platform restarted during this deploy', finished_at: db.fn.now() });
-  if (builds || releases) log.warn({ builds, releases }, 'failed work interrupted by a restart');
+/**
+ * Fails, with a clear reason and its status event, work a crash interrupted and nobody will resume. In the
+ * embedded mode that is all of it (the push that waited died with the process); on NATS, JetStream redelivers
+ * interrupted work items, so only work abandoned for longer than `graceSeconds` is failed.
+ */
+async function recover(db: Knex, log: Logger, graceSeconds: number): Promise<void> {
+  const stale = (q: Knex.QueryBuilder) => q.where((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', db.raw(`now() - interval '${graceSeconds} seconds'`)));
+  await db.transaction(async (trx) => {
+    const builds = await stale(trx('builds').where({ status: 'building' }))
+      .update({ status: 'failed', error: 'The platform restarted during this build; push again', lease_expires_at: null, finished_at: trx.fn.now() })
+      .returning(['id', 'number', 'app_id', 'error']);
+    for (const b of builds) {
+      const app = await trx('apps').where({ id: b.app_id }).first('name');
+      await enqueueEvent(trx, 'buildStatus', { buildId: b.id, app: app.name, number: b.number, status: 'failed', error: b.error }, b.id);
+    }
+    const releases = await stale(trx('releases').where({ status: 'deploying' }))
+      .update({ status: 'failed', error: 'The platform restarted during this deploy', lease_expires_at: null, finished_at: trx.fn.now() })
+      .returning(['id', 'version', 'app_id', 'build_id', 'error']);
+    for (const r of releases) {
+      const app = await trx('apps').where({ id: r.app_id }).first('name');
+      await enqueueEvent(trx, 'deployStatus', { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'failed', error: r.error }, r.id);
+    }
+    if (builds.length || releases.length) log.warn({ builds: builds.length, releases: releases.length }, 'failed work interrupted by a restart');
+  });
 }
 
 /** Brings every app's current release back up after a platform restart. */

@@ -9,6 +9,7 @@ import { enqueueEvent } from '../core/outbox.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { BuildLog, type BuildRow } from './builds.ts';
+import { holdLease } from './builder.ts';
 import type { ReleaseRow } from './releases.ts';
 import type { LocalRuntime } from './runtime/local-runtime.ts';
 import type { ReleaseSpec } from './runtime/types.ts';
@@ -44,14 +45,30 @@ export class Deployer {
 
   private async deploy(releaseId: number, streamToBuild: boolean): Promise<void> {
     const { db } = this.deps;
-    const claimed = await db('releases').where({ id: releaseId, status: 'pending' }).update({ status: 'deploying' }).returning('*');
+    // Pending, or deploying under a lease its (crashed) worker no longer renews: redelivery is harmless.
+    const claimed = await db('releases').where({ id: releaseId })
+      .where((q) => q.where({ status: 'pending' }).orWhere((d) => d.where({ status: 'deploying' }).where('lease_expires_at', '<', db.fn.now())))
+      .update({ status: 'deploying', lease_expires_at: db.raw("now() + interval '60 seconds'") }).returning('*');
     const release = claimed[0] as ReleaseRow | undefined;
-    if (!release) return; // already handled: redelivery is harmless
+    if (!release) return;
+    const stopLease = holdLease(db, 'releases', release.id, this.deps.log);
+    try {
+      await this.deployClaimed(release, streamToBuild);
+    } finally {
+      stopLease();
+    }
+  }
+
+  private async deployClaimed(release: ReleaseRow, streamToBuild: boolean): Promise<void> {
+    const { db } = this.deps;
     const app = (await db('apps').where({ id: release.app_id }).first()) as AppRow;
     const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
     const log = streamToBuild ? await new BuildLog(db, this.deps.bus, this.deps.log, build.id, app.name).resume() : undefined;
     const say = log?.line ?? ((line: string) => this.deps.log.info({ app: app.name, line }, 'deploy'));
     try {
+      const live = app.current_release_id ? await db('releases').where({ id: app.current_release_id }).first('version') : undefined;
+      // Work items may arrive out of order: an older release never replaces a newer live one.
+      if (live && live.version > release.version) throw new PaasError('E_RELEASE_BOOT_FAILED', `superseded by v${live.version}, which is already live`);
       const spec = releaseSpec(this.deps.config, app, release, build);
       say(`-----> Releasing v${release.version}`);
       if (build.process_types?.release) await this.runReleasePhase(spec, build.process_types.release, say);
@@ -59,7 +76,7 @@ export class Deployer {
       await this.finish(app, release, build, 'succeeded', undefined, say, log);
     } catch (err) {
       const message = isPaasError(err) ? err.message : 'internal error while deploying (see the platform log)';
-      if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId }, 'deploy failed unexpectedly');
+      if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, 'deploy failed unexpectedly');
       for (const line of (err as { lastLines?: string[] }).lastLines ?? []) say(`       ${line}`);
       const current = app.current_release_id ? await db('releases').where({ id: app.current_release_id }).first() : undefined;
       say(` !     Release v${release.version} failed: ${message}`);
@@ -73,7 +90,7 @@ export class Deployer {
     if (status === 'succeeded') say(`-----> v${release.version} is live at ${url}`);
     await log?.flush();
     await this.deps.db.transaction(async (trx) => {
-      await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, finished_at: trx.fn.now() });
+      await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });
       if (status === 'succeeded') await trx('apps').where({ id: app.id }).update({ current_release_id: release.id });
       await enqueueEvent(trx, 'deployStatus', {
         releaseId: release.id, app: app.name, version: release.version, buildId: build.id, status, error, url,

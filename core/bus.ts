@@ -5,11 +5,21 @@ import type { Logger } from './logger.ts';
 
 export type Handler = (subject: string, payload: Record<string, unknown>) => void | Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * The durable consumer name, for work subjects: on NATS each durable gets every work item once, redelivered until
+   * its handler resolves (explicit ack). Handlers must be idempotent. Ignored by the in-process bus.
+   */
+  durable?: string;
+}
+
 export interface Bus {
-  /** Publishes a raw, already-versioned payload on a subject (used by the outbox relay). */
-  publishRaw(subject: string, payload: Record<string, unknown>): Promise<void>;
+  /** Publishes a raw, already-versioned payload on a subject; `id` de-duplicates redelivered work items. */
+  publishRaw(subject: string, payload: Record<string, unknown>, opts?: { id?: string }): Promise<void>;
   /** Subscribes to a subject pattern; returns the unsubscribe function. */
-  subscribe(pattern: string, handler: Handler): () => void;
+  subscribe(pattern: string, handler: Handler, opts?: SubscribeOptions): () => void;
+  /** False while the bus cannot carry events (NATS unreachable); pushes are refused then. */
+  ready(): boolean;
   close(): Promise<void>;
 }
 
@@ -55,6 +65,8 @@ export class MemoryBus implements Bus {
     this.subs.add(sub);
     return () => { this.subs.delete(sub); };
   }
+
+  ready(): boolean { return true; }
 
   async close(): Promise<void> { this.subs.clear(); }
 }

@@ -11,9 +11,30 @@ export interface Config {
   baseDomain: string;
   databaseUrl?: string;
   natsUrl?: string;
+  /** Prepended to every NATS subject and to the stream's name (tests use one per run). */
+  subjectPrefix: string;
+  /** Health probes of the Procfile's `controller` and `gitd` processes (the web process answers on httpPort). */
+  controllerHealthPort: number;
+  gitdHealthPort: number;
   runtime: 'local' | 'kubernetes';
   registry: string;
   kanikoImage: string;
+  /** Kubernetes mode (docs/kubernetes.md): the builder pod's init-container image. */
+  builderImage: string;
+  /** Kubernetes mode: gitd's URL as build pods reach it (they fetch the pushed source there). */
+  gitdInternalUrl: string;
+  /** Kubernetes mode: the platform's own namespace; build Jobs run there, beside the registry Secret. */
+  namespace: string;
+  /** Kubernetes mode: each app runs in the namespace `<prefix><app>`. */
+  namespacePrefix: string;
+  /** Kubernetes mode: the Ingress class of app Ingresses (unset: the cluster's default class). */
+  ingressClass?: string;
+  /** Kubernetes mode: a cert-manager ClusterIssuer; when set, app Ingresses get TLS from it. */
+  tlsIssuer?: string;
+  /** Kubernetes mode: a kubernetes.io/dockerconfigjson Secret (in `namespace`) to push and pull app images. */
+  registrySecret?: string;
+  /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
+  kubeconfig?: string;
   bootTimeoutMs: number;
   logLevel: string;
 }
@@ -38,9 +59,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
     databaseUrl: env.DATABASE_URL || undefined,
     natsUrl: env.NATS_URL || undefined,
+    subjectPrefix: env.PAAS_SUBJECT_PREFIX ? `${env.PAAS_SUBJECT_PREFIX.replace(/\.$/, '')}.` : '',
+    controllerHealthPort: toPort('PAAS_CONTROLLER_HEALTH_PORT', env.PAAS_CONTROLLER_HEALTH_PORT, 5001),
+    gitdHealthPort: toPort('PAAS_GITD_HEALTH_PORT', env.PAAS_GITD_HEALTH_PORT, 5002),
     runtime,
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
+    builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',
+    gitdInternalUrl: (env.PAAS_GITD_URL || 'http://paas-web:5000').replace(/\/+$/, ''),
+    namespace: env.PAAS_NAMESPACE || 'paas',
+    namespacePrefix: env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-',
+    ingressClass: env.PAAS_INGRESS_CLASS || undefined,
+    tlsIssuer: env.PAAS_TLS_ISSUER || undefined,
+    registrySecret: env.PAAS_REGISTRY_SECRET || undefined,
+    kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
   };

@@ -6,6 +6,7 @@ type FieldType = 'string' | 'number' | 'string?' | 'number?' | 'object';
 interface EventDef {
   subject: string;          // a NATS subject; <id>/<app> mark the token that varies
   version: number;
+  delivery: 'work' | 'core'; // work: JetStream, durable consumers, explicit ack; core: plain NATS publish
   publisher: string;
   listeners: string;
   fields: Record<string, FieldType>;
@@ -14,43 +15,43 @@ interface EventDef {
 /** Every event the platform publishes. Payloads carry `v` (the version) plus the fields below. */
 export const events = {
   pushReceived: {
-    subject: 'paas.push.received', version: 1, publisher: 'gitd (pre-receive)', listeners: 'controller (builds it)',
+    subject: 'paas.push.received', version: 1, delivery: 'work', publisher: 'gitd (pre-receive)', listeners: 'controller (builds it)',
     fields: { buildId: 'string', app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number', archivePath: 'string' },
   },
   refUpdated: {
-    subject: 'paas.ref.updated', version: 1, publisher: 'gitd (post-receive)', listeners: 'none yet (audit, review apps)',
+    subject: 'paas.ref.updated', version: 1, delivery: 'core', publisher: 'gitd (post-receive)', listeners: 'none yet (audit, review apps)',
     fields: { app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number?' },
   },
   buildLog: {
-    subject: 'paas.build.<id>.log', version: 1, publisher: 'controller (builder)', listeners: 'gitd (relays to the push), log followers',
+    subject: 'paas.build.<id>.log', version: 1, delivery: 'core', publisher: 'controller (builder)', listeners: 'gitd (relays to the push), log followers',
     fields: { buildId: 'string', app: 'string', seq: 'number', line: 'string' },
   },
   buildStatus: {
-    subject: 'paas.build.<id>.status', version: 1, publisher: 'controller', listeners: 'gitd (push outcome), log followers',
+    subject: 'paas.build.<id>.status', version: 1, delivery: 'core', publisher: 'controller', listeners: 'gitd (push outcome), log followers',
     fields: { buildId: 'string', app: 'string', number: 'number', status: 'string', error: 'string?' },
   },
   releaseCreated: {
-    subject: 'paas.release.created', version: 1, publisher: 'controller (build, config, rollback)', listeners: 'controller (deploys it)',
+    subject: 'paas.release.created', version: 1, delivery: 'work', publisher: 'controller (build, config, rollback)', listeners: 'controller (deploys it)',
     fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', source: 'string', description: 'string' },
   },
   deployStatus: {
-    subject: 'paas.deploy.<id>.status', version: 1, publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release',
+    subject: 'paas.deploy.<id>.status', version: 1, delivery: 'core', publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release',
     fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', status: 'string', error: 'string?', url: 'string?' },
   },
   appLog: {
-    subject: 'paas.app.<app>.log', version: 1, publisher: 'controller (runtime driver)', listeners: 'logs -t followers',
+    subject: 'paas.app.<app>.log', version: 1, delivery: 'core', publisher: 'controller (runtime driver)', listeners: 'logs -t followers',
     fields: { app: 'string', source: 'string', line: 'string', time: 'string' },
   },
   appDestroyed: {
-    subject: 'paas.app.destroyed', version: 1, publisher: 'controller (apps:destroy)', listeners: 'controller (stops processes), gitd (removes the repo)',
+    subject: 'paas.app.destroyed', version: 1, delivery: 'work', publisher: 'controller (apps:destroy)', listeners: 'controller (stops processes), gitd (removes the repo)',
     fields: { app: 'string' },
   },
   formationUpdated: {
-    subject: 'paas.formation.updated', version: 1, publisher: 'controller (ps:scale)', listeners: 'controller (runtime driver)',
+    subject: 'paas.formation.updated', version: 1, delivery: 'work', publisher: 'controller (ps:scale)', listeners: 'controller (runtime driver)',
     fields: { app: 'string', quantities: 'object' },
   },
   domainsUpdated: {
-    subject: 'paas.domains.updated', version: 1, publisher: 'controller (domains:add/remove)', listeners: 'controller (router)',
+    subject: 'paas.domains.updated', version: 1, delivery: 'work', publisher: 'controller (domains:add/remove)', listeners: 'controller (router)',
     fields: { app: 'string' },
   },
 } as const satisfies Record<string, EventDef>;
@@ -72,6 +73,9 @@ export function subjectOf(name: EventName, token?: string | number): string {
   if (token === undefined || !/^[A-Za-z0-9-]+$/.test(String(token))) throw new Error(`subject ${s} needs a token of [A-Za-z0-9-]`);
   return s.replace(/<[a-z]+>/, String(token));
 }
+
+/** Subjects carried as work items (JetStream), as NATS patterns. */
+export const workSubjects: string[] = Object.values(events).filter((e) => e.delivery === 'work').map((e) => e.subject.replace(/<[a-z]+>/, '*'));
 
 /** Finds which event a concrete subject belongs to. */
 export function eventOfSubject(subject: string): EventName | undefined {

@@ -52,7 +52,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     return this.db.transaction(async (trx) => {
       const rows = await trx('outbox').whereNull('published_at').orderBy('id').limit(100).forUpdate().skipLocked();
-      for (const row of rows) await this.bus.publishRaw(row.subject, row.payload);
+      for (const row of rows) await this.bus.publishRaw(row.subject, row.payload, { id: `outbox-${row.id}` });
       if (rows.length) await trx('outbox').whereIn('id', rows.map((r) => r.id)).update({ published_at: trx.fn.now() });
       return rows.length;
     });

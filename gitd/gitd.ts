@@ -7,40 +7,66 @@ import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { PushSessions, startHookServer } from './hook-server.ts';
 import { registerGitHttp } from './http-git.ts';
+import { registerBuildSource } from './build-source.ts';
 import { hookSocketPath, installHooks, removeRepo } from './repos.ts';
-import { createSshServer, loadHostKey, type CommandRunner } from './ssh-server.ts';
+import type ssh2 from 'ssh2';
+import { createSshServer, loadHostKey, type CommandRunner, type SshDeps } from './ssh-server.ts';
 
 export interface Gitd {
+  /** 0 when this process serves git over HTTP only (the Procfile's web process). */
   sshPort: number;
   hostKeyFingerprint: string;
-  /** Mounts git smart HTTP on the web server. */
+  /** Pushes in progress in this process. */
+  activePushes(): number;
+  /** Mounts git smart HTTP and the builder pods' source route on the web server. */
   mountHttp(app: FastifyInstance): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** What a process serves: the all-in-one process and `gitd` serve SSH; the all-in-one process and `web` serve HTTP. */
+export interface GitdRoles { ssh: boolean; http: boolean }
+
 /** Starts gitd; SSH listens on config.sshPort (0 picks a free port). */
-export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger, runCommand: CommandRunner): Promise<Gitd> {
+export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger, runCommand: CommandRunner, roles: GitdRoles = { ssh: true, http: true }): Promise<Gitd> {
   const sessions = new PushSessions();
   const deps = { db, bus, dataDir: config.dataDir, log };
   installHooks(config.dataDir);
-  const hookSocket = hookSocketPath(config.dataDir);
+  const hookSocket = hookSocketPath(config.dataDir, roles.ssh ? 'gitd' : 'web');
+  // node-git-server runs git with this process's environment: that is how HTTP pushes' hooks find our socket.
+  if (roles.http) process.env.PAAS_HOOK_SOCKET = hookSocket;
   const hookServer = await startHookServer(deps, sessions, hookSocket);
-  const { key, fingerprint } = loadHostKey(config.dataDir);
-  const ssh = createSshServer({ ...deps, sessions, runCommand, hookSocket }, key);
-  await new Promise<void>((resolve, reject) => {
-    ssh.once('error', reject);
-    ssh.listen(config.sshPort, config.host, () => resolve());
-  });
-  config.sshPort = (ssh.address() as AddressInfo).port; // the effective port when 0 was asked
-  const unsub = bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)));
+  const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket }, config) : undefined;
+  const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
   return {
-    sshPort: config.sshPort,
-    hostKeyFingerprint: fingerprint,
-    mountHttp: (app) => registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log }),
+    sshPort: ssh ? config.sshPort : 0,
+    hostKeyFingerprint: ssh?.fingerprint ?? '',
+    activePushes: () => sessions.size(),
+    async mountHttp(app) {
+      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log });
+      await registerBuildSource(app, { db, dataDir: config.dataDir });
+    },
     async stop() {
       unsub();
-      await new Promise<void>((r) => ssh.close(() => r()));
+      if (ssh) await new Promise<void>((r) => ssh.server.close(() => r()));
+      await waitForPushes(sessions, 30_000);
       await new Promise<void>((r) => hookServer.close(() => r()));
     },
   };
+}
+
+async function listenSsh(deps: SshDeps, config: Config): Promise<{ server: ssh2.Server; fingerprint: string }> {
+  const { key, fingerprint } = loadHostKey(config.dataDir);
+  const server = createSshServer(deps, key);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.sshPort, config.host, () => resolve());
+  });
+  config.sshPort = (server.address() as AddressInfo).port; // the effective port when 0 was asked
+  return { server, fingerprint };
+}
+
+/** On shutdown, pushes in progress may finish (up to a grace period) before the hook socket closes. */
+async function waitForPushes(sessions: PushSessions, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (sessions.size() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 }

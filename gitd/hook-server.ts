@@ -15,6 +15,7 @@ export class PushSessions {
   open(s: PushSession): void { this.byApp.set(s.app, s); }
   close(app: string): void { this.byApp.delete(app); }
   get(app: string): PushSession | undefined { return this.byApp.get(app); }
+  size(): number { return this.byApp.size; }
 }
 
 interface HookRequest { refs: RefUpdate[]; env: Record<string, string> }
@@ -59,7 +60,10 @@ async function handle(deps: PreReceiveDeps, sessions: PushSessions, req: http.In
     res.end();
     return;
   }
-  const ctx = { app, userId: session.userId, gitDir: path.resolve(body.env.GIT_DIR!), hookEnv: body.env };
+  // The hook (and git with it) goes away when the client disconnects; the push still finishes here.
+  let gone = false;
+  res.once('close', () => { if (!res.writableEnded) gone = true; });
+  const ctx = { app, userId: session.userId, gitDir: path.resolve(body.env.GIT_DIR!), hookEnv: body.env, clientGone: () => gone };
   if (req.url === '/pre-receive') {
     const code = await runPreReceive(deps, ctx, body.refs, (line) => send({ out: line }));
     send({ exit: code });

@@ -10,7 +10,8 @@ import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { subjectOf } from '../core/events.ts';
-import { isPaasError } from '../core/errors.ts';
+import { isPaasError, PaasError } from '../core/errors.ts';
+import { buildLinesAfter, pushOutcome } from '../core/outcome.ts';
 import type { Logger } from '../core/logger.ts';
 import { hasBranch } from './repos.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
@@ -18,7 +19,7 @@ import { isDeletion, planPush, type RefUpdate } from './refs.ts';
 const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
-export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string> }
+export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
 export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger }
 type Out = (line: string) => void;
 
@@ -52,35 +53,82 @@ async function exportTree(ctx: PushContext, rev: string, file: string): Promise<
 }
 
 async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpdate, out: Out): Promise<number> {
+  if (!deps.bus.ready()) {
+    throw new PaasError('E_BUS_UNAVAILABLE', "The platform's event bus (NATS) is unreachable, so nothing was deployed; try again in a moment");
+  }
   const buildId = crypto.randomUUID();
   const archivePath = path.join(deps.dataDir, 'archives', `${buildId}.tar`);
   await exportTree(ctx, update.newRev, archivePath);
-  const outcome = waitForOutcome(deps.bus, buildId, out);
+  // If the client goes away mid-build, git drops its quarantine: keep the pushed objects so the ref can still
+  // move once the deploy succeeds.
+  keepQuarantinedObjects(ctx);
+  const outcome = waitForOutcome(deps, buildId, out);
   await enqueueEvent(deps.db, 'pushReceived', {
     buildId, app: ctx.app, ref: update.ref, oldRev: update.oldRev, newRev: update.newRev, userId: ctx.userId, archivePath,
   });
-  return outcome;
+  const code = await outcome;
+  if (code === 0 && ctx.clientGone?.()) await moveRefAfterDisconnect(deps, ctx, update);
+  return code;
 }
 
-/** Relays the build's log lines and resolves with 0 once its release is live, 1 when the build or deploy failed. */
-function waitForOutcome(bus: Bus, buildId: string, out: Out): Promise<number> {
+/** Copies the quarantined objects of this push into the repo's object store (unreferenced until a ref moves). */
+function keepQuarantinedObjects(ctx: PushContext): void {
+  const quarantine = ctx.hookEnv.GIT_QUARANTINE_PATH;
+  if (!quarantine || !fs.existsSync(quarantine)) return;
+  const files = fs.readdirSync(quarantine, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+  // Packs before their indexes: an index must never point at a pack that is not there yet.
+  files.sort((a, b) => Number(a.name.endsWith('.idx')) - Number(b.name.endsWith('.idx')));
+  for (const f of files) {
+    const rel = path.relative(quarantine, path.join(f.parentPath, f.name));
+    const target = path.join(ctx.gitDir, 'objects', rel);
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(f.parentPath, f.name), target);
+  }
+}
+
+/** The client left before the verdict, so git won't move the ref: do it here, only if nobody moved it since. */
+async function moveRefAfterDisconnect(deps: PreReceiveDeps, ctx: PushContext, u: RefUpdate): Promise<void> {
+  try {
+    await exec('git', ['--git-dir', ctx.gitDir, 'update-ref', '-m', 'paas: deployed after the client disconnected', u.ref, u.newRev, u.oldRev]);
+    await enqueueEvent(deps.db, 'refUpdated', { app: ctx.app, ref: u.ref, oldRev: u.oldRev, newRev: u.newRev, userId: ctx.userId });
+  } catch (err) {
+    deps.log.error({ err, app: ctx.app, ref: u.ref }, 'the deploy succeeded but the ref could not be moved');
+  }
+}
+
+/**
+ * Relays the build's log lines and resolves with 0 once its release is live, 1 when the build or deploy failed.
+ * The status events give the verdict at once; the database, polled beside them, gives it when an event was lost,
+ * and fills in any log lines the bus dropped.
+ */
+function waitForOutcome(deps: PreReceiveDeps, buildId: string, out: Out): Promise<number> {
+  const { bus, db } = deps;
+  let lastSeq = 0;
+  const relay = (seq: number, line: string) => { if (seq > lastSeq) { lastSeq = seq; out(line); } };
   return new Promise((resolve) => {
     const subs: Array<() => void> = [];
-    const finish = (code: number, line?: string) => {
+    let done = false;
+    const finish = async (code: number, line?: string) => {
+      if (done) return;
+      done = true;
       subs.forEach((u) => u());
       clearTimeout(timer);
+      clearInterval(poll);
+      for (const l of await buildLinesAfter(db, buildId, lastSeq).catch(() => [])) relay(l.seq, l.line);
       if (line) out(line);
       resolve(code);
     };
-    const timer = setTimeout(() => finish(1, ' !     Timed out waiting for the build to finish'), PUSH_TIMEOUT_MS);
-    subs.push(bus.subscribe(subjectOf('buildLog', buildId), (_s, p) => out(String(p.line))));
-    subs.push(bus.subscribe(subjectOf('buildStatus', buildId), (_s, p) => {
-      if (p.status === 'failed') finish(1);
-    }));
+    const timer = setTimeout(() => void finish(1, ' !     Timed out waiting for the build to finish'), PUSH_TIMEOUT_MS);
+    const poll = setInterval(() => {
+      pushOutcome(db, buildId).then((o) => { if (o !== 'running') void finish(o === 'succeeded' ? 0 : 1); }, () => undefined);
+    }, 2000);
+    subs.push(bus.subscribe(subjectOf('buildLog', buildId), (_s, p) => relay(Number(p.seq), String(p.line))));
+    subs.push(bus.subscribe(subjectOf('buildStatus', buildId), (_s, p) => { if (p.status === 'failed') void finish(1); }));
     subs.push(bus.subscribe('paas.deploy.*.status', (_s, p) => {
       if (p.buildId !== buildId) return;
-      if (p.status === 'succeeded') finish(0);
-      if (p.status === 'failed') finish(1);
+      if (p.status === 'succeeded') void finish(0);
+      if (p.status === 'failed') void finish(1);
     }));
   });
 }

@@ -12,7 +12,8 @@ const HOOK_SCRIPT = fileURLToPath(new URL('./hooks/hook.cjs', import.meta.url));
 
 export function reposRoot(dataDir: string): string { return path.join(dataDir, 'repos'); }
 export function hooksDir(dataDir: string): string { return path.join(dataDir, 'git-hooks'); }
-export function hookSocketPath(dataDir: string): string { return path.join(dataDir, 'run', 'gitd.sock'); }
+/** Each process that serves git has its own hook socket: `gitd` (SSH, and everything in one process) or `web`. */
+export function hookSocketPath(dataDir: string, role: 'gitd' | 'web' = 'gitd'): string { return path.join(dataDir, 'run', `${role}.sock`); }
 
 /** The repo directory of an app; the name is re-validated here because it becomes a path. */
 export function repoDir(dataDir: string, app: string): string {

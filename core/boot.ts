@@ -1,0 +1,81 @@
+// core/boot.ts — what every platform process does first: config, logger, database (external, or the embedded one
+// in the all-in-one process), the bus (NATS when NATS_URL is set, else in-process) and the outbox relay.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { MemoryBus, type Bus } from './bus.ts';
+import { loadConfig, type Config } from './config.ts';
+import { openDb, type Db } from './db/connect.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { NatsBus } from './nats-bus.ts';
+import { OutboxRelay } from './outbox.ts';
+
+export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
+
+/** Prepares the data dir; its package.json keeps the platform's own "type": "module" away from app code under it. */
+function prepareDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const pkg = path.join(dataDir, 'package.json');
+  if (!fs.existsSync(pkg)) fs.writeFileSync(pkg, '{ "private": true, "type": "commonjs" }\n');
+}
+
+/**
+ * Opens what a process shares with the others. `allowEmbedded` is for the all-in-one process: separate processes
+ * must share an external PostgreSQL (DATABASE_URL) and NATS (NATS_URL), and are refused without them.
+ */
+export async function bootPlatform(name: string, allowEmbedded: boolean): Promise<Platform> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, `paas-${name}`);
+  if (!allowEmbedded && (!config.databaseUrl || !config.natsUrl)) {
+    throw new Error(`the ${name} process runs beside the others: set DATABASE_URL and NATS_URL (npm start runs everything in one process without them)`);
+  }
+  prepareDataDir(config.dataDir);
+  let embedded: EmbeddedDatabase | undefined;
+  const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, log.child({ module: 'postgres' }))).url;
+  const db = await openDb(url, process.env.PAAS_DB_SCHEMA || 'public');
+  const bus: Bus = config.natsUrl
+    ? await NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {
+      await db('dead_letters').insert({ subject, payload, reason });
+    })
+    : new MemoryBus(log.child({ module: 'bus' }));
+  const relay = new OutboxRelay(db, bus, log.child({ module: 'outbox' }));
+  return {
+    config, log, db, bus, relay, embedded,
+    async close() {
+      await relay.stop();
+      await bus.close();
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** A tiny HTTP server with /healthz (the process is up) and /readyz (its database and bus work). */
+export async function startProbes(p: Platform, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const send = (code: number, body: object) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+    if (req.url === '/healthz') return send(200, { ok: true });
+    if (req.url !== '/readyz') return send(404, { error: { code: 'E_NOT_FOUND', message: 'No such route' } });
+    p.db.raw('SELECT 1').then(
+      () => (p.bus.ready() ? send(200, { ok: true }) : send(503, { error: { code: 'E_BUS_UNAVAILABLE', message: 'NATS is not reachable' } })),
+      () => send(503, { error: { code: 'E_DATABASE_UNAVAILABLE', message: 'The database is not reachable' } }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(port, p.config.host, () => r()));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits 0. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    stop().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'unclean shutdown'); process.exit(1); });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
