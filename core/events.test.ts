@@ -21,7 +21,8 @@ test('docs/events.md lists exactly the events in code, with their version and fi
   for (const e of Object.values(events)) {
     const cells = rows.get(e.subject)!;
     assert.equal(Number(cells[1]), e.version, `${e.subject} version`);
-    const documented = [...cells[4]!.matchAll(/`(\w+)`: (\w+\??)/g)].map((m) => `${m[1]}:${m[2]}`);
+    assert.equal(cells[2], e.delivery === 'work' ? 'JetStream work item' : 'core NATS', `${e.subject} delivery`);
+    const documented = [...cells[5]!.matchAll(/`(\w+)`: (\w+\??)/g)].map((m) => `${m[1]}:${m[2]}`);
     assert.deepEqual(documented, Object.entries(e.fields).map(([k, t]) => `${k}:${t}`), `${e.subject} fields`);
   }
 });
