@@ -106,17 +106,14 @@ const buildSteps: Record<NativeRuntime, BuildSteps> = {
   procfile: buildProcfile,
 };
 
-function logProcessTypes(
-  ctx: BuildContext,
-  runtime: Runtime,
-  procfile: Record<string, string>,
-  defaults: Record<string, string>,
-): void {
-  ctx.log('-----> Discovering process types');
+/** The "Discovering process types" lines of push output (the builder pod prints the same). */
+export function processTypeLines(runtime: Runtime, procfile: Record<string, string>, defaults: Record<string, string>): string[] {
+  const lines = ['-----> Discovering process types'];
   const declared = Object.keys(procfile);
   const fromDefaults = Object.keys(defaults).filter((type) => !Object.hasOwn(procfile, type));
-  if (declared.length > 0) ctx.log(`${indent}Procfile declares types -> ${declared.join(', ')}`);
-  if (fromDefaults.length > 0) ctx.log(`${indent}Default types for ${runtime.label} -> ${fromDefaults.join(', ')}`);
+  if (declared.length > 0) lines.push(`${indent}Procfile declares types -> ${declared.join(', ')}`);
+  if (fromDefaults.length > 0) lines.push(`${indent}Default types for ${runtime.label} -> ${fromDefaults.join(', ')}`);
+  return lines;
 }
 
 /** Detects and builds the app in ctx.srcDir, streaming Heroku-style output to ctx.log; throws PaasError on failure. */
@@ -134,6 +131,6 @@ export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   const procfile = readProcfile(tree);
   const defaults = defaultProcessTypes(runtime.name, tree, procfile);
   const pathPrepend = await buildSteps[runtime.name](ctx, tree);
-  logProcessTypes(ctx, runtime, procfile ?? {}, defaults);
+  processTypeLines(runtime, procfile ?? {}, defaults).forEach((line) => ctx.log(line));
   return { runtime: runtime.name, processTypes: { ...defaults, ...procfile }, pathPrepend };
 }

@@ -1,0 +1,25 @@
+# Dockerfile — the platform's image: the web, gitd and controller processes (charts/paas runs each with its own
+# command; `npm start` runs all three in one process). Build from the repository root: docker build -t paas .
+# BASE_IMAGE is overridden only to build without a registry (see test/buildah).
+ARG BASE_IMAGE=node:20-slim
+FROM ${BASE_IMAGE}
+
+# git runs receive-pack and upload-pack for every push and fetch; tini reaps the processes git and hooks leave.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /opt/paas
+COPY package.json package-lock.json ./
+# No install scripts: they only build optional native speed-ups and the embedded PostgreSQL, which production
+# (an external DATABASE_URL) does not use.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY . .
+
+RUN mkdir -p /var/lib/paas && chown 1000:1000 /var/lib/paas
+ENV NODE_ENV=production PAAS_DATA_DIR=/var/lib/paas
+# Numeric, so Kubernetes' runAsNonRoot can check it (the node images' `node` user).
+USER 1000:1000
+EXPOSE 5000 2222
+ENTRYPOINT ["tini", "--"]
+CMD ["npm", "start"]

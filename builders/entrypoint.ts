@@ -1,0 +1,131 @@
+// builders/entrypoint.ts — the builder pod's init container (our builder image): fetch the pushed source from gitd,
+// detect the runtime, write the injected Dockerfile for Kaniko, and report the result in the termination log.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isPaasError, PaasError, type ErrorCode } from '../core/errors.ts';
+import { defaultProcessTypes, readProcfile } from './app-facts.ts';
+import { detectRuntime, type Runtime, type RuntimeName } from './detect.ts';
+import { dockerfileFor } from './dockerfiles.ts';
+import { installStaticServer, processTypeLines } from './native.ts';
+import { indent } from './run-step.ts';
+import { fetchSource } from './source-fetch.ts';
+import { treeFromDir, type Tree } from './tree.ts';
+
+/** What the controller sets on the init container (read once, here). */
+export interface BuilderEnv {
+  sourceUrl: string;
+  token: string;
+  app: string;
+  buildId: string;
+  workspace: string;
+  terminationLog: string;
+}
+
+/** The build result the controller reads from the container's termination message. */
+export interface BuilderResult {
+  runtime: RuntimeName;
+  processTypes: Record<string, string>;
+  /** Path of the Dockerfile inside the workspace, for Kaniko's --dockerfile. */
+  dockerfile: string;
+}
+
+/** Kubernetes keeps at most 4096 bytes of a termination message. */
+const terminationLimit = 4096;
+const dockerfileName = 'Dockerfile';
+
+type Out = (line: string) => void;
+
+/** Reads the builder's settings from its environment; throws when the controller left one out. */
+export function readBuilderEnv(env: NodeJS.ProcessEnv): BuilderEnv {
+  const need = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new PaasError('E_BUILD_FAILED', `The builder needs ${name} (the controller sets it on the build pod)`);
+    return value;
+  };
+  return {
+    sourceUrl: need('PAAS_SOURCE_URL'),
+    token: need('PAAS_BUILD_TOKEN'),
+    app: need('PAAS_APP'),
+    buildId: need('PAAS_BUILD_ID'),
+    workspace: env.PAAS_WORKSPACE || '/workspace',
+    terminationLog: env.PAAS_TERMINATION_LOG || '/dev/termination-log',
+  };
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Writes the injected Dockerfile (and the static server it copies), unless the app brings its own. */
+function writeDockerfile(workspace: string, runtime: Runtime, tree: Tree, out: Out): void {
+  if (runtime.name === 'dockerfile') {
+    out("-----> Using the app's own Dockerfile");
+    return;
+  }
+  const text = dockerfileFor(runtime.name, tree);
+  if (text === undefined) throw new PaasError('E_BUILD_FAILED', `No Dockerfile template for ${runtime.label}`);
+  if (runtime.name === 'static') installStaticServer(workspace);
+  // Whatever the push holds at that name (a symlink out of the tree, a directory) is replaced, never followed.
+  const target = join(workspace, dockerfileName);
+  rmSync(target, { recursive: true, force: true });
+  writeFileSync(target, text, { flag: 'wx' });
+  out(`-----> Writing Dockerfile for ${runtime.label}`);
+}
+
+/** Detects the app in the workspace, writes its Dockerfile and returns what the controller deploys. */
+export function prepareBuild(workspace: string, out: Out): BuilderResult {
+  const tree = treeFromDir(workspace);
+  const runtime = detectRuntime(tree);
+  out(`-----> ${runtime.label} app detected`);
+  const procfile = readProcfile(tree);
+  const defaults = defaultProcessTypes(runtime.name, tree, procfile); // the same checks as the native build
+  writeDockerfile(workspace, runtime, tree, out);
+  processTypeLines(runtime, procfile ?? {}, defaults).forEach(out);
+  return { runtime: runtime.name, processTypes: { ...defaults, ...procfile }, dockerfile: dockerfileName };
+}
+
+/** The termination message for a result; refuses process types too long for Kubernetes to keep. */
+export function toTerminationMessage(result: BuilderResult): string {
+  const text = JSON.stringify(result);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > terminationLimit) {
+    throw new PaasError('E_PROCFILE_INVALID', `The Procfile's commands are too long to hand over (${bytes} bytes with the build result; at most ${terminationLimit})`);
+  }
+  return text;
+}
+
+function failureMessage(code: ErrorCode, message: string): string {
+  return JSON.stringify({ error: { code, message: message.slice(0, 2000) } });
+}
+
+/** Runs the whole init container; prints push output and returns the exit code (0 built, 1 failed). */
+export async function runBuilder(env: NodeJS.ProcessEnv, out: Out): Promise<number> {
+  const terminationLog = env.PAAS_TERMINATION_LOG || '/dev/termination-log';
+  try {
+    const cfg = readBuilderEnv(env);
+    out(`-----> Fetching source for ${cfg.app} (build ${cfg.buildId})`);
+    const bytes = await fetchSource({ url: cfg.sourceUrl, token: cfg.token, workspace: cfg.workspace });
+    out(`${indent}Received ${formatSize(bytes)}`);
+    const result = prepareBuild(cfg.workspace, out);
+    writeFileSync(terminationLog, toTerminationMessage(result));
+    return 0;
+  } catch (err) {
+    const code: ErrorCode = isPaasError(err) ? err.code : 'E_INTERNAL';
+    const message = isPaasError(err) ? err.message : `The builder failed unexpectedly: ${(err as Error).message}`;
+    out(` !     ${message}`);
+    // The controller reads why from the pod status; a log that cannot be written is reported on stderr only.
+    try {
+      writeFileSync(terminationLog, failureMessage(code, message));
+    } catch (writeErr) {
+      process.stderr.write(`cannot write ${terminationLog}: ${(writeErr as Error).message}\n`);
+    }
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runBuilder(process.env, (line) => process.stdout.write(`${line}\n`));
+}

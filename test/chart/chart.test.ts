@@ -1,0 +1,172 @@
+// Tests for charts/paas: every template renders (test/chart/render-chart.ts stands in for `helm template`), parses as
+// YAML and validates with kubernetes-models; the settings match what core/config.ts reads; RBAC stays scoped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
+import { loadConfig } from '../../core/config.ts';
+import { chartDir, renderChart } from './render-chart.ts';
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
+
+const models: Record<string, new (data: never) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment, 'v1/ConfigMap': ConfigMap, 'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'v1/Secret': Secret, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount, 'networking.k8s.io/v1/Ingress': Ingress,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole, 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+};
+
+const external = { database: { url: 'postgres://paas:pw@db.example.com/paas' }, natsUrl: 'nats://nats.example.com:4222' };
+
+/** Renders, parses every YAML document and validates each object; returns the objects. */
+function objects(overrides: Record<string, unknown> = external, release = { name: 'paas', namespace: 'platform' }): Obj[] {
+  const out: Obj[] = [];
+  for (const [file, text] of renderChart(overrides, release)) {
+    if (!file.endsWith('.yaml')) continue;
+    for (const doc of YAML.parseAllDocuments(text)) {
+      assert.deepEqual(doc.errors, [], `${file}: ${doc.errors.join('; ')}`);
+      const obj = doc.toJS() as Obj | null;
+      if (obj === null) continue;
+      const Model = models[`${obj.apiVersion}/${obj.kind}`];
+      assert.ok(Model, `${file}: no model for ${obj.apiVersion} ${obj.kind}`);
+      assert.doesNotThrow(() => new Model(obj as never).validate(), `${file}: ${obj.kind} ${obj.metadata.name} is not valid`);
+      out.push(obj);
+    }
+  }
+  return out;
+}
+
+const find = (objs: Obj[], kind: string, name: string): Obj => {
+  const found = objs.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind} ${name}`);
+  return found;
+};
+
+const decode = (secret: Obj, key: string): string => Buffer.from(String(secret.data[key]), 'base64').toString();
+
+test('every template renders to valid Kubernetes objects', () => {
+  const objs = objects();
+  assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
+    'ClusterRole/platform-paas-controller', 'ClusterRoleBinding/platform-paas-controller', 'ConfigMap/paas-settings',
+    'Deployment/paas-controller', 'Deployment/paas-gitd', 'Deployment/paas-web', 'Ingress/paas-web',
+    'PersistentVolumeClaim/paas-data', 'Secret/paas-database', 'Secret/paas-nats', 'Service/paas-controller',
+    'Service/paas-gitd', 'Service/paas-ssh', 'Service/paas-web', 'ServiceAccount/paas-controller',
+  ]);
+  const notes = renderChart(external).get('NOTES.txt') ?? '';
+  assert.match(notes, /exec -i deploy\/paas-web -- node --import tsx controller\/cli\/main\.ts users:create/);
+});
+
+test('the settings and Secrets are what core/config.ts reads', () => {
+  const objs = objects({ ...external, registry: { url: 'registry.example.com/team', existingSecret: 'push' }, baseDomain: 'apps.test' });
+  const settings = find(objs, 'ConfigMap', 'paas-settings').data as Record<string, string>;
+  const env = { ...settings, DATABASE_URL: decode(find(objs, 'Secret', 'paas-database'), 'DATABASE_URL'), NATS_URL: decode(find(objs, 'Secret', 'paas-nats'), 'NATS_URL') };
+  const config = loadConfig(env);
+  assert.equal(config.runtime, 'kubernetes');
+  assert.equal(config.databaseUrl, external.database.url);
+  assert.equal(config.natsUrl, external.natsUrl);
+  assert.equal(config.baseDomain, 'apps.test');
+  assert.equal(config.registry, 'registry.example.com/team');
+  assert.equal(config.registrySecret, 'push');
+  assert.equal(config.namespace, 'platform');
+  assert.equal(config.gitdInternalUrl, 'http://paas-web.platform.svc:5000', 'build pods fetch sources from the web Service');
+  assert.equal(config.dataDir, '/var/lib/paas');
+  assert.equal(config.ingressClass, undefined, '"" means the cluster default');
+  // Every key is read by core/config.ts; PAAS_REGISTRY_INSECURE awaits the controller (Kaniko --insecure for kind/k3d).
+  const configSource = fs.readFileSync(new URL('../../core/config.ts', import.meta.url), 'utf8');
+  const unread = Object.keys(settings).filter((k) => !configSource.includes(`env.${k}`));
+  assert.deepEqual(unread, ['PAAS_REGISTRY_INSECURE']);
+});
+
+test('only the controller gets an API token, with scoped, explained rules', () => {
+  const objs = objects();
+  for (const name of ['paas-web', 'paas-gitd']) {
+    const pod = find(objs, 'Deployment', name).spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, false, name);
+    assert.equal(pod.serviceAccountName, undefined, name);
+  }
+  assert.equal(find(objs, 'Deployment', 'paas-controller').spec.template.spec.serviceAccountName, 'paas-controller');
+  const rules = find(objs, 'ClusterRole', 'platform-paas-controller').rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+  const granted = rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] || 'core'}/${res}: ${r.verbs.join(',')}`));
+  const crud = 'get,list,watch,create,patch,delete';
+  assert.deepEqual(granted, [
+    `core/namespaces: ${crud}`, `apps/deployments: ${crud}`, `core/services: ${crud}`, `networking.k8s.io/ingresses: ${crud}`,
+    `core/secrets: ${crud}`, `core/configmaps: ${crud}`, `batch/jobs: ${crud}`, 'core/pods: get,list,watch,delete', 'core/pods/log: get',
+  ]);
+  const rbacText = fs.readFileSync(path.join(chartDir, 'templates/rbac.yaml'), 'utf8');
+  assert.equal(rules.length, rbacText.split('\n').filter((l) => /^ {2}# /.test(l)).length, 'each rule has its comment');
+  const binding = find(objs, 'ClusterRoleBinding', 'platform-paas-controller');
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'paas-controller', namespace: 'platform' }]);
+});
+
+test('Services select their Deployment, and ports by name exist', () => {
+  const objs = objects();
+  const deployments = objs.filter((o) => o.kind === 'Deployment');
+  for (const d of deployments) assert.deepEqual(d.spec.selector.matchLabels, d.spec.template.metadata.labels, d.metadata.name);
+  for (const svc of objs.filter((o) => o.kind === 'Service')) {
+    const target = deployments.find((d) => Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+    assert.ok(target, `Service ${svc.metadata.name} selects a Deployment`);
+    const portNames = target.spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
+    for (const p of svc.spec.ports) assert.ok(portNames.includes(p.targetPort), `${svc.metadata.name} -> ${p.targetPort}`);
+  }
+  const ssh = find(objs, 'Service', 'paas-ssh');
+  assert.equal(ssh.spec.type, 'LoadBalancer');
+  assert.equal(ssh.spec.ports[0].port, 22);
+});
+
+test('NodePort SSH, and PostgreSQL and NATS as in-release dependencies', () => {
+  const objs = objects({
+    ssh: { service: { type: 'NodePort', nodePort: 30022 } },
+    postgresql: { enabled: true, auth: { password: 's3cret' } },
+    nats: { enabled: true },
+  }, { name: 'demo', namespace: 'paas' });
+  const ssh = find(objs, 'Service', 'demo-ssh');
+  assert.equal(ssh.spec.type, 'NodePort');
+  assert.equal(ssh.spec.ports[0].nodePort, 30022);
+  assert.equal(ssh.spec.externalTrafficPolicy, undefined);
+  assert.equal(decode(find(objs, 'Secret', 'demo-database'), 'DATABASE_URL'), 'postgres://paas:s3cret@demo-postgresql:5432/paas');
+  assert.equal(decode(find(objs, 'Secret', 'demo-nats'), 'NATS_URL'), 'nats://demo-nats:4222');
+});
+
+test('without a database or NATS the chart refuses to render, as helm does with required', () => {
+  assert.throws(() => renderChart({ natsUrl: 'nats://n:4222' }), /Set database\.url \(an external PostgreSQL\), database\.existingSecret, or postgresql\.enabled=true/);
+  assert.throws(() => renderChart({ database: external.database }), /Set natsUrl/);
+  assert.throws(() => renderChart({ natsUrl: 'nats://n:4222', postgresql: { enabled: true } }), /postgresql\.auth\.password is required/);
+});
+
+test('an existing database Secret, TLS and an ingress class', () => {
+  const objs = objects({ natsUrl: 'nats://n:4222', database: { existingSecret: 'db', existingSecretKey: 'url' }, tlsClusterIssuer: 'letsencrypt', ingressClass: 'nginx' });
+  assert.ok(!objs.some((o) => o.kind === 'Secret' && o.metadata.name === 'paas-database'));
+  const env = find(objs, 'Deployment', 'paas-web').spec.template.spec.containers[0].env;
+  assert.deepEqual(env[1], { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'url' } } });
+  const ingress = find(objs, 'Ingress', 'paas-web');
+  assert.equal(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer'], 'letsencrypt');
+  assert.deepEqual(ingress.spec.tls, [{ hosts: ['paas.apps.example.com'], secretName: 'paas-web-tls' }]);
+  assert.equal(ingress.spec.ingressClassName, 'nginx');
+});
+
+test('Chart.yaml: both dependencies are conditional and off by default', () => {
+  const chart = YAML.parse(fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { dependencies: Array<{ name: string; condition: string }> };
+  const values = YAML.parse(fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')) as Record<string, { enabled?: boolean }>;
+  assert.deepEqual(chart.dependencies.map((d) => [d.name, d.condition]), [['postgresql', 'postgresql.enabled'], ['nats', 'nats.enabled']]);
+  for (const d of chart.dependencies) assert.equal(values[d.name]?.enabled, false, d.name);
+});
+
+test('scripts/kind-up.sh: its dev services validate, and the script is shellcheck-clean', (t) => {
+  const manifest = fs.readFileSync(new URL('../../scripts/kind-dev-services.yaml', import.meta.url), 'utf8');
+  const kinds = YAML.parseAllDocuments(manifest).map((doc) => {
+    const obj = doc.toJS() as Obj;
+    new models[`${obj.apiVersion}/${obj.kind}`]!(obj as never).validate();
+    return `${obj.kind}/${obj.metadata.name}`;
+  });
+  assert.deepEqual(kinds, ['Deployment/postgres', 'Service/postgres', 'Deployment/nats', 'Service/nats']);
+  const script = fileURLToPath(new URL('../../scripts/kind-up.sh', import.meta.url));
+  const shellcheck = spawnSync('shellcheck', [script], { encoding: 'utf8' });
+  if (shellcheck.error) return t.skip('shellcheck is not installed (apt-get install shellcheck)');
+  assert.equal(shellcheck.status, 0, shellcheck.stdout);
+});
