@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const { config, db, bus, log } = p;
   const controller = await startController(db, bus, config, log.child({ module: 'controller' }));
   const gitd = await startGitd(db, bus, config, log.child({ module: 'gitd' }), sshCommandRunner(db, config, log));
-  const web = await createWeb({ db, config, log, mount: (app) => gitd.mountHttp(app) });
+  const web = await createWeb({ db, config, log, bus, mount: (app) => gitd.mountHttp(app) });
   await web.listen({ port: config.httpPort, host: config.host });
   await p.relay.start();
   config.httpPort = (web.server.address() as AddressInfo).port;

@@ -1,38 +1,41 @@
-// controller/builder.ts — handles paas.push.received: records the build (once, whatever the redeliveries),
-// unpacks the pushed tree into the build's slug directory, builds it natively, and on success creates the
-// release that the deployer rolls out. Every line goes to the build log, which the push relays.
+// controller/builder.ts — handles paas.push.received: records the build (once, whatever the redeliveries), builds
+// the pushed tree with the build driver (natively into the build's slug directory, or a Kubernetes build Job), and
+// on success creates the release that the deployer rolls out. Every line goes to the build log, which the push relays.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
-import { isPaasError, PaasError } from '../core/errors.ts';
+import { isPaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Logger } from '../core/logger.ts';
-import { buildNative, type BuildResult } from '../builders/native.ts';
 import { BuildLog, type BuildRow } from './builds.ts';
 import { createRelease } from './releases.ts';
+import type { BuildDriver, BuildOutput } from './runtime/driver.ts';
 
-const exec = promisify(execFile);
-
-export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config }
+export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; builds: BuildDriver }
 
 /** Where a build's slug lives: one directory per build, under the app's data directory. */
 export function slugDirOf(dataDir: string, app: string, number: number): string {
   return path.join(dataDir, 'apps', app, 'slugs', String(number));
 }
 
-const LEASE = "now() + interval '60 seconds'";
+/** A lease that ends `seconds` from now (SQL). */
+export function leaseFrom(db: Knex, seconds: number): Knex.Raw {
+  return db.raw('now() + make_interval(secs => ?)', [seconds]);
+}
+
+/** Lines a crashed worker may have published but not stored; a resumed log numbers on past them (see BuildLog.resume). */
+export const UNSTORED_LINES = 1000;
 
 /**
  * Claims the build of a push: inserts its row the first time; on a redelivery, takes over a build whose worker
- * died (its lease expired). Returns undefined when there is nothing to do (done, or running elsewhere).
+ * died (its lease expired). Returns undefined when there is nothing to do (it is done), 'held' while another
+ * worker's lease on it runs.
  */
-async function claimBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>): Promise<{ build: BuildRow; resumed: boolean } | undefined> {
+async function claimBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>, leaseSeconds: number): Promise<{ build: BuildRow; resumed: boolean } | 'held' | undefined> {
   return db.transaction(async (trx) => {
     await trx.raw('SELECT id FROM apps WHERE id = ? FOR UPDATE', [app.id]);
     const existing = (await trx('builds').where({ id: p.buildId }).first()) as BuildRow | undefined;
@@ -40,13 +43,13 @@ async function claimBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>): Pr
       if (existing.status !== 'building') return undefined;
       const [claimed] = await trx('builds').where({ id: p.buildId })
         .where((q) => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', trx.fn.now()))
-        .update({ lease_expires_at: trx.raw(LEASE) }).returning('*');
-      return claimed ? { build: claimed as BuildRow, resumed: true } : undefined;
+        .update({ lease_expires_at: leaseFrom(trx, leaseSeconds) }).returning('*');
+      return claimed ? { build: claimed as BuildRow, resumed: true } : 'held';
     }
     const { max } = (await trx('builds').where({ app_id: app.id }).max('number as max').first()) ?? { max: 0 };
     const [row] = await trx('builds').insert({
       id: p.buildId, app_id: app.id, number: (Number(max) || 0) + 1, ref: p.ref, rev: p.newRev, status: 'building',
-      user_id: p.userId, lease_expires_at: trx.raw(LEASE),
+      user_id: p.userId, lease_expires_at: leaseFrom(trx, leaseSeconds),
     }).returning('*');
     await enqueueEvent(trx, 'buildStatus', { buildId: row.id, app: app.name, number: row.number, status: 'building' }, row.id);
     return { build: row as BuildRow, resumed: false };
@@ -54,37 +57,41 @@ async function claimBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>): Pr
 }
 
 /** Keeps a lease alive while its work runs; returns the function that stops renewing. */
-export function holdLease(db: Knex, table: 'builds' | 'releases', id: string | number, log: Logger): () => void {
+export function holdLease(db: Knex, table: 'builds' | 'releases', id: string | number, log: Logger, seconds: number): () => void {
   const timer = setInterval(() => {
-    db(table).where({ id }).update({ lease_expires_at: db.raw(LEASE) })
+    db(table).where({ id }).update({ lease_expires_at: leaseFrom(db, seconds) })
       .catch((err: unknown) => log.warn({ err, table, id }, 'could not renew a lease; it may be taken over'));
-  }, 20_000);
+  }, (seconds * 1000) / 3);
   return () => clearInterval(timer);
 }
 
 /** Builds one push; never throws for build failures (they are recorded and announced). */
 export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): Promise<void> {
   const app = (await deps.db('apps').where({ name: p.app }).first()) as AppRow | undefined;
-  const claim = app && await claimBuild(deps.db, app, p);
+  let claim = app && await claimBuild(deps.db, app, p, deps.config.leaseSeconds);
+  // A redelivery while the build is held: its worker may have died (the lease then lapses and this one resumes
+  // it), or still be working (it ends). Acking it now would leave a dead worker's build to nobody.
+  while (app && claim === 'held') {
+    await new Promise((r) => setTimeout(r, 1000));
+    claim = await claimBuild(deps.db, app, p, deps.config.leaseSeconds);
+  }
   if (!app) { fs.rmSync(p.archivePath, { force: true }); return; }
-  if (!claim) return;
+  if (!claim || claim === 'held') return;
   const { build, resumed } = claim;
-  const log = resumed ? await new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name).resume() : new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
+  const log = resumed ? await new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name).resume(UNSTORED_LINES) : new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
   const slugDir = slugDirOf(deps.config.dataDir, app.name, build.number);
-  const releaseLease = holdLease(deps.db, 'builds', build.id, deps.log);
+  const releaseLease = holdLease(deps.db, 'builds', build.id, deps.log, deps.config.leaseSeconds);
   try {
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
     else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
-    if (!fs.existsSync(p.archivePath)) throw new PaasError('E_BUILD_FAILED', 'The pushed source is no longer available; push again');
-    fs.rmSync(slugDir, { recursive: true, force: true });
-    fs.mkdirSync(slugDir, { recursive: true });
-    await exec('tar', ['-x', '-f', p.archivePath, '-C', slugDir]);
-    const result = await buildNative({ srcDir: slugDir, env: buildEnv(app), log: log.line });
-    await succeed(deps, app, build, p, result, slugDir, log);
+    const result = await deps.builds.build({
+      app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app), log: log.line,
+    });
+    await succeed(deps, app, build, p, result, log);
   } catch (err) {
     await fail(deps, app, build, err, log);
-    fs.rmSync(slugDir, { recursive: true, force: true });
   } finally {
+    // Only now: a builder pod fetches the archive from gitd while the build runs.
     releaseLease();
     fs.rmSync(p.archivePath, { force: true });
   }
@@ -95,14 +102,14 @@ function buildEnv(app: AppRow): Record<string, string> {
   return { ...app.config, ...base, APP_NAME: app.name };
 }
 
-async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Payload<'pushReceived'>, result: BuildResult, slugDir: string, log: BuildLog): Promise<void> {
+async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Payload<'pushReceived'>, result: BuildOutput, log: BuildLog): Promise<void> {
   log.line(`-----> Build ${build.number} succeeded`);
   await log.flush();
   await deps.db.transaction(async (trx) => {
     const fresh = (await trx('apps').where({ id: app.id }).first()) as AppRow;
     await trx('builds').where({ id: build.id }).update({
       status: 'succeeded', lease_expires_at: null, runtime: result.runtime, process_types: JSON.stringify(result.processTypes),
-      path_prepend: JSON.stringify(result.pathPrepend), slug_dir: slugDir, finished_at: trx.fn.now(),
+      path_prepend: JSON.stringify(result.pathPrepend), slug_dir: result.slugDir, image: result.image, finished_at: trx.fn.now(),
     });
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'succeeded' }, build.id);
     await createRelease(trx, fresh, { buildId: build.id, config: fresh.config, description: `Deploy ${p.newRev.slice(0, 7)}`, userId: p.userId, source: 'push' });

@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger.ts';
 export interface BuildRow {
   id: string; app_id: number; number: number; ref: string; rev: string; status: 'building' | 'succeeded' | 'failed';
   runtime: string | null; process_types: Record<string, string> | null; path_prepend: string[] | null;
-  slug_dir: string | null; error: string | null; user_id: number | null; created_at: Date; finished_at: Date | null;
+  slug_dir: string | null; image: string | null; error: string | null; user_id: number | null; created_at: Date; finished_at: Date | null;
 }
 
 /** Writes a build's log: publishes each line at once, stores them in small batches. */
@@ -17,13 +17,17 @@ export class BuildLog {
   private seq = 0;
   private pending: Array<{ build_id: string; seq: number; line: string }> = [];
   private flushing: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
 
   constructor(private db: Knex, private bus: Bus, private log: Logger, readonly buildId: string, readonly app: string) {}
 
-  /** Continues numbering after lines already stored (a deploy appends to its build's log). */
-  async resume(): Promise<this> {
+  /**
+   * Continues numbering after lines already stored (a deploy appends to its build's log). `skip` leaves room for
+   * lines a crashed writer published but never stored: a push relaying the log drops numbers it has seen already.
+   */
+  async resume(skip = 0): Promise<this> {
     const row = await this.db('build_log_lines').where({ build_id: this.buildId }).max('seq as max').first();
-    this.seq = Number(row?.max ?? 0);
+    this.seq = Number(row?.max ?? 0) + skip;
     return this;
   }
 
@@ -32,10 +36,14 @@ export class BuildLog {
     this.pending.push({ build_id: this.buildId, seq, line: text });
     void publish(this.bus, 'buildLog', { buildId: this.buildId, app: this.app, seq, line: text }, this.buildId);
     if (this.pending.length >= 50) void this.flush();
+    // Stored within a quarter second too, so followers that join late (dashboard, builds:output) see no gap.
+    else this.timer ??= setTimeout(() => void this.flush(), 250).unref();
   };
 
   /** Stores the buffered lines; call before announcing the build's outcome. */
   flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.pending.splice(0);
     this.flushing = this.flushing.then(async () => {
       if (batch.length) await this.db('build_log_lines').insert(batch).onConflict(['build_id', 'seq']).ignore();

@@ -1,5 +1,6 @@
 // controller/controller.ts — the pipeline's event wiring: push → build → release → deploy, plus destroy, scale
-// and domains; and, at boot, recovery of interrupted work and the restart of every app's current release.
+// and domains; and, at boot, recovery of interrupted work and the restart of every app's current release. The
+// drivers (build and runtime) are picked here by PAAS_RUNTIME: local processes, or Kubernetes.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
@@ -11,26 +12,46 @@ import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { listDomains } from './apps.ts';
 import { buildPush } from './builder.ts';
-import { appLogFile } from './cli/processes.ts';
 import { Deployer, releaseSpec } from './deployer.ts';
 import type { ReleaseRow } from './releases.ts';
 import type { BuildRow } from './builds.ts';
+import type { BuildDriver, RuntimeDriver } from './runtime/driver.ts';
+import type { ReleaseSpec } from './runtime/types.ts';
+import { kubernetesBuildsFor, kubernetesRuntimeFor } from './runtime/kubernetes/connect.ts';
+import { LocalDriver } from './runtime/local-driver.ts';
 import { LocalRuntime } from './runtime/local-runtime.ts';
+import { appLogFile } from './runtime/log-file.ts';
+import { NativeBuildDriver } from './runtime/native-build.ts';
 import { Router } from './runtime/router.ts';
 import { killGroups, processesUnder } from './runtime/orphans.ts';
 
-export interface Controller { runtime: LocalRuntime; router: Router; routerPort: number; stop(): Promise<void> }
+/** The drivers in use; `router` only in the local runtime (Kubernetes routes through Ingresses). */
+export interface Controller { runtime: RuntimeDriver; builds: BuildDriver; router?: Router; routerPort: number; stop(): Promise<void> }
 
-/** Starts the controller: router, local runtime, event handlers, recovery, and the process snapshot. */
-export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
+type Drivers = Omit<Controller, 'stop'>;
+
+/** The embedded mode's drivers: the router, local processes and native builds. */
+async function localDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
   const router = new Router({ baseDomain: config.baseDomain });
   const routerPort = await router.listen(config.routerPort, config.host);
   config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
-  const runtime = new LocalRuntime({
+  const local = new LocalRuntime({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
     baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
     onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
   });
+  const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
+  if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
+  const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app));
+  return { runtime, builds: new NativeBuildDriver(), router, routerPort };
+}
+
+/** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
+export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
+  const drivers: Drivers = config.runtime === 'kubernetes'
+    ? { runtime: kubernetesRuntimeFor(config), builds: kubernetesBuildsFor(config, db), routerPort: config.routerPort }
+    : await localDrivers(db, bus, config, log);
+  const { runtime, builds, router, routerPort } = drivers;
   // Builds and deploys in progress: on SIGTERM they may finish within a grace period; the rest is handed back
   // (their leases lapse and their unacked work items are redelivered).
   const inFlight = new Set<Promise<unknown>>();
@@ -41,48 +62,46 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   };
   const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime });
   const unsubs = [
-    bus.subscribe('paas.push.received', (_s, p) => track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config }, p as unknown as Payload<'pushReceived'>)),
+    bus.subscribe('paas.push.received', (_s, p) => track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config, builds }, p as unknown as Payload<'pushReceived'>)),
       { durable: 'controller-builds' }),
     bus.subscribe('paas.release.created', (_s, p) => track(deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push')), { durable: 'controller-deploys' }),
     bus.subscribe('paas.app.destroyed', async (_s, p) => {
-      router.setDomains(String(p.app), []); // an app later created under this name must not inherit its domains
       await runtime.stop(String(p.app));
       fs.rmSync(path.join(config.dataDir, 'apps', String(p.app)), { recursive: true, force: true });
       await db('processes').where({ app: p.app }).delete();
     }, { durable: 'controller-destroys' }),
     bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>), { durable: 'controller-formation' }),
     bus.subscribe('paas.domains.updated', async (_s, p) => {
-      const app = await db('apps').where({ name: p.app }).first();
-      if (app) router.setDomains(app.name, await listDomains(db, app.id));
+      const app = (await db('apps').where({ name: p.app }).first()) as AppRow | undefined;
+      if (app) await runtime.setDomains(app.name, await listDomains(db, app.id), await currentSpec(db, config, app));
     }, { durable: 'controller-domains' }),
   ];
-  await recover(db, log, config.natsUrl ? 10 * 60 : 0);
-  const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
-  if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
-  await restoreApps(db, config, runtime, router, log);
+  await recover(db, log, config.natsUrl ? 10 * 60 : undefined);
+  await restoreApps(db, config, runtime, log);
   const pending = await db('releases').join('apps', 'apps.id', 'releases.app_id').where('releases.status', 'pending').select('releases.id', 'apps.name');
   for (const r of pending) void deployer.enqueue(r.name, r.id, false);
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   return {
-    runtime, router, routerPort,
+    runtime, builds, router, routerPort,
     async stop() {
       clearInterval(snapshot);
       unsubs.forEach((u) => u());
       const grace = new Promise((r) => setTimeout(r, 25_000).unref());
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       await runtime.stopAll();
-      await router.close();
     },
   };
 }
 
 /**
  * Fails, with a clear reason and its status event, work a crash interrupted and nobody will resume. In the
- * embedded mode that is all of it (the push that waited died with the process); on NATS, JetStream redelivers
- * interrupted work items, so only work abandoned for longer than `graceSeconds` is failed.
+ * embedded mode (no graceSeconds) that is all of it (the push that waited died with the process); on NATS,
+ * JetStream redelivers interrupted work items, so only work abandoned for longer than `graceSeconds` is failed.
  */
-async function recover(db: Knex, log: Logger, graceSeconds: number): Promise<void> {
-  const stale = (q: Knex.QueryBuilder) => q.where((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', db.raw(`now() - interval '${graceSeconds} seconds'`)));
+async function recover(db: Knex, log: Logger, graceSeconds: number | undefined): Promise<void> {
+  // Embedded: the leases were held by this process's predecessor, which is gone, even if they have not lapsed yet.
+  const stale = (q: Knex.QueryBuilder) => graceSeconds === undefined ? q
+    : q.where((w) => w.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', db.raw(`now() - interval '${graceSeconds} seconds'`)));
   await db.transaction(async (trx) => {
     const builds = await stale(trx('builds').where({ status: 'building' }))
       .update({ status: 'failed', error: 'The platform restarted during this build; push again', lease_expires_at: null, finished_at: trx.fn.now() })
@@ -102,15 +121,22 @@ async function recover(db: Knex, log: Logger, graceSeconds: number): Promise<voi
   });
 }
 
-/** Brings every app's current release back up after a platform restart. */
-async function restoreApps(db: Knex, config: Config, runtime: LocalRuntime, router: Router, log: Logger): Promise<void> {
+/** The spec of the app's live release, with its domains; undefined before its first deploy. */
+async function currentSpec(db: Knex, config: Config, app: AppRow): Promise<ReleaseSpec | undefined> {
+  if (!app.current_release_id) return undefined;
+  const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow;
+  const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
+  return releaseSpec(config, app, release, build, await listDomains(db, app.id));
+}
+
+/** Brings every app's current release back up after a platform restart (the cluster keeps them up by itself). */
+async function restoreApps(db: Knex, config: Config, runtime: RuntimeDriver, log: Logger): Promise<void> {
   const apps = (await db('apps').whereNotNull('current_release_id')) as AppRow[];
   for (const app of apps) {
-    const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow;
-    const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
-    router.setDomains(app.name, await listDomains(db, app.id));
+    const spec = (await currentSpec(db, config, app))!;
     try {
-      await runtime.deploy(releaseSpec(config, app, release, build), (line) => log.info({ app: app.name, line }, 'restore'));
+      await runtime.setDomains(app.name, spec.domains ?? [], spec);
+      await runtime.restore(spec, (line) => log.info({ app: app.name, line }, 'restore'));
     } catch (err) {
       log.error({ err, app: app.name }, 'could not restart the current release');
     }
@@ -118,11 +144,12 @@ async function restoreApps(db: Knex, config: Config, runtime: LocalRuntime, rout
 }
 
 /** Writes what runs into the processes table, so `ps` works from any process (the local CLI included). */
-async function snapshotProcesses(db: Knex, runtime: LocalRuntime): Promise<void> {
+async function snapshotProcesses(db: Knex, runtime: RuntimeDriver): Promise<void> {
   const apps = (await db('apps').select('name')).map((a) => a.name as string);
+  const statuses = await runtime.statusAll(apps);
   await db.transaction(async (trx) => {
     await trx('processes').delete();
-    const rows = apps.flatMap((app) => runtime.status(app)).map((p) => ({
+    const rows = statuses.map((p) => ({
       app: p.app, type: p.type, index: p.index, version: p.version, state: p.state, pid: p.pid ?? null, port: p.port ?? null, restarts: p.restarts, since: p.since,
     }));
     if (rows.length) await trx('processes').insert(rows);

@@ -1,6 +1,6 @@
-// controller/deployer.ts — turns a pending release into running processes through the runtime driver: release
-// phase, zero-downtime deploy, and on failure the previous release keeps serving. Deploys of one app run in order.
-import { spawn } from 'node:child_process';
+// controller/deployer.ts — turns a pending release into running processes through the runtime driver (local or
+// Kubernetes): release phase, zero-downtime deploy, and on failure the previous release keeps (or goes back to)
+// serving. Deploys of one app run in order.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import { type Bus } from '../core/bus.ts';
@@ -8,27 +8,38 @@ import type { Config } from '../core/config.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { listDomains } from './apps.ts';
 import { BuildLog, type BuildRow } from './builds.ts';
-import { holdLease } from './builder.ts';
+import { holdLease, leaseFrom, UNSTORED_LINES } from './builder.ts';
 import type { ReleaseRow } from './releases.ts';
-import type { LocalRuntime } from './runtime/local-runtime.ts';
+import { RolloutFailedError, type RuntimeDriver, type Say } from './runtime/driver.ts';
 import type { ReleaseSpec } from './runtime/types.ts';
 
-export interface DeployerDeps { db: Knex; bus: Bus; log: Logger; config: Config; runtime: LocalRuntime }
+export interface DeployerDeps { db: Knex; bus: Bus; log: Logger; config: Config; runtime: RuntimeDriver }
 
-/** The public URL of an app's web process. */
+/** The public URL of an app's web process: the router's port locally; the Ingress (https with TLS) in Kubernetes mode. */
 export function appUrl(config: Config, app: string): string {
+  if (config.runtime === 'kubernetes') return `${config.tlsIssuer ? 'https' : 'http'}://${app}.${config.baseDomain}/`;
   return `http://${app}.${config.baseDomain}:${config.routerPort}/`;
 }
 
-/** Builds the runtime spec of a release: its build's slug and process types, with the app's formation. */
-export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow): ReleaseSpec {
+/** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation. */
+export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = []): ReleaseSpec {
   const types = Object.entries(build.process_types ?? {}).filter(([type]) => type !== 'release');
   return {
-    app: app.name, version: release.version, slugDir: build.slug_dir!, pathPrepend: build.path_prepend ?? [],
+    app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [],
     env: { ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
     processes: types.map(([type, command]) => ({ type, command, quantity: app.formation[type] ?? 1 })),
+    config: release.config, image: build.image ?? undefined, domains,
   };
+}
+
+/** The spec of the app's live release (what a failed deploy goes back to), if it has one. */
+async function liveSpec(db: Knex, config: Config, app: AppRow, domains: string[]): Promise<ReleaseSpec | undefined> {
+  if (!app.current_release_id) return undefined;
+  const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow | undefined;
+  const build = release?.build_id ? ((await db('builds').where({ id: release.build_id }).first()) as BuildRow | undefined) : undefined;
+  return release && build ? releaseSpec(config, app, release, build, domains) : undefined;
 }
 
 export class Deployer {
@@ -44,45 +55,73 @@ export class Deployer {
   }
 
   private async deploy(releaseId: number, streamToBuild: boolean): Promise<void> {
-    const { db } = this.deps;
-    // Pending, or deploying under a lease its (crashed) worker no longer renews: redelivery is harmless.
-    const claimed = await db('releases').where({ id: releaseId })
-      .where((q) => q.where({ status: 'pending' }).orWhere((d) => d.where({ status: 'deploying' }).where('lease_expires_at', '<', db.fn.now())))
-      .update({ status: 'deploying', lease_expires_at: db.raw("now() + interval '60 seconds'") }).returning('*');
-    const release = claimed[0] as ReleaseRow | undefined;
-    if (!release) return;
-    const stopLease = holdLease(db, 'releases', release.id, this.deps.log);
+    const claim = await this.claim(releaseId);
+    if (!claim) return;
+    const stopLease = holdLease(this.deps.db, 'releases', claim.release.id, this.deps.log, this.deps.config.leaseSeconds);
     try {
-      await this.deployClaimed(release, streamToBuild);
+      await this.deployClaimed(claim.release, streamToBuild, claim.takenOver);
     } finally {
       stopLease();
     }
   }
 
-  private async deployClaimed(release: ReleaseRow, streamToBuild: boolean): Promise<void> {
+  /**
+   * Claims a pending release, or takes over one whose worker died (deploying under a lapsed lease), so a redelivery
+   * is harmless. While another worker's lease runs it waits: that deploy ends, or its worker died and the lease
+   * lapses. Undefined when there is nothing left to do.
+   */
+  private async claim(releaseId: number): Promise<{ release: ReleaseRow; takenOver: boolean } | undefined> {
+    const { db } = this.deps;
+    for (;;) {
+      const before = await db('releases').where({ id: releaseId }).first('status');
+      if (before?.status !== 'pending' && before?.status !== 'deploying') return undefined;
+      const [release] = await db('releases').where({ id: releaseId })
+        .where((q) => q.where({ status: 'pending' }).orWhere((d) => d.where({ status: 'deploying' })
+          .where((l) => l.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', db.fn.now()))))
+        .update({ status: 'deploying', lease_expires_at: leaseFrom(db, this.deps.config.leaseSeconds) }).returning('*');
+      if (release) return { release: release as ReleaseRow, takenOver: before.status === 'deploying' };
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  private async deployClaimed(release: ReleaseRow, streamToBuild: boolean, takenOver: boolean): Promise<void> {
     const { db } = this.deps;
     const app = (await db('apps').where({ id: release.app_id }).first()) as AppRow;
     const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
-    const log = streamToBuild ? await new BuildLog(db, this.deps.bus, this.deps.log, build.id, app.name).resume() : undefined;
+    const log = streamToBuild ? await new BuildLog(db, this.deps.bus, this.deps.log, build.id, app.name).resume(takenOver ? UNSTORED_LINES : 0) : undefined;
     const say = log?.line ?? ((line: string) => this.deps.log.info({ app: app.name, line }, 'deploy'));
+    if (takenOver) say('-----> The controller restarted during this deploy; deploying again');
     try {
       const live = app.current_release_id ? await db('releases').where({ id: app.current_release_id }).first('version') : undefined;
       // Work items may arrive out of order: an older release never replaces a newer live one.
       if (live && live.version > release.version) throw new PaasError('E_RELEASE_BOOT_FAILED', `superseded by v${live.version}, which is already live`);
-      const spec = releaseSpec(this.deps.config, app, release, build);
+      const domains = await listDomains(db, app.id);
+      const spec = releaseSpec(this.deps.config, app, release, build, domains);
+      const previous = await liveSpec(db, this.deps.config, app, domains);
       say(`-----> Releasing v${release.version}`);
-      if (build.process_types?.release) await this.runReleasePhase(spec, build.process_types.release, say);
-      await this.deps.runtime.deploy(spec, say);
+      if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
+      await this.deps.runtime.deploy(spec, say, previous);
       await this.finish(app, release, build, 'succeeded', undefined, say, log);
     } catch (err) {
       const message = isPaasError(err) ? err.message : 'internal error while deploying (see the platform log)';
       if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, 'deploy failed unexpectedly');
-      for (const line of (err as { lastLines?: string[] }).lastLines ?? []) say(`       ${line}`);
-      const current = app.current_release_id ? await db('releases').where({ id: app.current_release_id }).first() : undefined;
-      say(` !     Release v${release.version} failed: ${message}`);
-      say(current ? ` !     v${current.version} is still serving` : ' !     The app has no running release');
+      await this.sayFailure(app, release, err, message, say);
       await this.finish(app, release, build, 'failed', message, say, log);
     }
+  }
+
+  /** The push's failure lines: the failing process's last lines, then what failed and what serves now. */
+  private async sayFailure(app: AppRow, release: ReleaseRow, err: unknown, message: string, say: Say): Promise<void> {
+    for (const line of (err as { lastLines?: string[] }).lastLines ?? []) say(`       ${line}`);
+    const current = app.current_release_id ? await this.deps.db('releases').where({ id: app.current_release_id }).first() : undefined;
+    if (err instanceof RolloutFailedError) {
+      // The driver rolled the cluster back (or tried to): say exactly what serves now.
+      say(` !     Release v${release.version} failed: ${message}${err.rolledBackTo !== undefined ? `; rolled back to v${err.rolledBackTo}` : ''}`);
+      if (!current) say(' !     The app has no running release');
+      return;
+    }
+    say(` !     Release v${release.version} failed: ${message}`);
+    say(current ? ` !     v${current.version} is still serving` : ' !     The app has no running release');
   }
 
   private async finish(app: AppRow, release: ReleaseRow, build: BuildRow, status: 'succeeded' | 'failed', error: string | undefined, say: (l: string) => void, log?: BuildLog): Promise<void> {
@@ -97,30 +136,4 @@ export class Deployer {
       }, release.id);
     });
   }
-
-  /** Runs the Procfile's release command with the new release's environment; a non-zero exit stops the deploy. */
-  private runReleasePhase(spec: ReleaseSpec, command: string, say: (l: string) => void): Promise<void> {
-    say(`-----> Running release command: ${command}`);
-    const pathDirs = spec.pathPrepend.map((d) => `${spec.slugDir}/${d}`);
-    const env = { PATH: [...pathDirs, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/', ...spec.env };
-    return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', command], { cwd: spec.slugDir, env });
-      let buf = '';
-      const onData = (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        const lines = buf.split(/\r?\n/);
-        buf = lines.pop() ?? '';
-        lines.forEach((l) => say(`       ${l}`));
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('error', (err) => reject(new PaasError('E_RELEASE_BOOT_FAILED', `release command could not start: ${err.message}`)));
-      child.on('close', (code) => {
-        if (buf) say(`       ${buf}`);
-        if (code === 0) resolve();
-        else reject(new PaasError('E_RELEASE_BOOT_FAILED', `release command exited with code ${code}`));
-      });
-    });
-  }
 }
-

@@ -8,7 +8,7 @@ import { createWeb } from './web.ts';
 async function main(): Promise<void> {
   const p = await bootPlatform('web', false);
   const gitd = await startGitd(p.db, p.bus, p.config, p.log, sshCommandRunner(p.db, p.config, p.log), { ssh: false, http: true });
-  const web = await createWeb({ db: p.db, config: p.config, log: p.log, mount: (app) => gitd.mountHttp(app) });
+  const web = await createWeb({ db: p.db, config: p.config, log: p.log, bus: p.bus, mount: (app) => gitd.mountHttp(app) });
   await web.listen({ port: p.config.httpPort, host: p.config.host });
   await p.relay.start();
   const port = (web.server.address() as AddressInfo).port;

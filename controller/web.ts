@@ -1,13 +1,16 @@
-// controller/web.ts — the web server: JSON API, git smart HTTP (mounted from gitd), and health probes.
+// controller/web.ts — the web server: JSON API, the dashboard, git smart HTTP (mounted from gitd), and health probes.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import { errorCodes, isPaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { registerApi } from './api.ts';
+import { registerDashboard } from './dashboard/index.ts';
 
-export interface WebDeps { db: Knex; config: Config; log: Logger; mount?: (app: FastifyInstance) => Promise<void> }
+/** `bus` feeds the dashboard's live views (build logs, app logs, status); `liveRecheckMs` is how often they re-check access. */
+export interface WebDeps { db: Knex; config: Config; log: Logger; bus: Bus; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void> }
 
 /** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */
 export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
@@ -20,7 +23,11 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
     req.log.error({ err, ref, reqId: req.id }, 'request failed');
     return reply.code(500).send({ error: { code: 'E_INTERNAL', message: `Internal error (reference ${ref})` } });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'E_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } }));
+  const dashboard = await registerDashboard(app, deps);
+  app.setNotFoundHandler((req, reply) => {
+    if (dashboard.wantsHtml(req)) return dashboard.notFound(req, reply);
+    return reply.code(404).send({ error: { code: 'E_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } });
+  });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
     try {

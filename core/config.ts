@@ -33,9 +33,16 @@ export interface Config {
   tlsIssuer?: string;
   /** Kubernetes mode: a kubernetes.io/dockerconfigjson Secret (in `namespace`) to push and pull app images. */
   registrySecret?: string;
+  /** Kubernetes mode: the registry speaks plain HTTP (kind, k3d): Kaniko pushes to it with --insecure. */
+  registryInsecure: boolean;
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
   kubeconfig?: string;
   bootTimeoutMs: number;
+  /**
+   * Leases of push locks, builds and deploys: renewed while their process works, so a crashed process's work is
+   * taken over (and its push lock freed) this long after it died. JetStream redelivers unacked work items after it too.
+   */
+  leaseSeconds: number;
   logLevel: string;
 }
 
@@ -72,8 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingressClass: env.PAAS_INGRESS_CLASS || undefined,
     tlsIssuer: env.PAAS_TLS_ISSUER || undefined,
     registrySecret: env.PAAS_REGISTRY_SECRET || undefined,
+    registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
+    leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
   };
 }

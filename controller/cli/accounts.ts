@@ -45,9 +45,6 @@ export const accountCommands: Command[] = [
       const user = await subjectUser(ctx, args.positional[0], 'keys:add EMAIL < ~/.ssh/id_ed25519.pub');
       const text = (await ctx.readStdin()).trim();
       if (!text) throw new PaasError('E_KEY_INVALID', 'No key on standard input: keys:add < ~/.ssh/id_ed25519.pub');
-      if (text.split('\n').filter((l) => l.trim()).length > 1 && !/PRIVATE KEY/.test(text)) {
-        throw new PaasError('E_KEY_INVALID', 'Give one public key at a time (one line)');
-      }
       const key = await addKey(ctx.db, user.id, text);
       ctx.out(`Added ${key.type} key ${key.fingerprint}${key.comment ? ` (${key.comment})` : ''} for ${user.email}`);
     },

@@ -3,11 +3,12 @@ import { isPaasError, PaasError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { accountCommands } from './accounts.ts';
 import { appCommands } from './apps.ts';
+import { manifestCommands } from './manifests.ts';
 import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
-export const commands: Command[] = [...accountCommands, ...appCommands, ...releaseCommands, ...processCommands];
+export const commands: Command[] = [...accountCommands, ...appCommands, ...releaseCommands, ...processCommands, ...manifestCommands];
 
 /** The --help text; SSH users don't see local-only commands. */
 export function helpText(local: boolean, invoke: string): string[] {

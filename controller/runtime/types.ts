@@ -1,4 +1,4 @@
-// controller/runtime/types.ts — the shapes the controller hands to a runtime driver and gets back (local runtime today, Kubernetes later).
+// controller/runtime/types.ts — the shapes the controller hands to a runtime driver (local or Kubernetes) and gets back.
 
 /** One Procfile entry with how many instances of it should run. */
 export interface ProcessSpec {
@@ -19,6 +19,12 @@ export interface ReleaseSpec {
   pathPrepend: string[];
   /** e.g. web x1, worker x1 ('release' type is never passed here). */
   processes: ProcessSpec[];
+  /** Kubernetes mode: the image to run, by digest (`<registry>/<app>@sha256:…`). */
+  image?: string;
+  /** The app's config vars alone (`env` holds them merged with the platform's values); Kubernetes keeps them in a Secret. */
+  config?: Record<string, string>;
+  /** Custom domains served besides `<app>.<base domain>` (the Kubernetes Ingress lists them). */
+  domains?: string[];
 }
 
 /** What `ps APP` shows for one running (or restarting) instance. */
@@ -32,6 +38,10 @@ export interface ProcessStatus {
   state: 'starting' | 'up' | 'crashed' | 'stopping';
   restarts: number;
   since: Date;
+  /** Kubernetes mode: the pod's name. */
+  name?: string;
+  /** Why the state is what it is, when Kubernetes says (CrashLoopBackOff, ImagePullBackOff…). */
+  reason?: string;
 }
 
 /** Receives every output line of an app's processes; source is e.g. 'web.1', or 'paas' for platform events. Must not throw. */

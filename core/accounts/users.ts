@@ -2,8 +2,11 @@
 import type { Knex } from 'knex';
 import { PaasError } from '../errors.ts';
 import { parseEmail } from '../names.ts';
-import { hashPassword, hashToken, newToken } from './passwords.ts';
+import { hashPassword, hashToken, newToken, verifyPassword } from './passwords.ts';
+import { deleteUserSessions } from './sessions.ts';
 import { parsePublicKey, type PublicKeyInfo } from './ssh-keys.ts';
+import { getSettings, requireAdmin } from '../settings.ts';
+import type { Actor } from '../access.ts';
 
 export interface User { id: number; email: string; isAdmin: boolean; disabled: boolean }
 
@@ -13,10 +16,57 @@ const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_
 /** Creates a user; the password must be at least 8 characters. */
 export async function createUser(db: Knex, emailRaw: string, password: string, isAdmin = false): Promise<User> {
   const email = parseEmail(emailRaw);
-  if (password.length < 8) throw new PaasError('E_PASSWORD_INVALID', 'Passwords need at least 8 characters');
+  checkNewPassword(password);
   if (await db('users').where({ email }).first()) throw new PaasError('E_USER_EXISTS', `A user with the email ${email} already exists`);
   const [row] = await db('users').insert({ email, password_hash: await hashPassword(password), is_admin: isAdmin }).returning('*');
   return toUser(row);
+}
+
+/** Throws E_PASSWORD_INVALID unless the password has 8 to 1024 characters. */
+function checkNewPassword(password: string): void {
+  if (password.length < 8) throw new PaasError('E_PASSWORD_INVALID', 'Passwords need at least 8 characters');
+  if (password.length > 1024) throw new PaasError('E_PASSWORD_INVALID', 'Passwords can have at most 1024 characters');
+}
+
+const SIGNUP_LOCK = 0x7061_6173; // serialises sign-ups, so exactly one first user becomes admin
+
+/** Self-service sign-up (dashboard): the first user becomes admin; later ones only while sign-ups are open. */
+export async function signUp(db: Knex, emailRaw: string, password: string): Promise<User> {
+  return db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [SIGNUP_LOCK]);
+    const first = !(await trx('users').first('id'));
+    if (!first && !(await getSettings(trx)).signupsOpen) {
+      throw new PaasError('E_SIGNUPS_CLOSED', 'Sign-ups are closed on this platform; ask an admin to create your account');
+    }
+    return createUser(trx, emailRaw, password, first);
+  });
+}
+
+/** Changes a user's password after checking the current one, and ends all of the user's sessions. */
+export async function changePassword(db: Knex, userId: number, current: string, next: string): Promise<void> {
+  const row = await db('users').where({ id: userId }).first('password_hash');
+  if (!row || !(await verifyPassword(current.slice(0, 1024), row.password_hash))) {
+    throw new PaasError('E_UNAUTHENTICATED', 'Your current password is wrong');
+  }
+  checkNewPassword(next);
+  const hash = await hashPassword(next);
+  await db.transaction(async (trx) => {
+    await trx('users').where({ id: userId }).update({ password_hash: hash });
+    await deleteUserSessions(trx, userId);
+  });
+}
+
+/** Admins grant or revoke admin rights, and disable or enable accounts (not their own); disabling ends sessions. */
+export async function updateUser(db: Knex, actor: Actor, userId: number, change: { isAdmin?: boolean; disabled?: boolean }): Promise<User> {
+  requireAdmin(actor, 'change users');
+  if (actor.kind === 'user' && actor.user.id === userId) throw new PaasError('E_FORBIDDEN', 'You cannot change your own role or disable yourself; ask another admin');
+  return db.transaction(async (trx) => {
+    const patch = { ...(change.isAdmin === undefined ? {} : { is_admin: change.isAdmin }), ...(change.disabled === undefined ? {} : { disabled: change.disabled }) };
+    const [row] = await trx('users').where({ id: userId }).update(patch).returning('*');
+    if (!row) throw new PaasError('E_USER_NOT_FOUND', `No user with id ${userId}`);
+    if (change.disabled) await deleteUserSessions(trx, userId);
+    return toUser(row);
+  });
 }
 
 /** Finds a user by email, or throws E_USER_NOT_FOUND. */
@@ -39,6 +89,9 @@ export interface StoredKey extends PublicKeyInfo { id: number; createdAt: Date; 
 
 /** Adds an SSH public key to a user after parsing it (the security boundary is parsePublicKey). */
 export async function addKey(db: Knex, userId: number, text: string): Promise<PublicKeyInfo> {
+  if (text.split('\n').filter((l) => l.trim()).length > 1 && !/PRIVATE KEY/.test(text)) {
+    throw new PaasError('E_KEY_INVALID', 'Give one public key at a time (one line)');
+  }
   const key = parsePublicKey(text);
   const existing = await db('ssh_keys').where({ fingerprint: key.fingerprint }).first();
   if (existing) throw new PaasError('E_KEY_EXISTS', `The key ${key.fingerprint} is already registered`);

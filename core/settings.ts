@@ -1,0 +1,26 @@
+// core/settings.ts — platform-wide settings an admin changes at run time (stored in the `settings` table).
+import type { Knex } from 'knex';
+import { PaasError } from './errors.ts';
+import type { Actor } from './access.ts';
+
+export interface Settings { signupsOpen: boolean }
+
+const DEFAULTS: Settings = { signupsOpen: true };
+
+/** The current settings, defaults filled in. */
+export async function getSettings(db: Knex): Promise<Settings> {
+  const rows = await db('settings').select('key', 'value');
+  const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  return { signupsOpen: typeof stored.signupsOpen === 'boolean' ? stored.signupsOpen : DEFAULTS.signupsOpen };
+}
+
+/** Opens or closes sign-ups; only admins (or the local operator) may. */
+export async function setSignupsOpen(db: Knex, actor: Actor, open: boolean): Promise<void> {
+  requireAdmin(actor, 'open or close sign-ups');
+  await db('settings').insert({ key: 'signupsOpen', value: JSON.stringify(open) }).onConflict('key').merge();
+}
+
+/** Throws E_FORBIDDEN unless the actor is an admin or the local operator. */
+export function requireAdmin(actor: Actor, what: string): void {
+  if (actor.kind === 'user' && !actor.user.isAdmin) throw new PaasError('E_FORBIDDEN', `Only admins can ${what}`);
+}

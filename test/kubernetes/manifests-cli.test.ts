@@ -1,0 +1,49 @@
+// test/kubernetes/manifests-cli.test.ts — `manifests APP` in the embedded mode: the objects Kubernetes mode would
+// apply for the app's current release, with the image `$PAAS_REGISTRY/<app>:<build>`, as valid multi-document YAML.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import YAML from 'yaml';
+import { loadConfig } from '../../core/config.ts';
+import { createLogger } from '../../core/logger.ts';
+import { runCommand } from '../../controller/cli/commands.ts';
+import type { KubeObject } from '../../controller/runtime/kubernetes/manifests.ts';
+import { crossProblems, objectProblems } from '../../controller/runtime/kubernetes/validate.ts';
+import { openTestSchema } from '../support/test-schema.ts';
+
+test('manifests prints the current release as it would be applied, image <registry>/<app>:<build>', async (t) => {
+  const db = await openTestSchema(t, 'manifests');
+  if (!db) return;
+  const [user] = await db('users').insert({ email: 'o@example.com', password_hash: 'x' }).returning('id');
+  const [app] = await db('apps').insert({ name: 'shop', owner_id: (user as { id: number }).id, config: JSON.stringify({ GREETING: 'hi' }), formation: JSON.stringify({ worker: 2 }) }).returning('id');
+  const appId = (app as { id: number }).id;
+  const buildId = crypto.randomUUID();
+  await db('builds').insert({
+    id: buildId, app_id: appId, number: 4, ref: 'refs/heads/main', rev: 'a'.repeat(40), status: 'succeeded', runtime: 'node',
+    process_types: JSON.stringify({ web: 'npm start', worker: 'node worker.js', release: 'npm run migrate' }), slug_dir: '/data/apps/shop/slugs/4',
+  });
+  const [release] = await db('releases').insert({ app_id: appId, version: 2, build_id: buildId, config: JSON.stringify({ GREETING: 'hi' }), description: 'Deploy', status: 'succeeded' }).returning('id');
+  await db('apps').where({ id: appId }).update({ current_release_id: (release as { id: number }).id });
+  await db('domains').insert({ hostname: 'shop.example.com', app_id: appId });
+  const config = loadConfig({ PAAS_REGISTRY: 'registry.test:5000', PAAS_DATA_DIR: '/tmp/paas-manifests-test' });
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx = { db, config, actor: { kind: 'operator' as const }, out: (l: string) => out.push(l), err: (l: string) => err.push(l), readStdin: async () => '', signal: new AbortController().signal };
+  assert.equal(await runCommand(ctx, ['manifests', 'shop'], true, 'paas', createLogger('silent')), 0, err.join('\n'));
+  assert.match(out[0]!, /^# shop v2: /);
+  const objs = YAML.parseAllDocuments(out.join('\n')).map((d) => d.toJS() as KubeObject | null).filter((o): o is KubeObject => o !== null);
+  assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata?.name}`), [
+    'Namespace/paas-app-shop', 'Secret/config-vars', 'ConfigMap/platform', 'Deployment/web', 'Deployment/worker', 'Service/web', 'Ingress/web',
+  ]);
+  for (const o of objs) assert.deepEqual(objectProblems(o), [], `${o.kind} ${o.metadata?.name}`);
+  assert.deepEqual(crossProblems(objs), []);
+  const worker = objs[4] as { spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } } };
+  assert.equal(worker.spec.template.spec.containers[0]!.image, 'registry.test:5000/shop:4');
+  assert.equal(worker.spec.replicas, 2);
+  assert.match(out.join('\n'), /host: shop\.example\.com/);
+  assert.match(out.join('\n'), /PAAS_APP_URL: http:\/\/shop\.localhost\//, "the Ingress URL, not the router's");
+  out.length = 0;
+  await db('apps').insert({ name: 'empty', owner_id: (user as { id: number }).id });
+  assert.equal(await runCommand(ctx, ['manifests', 'empty'], true, 'paas', createLogger('silent')), 1);
+  assert.deepEqual(err.slice(-1), [' !     empty has no release yet: git push first']);
+});

@@ -1,0 +1,39 @@
+// views/static/app.js — small progressive enhancements on top of htmx: copy buttons, and build/app logs that stay
+// scrolled to the bottom while lines stream in. Pages work without it.
+(function () {
+  function enhance(root) {
+    root.querySelectorAll('button.copy[data-copy]').forEach(function (btn) {
+      if (!navigator.clipboard || btn.dataset.ready) return;
+      btn.dataset.ready = '1';
+      btn.hidden = false;
+      btn.addEventListener('click', function () {
+        var target = document.getElementById(btn.dataset.copy);
+        if (!target) return;
+        navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+          var label = btn.textContent;
+          btn.textContent = 'Copied';
+          setTimeout(function () { btn.textContent = label; }, 1500);
+        });
+      });
+    });
+  }
+
+  // Before htmx adds lines to a log, note whether the reader was at its bottom; if so, keep them there.
+  var stick = new Map();
+  document.addEventListener('htmx:wsBeforeMessage', function () {
+    document.querySelectorAll('.log').forEach(function (log) {
+      stick.set(log, log.scrollHeight - log.scrollTop - log.clientHeight < 40);
+    });
+  });
+  document.addEventListener('htmx:wsAfterMessage', function () {
+    document.querySelectorAll('.log').forEach(function (log) {
+      if (stick.get(log) !== false) log.scrollTop = log.scrollHeight;
+    });
+  });
+
+  document.addEventListener('DOMContentLoaded', function () {
+    enhance(document);
+    document.querySelectorAll('.log').forEach(function (log) { log.scrollTop = log.scrollHeight; });
+  });
+  document.addEventListener('htmx:load', function (e) { enhance(e.target); });
+})();
