@@ -77,10 +77,10 @@ test('the settings and Secrets are what core/config.ts reads', () => {
   assert.equal(config.gitdInternalUrl, 'http://paas-web.platform.svc:5000', 'build pods fetch sources from the web Service');
   assert.equal(config.dataDir, '/var/lib/paas');
   assert.equal(config.ingressClass, undefined, '"" means the cluster default');
-  // Every key is read by core/config.ts; PAAS_REGISTRY_INSECURE awaits the controller (Kaniko --insecure for kind/k3d).
+  // Every key the chart sets is read by core/config.ts.
   const configSource = fs.readFileSync(new URL('../../core/config.ts', import.meta.url), 'utf8');
   const unread = Object.keys(settings).filter((k) => !configSource.includes(`env.${k}`));
-  assert.deepEqual(unread, ['PAAS_REGISTRY_INSECURE']);
+  assert.deepEqual(unread, []);
 });
 
 test('only the controller gets an API token, with scoped, explained rules', () => {
