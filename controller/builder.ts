@@ -81,6 +81,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   const log = resumed ? await new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name).resume(UNSTORED_LINES) : new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
   const slugDir = slugDirOf(deps.config.dataDir, app.name, build.number);
   const releaseLease = holdLease(deps.db, 'builds', build.id, deps.log, deps.config.leaseSeconds);
+  let recorded = false;
   try {
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
     else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
@@ -88,12 +89,15 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
       app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app), log: log.line,
     });
     await succeed(deps, app, build, p, result, log);
+    recorded = true;
   } catch (err) {
     await fail(deps, app, build, err, log);
+    recorded = true;
   } finally {
-    // Only now: a builder pod fetches the archive from gitd while the build runs.
+    // Only now: a builder pod fetches the archive from gitd while the build runs. Kept when the outcome could not
+    // be recorded (the database was away): the redelivered item builds it again from it.
     releaseLease();
-    fs.rmSync(p.archivePath, { force: true });
+    if (recorded) fs.rmSync(p.archivePath, { force: true });
   }
 }
 

@@ -18,6 +18,7 @@ export class BuildLog {
   private pending: Array<{ build_id: string; seq: number; line: string }> = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
+  private failures = 0;
 
   constructor(private db: Knex, private bus: Bus, private log: Logger, readonly buildId: string, readonly app: string) {}
 
@@ -47,7 +48,14 @@ export class BuildLog {
     const batch = this.pending.splice(0);
     this.flushing = this.flushing.then(async () => {
       if (batch.length) await this.db('build_log_lines').insert(batch).onConflict(['build_id', 'seq']).ignore();
-    }).catch((err: unknown) => this.log.error({ err, buildId: this.buildId }, 'could not store build log lines'));
+      this.failures = 0;
+    }).catch((err: unknown) => {
+      // The database may be restarting: keep the lines for a later flush, so the stored log stays whole.
+      if (++this.failures > 60) return this.log.error({ err, buildId: this.buildId }, 'could not store build log lines; giving up');
+      this.pending.unshift(...batch);
+      this.timer ??= setTimeout(() => void this.flush(), 1000).unref();
+      this.log.warn({ err, buildId: this.buildId }, 'could not store build log lines yet; will retry');
+    });
     return this.flushing;
   }
 }

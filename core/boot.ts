@@ -38,7 +38,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   const bus: Bus = config.natsUrl
     ? await NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {
       await db('dead_letters').insert({ subject, payload, reason });
-    })
+    }, { ackWaitMs: config.leaseSeconds * 1000 })
     : new MemoryBus(log.child({ module: 'bus' }));
   const relay = new OutboxRelay(db, bus, log.child({ module: 'outbox' }));
   return {

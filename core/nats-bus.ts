@@ -11,7 +11,11 @@ import type { Logger } from './logger.ts';
 export type DeadLetterSink = (subject: string, payload: string, reason: string) => Promise<void>;
 
 const MAX_DELIVER = 10;
-const ACK_WAIT_MS = 30_000;
+
+export interface NatsBusOptions {
+  /** How long a delivered work item may stay unacked before it is redelivered: a crashed worker's items come back then. */
+  ackWaitMs?: number;
+}
 
 function isWork(subject: string): boolean {
   const name = eventOfSubject(subject);
@@ -32,20 +36,22 @@ export class NatsBus implements Bus {
   private connected = true;
   private subs = new Set<Subscription>();
   private consumers = new Set<{ stop(): void }>();
+  /** In-progress acks of the items being handled; closing stops them, which hands those items back. */
+  private keepAlives = new Set<NodeJS.Timeout>();
 
   private constructor(private nc: NatsConnection, private js: JetStreamClient, private prefix: string,
-    private stream: string, private log: Logger, private deadLetter: DeadLetterSink) {
+    private stream: string, private log: Logger, private deadLetter: DeadLetterSink, private ackWaitMs: number) {
     void this.watchStatus();
   }
 
   /** Connects (retrying for ever on later disconnects) and makes sure the work stream exists. */
-  static async connect(url: string, prefix: string, log: Logger, deadLetter: DeadLetterSink): Promise<NatsBus> {
+  static async connect(url: string, prefix: string, log: Logger, deadLetter: DeadLetterSink, opts: NatsBusOptions = {}): Promise<NatsBus> {
     const nc = await connect({ servers: url.split(','), name: 'paas', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     const stream = `PAAS_WORK${prefix ? '_' + prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase() : ''}`;
     const jsm = await jetstreamManager(nc);
     const config = { name: stream, subjects: workSubjects.map((s) => prefix + s), max_age: nanos(7 * 24 * 3600 * 1000), duplicate_window: nanos(10 * 60 * 1000) };
     await jsm.streams.info(stream).then(() => jsm.streams.update(stream, config), () => jsm.streams.add(config));
-    return new NatsBus(nc, jetstream(nc), prefix, stream, log, deadLetter);
+    return new NatsBus(nc, jetstream(nc), prefix, stream, log, deadLetter, opts.ackWaitMs ?? 30_000);
   }
 
   private async watchStatus(): Promise<void> {
@@ -92,14 +98,23 @@ export class NatsBus implements Bus {
         try {
           const jsm = await jetstreamManager(this.nc);
           const name = `${durable}${this.prefix ? '_' + this.prefix.replace(/[^A-Za-z0-9]/g, '_') : ''}`;
-          await jsm.consumers.info(this.stream, name).catch(() => jsm.consumers.add(this.stream, {
-            durable_name: name, filter_subject: this.prefix + pattern, ack_policy: AckPolicy.Explicit,
-            deliver_policy: DeliverPolicy.All, ack_wait: nanos(ACK_WAIT_MS), max_deliver: MAX_DELIVER,
-          }));
+          const info = await jsm.consumers.info(this.stream, name).catch(() => undefined);
+          if (!info) {
+            await jsm.consumers.add(this.stream, {
+              durable_name: name, filter_subject: this.prefix + pattern, ack_policy: AckPolicy.Explicit,
+              deliver_policy: DeliverPolicy.All, ack_wait: nanos(this.ackWaitMs), max_deliver: MAX_DELIVER,
+            });
+          } else if (info.config.ack_wait !== nanos(this.ackWaitMs)) {
+            await jsm.consumers.update(this.stream, name, { ack_wait: nanos(this.ackWaitMs) }); // PAAS_LEASE_SECONDS changed
+          }
           const consumer = await this.js.consumers.get(this.stream, name);
           const iter = await consumer.consume({ max_messages: 4 });
           messages = iter;
-          for await (const m of iter) await this.handleWork(m, handler);
+          // Items are handled side by side, as on the in-process bus: a long build must not hold up the next push
+          // (nor let the items buffered behind it run past their ack deadline and come back as duplicates).
+          for await (const m of iter) {
+            void this.handleWork(m, handler).catch((err: unknown) => this.log.warn({ err, durable }, 'could not settle a work item; it will be redelivered'));
+          }
         } catch (err) {
           if (!stopped) this.log.warn({ err, durable }, 'work consumer interrupted; retrying');
         }
@@ -115,19 +130,21 @@ export class NatsBus implements Bus {
     const raw = m.string();
     const { payload, problems } = checkMessage(subject, raw);
     if (!payload) {
-      m.term(problems.join('; '));
+      // No reason on the wire: servers before 2.10 ignore "+TERM <reason>" and would redeliver. The sink keeps it.
+      m.term();
       await this.deadLetter(subject, raw, `malformed: ${problems.join('; ')}`).catch((err: unknown) => this.log.error({ err }, 'could not record a dead letter'));
       return;
     }
     // A long build keeps its item: "working" pushes the ack deadline on while the handler runs.
-    const keepAlive = setInterval(() => m.working(), ACK_WAIT_MS / 3);
+    const keepAlive = setInterval(() => { try { m.working(); } catch { /* closed: the item goes back after its ack wait */ } }, this.ackWaitMs / 3);
+    this.keepAlives.add(keepAlive);
     try {
       await handler(subject, payload);
       m.ack();
     } catch (err) {
       this.log.error({ err, subject, delivery: m.info.deliveryCount }, 'work item failed');
       if (m.info.deliveryCount >= MAX_DELIVER) {
-        m.term('failed on every delivery');
+        m.term();
         await this.deadLetter(subject, raw, `handler failed ${MAX_DELIVER} times: ${err instanceof Error ? err.message : String(err)}`)
           .catch((e: unknown) => this.log.error({ err: e }, 'could not record a dead letter'));
       } else {
@@ -135,12 +152,17 @@ export class NatsBus implements Bus {
       }
     } finally {
       clearInterval(keepAlive);
+      this.keepAlives.delete(keepAlive);
     }
   }
 
   async close(): Promise<void> {
     for (const c of this.consumers) c.stop();
+    for (const k of this.keepAlives) clearInterval(k);
     for (const s of this.subs) s.unsubscribe();
-    await this.nc.drain().catch(() => undefined);
+    // Draining needs the server: while it is away (or slow), close without it rather than hang a shutdown.
+    const drained = this.ready() ? this.nc.drain().catch(() => undefined) : Promise.resolve();
+    await Promise.race([drained, new Promise((r) => setTimeout(r, 5000).unref())]);
+    if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 }

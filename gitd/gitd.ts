@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.ts';
 import { PushSessions, startHookServer } from './hook-server.ts';
 import { registerGitHttp } from './http-git.ts';
 import { registerBuildSource } from './build-source.ts';
+import { startRefReconciler } from './ref-reconcile.ts';
 import { hookSocketPath, installHooks, removeRepo } from './repos.ts';
 import type ssh2 from 'ssh2';
 import { createSshServer, loadHostKey, type CommandRunner, type SshDeps } from './ssh-server.ts';
@@ -35,34 +36,44 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   // node-git-server runs git with this process's environment: that is how HTTP pushes' hooks find our socket.
   if (roles.http) process.env.PAAS_HOOK_SOCKET = hookSocket;
   const hookServer = await startHookServer(deps, sessions, hookSocket);
-  const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket }, config) : undefined;
+  const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket, leaseSeconds: config.leaseSeconds }, config) : undefined;
   const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
+  // One process (the one serving SSH) moves the refs of pushes that deployed after their git process went away.
+  const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
   return {
     sshPort: ssh ? config.sshPort : 0,
     hostKeyFingerprint: ssh?.fingerprint ?? '',
     activePushes: () => sessions.size(),
     async mountHttp(app) {
-      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log });
+      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log, leaseSeconds: config.leaseSeconds });
       await registerBuildSource(app, { db, dataDir: config.dataDir });
     },
     async stop() {
       unsub();
-      if (ssh) await new Promise<void>((r) => ssh.server.close(() => r()));
+      await stopReconciler();
+      // No new connections; pushes in progress may finish within a grace period. Then what is left (logs -t
+      // followers, idle sessions, pushes past the grace) is ended: closing alone would wait for all of it.
+      const sshClosed = ssh ? new Promise<void>((r) => ssh.server.close(() => r())) : Promise.resolve();
       await waitForPushes(sessions, 30_000);
+      for (const client of ssh?.clients ?? []) client.end();
+      await sshClosed;
+      hookServer.closeAllConnections();
       await new Promise<void>((r) => hookServer.close(() => r()));
     },
   };
 }
 
-async function listenSsh(deps: SshDeps, config: Config): Promise<{ server: ssh2.Server; fingerprint: string }> {
+async function listenSsh(deps: SshDeps, config: Config): Promise<{ server: ssh2.Server; fingerprint: string; clients: Set<ssh2.Connection> }> {
   const { key, fingerprint } = loadHostKey(config.dataDir);
   const server = createSshServer(deps, key);
+  const clients = new Set<ssh2.Connection>();
+  server.on('connection', (client) => { clients.add(client); client.once('close', () => clients.delete(client)); });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.sshPort, config.host, () => resolve());
   });
   config.sshPort = (server.address() as AddressInfo).port; // the effective port when 0 was asked
-  return { server, fingerprint };
+  return { server, fingerprint, clients };
 }
 
 /** On shutdown, pushes in progress may finish (up to a grace period) before the hook socket closes. */

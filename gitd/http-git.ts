@@ -13,7 +13,8 @@ import { ensureRepo, reposRoot } from './repos.ts';
 import { acquirePushLock, isPushLocked } from './push-lock.ts';
 import type { PushSessions } from './hook-server.ts';
 
-export interface HttpGitDeps { db: Knex; dataDir: string; sessions: PushSessions; log: Logger }
+/** `leaseSeconds`: the push lock's lease (config.leaseSeconds). */
+export interface HttpGitDeps { db: Knex; dataDir: string; sessions: PushSessions; log: Logger; leaseSeconds?: number }
 
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 
@@ -66,7 +67,7 @@ export async function registerGitHttp(app: FastifyInstance, deps: HttpGitDeps): 
 
 /** Takes the push lock for the POST that runs receive-pack, and gives it back when the response ends. */
 async function holdPushLock(deps: HttpGitDeps, app: string, user: User, reply: FastifyReply): Promise<void> {
-  const lease = await acquirePushLock(deps.db, app, user.id);
+  const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
   deps.sessions.open({ app, userId: user.id });
   reply.raw.once('close', () => {
     deps.sessions.close(app);

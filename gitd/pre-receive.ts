@@ -83,7 +83,11 @@ function keepQuarantinedObjects(ctx: PushContext): void {
     const target = path.join(ctx.gitDir, 'objects', rel);
     if (fs.existsSync(target)) continue;
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(path.join(f.parentPath, f.name), target);
+    // Copied under a temporary name (git's own tmp_obj_ pattern), then renamed: if gitd dies mid-copy, the
+    // repo never holds a truncated object (git fsck stays clean), only a temporary file git gc removes.
+    const tmp = path.join(ctx.gitDir, 'objects', `tmp_obj_paas_${crypto.randomBytes(6).toString('hex')}`);
+    fs.copyFileSync(path.join(f.parentPath, f.name), tmp);
+    fs.renameSync(tmp, target);
   }
 }
 

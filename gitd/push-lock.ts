@@ -6,12 +6,13 @@ import { PaasError } from '../core/errors.ts';
 
 export interface PushLease { app: string; holder: string; release(): Promise<void> }
 
-const TTL_SECONDS = 60;
-
-/** Takes the app's push lock or throws E_PUSH_LOCKED; the lease renews itself until released. */
-export async function acquirePushLock(db: Knex, app: string, userId: number): Promise<PushLease> {
+/**
+ * Takes the app's push lock or throws E_PUSH_LOCKED; the lease (`ttlSeconds`, config.leaseSeconds) renews itself
+ * until released, and lapses that long after its holder died.
+ */
+export async function acquirePushLock(db: Knex, app: string, userId: number, ttlSeconds = 60): Promise<PushLease> {
   const holder = crypto.randomUUID();
-  const expires = db.raw(`now() + interval '${TTL_SECONDS} seconds'`);
+  const expires = db.raw('now() + make_interval(secs => ?)', [ttlSeconds]);
   const rows = await db.raw(
     `INSERT INTO push_locks (app, holder, user_id, expires_at) VALUES (?, ?, ?, ${expires.toQuery()})
      ON CONFLICT (app) DO UPDATE SET holder = EXCLUDED.holder, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at
@@ -21,7 +22,7 @@ export async function acquirePushLock(db: Knex, app: string, userId: number): Pr
   }
   const timer = setInterval(() => {
     db('push_locks').where({ app, holder }).update({ expires_at: expires }).catch(() => undefined);
-  }, (TTL_SECONDS / 3) * 1000);
+  }, (ttlSeconds / 3) * 1000);
   timer.unref();
   return {
     app, holder,

@@ -24,7 +24,8 @@ export type CommandRunner = (argv: string[], user: User, io: CommandIo) => Promi
 /** The SSH channel as a command sees it; `signal` aborts when the client goes away (Ctrl-C on logs -t). */
 export interface CommandIo { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal: AbortSignal }
 
-export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string }
+/** `leaseSeconds`: the push lock's lease (config.leaseSeconds). */
+export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string; leaseSeconds?: number }
 
 /** Loads the host key, generating an ed25519 key on first start; returns it with its SHA256 fingerprint. */
 export function loadHostKey(dataDir: string): { key: Buffer; fingerprint: string } {
@@ -126,7 +127,7 @@ async function runGit(deps: SshDeps, user: User, service: 'receive-pack' | 'uplo
   try {
     await appForActor(deps.db, { kind: 'user', user }, app);
     if (service === 'receive-pack') {
-      const lease = await acquirePushLock(deps.db, app, user.id);
+      const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
       deps.sessions.open({ app, userId: user.id });
       release = async () => { deps.sessions.close(app); await lease.release(); };
     }

@@ -1,0 +1,113 @@
+// test/e2e/procfile.test.ts — the production layout: web, gitd and controller started separately (as the Procfile
+// does) on the machine's PostgreSQL and NATS; pushes over SSH and HTTP deploy behind the controller's router, each
+// process answers its probes, and each exits 0 promptly on SIGTERM.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import {
+  createUser, fixtureRepo, getApp, git, httpRemote, remoteLines, sshRemote, tempDir, type TestUser,
+} from '../support/platform.ts';
+import { createApp, pushOutput, remoteRefs, revOf, stopPlatform } from '../support/push.ts';
+import { startProcfile, type ProcfilePlatform, type ProcName } from '../support/procfile.ts';
+import { waitFor } from '../support/wait.ts';
+
+const skip = !process.env.DATABASE_URL || !process.env.NATS_URL ? 'needs DATABASE_URL and NATS_URL (.ci/run sets them)' : false;
+
+let p: ProcfilePlatform;
+let dir: string;
+let alice: TestUser;
+
+before(async () => {
+  if (skip) return;
+  dir = tempDir();
+  p = await startProcfile();
+  alice = await createUser(p, 'alice@example.com', dir);
+});
+
+after(() => stopPlatform(p, dir));
+
+function probe(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', () => resolve({ status: 0, body: '' }));
+  });
+}
+
+test('a push over SSH goes through gitd, is built and deployed by the controller, and answers at its URL', { skip }, async () => {
+  await createApp(p, 'pf-ssh', alice.email);
+  const repo = await fixtureRepo('node', dir);
+  const rev = await revOf(repo, 'HEAD');
+  const push = await git(repo, alice.sshEnv, 'push', sshRemote(p, 'pf-ssh'), 'main');
+  assert.equal(push.code, 0, pushOutput(push));
+  const lines = remoteLines(push.stderr);
+  assert.equal(lines[0], `-----> Building pf-ssh (build 1) from main at ${rev.slice(0, 7)}`);
+  assert.equal(lines.at(-1), `-----> v1 is live at http://pf-ssh.localhost:${p.routerPort}/`);
+  assert.deepEqual(await getApp(p, 'pf-ssh'), { status: 200, body: 'Hello from node, release v1\n' });
+  assert.equal((await remoteRefs(repo, alice.sshEnv, sshRemote(p, 'pf-ssh')))['refs/heads/main'], rev);
+});
+
+test('a push over HTTP goes through the web process and deploys', { skip }, async () => {
+  await createApp(p, 'pf-http', alice.email);
+  const repo = await fixtureRepo('procfile', dir);
+  const rev = await revOf(repo, 'HEAD');
+  const push = await git(repo, alice.sshEnv, 'push', httpRemote(p, 'pf-http', alice.token), 'main');
+  assert.equal(push.code, 0, pushOutput(push));
+  assert.equal(remoteLines(push.stderr).at(-1), `-----> v1 is live at http://pf-http.localhost:${p.routerPort}/`);
+  assert.deepEqual(await getApp(p, 'pf-http'), { status: 200, body: 'Hello from procfile\n' });
+  assert.equal((await remoteRefs(repo, alice.sshEnv, httpRemote(p, 'pf-http', alice.token)))['refs/heads/main'], rev);
+});
+
+test('through a quiet build (10 s without output) the push is kept alive: git gets keepalive packets, over SSH and HTTP', { skip }, async () => {
+  for (const transport of ['ssh', 'http'] as const) {
+    const app = `quiet-${transport}`;
+    await createApp(p, app, alice.email);
+    const repo = await fixtureRepo('node-quiet-build', dir);
+    const remote = transport === 'ssh' ? sshRemote(p, app) : httpRemote(p, app, alice.token);
+    const push = await git(repo, { ...alice.sshEnv, GIT_TRACE_PACKET: '1' }, 'push', remote, 'main');
+    assert.equal(push.code, 0, pushOutput(push));
+    // The trace's sideband packets: band 2 is progress (our output); a band-1 packet with nothing in it is a keepalive.
+    const packets = push.stderr.split('\n').filter((l) => /packet:\s+sideband< /.test(l)).map((l) => l.replace(/^.*sideband< /, ''));
+    const quietFrom = packets.findIndex((l) => l.includes('> node build.js'));
+    const quietTo = packets.findIndex((l) => l.includes('done after a quiet spell'));
+    assert.ok(quietFrom >= 0 && quietTo > quietFrom, packets.join('\n'));
+    const keepalives = packets.slice(quietFrom + 1, quietTo).filter((l) => l === '\\1').length;
+    assert.ok(keepalives >= 1, `${transport}: no keepalive during the quiet build:\n${packets.join('\n')}`);
+  }
+});
+
+test('builds:output replays a build the controller ran, from the database', { skip }, async () => {
+  const out = await p.cli(['builds:output', 'pf-ssh']);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /^-----> Building pf-ssh \(build 1\)/);
+  assert.match(out.stdout, /-----> v1 is live at /);
+});
+
+test('each process answers /healthz and /readyz (web on its HTTP port, gitd and controller on their probe ports)', { skip }, async () => {
+  for (const name of ['web', 'gitd', 'controller'] as ProcName[]) {
+    const port = p.procs[name].probePort;
+    assert.deepEqual(await probe(port, '/healthz'), { status: 200, body: '{"ok":true}' }, `${name} /healthz`);
+    assert.deepEqual(await probe(port, '/readyz'), { status: 200, body: '{"ok":true}' }, `${name} /readyz`);
+  }
+});
+
+test('SIGTERM makes each process exit 0 promptly, gitd too while an SSH session (logs -t) stays open', { skip }, async () => {
+  const follower = spawn('ssh', ['-i', alice.keyPath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-p', String(p.sshPort), 'git@127.0.0.1', 'logs', 'pf-ssh', '-t'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let followed = '';
+  follower.stdout.on('data', (c) => { followed += c; });
+  const followerGone = new Promise((r) => follower.on('close', r));
+  await waitFor(() => followed.includes('node app listening'), 15_000, 'logs -t to print the app log');
+  for (const name of ['web', 'gitd', 'controller'] as ProcName[]) {
+    const started = Date.now();
+    const code = await p.procs[name].signal('SIGTERM');
+    const took = Date.now() - started;
+    assert.equal(code, 0, `${name} exited with ${code}:\n${p.procs[name].output()}`);
+    assert.ok(took < 5000, `${name} took ${took} ms to stop with no work in flight`);
+  }
+  await followerGone; // gitd ended the session when it stopped
+});
