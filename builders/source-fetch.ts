@@ -64,8 +64,10 @@ async function requestSource(req: SourceRequest): Promise<Response> {
 /** Streams the body into `tar -x` in the workspace; returns the number of bytes received. */
 async function unpack(body: WebReadableStream<Uint8Array>, workspace: string): Promise<number> {
   mkdirSync(workspace, { recursive: true });
-  // GNU tar refuses absolute and `..` member names by default; git archive writes neither.
-  const tar = spawn('tar', ['-x', '-f', '-', '-C', workspace, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // GNU tar refuses absolute and `..` member names by default; git archive writes neither. --ignore-zeros makes
+  // tar read to the end of its input: otherwise it may exit at the end-of-archive blocks while the last bytes are
+  // still in flight, and the copy fails with a premature close.
+  const tar = spawn('tar', ['-x', '-f', '-', '-C', workspace, '--no-same-owner', '--ignore-zeros'], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   tar.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   const exited = new Promise<number>((resolve, reject) => {
