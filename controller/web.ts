@@ -32,10 +32,11 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.db.raw('SELECT 1');
-      return { ok: true };
     } catch {
       return reply.code(503).send({ error: { code: 'E_DATABASE_UNAVAILABLE', message: errorCodes.E_DATABASE_UNAVAILABLE.doc } });
     }
+    if (!deps.bus.ready()) return reply.code(503).send({ error: { code: 'E_BUS_UNAVAILABLE', message: errorCodes.E_BUS_UNAVAILABLE.doc } });
+    return { ok: true };
   });
   await registerApi(app, deps.db, deps.config);
   if (deps.mount) await deps.mount(app);
