@@ -382,7 +382,7 @@ describe('all in one process, on a PostgreSQL of its own that restarts', { skip 
   before(async () => {
     dir = tempDir();
     pgServer = await startPrivatePostgres();
-    p = await startPlatform({ env: { DATABASE_URL: pgServer.url, PAAS_SUBJECT_PREFIX: `fp${path.basename(dir).slice(-6)}`, PAAS_LEASE_SECONDS: LEASE_SECONDS } });
+    p = await startPlatform({ env: { DATABASE_URL: pgServer.url, NATS_URL: process.env.NATS_URL, PAAS_SUBJECT_PREFIX: `fp${path.basename(dir).slice(-6)}`, PAAS_LEASE_SECONDS: LEASE_SECONDS } });
     alice = await createUser(p, 'alice@example.com', dir);
     db = await platformDb(p);
   });

@@ -51,8 +51,11 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
 export async function startPlatform(opts: { dataDir?: string; schema?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Platform> {
   const dataDir = opts.dataDir ?? path.join(tempDir(), 'data');
   const schema = opts.schema ?? `e2e_${crypto.randomBytes(4).toString('hex')}`;
+  // The platform runs as `npm start` does, on its in-process bus, unless a test asks for NATS in opts.env (CI exports
+  // NATS_URL for the tests that do).
+  const { NATS_URL: _nats, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, PAAS_DATA_DIR: dataDir, PAAS_HTTP_PORT: '0', PAAS_SSH_PORT: '0', PAAS_ROUTER_PORT: '0', PAAS_HOST: '127.0.0.1',
+    ...inherited, PAAS_DATA_DIR: dataDir, PAAS_HTTP_PORT: '0', PAAS_SSH_PORT: '0', PAAS_ROUTER_PORT: '0', PAAS_HOST: '127.0.0.1',
     PAAS_DB_SCHEMA: schema, PAAS_BOOT_TIMEOUT_MS: '15000', PAAS_LOG_LEVEL: 'warn', ...opts.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], { cwd: ROOT, env });
