@@ -3,20 +3,12 @@
 // overhead. Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/push-to-live.ts [runs]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createUser, fixtureRepo, git, run, sshRemote, startPlatform, tempDir, getApp } from '../test/support/platform.ts';
+import { findFreePort } from '../core/net.ts';
 
 const runs = Number(process.argv[2] ?? 5);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The app's own work: npm install in a copy of the app, then start it and wait until it answers. */
 async function directBuildAndBoot(dir: string): Promise<number> {
@@ -24,7 +16,7 @@ async function directBuildAndBoot(dir: string): Promise<number> {
   fs.cpSync(path.join(dir, 'src'), copy, { recursive: true });
   const t0 = performance.now();
   await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: copy });
-  const port = await freePort();
+  const port = await findFreePort();
   const child = spawn('npm', ['start'], { cwd: copy, env: { ...process.env, PORT: String(port) }, detached: true });
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);

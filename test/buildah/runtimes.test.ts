@@ -3,13 +3,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareBuild } from '../../builders/entrypoint.ts';
 import { Buildah, buildahMissing, type ImageConfig } from './buildah.ts';
 import { makeTestImages, testImages } from './images.ts';
+import { findFreePort } from '../../core/net.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/apps/', import.meta.url));
 const missing = buildahMissing();
@@ -55,15 +55,6 @@ for _ in $(seq 1 150); do
 done
 kill -KILL -- "-$pid"; echo "nothing answered on port $PORT" >&2; exit 1`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function assertConfig(config: ImageConfig, c: Case): void {
   assert.deepEqual(config.Cmd, c.cmd);
@@ -98,7 +89,7 @@ for (const c of cases) {
     assertConfig(config, c);
 
     if ('skip' in c.answer) return t.diagnostic(`not started: ${c.answer.skip}`);
-    const port = await freePort();
+    const port = await findFreePort();
     const output = await buildah!.runIn(tag, ['bash', '-c', probeScript, 'probe', ...(config.Cmd ?? [])], { env: { PORT: String(port) } });
     assert.match(output, /^HTTP\/1\.[01] 200 /m, output);
     assert.match(output, c.answer, output);

