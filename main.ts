@@ -7,8 +7,8 @@ import { bootPlatform, onShutdown } from './core/boot.ts';
 import { writeEndpoints } from './core/config.ts';
 import { startGitd } from './gitd/gitd.ts';
 import { startController } from './controller/controller.ts';
-import { createWeb } from './controller/web.ts';
-import { sshCommandRunner } from './controller/cli/ssh-runner.ts';
+import { createWeb } from './web/web.ts';
+import { sshCommandRunner } from './cli/ssh-runner.ts';
 
 async function main(): Promise<void> {
   const p = await bootPlatform('all', true);

@@ -11,9 +11,10 @@ import type { Payload } from '../core/events.ts';
 import { isPaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Logger } from '../core/logger.ts';
-import { BuildLog, type BuildRow } from './builds.ts';
-import { createRelease } from './releases.ts';
-import type { BuildDriver, BuildOutput } from './runtime/driver.ts';
+import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
+import { holdLease, leaseFrom } from './leases.ts';
+import { createRelease } from '../services/releases.ts';
+import type { BuildDriver, BuildOutput } from '../runtime/driver.ts';
 
 export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; builds: BuildDriver }
 
@@ -21,14 +22,6 @@ export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; 
 export function slugDirOf(dataDir: string, app: string, number: number): string {
   return path.join(dataDir, 'apps', app, 'slugs', String(number));
 }
-
-/** A lease that ends `seconds` from now (SQL). */
-export function leaseFrom(db: Knex, seconds: number): Knex.Raw {
-  return db.raw('now() + make_interval(secs => ?)', [seconds]);
-}
-
-/** Lines a crashed worker may have published but not stored; a resumed log numbers on past them (see BuildLog.resume). */
-export const UNSTORED_LINES = 1000;
 
 /**
  * Claims the build of a push: inserts its row the first time; on a redelivery, takes over a build whose worker
@@ -56,15 +49,6 @@ async function claimBuild(db: Knex, app: AppRow, p: Payload<'pushReceived'>, lea
   });
 }
 
-/** Keeps a lease alive while its work runs; returns the function that stops renewing. */
-export function holdLease(db: Knex, table: 'builds' | 'releases', id: string | number, log: Logger, seconds: number): () => void {
-  const timer = setInterval(() => {
-    db(table).where({ id }).update({ lease_expires_at: leaseFrom(db, seconds) })
-      .catch((err: unknown) => log.warn({ err, table, id }, 'could not renew a lease; it may be taken over'));
-  }, (seconds * 1000) / 3);
-  return () => clearInterval(timer);
-}
-
 /** Builds one push; never throws for build failures (they are recorded and announced). */
 export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): Promise<void> {
   const app = (await deps.db('apps').where({ name: p.app }).first()) as AppRow | undefined;
@@ -80,7 +64,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   const { build, resumed } = claim;
   const log = resumed ? await new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name).resume(UNSTORED_LINES) : new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
   const slugDir = slugDirOf(deps.config.dataDir, app.name, build.number);
-  const releaseLease = holdLease(deps.db, 'builds', build.id, deps.log, deps.config.leaseSeconds);
+  const stopLease = holdLease(deps.db, 'builds', build.id, deps.log, deps.config.leaseSeconds);
   let recorded = false;
   try {
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
@@ -96,7 +80,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   } finally {
     // Only now: a builder pod fetches the archive from gitd while the build runs. Kept when the outcome could not
     // be recorded (the database was away): the redelivered item builds it again from it.
-    releaseLease();
+    stopLease();
     if (recorded) fs.rmSync(p.archivePath, { force: true });
   }
 }

@@ -10,20 +10,18 @@ import { enqueueEvent } from '../core/outbox.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import { listDomains } from './apps.ts';
+import { listDomains } from '../services/apps.ts';
 import { buildPush } from './builder.ts';
-import { Deployer, releaseSpec } from './deployer.ts';
-import type { ReleaseRow } from './releases.ts';
-import type { BuildRow } from './builds.ts';
-import type { BuildDriver, RuntimeDriver } from './runtime/driver.ts';
-import type { ReleaseSpec } from './runtime/types.ts';
-import { kubernetesBuildsFor, kubernetesRuntimeFor } from './runtime/kubernetes/connect.ts';
-import { LocalDriver } from './runtime/local-driver.ts';
-import { LocalRuntime } from './runtime/local-runtime.ts';
-import { appLogFile } from './runtime/log-file.ts';
-import { NativeBuildDriver } from './runtime/native-build.ts';
-import { Router } from './runtime/router.ts';
-import { killGroups, processesUnder } from './runtime/orphans.ts';
+import { Deployer } from './deployer.ts';
+import { liveSpec } from '../services/release-spec.ts';
+import type { BuildDriver, RuntimeDriver } from '../runtime/driver.ts';
+import { kubernetesBuildsFor, kubernetesRuntimeFor } from '../runtime/kubernetes/connect.ts';
+import { LocalDriver } from '../runtime/local/driver.ts';
+import { Supervisor } from '../runtime/local/supervisor.ts';
+import { appLogFile } from '../runtime/local/log-file.ts';
+import { NativeBuildDriver } from '../runtime/local/native-build.ts';
+import { Router } from '../runtime/router.ts';
+import { killGroups, processesUnder } from '../runtime/local/orphans.ts';
 
 /** The drivers in use; `router` only in the local runtime (Kubernetes routes through Ingresses). */
 export interface Controller { runtime: RuntimeDriver; builds: BuildDriver; router?: Router; routerPort: number; stop(): Promise<void> }
@@ -35,7 +33,7 @@ async function localDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Pr
   const router = new Router({ baseDomain: config.baseDomain });
   const routerPort = await router.listen(config.routerPort, config.host);
   config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
-  const local = new LocalRuntime({
+  const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
     baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
     onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
@@ -73,7 +71,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>), { durable: 'controller-formation' }),
     bus.subscribe('paas.domains.updated', async (_s, p) => {
       const app = (await db('apps').where({ name: p.app }).first()) as AppRow | undefined;
-      if (app) await runtime.setDomains(app.name, await listDomains(db, app.id), await currentSpec(db, config, app));
+      if (app) await runtime.setDomains(app.name, await listDomains(db, app.id), await liveSpec(db, config, app));
     }, { durable: 'controller-domains' }),
   ];
   await recover(db, log, config.natsUrl ? 10 * 60 : undefined);
@@ -121,19 +119,11 @@ async function recover(db: Knex, log: Logger, graceSeconds: number | undefined):
   });
 }
 
-/** The spec of the app's live release, with its domains; undefined before its first deploy. */
-async function currentSpec(db: Knex, config: Config, app: AppRow): Promise<ReleaseSpec | undefined> {
-  if (!app.current_release_id) return undefined;
-  const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow;
-  const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
-  return releaseSpec(config, app, release, build, await listDomains(db, app.id));
-}
-
 /** Brings every app's current release back up after a platform restart (the cluster keeps them up by itself). */
 async function restoreApps(db: Knex, config: Config, runtime: RuntimeDriver, log: Logger): Promise<void> {
   const apps = (await db('apps').whereNotNull('current_release_id')) as AppRow[];
   for (const app of apps) {
-    const spec = (await currentSpec(db, config, app))!;
+    const spec = (await liveSpec(db, config, app))!;
     try {
       await runtime.setDomains(app.name, spec.domains ?? [], spec);
       await runtime.restore(spec, (line) => log.info({ app: app.name, line }, 'restore'));

@@ -8,39 +8,14 @@ import type { Config } from '../core/config.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { listDomains } from './apps.ts';
-import { BuildLog, type BuildRow } from './builds.ts';
-import { holdLease, leaseFrom, UNSTORED_LINES } from './builder.ts';
-import type { ReleaseRow } from './releases.ts';
-import { RolloutFailedError, type RuntimeDriver, type Say } from './runtime/driver.ts';
-import type { ReleaseSpec } from './runtime/types.ts';
+import { listDomains } from '../services/apps.ts';
+import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
+import { holdLease, leaseFrom } from './leases.ts';
+import { appUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
+import type { ReleaseRow } from '../services/releases.ts';
+import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
 
 export interface DeployerDeps { db: Knex; bus: Bus; log: Logger; config: Config; runtime: RuntimeDriver }
-
-/** The public URL of an app's web process: the router's port locally; the Ingress (https with TLS) in Kubernetes mode. */
-export function appUrl(config: Config, app: string): string {
-  if (config.runtime === 'kubernetes') return `${config.tlsIssuer ? 'https' : 'http'}://${app}.${config.baseDomain}/`;
-  return `http://${app}.${config.baseDomain}:${config.routerPort}/`;
-}
-
-/** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation. */
-export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = []): ReleaseSpec {
-  const types = Object.entries(build.process_types ?? {}).filter(([type]) => type !== 'release');
-  return {
-    app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [],
-    env: { ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
-    processes: types.map(([type, command]) => ({ type, command, quantity: app.formation[type] ?? 1 })),
-    config: release.config, image: build.image ?? undefined, domains,
-  };
-}
-
-/** The spec of the app's live release (what a failed deploy goes back to), if it has one. */
-async function liveSpec(db: Knex, config: Config, app: AppRow, domains: string[]): Promise<ReleaseSpec | undefined> {
-  if (!app.current_release_id) return undefined;
-  const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow | undefined;
-  const build = release?.build_id ? ((await db('builds').where({ id: release.build_id }).first()) as BuildRow | undefined) : undefined;
-  return release && build ? releaseSpec(config, app, release, build, domains) : undefined;
-}
 
 export class Deployer {
   private chains = new Map<string, Promise<void>>();

@@ -1,6 +1,6 @@
 // gitd/main.ts — the Procfile's `gitd` process: git and the CLI over SSH, and the hooks of SSH pushes.
 import { bootPlatform, onShutdown, startProbes } from '../core/boot.ts';
-import { sshCommandRunner } from '../controller/cli/ssh-runner.ts';
+import { sshCommandRunner } from '../cli/ssh-runner.ts';
 import { startGitd } from './gitd.ts';
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import type { Bus } from '../core/bus.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { subjectOf } from '../core/events.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
-import { buildLinesAfter, pushOutcome } from '../core/outcome.ts';
+import { buildLines, pushOutcome } from '../services/builds.ts';
 import type { Logger } from '../core/logger.ts';
 import { hasBranch } from './repos.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
@@ -119,7 +119,7 @@ function waitForOutcome(deps: PreReceiveDeps, buildId: string, out: Out): Promis
       subs.forEach((u) => u());
       clearTimeout(timer);
       clearInterval(poll);
-      for (const l of await buildLinesAfter(db, buildId, lastSeq).catch(() => [])) relay(l.seq, l.line);
+      for (const l of await buildLines(db, buildId, lastSeq).catch(() => [])) relay(l.seq, l.line);
       if (line) out(line);
       resolve(code);
     };

@@ -113,7 +113,7 @@ install_chart() {
 }
 
 paas_cli() {
-  kubectl -n "$NAMESPACE" exec -i deploy/paas-web -- node --import tsx controller/cli/main.ts "$@"
+  kubectl -n "$NAMESPACE" exec -i deploy/paas-web -- node --import tsx cli/main.ts "$@"
 }
 
 create_user() {

@@ -83,7 +83,7 @@ test('the platform image builds, and runs git, tini and the CLI as a non-root us
   assert.equal(config.User, '1000:1000');
   assert.deepEqual(config.Entrypoint, ['tini', '--']);
   assert.ok(config.Env?.includes('PAAS_DATA_DIR=/var/lib/paas'));
-  const script = 'id -u && git --version && tini --version && test -w /var/lib/paas && node --import tsx controller/cli/main.ts --help';
+  const script = 'id -u && git --version && tini --version && test -w /var/lib/paas && node --import tsx cli/main.ts --help';
   const out = await buildah!.runIn(tag, ['sh', '-c', script], { timeoutMs: 120_000 });
   const lines = out.split('\n');
   assert.equal(lines[0], '1000');

@@ -6,9 +6,9 @@ import crypto from 'node:crypto';
 import YAML from 'yaml';
 import { loadConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
-import { runCommand } from '../../controller/cli/commands.ts';
-import type { KubeObject } from '../../controller/runtime/kubernetes/manifests.ts';
-import { crossProblems, objectProblems } from '../../controller/runtime/kubernetes/validate.ts';
+import { runCommand } from '../../cli/commands.ts';
+import type { KubeObject } from '../../runtime/kubernetes/manifests.ts';
+import { crossProblems, objectProblems } from '../../runtime/kubernetes/validate.ts';
 import { openTestSchema } from '../support/test-schema.ts';
 
 test('manifests prints the current release as it would be applied, image <registry>/<app>:<build>', async (t) => {

@@ -15,11 +15,11 @@ import { checkBuildToken } from '../../core/build-tokens.ts';
 import { subjectOf } from '../../core/events.ts';
 import { createLogger } from '../../core/logger.ts';
 import { enqueueEvent, OutboxRelay } from '../../core/outbox.ts';
-import { destroyApp } from '../../controller/apps.ts';
-import { runCommand } from '../../controller/cli/commands.ts';
+import { destroyApp } from '../../services/apps.ts';
+import { runCommand } from '../../cli/commands.ts';
 import { startController } from '../../controller/controller.ts';
-import { scaleApp } from '../../controller/formation.ts';
-import { setConfig, waitForRelease } from '../../controller/releases.ts';
+import { scaleApp } from '../../services/formation.ts';
+import { setConfig, waitForRelease } from '../../services/releases.ts';
 import { digestOf, scriptBuilds, scriptReleases, startKubeWorld, type KubeWorld } from '../support/kubernetes.ts';
 
 const NS = 'paas-app-shop';

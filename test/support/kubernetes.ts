@@ -2,8 +2,8 @@
 // namespace, a Config pointing the drivers at it, release specs, and a scripted build pod (builder, then Kaniko).
 import type { TestContext } from 'node:test';
 import { loadConfig, type Config } from '../../core/config.ts';
-import { connectKube, type Kube } from '../../controller/runtime/kubernetes/client.ts';
-import type { ReleaseSpec } from '../../controller/runtime/types.ts';
+import { connectKube, type Kube } from '../../runtime/kubernetes/client.ts';
+import type { ReleaseSpec } from '../../runtime/types.ts';
 import { startStandIn, type StandIn } from './kube-stand-in/server.ts';
 import type { JobRun } from './kube-stand-in/sim.ts';
 

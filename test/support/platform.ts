@@ -1,7 +1,7 @@
 // test/support/platform.ts — end-to-end harness: starts the platform as a child process the way the README does
 // (main.ts on embedded defaults; DATABASE_URL with a fresh schema when the machine's PostgreSQL is given),
 // reads its ports from what it prints, and runs the real git, ssh and CLI against it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -76,7 +76,7 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
     routerPort: port(/Router \(apps\):\s+http:\/\/<app>\.localhost:(\d+)/),
     hostKey: /host key (SHA256:\S+)/.exec(out)?.[1] ?? '',
     output: () => out,
-    cli: (args, stdin) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'controller/cli/main.ts'), ...args], { cwd: ROOT, env, stdin }),
+    cli: (args, stdin) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], { cwd: ROOT, env, stdin }),
     async stop() { if (child.exitCode === null) { child.kill('SIGTERM'); await exited; } },
     async kill() { if (child.exitCode === null) { child.kill('SIGKILL'); await exited; } },
     async destroy() {

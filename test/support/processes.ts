@@ -2,7 +2,7 @@
 // dir, read from /proc), so a test can tell whether they outlive it and end exactly those afterwards.
 import fs from 'node:fs';
 
-export { processesUnder, killGroups, type ProcessInfo } from '../../controller/runtime/orphans.ts';
+export { processesUnder, killGroups, type ProcessInfo } from '../../runtime/local/orphans.ts';
 
 /** True while the process runs; a zombie (dead, not yet reaped by its parent) counts as gone. */
 export function isAlive(pid: number): boolean {

@@ -10,7 +10,7 @@ import { ROOT, run, tempDir, type Platform } from './platform.ts';
 
 export type ProcName = 'web' | 'gitd' | 'controller';
 
-const MAINS: Record<ProcName, string> = { web: 'controller/web-main.ts', gitd: 'gitd/main.ts', controller: 'controller/main.ts' };
+const MAINS: Record<ProcName, string> = { web: 'web/main.ts', gitd: 'gitd/main.ts', controller: 'controller/main.ts' };
 const READY: Record<ProcName, RegExp> = {
   web: /paas web: HTTP \(API, git\) on http:\/\/localhost:(\d+)\//,
   gitd: /paas gitd: SSH on port (\d+) \(host key (SHA256:\S+)\); probes on http:\/\/localhost:(\d+)\//,
@@ -64,7 +64,7 @@ export async function startProcfile(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
     dataDir, env, schema, prefix, procs,
     httpPort: web.ports[0]!, sshPort: gitd.ports[0]!, routerPort: controller.ports[0]!, hostKey: gitd.hostKey,
     output: () => Object.values(procs).map((x) => `=== ${x.name} ===\n${x.output()}`).join('\n'),
-    cli: (args, stdin) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'controller/cli/main.ts'), ...args], { cwd: ROOT, env, stdin }),
+    cli: (args, stdin) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], { cwd: ROOT, env, stdin }),
     async stop() { await Promise.all(Object.values(procs).map((x) => x.running() ? x.signal('SIGTERM') : undefined)); },
     async kill() { await Promise.all(Object.values(procs).map((x) => x.kill())); },
     async destroy() {

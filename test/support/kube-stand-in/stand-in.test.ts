@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { ApiException, PatchStrategy, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
-import { connectKube } from '../../../controller/runtime/kubernetes/client.ts';
+import { connectKube } from '../../../runtime/kubernetes/client.ts';
 import { startStandIn } from './server.ts';
 
 async function setup(t: import('node:test').TestContext) {

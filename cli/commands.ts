@@ -1,0 +1,37 @@
+// cli/commands.ts — the command table and its runner, shared by the local CLI and SSH commands.
+import { isPaasError, PaasError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { accountCommands } from './accounts.ts';
+import { appCommands } from './apps.ts';
+import { manifestCommands } from './manifests.ts';
+import { processCommands } from './processes.ts';
+import { releaseCommands } from './releases.ts';
+import { parseArgs, table, type Command, type CommandContext } from './types.ts';
+
+export const commands: Command[] = [...accountCommands, ...appCommands, ...releaseCommands, ...processCommands, ...manifestCommands];
+
+/** The --help text; SSH users don't see local-only commands. */
+export function helpText(local: boolean, invoke: string): string[] {
+  const rows = commands.filter((c) => local || !c.localOnly).map((c) => [`  ${c.name} ${c.args}`.trimEnd(), c.summary]);
+  return [`Usage: ${invoke} <command> [args]`, '', 'Commands:', ...table(rows), '', `Errors print a line starting with " !     " and exit 1.`];
+}
+
+/** Runs one command line; returns the exit code. PaasErrors print as ` !     message`; anything else gets a reference. */
+export async function runCommand(ctx: CommandContext, argv: string[], local: boolean, invoke: string, log: Logger): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') { helpText(local, invoke).forEach(ctx.out); return 0; }
+  try {
+    const cmd = commands.find((c) => c.name === name && (local || !c.localOnly));
+    if (!cmd) throw new PaasError('E_COMMAND_UNKNOWN', `Unknown command "${name.slice(0, 60)}"; run ${invoke} --help for the list`);
+    const args = parseArgs(rest);
+    if (args.flags.has('help')) { ctx.out(`Usage: ${invoke} ${cmd.name} ${cmd.args}`); ctx.out(cmd.summary); return 0; }
+    await cmd.run(ctx, args);
+    return 0;
+  } catch (err) {
+    if (isPaasError(err)) { ctx.err(` !     ${err.message}`); return 1; }
+    const ref = Math.random().toString(36).slice(2, 10);
+    log.error({ err, ref, command: name }, 'command failed');
+    ctx.err(` !     Internal error (reference ${ref}); see the platform log`);
+    return 1;
+  }
+}

@@ -1,0 +1,58 @@
+// cli/main.ts — the local CLI (`npm run paas -- <command>`): acts as the platform's operator on the
+// same database as the running platform (DATABASE_URL, or the embedded database the platform recorded).
+import fs from 'node:fs';
+import { loadConfig, withRunningEndpoints } from '../core/config.ts';
+import { openDb } from '../core/db/connect.ts';
+import { databaseFile } from '../core/db/embedded.ts';
+import { PaasError, isPaasError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { runCommand, helpText } from './commands.ts';
+
+function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return Promise.resolve('');
+  return new Promise((resolve) => {
+    let data = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (c) => { data += c; });
+    process.stdin.on('end', () => resolve(data));
+  });
+}
+
+/** The database URL: DATABASE_URL, else the one the running platform recorded in its data dir. */
+function databaseUrl(dataDir: string, env: NodeJS.ProcessEnv): string {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  const file = databaseFile(dataDir);
+  if (!fs.existsSync(file)) {
+    throw new PaasError('E_DATABASE_UNAVAILABLE', `The platform is not running (no ${file}). Start it with npm start, or set DATABASE_URL`);
+  }
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string }).url;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = withRunningEndpoints(loadConfig());
+  const log = createLogger(config.logLevel, 'paas-cli');
+  const invoke = 'npm run paas --';
+  if (!argv.length || ['help', '--help', '-h'].includes(argv[0]!)) { helpText(true, invoke).forEach((l) => console.log(l)); return 0; }
+  let db;
+  try {
+    db = await openDb(databaseUrl(config.dataDir, process.env), process.env.PAAS_DB_SCHEMA || 'public');
+  } catch (err) {
+    if (!isPaasError(err)) throw err;
+    console.error(` !     ${err.message}`);
+    return 1;
+  }
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  try {
+    return await runCommand({
+      db, config, actor: { kind: 'operator' }, signal: abort.signal, readStdin,
+      out: (l) => console.log(l), err: (l) => console.error(l),
+    }, argv, true, invoke, log);
+  } finally {
+    await db.destroy();
+  }
+}
+
+// `paas apps | head` closes stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
+process.exitCode = await main(process.argv.slice(2));

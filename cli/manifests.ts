@@ -1,0 +1,39 @@
+// cli/manifests.ts — `manifests APP`: the Kubernetes objects the controller would apply for the app's
+// current release, as multi-document YAML, validated first. Works in either mode; in the embedded mode the image
+// is `$PAAS_REGISTRY/<app>:<build>`, the tag a Kubernetes build would push.
+import YAML from 'yaml';
+import { appForActor } from '../core/access.ts';
+import { PaasError } from '../core/errors.ts';
+import { listDomains } from '../services/apps.ts';
+import type { BuildRow } from '../services/builds.ts';
+import { releaseSpec } from '../services/release-spec.ts';
+import { currentRelease } from '../services/releases.ts';
+import { toKubeRelease, toReleaseObjects, type KubeObject } from '../runtime/kubernetes/manifests.ts';
+import { objectNames } from '../runtime/kubernetes/names.ts';
+import { assertValid } from '../runtime/kubernetes/validate.ts';
+import { need, type Command } from './types.ts';
+
+/** Multi-document YAML, one document per object, in apply order. */
+export function toYamlDocuments(objs: KubeObject[]): string[] {
+  return objs.flatMap((o) => ['---', ...YAML.stringify(o, { lineWidth: 0 }).trimEnd().split('\n')]);
+}
+
+export const manifestCommands: Command[] = [
+  {
+    name: 'manifests', args: 'APP', summary: 'Print the Kubernetes objects the controller would apply, as YAML',
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'manifests APP'));
+      const release = await currentRelease(ctx.db, app);
+      if (!release?.build_id) throw new PaasError('E_NO_RELEASE', `${app.name} has no release yet: git push first`);
+      const build = (await ctx.db('builds').where({ id: release.build_id }).first()) as BuildRow;
+      // Rendered as Kubernetes mode would, whichever mode runs now (the app's URL is the Ingress's, not the router's).
+      const config = { ...ctx.config, runtime: 'kubernetes' as const };
+      const spec = releaseSpec(config, app, release, build, await listDomains(ctx.db, app.id));
+      const objs = toReleaseObjects(config, toKubeRelease(spec, config.registry, build.number));
+      assertValid(objs);
+      ctx.out(`# ${app.name} v${release.version}: the objects the controller applies (server-side apply, field manager paas-controller)`);
+      if (config.registrySecret) ctx.out(`# plus Secret ${objectNames.pullSecret}, a copy of ${config.namespace}/${config.registrySecret} (credentials, not shown)`);
+      toYamlDocuments(objs).forEach(ctx.out);
+    },
+  },
+];

@@ -1,0 +1,55 @@
+// cli/processes.ts — ps, ps:scale and logs commands. In Kubernetes mode ps and logs read the cluster
+// (pods, their state and logs); in the embedded mode, the controller's process snapshot and the app's log file.
+import { appForActor } from '../core/access.ts';
+import { PaasError } from '../core/errors.ts';
+import { parseScale, scaleApp } from '../services/formation.ts';
+import { currentRelease } from '../services/releases.ts';
+import { appLogFile, followLogFile } from '../runtime/local/log-file.ts';
+import { kubernetesRuntimeFor } from '../runtime/kubernetes/connect.ts';
+import type { ProcessStatus } from '../runtime/types.ts';
+import { ago, flag, need, table, type Command } from './types.ts';
+
+export { appLogFile, lastLogLines } from '../runtime/local/log-file.ts';
+
+/** One `ps` row: `web.1  up  v3  port 40909  restarts 0  since 3m ago`, with the pod and Kubernetes' reason in that mode. */
+function psRow(p: Pick<ProcessStatus, 'type' | 'index' | 'state' | 'version' | 'port' | 'restarts' | 'since' | 'name' | 'reason'>): string[] {
+  const state = p.reason ? `${p.state} (${p.reason})` : p.state;
+  const where = p.name ? `pod ${p.name}` : p.port ? `port ${p.port}` : '-';
+  return [`${p.type}.${p.index}`, state, `v${p.version}`, where, `restarts ${p.restarts}`, `since ${ago(p.since)}`];
+}
+
+export const processCommands: Command[] = [
+  {
+    name: 'ps', args: 'APP', summary: "Show an app's processes",
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'ps APP'));
+      const rows = ctx.config.runtime === 'kubernetes'
+        ? await kubernetesRuntimeFor(ctx.config).status(app.name)
+        : await ctx.db('processes').where({ app: app.name }).orderBy(['type', 'index']);
+      const release = await currentRelease(ctx.db, app);
+      ctx.out(`=== ${app.name} processes (${release ? `v${release.version}` : 'no release'})`);
+      if (!rows.length) { ctx.out(release ? 'No processes running' : 'No release yet: git push to deploy'); return; }
+      table(rows.map(psRow)).forEach(ctx.out);
+    },
+  },
+  {
+    name: 'ps:scale', args: 'APP TYPE=N…', summary: 'Scale process types, e.g. web=2 worker=1',
+    async run(ctx, args) {
+      const name = need(args, 0, 'APP', 'ps:scale APP TYPE=N…');
+      const quantities = parseScale(args.positional.slice(1));
+      await scaleApp(ctx.db, ctx.actor, name, quantities);
+      ctx.out(`Scaling ${name}: ${Object.entries(quantities).map(([t, n]) => `${t}=${n}`).join(' ')}... done`);
+    },
+  },
+  {
+    name: 'logs', args: 'APP [-t] [-n N]', summary: "Show an app's output; -t keeps following it",
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'logs APP [-t]'));
+      const n = Number(flag(args, 'n') ?? flag(args, 'num') ?? 100);
+      if (!Number.isInteger(n) || n < 1 || n > 10000) throw new PaasError('E_USAGE', '-n takes a number of lines from 1 to 10000');
+      const opts = { lines: n, follow: args.flags.has('t') || args.flags.has('tail'), signal: ctx.signal };
+      if (ctx.config.runtime === 'kubernetes') await kubernetesRuntimeFor(ctx.config).logs(app.name, opts, ctx.out);
+      else await followLogFile(appLogFile(ctx.config.dataDir, app.name), opts, ctx.out);
+    },
+  },
+];

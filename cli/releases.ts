@@ -1,0 +1,102 @@
+// cli/releases.ts — config, releases, rollback and builds commands.
+import { appForActor } from '../core/access.ts';
+import { PaasError } from '../core/errors.ts';
+import { parseConfigKey } from '../core/names.ts';
+import { buildLines, findBuild, listBuilds } from '../services/builds.ts';
+import { listReleases, rollback, setConfig, unsetConfig, waitForRelease, type ReleaseRow } from '../services/releases.ts';
+import { ago, need, table, type Command, type CommandContext } from './types.ts';
+
+/** Waits for a new release's deploy and reports it the way Heroku does ("done, v4"); a failure is an error. */
+async function reportRelease(ctx: CommandContext, intro: string, release: ReleaseRow | undefined): Promise<void> {
+  if (!release) { ctx.out(`${intro}... done (the app has no release yet: it applies on the first git push)`); return; }
+  const final = await waitForRelease(ctx.db, release.id);
+  if (final.status === 'failed') throw new PaasError('E_RELEASE_BOOT_FAILED', `Release v${final.version} failed: ${final.error ?? 'unknown error'}; the previous release keeps serving`);
+  if (final.status !== 'succeeded') { ctx.out(`${intro}... v${final.version} is still deploying; see: releases APP`); return; }
+  ctx.out(`${intro}... done, v${final.version}`);
+}
+
+export const releaseCommands: Command[] = [
+  {
+    name: 'config', args: 'APP', summary: "Show an app's config vars",
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'config APP'));
+      const entries = Object.entries(app.config).sort(([a], [b]) => a.localeCompare(b));
+      ctx.out(`=== ${app.name} Config Vars`);
+      if (!entries.length) ctx.out(`No config vars. Set one: config:set ${app.name} KEY=value`);
+      table(entries.map(([k, v]) => [`${k}:`, v])).forEach(ctx.out);
+    },
+  },
+  {
+    name: 'config:get', args: 'APP KEY', summary: 'Print one config var',
+    async run(ctx, args) {
+      const usage = 'config:get APP KEY';
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', usage));
+      const key = parseConfigKey(need(args, 1, 'KEY', usage));
+      if (!(key in app.config)) throw new PaasError('E_CONFIG_KEY_INVALID', `${key} is not set on ${app.name}`);
+      ctx.out(app.config[key]!);
+    },
+  },
+  {
+    name: 'config:set', args: 'APP KEY=VALUE…', summary: 'Set config vars; makes and deploys a new release',
+    async run(ctx, args) {
+      const name = need(args, 0, 'APP', 'config:set APP KEY=VALUE…');
+      const pairs = args.positional.slice(1);
+      const release = await setConfig(ctx.db, ctx.actor, name, pairs);
+      const keys = pairs.map((p) => p.slice(0, p.indexOf('=')));
+      await reportRelease(ctx, `Setting ${keys.join(', ')} and restarting ${name}`, release);
+    },
+  },
+  {
+    name: 'config:unset', args: 'APP KEY…', summary: 'Unset config vars; makes and deploys a new release',
+    async run(ctx, args) {
+      const name = need(args, 0, 'APP', 'config:unset APP KEY…');
+      const keys = args.positional.slice(1);
+      const release = await unsetConfig(ctx.db, ctx.actor, name, keys);
+      await reportRelease(ctx, `Unsetting ${keys.join(', ')} and restarting ${name}`, release);
+    },
+  },
+  {
+    name: 'releases', args: 'APP', summary: 'List releases, newest first',
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'releases APP'));
+      const rows = await listReleases(ctx.db, app);
+      ctx.out(`=== ${app.name} Releases`);
+      if (!rows.length) { ctx.out('No releases yet: git push to deploy'); return; }
+      table(rows.map((r) => [`v${r.version}${r.id === app.current_release_id ? '*' : ''}`, r.description, r.status, r.email ?? '-', ago(r.created_at)])).forEach(ctx.out);
+    },
+  },
+  {
+    name: 'rollback', args: 'APP [vN]', summary: "New release from an earlier one's build and config",
+    async run(ctx, args) {
+      const name = need(args, 0, 'APP', 'rollback APP [vN]');
+      const release = await rollback(ctx.db, ctx.actor, name, args.positional[1]);
+      await reportRelease(ctx, `Rolling back ${name} (${release.description})`, release);
+    },
+  },
+  {
+    name: 'builds', args: 'APP', summary: 'List builds, newest first',
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'builds APP'));
+      const rows = await listBuilds(ctx.db, app);
+      ctx.out(`=== ${app.name} Builds`);
+      if (!rows.length) { ctx.out('No builds yet: git push to build'); return; }
+      table(rows.map((b) => [String(b.number), b.status, b.runtime ?? '-', `${b.ref.replace('refs/heads/', '')}@${b.rev.slice(0, 7)}`, b.email ?? '-', ago(b.created_at)])).forEach(ctx.out);
+    },
+  },
+  {
+    name: 'builds:output', args: 'APP [BUILD]', summary: "Print a build's log (the latest by default); follows a running build",
+    async run(ctx, args) {
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'builds:output APP [BUILD]'));
+      const build = await findBuild(ctx.db, app, args.positional[1]);
+      let seq = 0;
+      for (;;) {
+        for (const l of await buildLines(ctx.db, build.id, seq)) { ctx.out(l.line); seq = l.seq; }
+        const row = await ctx.db('builds').where({ id: build.id }).first('status');
+        const release = await ctx.db('releases').where({ build_id: build.id }).orderBy('version').first('status');
+        const running = row.status === 'building' || (release && (release.status === 'pending' || release.status === 'deploying'));
+        if (!running || ctx.signal.aborted) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+  },
+];

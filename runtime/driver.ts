@@ -1,0 +1,72 @@
+// runtime/driver.ts — the two driver interfaces the pipeline talks to, so push → build → release →
+// deploy is the same code in both modes: a BuildDriver (native build, or a Kubernetes build Job) and a
+// RuntimeDriver (local processes behind the router, or Kubernetes objects). controller.ts picks them by PAAS_RUNTIME.
+import { ReleaseBootError } from './boot-error.ts';
+import type { ProcessStatus, ReleaseSpec } from './types.ts';
+
+/** Receives one line of push output. */
+export type Say = (line: string) => void;
+
+/** One build: the pushed tree and where its output goes. */
+export interface BuildInput {
+  app: string;
+  buildId: string;
+  number: number;
+  /** The pushed tree as a tar; kept until build() returns (a builder pod may be fetching it). */
+  archivePath: string;
+  /** Where a native build builds (the slug); unused by the Kubernetes builder. */
+  slugDir: string;
+  /** The build's environment (native builds; config vars plus PATH, HOME). */
+  env: Record<string, string>;
+  log: Say;
+}
+
+/** What a build produced: process types always; a slug dir (native) or an image by digest (Kubernetes). */
+export interface BuildOutput {
+  runtime: string;
+  processTypes: Record<string, string>;
+  pathPrepend: string[];
+  slugDir: string | null;
+  image: string | null;
+}
+
+export interface BuildDriver {
+  /** Builds; streams its output to input.log; throws PaasError (E_BUILD_FAILED…) when the build fails. */
+  build(input: BuildInput): Promise<BuildOutput>;
+}
+
+export interface LogOptions { lines: number; follow: boolean; signal: AbortSignal }
+
+export interface RuntimeDriver {
+  /**
+   * Rolls the release out and waits until it is healthy. `previous` is the release now live (if any): when the
+   * rollout fails, the previous release keeps (or goes back to) serving, and the error says which.
+   */
+  deploy(spec: ReleaseSpec, say: Say, previous?: ReleaseSpec): Promise<void>;
+  /** Runs the Procfile's `release:` command with the new release's code and config; throws when it exits non-zero. */
+  runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void>;
+  /** Changes instance counts of the app's current release. */
+  scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void>;
+  /** What runs for the app (ps). */
+  status(app: string): Promise<ProcessStatus[]>;
+  /** What runs for each of the apps (the controller's snapshot for ps and the dashboard). */
+  statusAll(apps: string[]): Promise<ProcessStatus[]>;
+  /** Prints the app's recent output and, with follow, its new output until opts.signal aborts. */
+  logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void>;
+  /** Routes the app's custom domains (current: the live release, needed to render it again). */
+  setDomains(app: string, domains: string[], current?: ReleaseSpec): Promise<void>;
+  /** Makes sure the app's current release runs after a platform restart. */
+  restore(spec: ReleaseSpec, say: Say): Promise<void>;
+  /** Removes everything of the app (apps:destroy). */
+  stop(app: string): Promise<void>;
+  /** Platform shutdown. */
+  stopAll(): Promise<void>;
+}
+
+/** A failed rollout; `rolledBackTo` is the version serving again, when the driver rolled back to one. */
+export class RolloutFailedError extends ReleaseBootError {
+  constructor(message: string, lastLines: string[], readonly rolledBackTo: number | undefined, options?: { cause?: unknown }) {
+    super(message, lastLines, options);
+    this.name = 'RolloutFailedError';
+  }
+}

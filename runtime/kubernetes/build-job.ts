@@ -1,0 +1,85 @@
+// runtime/kubernetes/build-job.ts — the Kubernetes BuildDriver: a build Job per push (our builder, then
+// Kaniko), both containers' logs streamed into the push as they are written, the process types read from the
+// builder's termination message and the image digest from Kaniko's; deploys then run the image by digest.
+import type { Knex } from 'knex';
+import { createBuildToken } from '../../core/build-tokens.ts';
+import type { Config } from '../../core/config.ts';
+import { PaasError, errorCodes, type ErrorCode } from '../../core/errors.ts';
+import type { BuildDriver, BuildInput, BuildOutput } from '../driver.ts';
+import type { Kube } from './client.ts';
+import { imageByDigest, toBuildJob } from './job-manifests.ts';
+import { runJob, type ContainerEnd } from './job-run.ts';
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const KANIKO_LAST_LINES = 5;
+
+/** What the builder reports in its termination message: the build result, or why it failed. */
+type BuilderReport = { runtime: string; processTypes: Record<string, string>; dockerfile: string } | { error: { code: string; message: string } };
+
+/** Parses the builder's termination message; undefined when it is not one. */
+export function parseBuilderReport(message: string): BuilderReport | undefined {
+  try {
+    const parsed = JSON.parse(message) as BuilderReport;
+    if ('error' in parsed && typeof parsed.error?.message === 'string') return parsed;
+    if ('runtime' in parsed && typeof parsed.runtime === 'string' && typeof parsed.processTypes === 'object' && parsed.processTypes) return parsed;
+  } catch {
+    // not JSON: reported as such below
+  }
+  return undefined;
+}
+
+function builderFailure(end: ContainerEnd): PaasError {
+  const report = parseBuilderReport(end.message);
+  if (report && 'error' in report) {
+    const code = (report.error.code in errorCodes ? report.error.code : 'E_BUILD_FAILED') as ErrorCode;
+    return new PaasError(code, report.error.message);
+  }
+  return new PaasError('E_BUILD_FAILED', `The builder failed (exit code ${end.exitCode}${end.reason ? `, ${end.reason}` : ''})`);
+}
+
+export class KubernetesBuildDriver implements BuildDriver {
+  constructor(private kube: Kube, private config: Config, private db: Knex) {}
+
+  /** Runs the build Job; throws PaasError with the builder's or Kaniko's reason when it fails. */
+  async build(input: BuildInput): Promise<BuildOutput> {
+    const token = await createBuildToken(this.db, input.buildId);
+    const job = toBuildJob(this.config, { app: input.app, buildId: input.buildId, number: input.number, token });
+    let report: BuilderReport | undefined;
+    let failure: PaasError | undefined;
+    let digest: string | undefined;
+    const kanikoLines: string[] = [];
+    await runJob(this.kube, job, ['builder', 'kaniko'], {
+      onLine: (container, line) => {
+        if (container === 'builder') {
+          // The builder prints its failure too; the pipeline prints it once, from the termination message.
+          if (!line.startsWith(' !     ')) input.log(line);
+          return;
+        }
+        kanikoLines.push(line);
+        if (kanikoLines.length > 200) kanikoLines.shift();
+        input.log(`       ${line}`);
+      },
+      onEnd: (container, end) => {
+        if (container === 'builder') {
+          report = end.exitCode === 0 ? parseBuilderReport(end.message) : undefined;
+          if (end.exitCode !== 0) failure = builderFailure(end);
+          else if (!report || 'error' in report) failure = new PaasError('E_BUILD_FAILED', 'The builder reported no build result');
+          else input.log('-----> Building the image with Kaniko');
+          return failure === undefined;
+        }
+        if (end.exitCode !== 0) {
+          const last = kanikoLines.filter((l) => l.trim()).slice(-KANIKO_LAST_LINES);
+          failure = new PaasError('E_BUILD_FAILED', [`Kaniko failed (exit code ${end.exitCode}); its last lines:`, ...last.map((l) => `  ${l}`)].join('\n'));
+        } else if (!DIGEST.test(end.message)) {
+          failure = new PaasError('E_BUILD_FAILED', `Kaniko reported no image digest (got "${end.message.slice(0, 80)}")`);
+        } else digest = end.message;
+        return false;
+      },
+    }, 'E_BUILD_FAILED');
+    if (failure) throw failure;
+    if (!report || 'error' in report || !digest) throw new PaasError('E_BUILD_FAILED', 'The build Job ended without a result');
+    const image = imageByDigest(this.config.registry, input.app, digest);
+    input.log(`       Pushed ${image}`);
+    return { runtime: report.runtime, processTypes: report.processTypes, pathPrepend: [], slugDir: null, image };
+  }
+}

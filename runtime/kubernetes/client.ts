@@ -1,0 +1,72 @@
+// runtime/kubernetes/client.ts — the one place the Kubernetes API client is made: from a kubeconfig
+// file, the in-cluster service account, or (in tests) a KubeConfig pointing at the stand-in API server; plus the
+// helpers that read the API's errors.
+import {
+  ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Log, Watch,
+} from '@kubernetes/client-node';
+import type { Config } from '../../core/config.ts';
+import { PaasError } from '../../core/errors.ts';
+
+/** The typed and generic API clients over one KubeConfig. */
+export interface Kube {
+  kc: KubeConfig;
+  objects: KubernetesObjectApi;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  batch: BatchV1Api;
+  watch: Watch;
+  log: Log;
+}
+
+/** Loads the kubeconfig: PAAS's KUBECONFIG file when set, else in-cluster (or ~/.kube/config), as kubectl does. */
+export function kubeConfigFrom(config: Pick<Config, 'kubeconfig'>): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Makes the clients; no request is sent until one is used. */
+export function connectKube(kc: KubeConfig): Kube {
+  return {
+    kc,
+    objects: KubernetesObjectApi.makeApiClient(kc),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    watch: new Watch(kc),
+    log: new Log(kc),
+  };
+}
+
+/** The HTTP status of an API error, if it is one. */
+export function statusOf(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  const code = (err as { statusCode?: unknown })?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+
+/** The API server's own message (from its Status body) for an error, else the error's message. */
+export function apiMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body: unknown = typeof err.body === 'string' ? safeParse(err.body) : err.body;
+    const message = (body as { message?: unknown } | undefined)?.message;
+    return typeof message === 'string' ? message : `HTTP ${err.code}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wraps an API failure as a PaasError the push can show, keeping the cause for the log. */
+export function kubeError(what: string, err: unknown): PaasError {
+  return new PaasError('E_INTERNAL', `Kubernetes refused to ${what}: ${apiMessage(err)}`, { cause: err });
+}

@@ -1,0 +1,177 @@
+// runtime/kubernetes/kubernetes-runtime.ts — the Kubernetes RuntimeDriver: applies a release's objects
+// with server-side apply, waits for the rollout as `kubectl rollout status` does, and on failure re-applies the
+// previous release and waits for it; plus the release phase Job, scale, ps, logs, domains and destroy.
+import { PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { Config } from '../../core/config.ts';
+import { isPaasError, PaasError } from '../../core/errors.ts';
+import { ReleaseBootError } from '../boot-error.ts';
+import { RolloutFailedError, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
+import type { ProcessStatus, ReleaseSpec } from '../types.ts';
+import { applyObjects, deleteObject, FIELD_MANAGER, listObjects } from './apply.ts';
+import { isNotFound, kubeError, type Kube } from './client.ts';
+import { followAppLogs } from './logs.ts';
+import {
+  toConfigSecret, toIngress, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type KubeObject, type KubeRelease,
+} from './manifests.ts';
+import { appLabels, appNamespace, appSelector, labelKeys, objectNames, processName, releasePodSelector } from './names.ts';
+import { toProcessStatuses } from './process-status.ts';
+import { runReleaseJob } from './release-job.ts';
+import { waitForRollout } from './rollout-watch.ts';
+
+/** Everything an app owns, by kind, for destroy (its namespace goes last and takes anything left with it). */
+const appKinds: Array<[string, string]> = [
+  ['apps/v1', 'Deployment'], ['batch/v1', 'Job'], ['networking.k8s.io/v1', 'Ingress'], ['v1', 'Service'],
+  ['v1', 'Secret'], ['v1', 'ConfigMap'], ['v1', 'Pod'],
+];
+
+export class KubernetesRuntime implements RuntimeDriver {
+  constructor(private kube: Kube, private config: Config) {}
+
+  /** The release with its image; one built in the embedded mode has none and cannot run here. */
+  private kubeRelease(spec: ReleaseSpec): KubeRelease {
+    if (!spec.image) throw new PaasError('E_RELEASE_BOOT_FAILED', `v${spec.version} has no image (it was not built in Kubernetes mode); push again to build it`);
+    return toKubeRelease(spec, this.config.registry, 0); // the build number only names an image when there is none
+  }
+
+  private ns(app: string): string {
+    return appNamespace(this.config.namespacePrefix, app);
+  }
+
+  /** The app's namespace, and a copy of the registry pull Secret in it when one is configured. */
+  private async prepareNamespace(app: string): Promise<void> {
+    const objs: KubeObject[] = [toNamespace(this.config, app)];
+    if (this.config.registrySecret) {
+      const src = await this.kube.core.readNamespacedSecret({ namespace: this.config.namespace, name: this.config.registrySecret })
+        .catch((err: unknown) => { throw kubeError(`read the registry Secret ${this.config.namespace}/${this.config.registrySecret}`, err); });
+      objs.push({
+        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/dockerconfigjson', data: src.data,
+        metadata: { name: objectNames.pullSecret, namespace: this.ns(app), labels: appLabels(app) },
+      } as KubeObject);
+    }
+    await applyObjects(this.kube, objs);
+  }
+
+  async deploy(spec: ReleaseSpec, say: Say, previous?: ReleaseSpec): Promise<void> {
+    const r = this.kubeRelease(spec);
+    await this.prepareNamespace(r.app);
+    say(`-----> Applying v${r.version} to namespace ${this.ns(r.app)}`);
+    try {
+      await applyObjects(this.kube, toReleaseObjects(this.config, r));
+      await this.waitFor(r, say);
+    } catch (err) {
+      // Whatever failed (the rollout, or an apply half done), the previous release goes back in place.
+      const back = await this.rollBack(r, previous, say, err);
+      if (!isPaasError(err)) throw err;
+      throw new RolloutFailedError(err.message, err instanceof ReleaseBootError ? err.lastLines : [], back, { cause: err });
+    }
+    await this.prune(r);
+  }
+
+  private waitFor(r: KubeRelease, say: Say): Promise<void> {
+    const deployments = r.processes.map((p) => processName(p.type));
+    say(`-----> Waiting for ${deployments.join(', ') || 'nothing'} to roll out (v${r.version})`);
+    return waitForRollout(this.kube, {
+      namespace: this.ns(r.app), deployments, podSelector: releasePodSelector(r.app, r.version), readyTimeoutMs: this.config.bootTimeoutMs,
+    }, say);
+  }
+
+  /** Puts the previous release back and waits for it; returns its version, or undefined when there was none. */
+  private async rollBack(failed: KubeRelease, previous: ReleaseSpec | undefined, say: Say, cause: unknown): Promise<number | undefined> {
+    if (!previous?.image) {
+      await this.prune(failed, []); // nothing to go back to: stop the failing pods rather than let them crash-loop
+      return undefined;
+    }
+    const p = this.kubeRelease(previous);
+    say(`-----> Rolling back to v${p.version}`);
+    await applyObjects(this.kube, toReleaseObjects(this.config, p));
+    await this.prune(p);
+    try {
+      await this.waitFor(p, say);
+    } catch (err) {
+      const lastLines = cause instanceof ReleaseBootError ? cause.lastLines : [];
+      throw new RolloutFailedError(`${(cause as Error).message}; rolling back to v${p.version} failed too: ${(err as Error).message}`, lastLines, undefined, { cause: err });
+    }
+    return p.version;
+  }
+
+  /** Deletes the app's Deployments not in `keep` (types a release no longer has), and web's Service and Ingress without web. */
+  private async prune(r: KubeRelease, keep = r.processes.map((p) => processName(p.type))): Promise<void> {
+    const ns = this.ns(r.app);
+    for (const d of await listObjects(this.kube, 'apps/v1', 'Deployment', ns, appSelector(r.app))) {
+      if (!keep.includes(d.metadata!.name!)) await deleteObject(this.kube, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata!.name!, namespace: ns } });
+    }
+    if (keep.includes(processName('web'))) return;
+    await deleteObject(this.kube, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: objectNames.ingress, namespace: ns } });
+    await deleteObject(this.kube, { apiVersion: 'v1', kind: 'Service', metadata: { name: objectNames.service, namespace: ns } });
+  }
+
+  async runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void> {
+    const r = this.kubeRelease(spec);
+    await this.prepareNamespace(r.app);
+    // The Job reads the new config from the app's Secret and ConfigMap; running pods read theirs only at start.
+    await applyObjects(this.kube, [toConfigSecret(this.config, r), toPlatformConfigMap(this.config, r)]);
+    try {
+      await runReleaseJob(this.kube, this.config, r, command, say);
+    } catch (err) {
+      if (previous?.image) {
+        const p = this.kubeRelease(previous);
+        await applyObjects(this.kube, [toConfigSecret(this.config, p), toPlatformConfigMap(this.config, p)]);
+      }
+      throw err;
+    }
+  }
+
+  /** Patches the replicas of each type's Deployment (a merge patch: only spec.replicas changes). */
+  async scale(app: string, quantities: Record<string, number>): Promise<void> {
+    for (const [type, replicas] of Object.entries(quantities)) {
+      const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: processName(type), namespace: this.ns(app) }, spec: { replicas } };
+      try {
+        await this.kube.objects.patch(patch as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+      } catch (err) {
+        if (isNotFound(err)) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `${app} runs no ${type} Deployment`);
+        throw kubeError(`scale ${type}`, err);
+      }
+    }
+  }
+
+  async status(app: string): Promise<ProcessStatus[]> {
+    const pods = await this.kube.core.listNamespacedPod({ namespace: this.ns(app), labelSelector: `${appSelector(app)},${labelKeys.release}` })
+      .catch((err: unknown) => { if (isNotFound(err)) return { items: [] as V1Pod[] }; throw kubeError('list pods', err); });
+    return toProcessStatuses(app, pods.items);
+  }
+
+  /** Every app's processes in one request (the controller's snapshot for ps and the dashboard). */
+  async statusAll(apps: string[]): Promise<ProcessStatus[]> {
+    const pods = await this.kube.core.listPodForAllNamespaces({ labelSelector: `${labelKeys.managedBy}=paas,${labelKeys.release}` });
+    return apps.flatMap((app) => toProcessStatuses(app, pods.items.filter((p) => p.metadata?.labels?.[labelKeys.instance] === app)));
+  }
+
+  logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
+    return followAppLogs(this.kube, this.ns(app), `${appSelector(app)},${labelKeys.release}`, opts, out);
+  }
+
+  async setDomains(_app: string, domains: string[], current?: ReleaseSpec): Promise<void> {
+    if (!current?.image || !current.processes.some((p) => p.type === 'web')) return;
+    await applyObjects(this.kube, [toIngress(this.config, this.kubeRelease({ ...current, domains }))]);
+  }
+
+  /** The cluster keeps the app running while the platform restarts: nothing to do. */
+  async restore(): Promise<void> {}
+
+  /** Deletes everything labelled for the app (its build Jobs in the platform namespace too), then its namespace. */
+  async stop(app: string): Promise<void> {
+    const ns = this.ns(app);
+    for (const [apiVersion, kind] of appKinds) {
+      for (const o of await listObjects(this.kube, apiVersion, kind, ns, appSelector(app))) {
+        await deleteObject(this.kube, { apiVersion, kind, metadata: { name: o.metadata!.name!, namespace: ns } });
+      }
+    }
+    for (const job of await listObjects(this.kube, 'batch/v1', 'Job', this.config.namespace, appSelector(app))) {
+      await deleteObject(this.kube, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: job.metadata!.name!, namespace: this.config.namespace } });
+    }
+    await deleteObject(this.kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  }
+
+  /** Platform shutdown: the apps keep running in the cluster. */
+  async stopAll(): Promise<void> {}
+}

@@ -1,0 +1,162 @@
+// runtime/kubernetes/manifests.test.ts — every object the controller would apply is valid (schema through
+// kubernetes-models, plus names, selectors, ports and references), and carries what the design asks of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { loadConfig } from '../../core/config.ts';
+import type { ReleaseSpec } from '../types.ts';
+import { toBuildJob, toReleaseJob } from './job-manifests.ts';
+import { configHash, toDeployment, toKubeRelease, toReleaseObjects, type KubeObject, type KubeRelease } from './manifests.ts';
+import { appNamespace, buildJobName, processName, toDnsLabel } from './names.ts';
+import { assertValid, crossProblems, objectProblems } from './validate.ts';
+
+const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: 'registry.example.com:5000', PAAS_BASE_DOMAIN: 'apps.example.com' });
+const tls = { ...config, tlsIssuer: 'letsencrypt', ingressClass: 'nginx', registrySecret: 'registry-push' };
+
+function release(overrides: Partial<ReleaseSpec> = {}): KubeRelease {
+  const spec: ReleaseSpec = {
+    app: 'shop', version: 7, slugDir: '', pathPrepend: [],
+    env: { DATABASE_URL: 'postgres://db/shop', APP_NAME: 'shop', RELEASE_VERSION: 'v7', PAAS_APP_URL: 'http://shop.apps.example.com/' },
+    config: { DATABASE_URL: 'postgres://db/shop' },
+    processes: [{ type: 'web', command: 'npm start', quantity: 2 }, { type: 'worker', command: 'node worker.js', quantity: 1 }, { type: 'queue_2', command: 'q', quantity: 0 }],
+    image: 'registry.example.com:5000/shop@sha256:' + 'a'.repeat(64),
+    domains: ['www.shop.example'],
+    ...overrides,
+  };
+  return toKubeRelease(spec, config.registry, 3);
+}
+
+function deployment(objs: KubeObject[], name: string): IDeployment {
+  return objs.find((o) => o.kind === 'Deployment' && o.metadata?.name === name) as IDeployment;
+}
+
+test('every object of a release is valid, with and without TLS, ingress class and a registry secret', () => {
+  for (const settings of [config, tls]) {
+    const objs = toReleaseObjects(settings, release());
+    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata?.name}`), [
+      'Namespace/paas-app-shop', 'Secret/config-vars', 'ConfigMap/platform', 'Deployment/web', 'Deployment/worker',
+      `Deployment/${processName('queue_2')}`, 'Service/web', 'Ingress/web',
+    ]);
+    for (const o of objs) assert.deepEqual(objectProblems(o), [], `${o.kind} ${o.metadata?.name}`);
+    assert.deepEqual(crossProblems(objs), []);
+    assertValid(objs);
+  }
+});
+
+test('the build Job and the release Job are valid', () => {
+  const build = toBuildJob(tls, { app: 'shop', buildId: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00', number: 3, token: 'secret-token' });
+  const rel = toReleaseJob(tls, release(), 'npm run migrate');
+  assertValid([build, rel]);
+  assert.equal(build.metadata?.namespace, 'paas');
+  assert.equal(rel.metadata?.namespace, 'paas-app-shop');
+});
+
+test('the build Job runs the builder, then Kaniko with the flags the design fixes', () => {
+  const job = toBuildJob(tls, { app: 'shop', buildId: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00', number: 3, token: 'tok' });
+  const pod = job.spec!.template.spec!;
+  assert.equal(job.spec?.backoffLimit, 0);
+  assert.ok(job.spec?.ttlSecondsAfterFinished);
+  assert.equal(pod.restartPolicy, 'Never');
+  const [builder] = pod.initContainers!;
+  assert.equal(builder!.image, 'ghcr.io/paas/builder:0.1.0');
+  const env = Object.fromEntries(builder!.env!.map((e) => [e.name, e.value]));
+  assert.deepEqual(env, {
+    PAAS_SOURCE_URL: 'http://paas-web:5000/internal/builds/0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00/source.tar',
+    PAAS_BUILD_TOKEN: 'tok', PAAS_APP: 'shop', PAAS_BUILD_ID: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00',
+  });
+  const [kaniko] = pod.containers;
+  assert.equal(kaniko!.image, 'ghcr.io/osscontainertools/kaniko');
+  assert.deepEqual(kaniko!.args, [
+    '--context=dir:///workspace', '--dockerfile=/workspace/Dockerfile', '--destination=registry.example.com:5000/shop:3',
+    '--cache=true', '--cache-repo=registry.example.com:5000/shop/cache', '--digest-file=/dev/termination-log', '--push-retry=3',
+  ]);
+  assert.deepEqual(kaniko!.volumeMounts!.map((m) => m.mountPath), ['/workspace', '/kaniko/.docker']);
+  const insecure = toBuildJob({ ...config, registry: 'kind-registry:5000/paas', registryInsecure: true }, { app: 'shop', buildId: 'b', number: 1, token: 't' });
+  assert.deepEqual(insecure.spec!.template.spec!.containers[0]!.args!.slice(-2), ['--insecure', '--insecure-registry=kind-registry:5000']);
+  assert.equal(pod.volumes!.find((v) => v.name === 'docker-config')?.secret?.secretName, 'registry-push');
+  assert.ok(kaniko!.resources?.limits?.memory && builder!.resources?.requests?.cpu);
+});
+
+test('Deployments: replicas from the formation, readiness on the web port, config hash on the template, labels everywhere', () => {
+  const objs = toReleaseObjects(config, release());
+  const web = deployment(objs, 'web');
+  assert.equal(web.spec?.replicas, 2);
+  assert.equal(web.spec?.revisionHistoryLimit, 5);
+  assert.ok(web.spec?.progressDeadlineSeconds);
+  const c = web.spec!.template.spec!.containers[0]!;
+  assert.equal(c.image, release().image);
+  assert.equal(c.command, undefined, "web runs the image's CMD");
+  assert.deepEqual(c.readinessProbe?.tcpSocket?.port, 'http');
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 5000, protocol: 'TCP' }]);
+  assert.ok(c.resources?.requests && c.resources.limits);
+  assert.match(web.spec!.template.metadata!.annotations!['paas.dev/config-hash']!, /^[0-9a-f]{16}$/);
+  assert.deepEqual(deployment(objs, 'worker').spec!.template.spec!.containers[0]!.command, ['/bin/sh', '-c', 'node worker.js']);
+  assert.equal(deployment(objs, processName('queue_2')).spec?.replicas, 0);
+  for (const o of objs) {
+    const labels = (o.metadata as { labels?: Record<string, string> }).labels ?? {};
+    assert.equal(labels['app.kubernetes.io/instance'], 'shop', `${o.kind} is labelled`);
+    assert.equal(labels['app.kubernetes.io/managed-by'], 'paas');
+  }
+});
+
+test('a config change changes the pod template hash; the same config keeps it', () => {
+  const a = release();
+  const b = release({ config: { DATABASE_URL: 'postgres://other/shop' }, env: { ...a.env, DATABASE_URL: 'postgres://other/shop' } });
+  assert.equal(configHash(a), configHash(release()));
+  assert.notEqual(configHash(a), configHash(b));
+  const web = (r: KubeRelease) => toDeployment(config, r, r.processes[0]!).spec!.template.metadata!.annotations!['paas.dev/config-hash'];
+  assert.notEqual(web(a), web(b));
+});
+
+test('config vars go in the Secret, platform values in the ConfigMap', () => {
+  const [, secret, cm] = toReleaseObjects(config, release()) as [KubeObject, { data: Record<string, string> }, { data: Record<string, string> }];
+  assert.deepEqual(Object.keys(secret.data), ['DATABASE_URL']);
+  assert.equal(Buffer.from(secret.data.DATABASE_URL!, 'base64').toString(), 'postgres://db/shop');
+  assert.deepEqual(cm.data, { APP_NAME: 'shop', PAAS_APP_URL: 'http://shop.apps.example.com/', PORT: '5000', RELEASE_VERSION: 'v7' });
+});
+
+test('the Ingress serves <app>.<base domain> and the custom domains; TLS through cert-manager when configured', () => {
+  const plain = toReleaseObjects(config, release()).find((o) => o.kind === 'Ingress') as IIngress;
+  assert.deepEqual(plain.spec?.rules?.map((r) => r.host), ['shop.apps.example.com', 'www.shop.example']);
+  assert.equal(plain.spec?.tls, undefined);
+  assert.equal(plain.spec?.ingressClassName, undefined);
+  const secure = toReleaseObjects(tls, release()).find((o) => o.kind === 'Ingress') as IIngress;
+  assert.equal(secure.metadata?.annotations?.['cert-manager.io/cluster-issuer'], 'letsencrypt');
+  assert.equal(secure.spec?.ingressClassName, 'nginx');
+  assert.deepEqual(secure.spec?.tls, [{ hosts: ['shop.apps.example.com', 'www.shop.example'], secretName: 'web-tls' }]);
+});
+
+test('an app without web gets no Service or Ingress', () => {
+  const objs = toReleaseObjects(config, release({ processes: [{ type: 'worker', command: 'w', quantity: 1 }] }));
+  assert.deepEqual(objs.map((o) => o.kind), ['Namespace', 'Secret', 'ConfigMap', 'Deployment']);
+  assertValid(objs);
+});
+
+test('names stay DNS-1123 labels for any app and type, and different inputs never share one', () => {
+  const long = 'a'.repeat(63);
+  assert.equal(appNamespace('paas-app-', 'shop'), 'paas-app-shop');
+  assert.ok(appNamespace('paas-app-', long).length <= 63);
+  assert.notEqual(appNamespace('paas-app-', long), appNamespace('paas-app-', `${'a'.repeat(62)}b`));
+  assert.ok(buildJobName(long, 12345).length <= 63);
+  assert.notEqual(toDnsLabel('a_b'), toDnsLabel('a-b'));
+  assert.equal(toDnsLabel('web'), 'web');
+  const r = release({ app: '1shop', processes: [{ type: 'web', command: 'x', quantity: 1 }, { type: 'Worker_', command: 'y', quantity: 1 }] });
+  assertValid(toReleaseObjects(config, r));
+});
+
+test('the extra checks catch what the schema lets through', () => {
+  const objs = toReleaseObjects(config, release());
+  const web = structuredClone(deployment(objs, 'web'));
+  web.metadata!.name = 'Web_1';
+  web.spec!.template.spec!.containers[0]!.ports![0]!.containerPort = 70000;
+  web.spec!.selector.matchLabels = { 'app.kubernetes.io/component': 'other' };
+  const problems = objectProblems(web).join('\n');
+  assert.match(problems, /name "Web_1" is not a DNS-1123 subdomain/);
+  assert.match(problems, /containerPort 70000 is not a port/);
+  assert.match(problems, /selector does not match the template labels/);
+  const svc = objs.find((o) => o.kind === 'Service')!;
+  assert.match(crossProblems([svc]).join('\n'), /selects no Deployment/);
+  assert.match(crossProblems([objs.find((o) => o.kind === 'Ingress')!]).join('\n'), /missing Service web/);
+  assert.throws(() => assertValid([web]), /Refusing to apply invalid Kubernetes objects/);
+});

@@ -1,0 +1,182 @@
+// runtime/kubernetes/manifests.ts — pure functions that turn a release into the Kubernetes objects the
+// runtime applies (namespace, config Secret, platform ConfigMap, a Deployment per process type, web Service and
+// Ingress). No I/O: `paas manifests` prints exactly what these return, and the tests validate every object.
+import crypto from 'node:crypto';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { Config } from '../../core/config.ts';
+import type { ProcessSpec, ReleaseSpec } from '../types.ts';
+import {
+  annotationKeys, appLabels, appNamespace, labelKeys, objectNames, processName, processSelector,
+} from './names.ts';
+
+/** The settings manifests depend on (a subset of the platform Config). */
+export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registrySecret'>;
+
+/** Every object the runtime writes, as plain JSON with its kind. */
+export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IService | IIngress | { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
+
+/** The port every process listens on inside its container (the injected Dockerfiles EXPOSE it too). */
+export const APP_PORT = 5000;
+
+/** Resource requests and limits of app processes: a Heroku "standard" dyno, roughly. */
+export const processResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
+
+/** How long a Deployment may go without progress before Kubernetes reports ProgressDeadlineExceeded. */
+export const PROGRESS_DEADLINE_SECONDS = 300;
+
+/** Old ReplicaSets kept; rollbacks re-apply an earlier release instead, so a few are enough. */
+export const REVISION_HISTORY_LIMIT = 5;
+
+/** A release with what only the Kubernetes runtime needs filled in. */
+export interface KubeRelease extends ReleaseSpec { image: string; config: Record<string, string> }
+
+/** The image a release runs: its digest in Kubernetes mode, else `<registry>/<app>:<build>` (what a build would push). */
+export function toKubeRelease(spec: ReleaseSpec, registry: string, buildNumber: number): KubeRelease {
+  return { ...spec, image: spec.image ?? `${registry}/${spec.app}:${buildNumber}`, config: spec.config ?? spec.env };
+}
+
+/** The app's namespace object. */
+export function toNamespace(s: ManifestSettings, app: string): INamespace {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNamespace(s.namespacePrefix, app), labels: appLabels(app) } };
+}
+
+function metadata(s: ManifestSettings, r: KubeRelease, name: string, component?: string): { name: string; namespace: string; labels: Record<string, string> } {
+  const labels = { ...appLabels(r.app), [labelKeys.version]: `v${r.version}`, ...(component ? { [labelKeys.component]: component } : {}) };
+  return { name, namespace: appNamespace(s.namespacePrefix, r.app), labels };
+}
+
+function base64(values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+}
+
+/** The values the platform sets: every entry of env that is not a config var as the user set it, plus PORT. */
+export function platformValues(r: KubeRelease): Record<string, string> {
+  const own = Object.entries(r.env).filter(([k, v]) => r.config[k] !== v);
+  return Object.fromEntries([...own, ['PORT', String(APP_PORT)]].sort(([a], [b]) => a!.localeCompare(b!)));
+}
+
+/** The Secret holding the app's config vars (pods read them with envFrom). */
+export function toConfigSecret(s: ManifestSettings, r: KubeRelease): ISecret {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: metadata(s, r, objectNames.configSecret, 'config'), type: 'Opaque', data: base64(r.config) };
+}
+
+/** The ConfigMap of platform values (APP_NAME, RELEASE_VERSION, PAAS_APP_URL, PORT); it wins over config vars, as locally. */
+export function toPlatformConfigMap(s: ManifestSettings, r: KubeRelease): IConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(s, r, objectNames.platformConfigMap, 'config'), data: platformValues(r) };
+}
+
+/** A hash of everything the pods read from the Secret and the ConfigMap: it annotates the pod template, so a config change rolls the pods. */
+export function configHash(r: KubeRelease): string {
+  const text = JSON.stringify([Object.entries(r.config).sort(), Object.entries(platformValues(r)).sort()]);
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The environment sources of every app container: config vars first, so the platform's values win. */
+export const envFrom = [{ secretRef: { name: objectNames.configSecret } }, { configMapRef: { name: objectNames.platformConfigMap } }];
+
+/** The pod settings all app pods share (processes and the release phase). */
+export function appPodSpec(s: ManifestSettings, containers: IContainer[]): IPodSpec {
+  return {
+    containers,
+    enableServiceLinks: false, // service env vars would leak other apps' names into config
+    automountServiceAccountToken: false, // apps have no business with the Kubernetes API
+    terminationGracePeriodSeconds: 30,
+    ...(s.registrySecret ? { imagePullSecrets: [{ name: objectNames.pullSecret }] } : {}),
+  };
+}
+
+function processContainer(r: KubeRelease, proc: ProcessSpec): IContainer {
+  const web = proc.type === 'web';
+  return {
+    name: processName(proc.type),
+    image: r.image,
+    // web runs the image's CMD (the injected Dockerfiles bake the Procfile's web command in); others run their line.
+    ...(web ? {} : { command: ['/bin/sh', '-c', proc.command] }),
+    envFrom,
+    env: [{ name: 'DYNO', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+    ...(web ? {
+      ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
+      readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 },
+    } : {}),
+    resources: processResources,
+    securityContext: { allowPrivilegeEscalation: false },
+  };
+}
+
+/** The Deployment of one process type: replicas from the formation, readiness on the web port, config hash on the template. */
+export function toDeployment(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec): IDeployment {
+  const selector = processSelector(r.app, proc.type);
+  const meta = metadata(s, r, processName(proc.type), processName(proc.type));
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta,
+    spec: {
+      replicas: proc.quantity,
+      revisionHistoryLimit: REVISION_HISTORY_LIMIT,
+      progressDeadlineSeconds: PROGRESS_DEADLINE_SECONDS,
+      selector: { matchLabels: selector },
+      // web never drops below its count during a rollout: zero downtime, as in the embedded mode.
+      strategy: { type: 'RollingUpdate', rollingUpdate: proc.type === 'web' ? { maxUnavailable: 0, maxSurge: '25%' } : { maxUnavailable: '25%', maxSurge: '25%' } },
+      template: {
+        metadata: {
+          labels: { ...meta.labels, ...selector, [labelKeys.release]: String(r.version) },
+          annotations: { [annotationKeys.configHash]: configHash(r), [annotationKeys.processType]: proc.type },
+        },
+        spec: appPodSpec(s, [processContainer(r, proc)]),
+      },
+    },
+  };
+}
+
+/** The hosts web answers on: `<app>.<base domain>` plus the custom domains. */
+export function webHosts(s: ManifestSettings, r: ReleaseSpec): string[] {
+  return [`${r.app}.${s.baseDomain}`, ...(r.domains ?? [])];
+}
+
+/** The ClusterIP Service in front of the web pods. */
+export function toService(s: ManifestSettings, r: KubeRelease): IService {
+  return {
+    apiVersion: 'v1', kind: 'Service', metadata: metadata(s, r, objectNames.service, processName('web')),
+    spec: {
+      type: 'ClusterIP',
+      selector: processSelector(r.app, 'web'),
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
+
+/** The Ingress for web: one rule per host; TLS from cert-manager when an issuer is configured. */
+export function toIngress(s: ManifestSettings, r: KubeRelease): IIngress {
+  const hosts = webHosts(s, r);
+  const meta = metadata(s, r, objectNames.ingress, processName('web'));
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+    metadata: s.tlsIssuer ? { ...meta, annotations: { [annotationKeys.issuer]: s.tlsIssuer } } : meta,
+    spec: {
+      ...(s.ingressClass ? { ingressClassName: s.ingressClass } : {}),
+      ...(s.tlsIssuer ? { tls: [{ hosts, secretName: objectNames.tlsSecret }] } : {}),
+      rules: hosts.map((host) => ({
+        host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: objectNames.service, port: { name: 'http' } } } }] },
+      })),
+    },
+  };
+}
+
+/** Everything a release applies, in apply order (namespace and config before the Deployments that read them). */
+export function toReleaseObjects(s: ManifestSettings, r: KubeRelease): KubeObject[] {
+  const hasWeb = r.processes.some((p) => p.type === 'web');
+  return [
+    toNamespace(s, r.app),
+    toConfigSecret(s, r),
+    toPlatformConfigMap(s, r),
+    ...r.processes.map((p) => toDeployment(s, r, p)),
+    ...(hasWeb ? [toService(s, r), toIngress(s, r)] : []),
+  ];
+}

@@ -1,0 +1,40 @@
+// runtime/kubernetes/process-status.ts — what `ps` shows in Kubernetes mode: an app's pods as process
+// statuses (type, a per-type index, release, state with Kubernetes' reason, restarts, since). Pure.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ProcessStatus } from '../types.ts';
+import { annotationKeys, labelKeys } from './names.ts';
+import { fatalWaitingReasons } from './rollout.ts';
+
+function stateOf(pod: V1Pod): { state: ProcessStatus['state']; reason?: string } {
+  if (pod.metadata?.deletionTimestamp) return { state: 'stopping' };
+  const statuses = pod.status?.containerStatuses ?? [];
+  const waiting = statuses.map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
+  if (waiting && fatalWaitingReasons.has(waiting)) return { state: 'crashed', reason: waiting };
+  if (pod.status?.phase === 'Failed') return { state: 'crashed', reason: pod.status.reason ?? 'Failed' };
+  if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return { state: 'up' };
+  return { state: 'starting', ...(waiting ? { reason: waiting } : {}) };
+}
+
+/** Turns an app's pods into process statuses, numbered per type by age (web.1 is the oldest web pod). */
+export function toProcessStatuses(app: string, pods: V1Pod[]): ProcessStatus[] {
+  const byType = new Map<string, V1Pod[]>();
+  for (const pod of pods) {
+    const type = pod.metadata?.annotations?.[annotationKeys.processType] ?? pod.metadata?.labels?.[labelKeys.component] ?? 'app';
+    byType.set(type, [...(byType.get(type) ?? []), pod]);
+  }
+  const out: ProcessStatus[] = [];
+  for (const [type, list] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
+    const since = (p: V1Pod) => new Date(p.status?.startTime ?? p.metadata?.creationTimestamp ?? 0);
+    list.sort((a, b) => since(a).getTime() - since(b).getTime() || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    list.forEach((pod, i) => {
+      const { state, reason } = stateOf(pod);
+      out.push({
+        app, type, index: i + 1,
+        version: Number(pod.metadata?.labels?.[labelKeys.release] ?? 0),
+        state, restarts: (pod.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0),
+        since: since(pod), name: pod.metadata?.name, ...(reason ? { reason } : {}),
+      });
+    });
+  }
+  return out;
+}

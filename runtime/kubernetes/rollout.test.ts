@@ -1,0 +1,94 @@
+// runtime/kubernetes/rollout.test.ts — rollout evaluation, table-driven after kubectl's
+// DeploymentStatusViewer cases, and the pod states that fail a rollout at once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describePodFailure, evaluateDeployment, evaluatePod, type DeploymentLike, type PodLike } from './rollout.ts';
+
+function dep(generation: number, replicas: number | undefined, status: NonNullable<DeploymentLike['status']>): DeploymentLike {
+  return { metadata: { name: 'web', generation }, spec: replicas === undefined ? {} : { replicas }, status };
+}
+
+const deploymentCases: Array<[string, DeploymentLike, string, string]> = [
+  ['spec not observed yet', dep(2, 1, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }),
+    'waiting', 'Waiting for deployment spec update to be observed...'],
+  ['no status at all', { metadata: { name: 'web', generation: 1 }, spec: { replicas: 1 } }, 'waiting', 'Waiting for deployment spec update to be observed...'],
+  ['new replicas not all updated', dep(1, 3, { observedGeneration: 1, replicas: 3, updatedReplicas: 1, availableReplicas: 1 }),
+    'waiting', 'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas have been updated...'],
+  ['old replicas pending termination', dep(1, 2, { observedGeneration: 1, replicas: 3, updatedReplicas: 2, availableReplicas: 2 }),
+    'waiting', 'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...'],
+  ['updated replicas not available', dep(1, 2, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 1 }),
+    'waiting', 'Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...'],
+  ['rolled out', dep(1, 2, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }),
+    'done', 'deployment "web" successfully rolled out'],
+  ['observed generation ahead is fine', dep(1, 1, { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }),
+    'done', 'deployment "web" successfully rolled out'],
+  ['replicas unset means 1', dep(1, undefined, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }),
+    'done', 'deployment "web" successfully rolled out'],
+  ['scaled to zero', dep(1, 0, { observedGeneration: 1 }), 'done', 'deployment "web" successfully rolled out'],
+  ['progress deadline exceeded', dep(1, 1, {
+    observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 0,
+    conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+  }), 'failed', 'deployment "web" exceeded its progress deadline'],
+  ['deadline on an unobserved generation still waits', dep(3, 1, {
+    observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+  }), 'waiting', 'Waiting for deployment spec update to be observed...'],
+  ['progressing condition that is fine', dep(1, 1, {
+    observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1,
+    conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }],
+  }), 'done', 'deployment "web" successfully rolled out'],
+];
+
+for (const [name, d, kind, message] of deploymentCases) {
+  test(`rollout status: ${name}`, () => {
+    assert.deepEqual(evaluateDeployment(d), { kind, message });
+  });
+}
+
+const now = Date.parse('2025-01-01T00:01:00Z');
+const probed = { containers: [{ name: 'web', readinessProbe: { tcpSocket: { port: 'http' } } }] };
+
+function pod(status: NonNullable<PodLike['status']>, spec: PodLike['spec'] = probed): PodLike {
+  return { metadata: { name: 'web-abc' }, spec, status };
+}
+
+const waiting = (reason: string, message?: string): NonNullable<PodLike['status']> => ({
+  phase: 'Pending', containerStatuses: [{ name: 'web', ready: false, restartCount: 0, state: { waiting: { reason, message } } }],
+});
+
+const podCases: Array<[string, PodLike, string | undefined]> = [
+  ['image pull back-off', pod(waiting('ImagePullBackOff', 'Back-off pulling image "x"')), 'ImagePullBackOff'],
+  ['image pull error', pod(waiting('ErrImagePull', 'not found')), 'ErrImagePull'],
+  ['crash loop', pod(waiting('CrashLoopBackOff', 'back-off 10s restarting failed container')), 'CrashLoopBackOff'],
+  ['config error (a missing Secret)', pod(waiting('CreateContainerConfigError', 'secret "x" not found')), 'CreateContainerConfigError'],
+  ['still creating', pod(waiting('ContainerCreating')), undefined],
+  ['init container crash loop', pod({ phase: 'Pending', initContainerStatuses: [{ name: 'init', state: { waiting: { reason: 'CrashLoopBackOff' } } }] }), 'CrashLoopBackOff'],
+  ['pod failed (evicted)', pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }), 'Evicted'],
+  ['running, not ready yet, within the boot time', pod({
+    phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }],
+    containerStatuses: [{ name: 'web', ready: false, state: { running: { startedAt: '2025-01-01T00:00:55Z' } } }],
+  }), undefined],
+  ['running, never ready past the boot time: failed readiness', pod({
+    phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }],
+    containerStatuses: [{ name: 'web', ready: false, state: { running: { startedAt: '2025-01-01T00:00:00Z' } } }],
+  }), 'Unready'],
+  ['running without a probe is never unready', pod({
+    phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }],
+    containerStatuses: [{ name: 'worker', ready: false, state: { running: { startedAt: new Date('2025-01-01T00:00:00Z') } } }],
+  }, { containers: [{ name: 'worker' }] }), undefined],
+  ['ready', pod({
+    phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }],
+    containerStatuses: [{ name: 'web', ready: true, state: { running: { startedAt: '2025-01-01T00:00:00Z' } } }],
+  }), undefined],
+  ['being deleted', { ...pod(waiting('CrashLoopBackOff')), metadata: { name: 'web-abc', deletionTimestamp: '2025-01-01T00:00:59Z' } }, undefined],
+];
+
+for (const [name, p, reason] of podCases) {
+  test(`pod verdict: ${name}`, () => {
+    assert.equal(evaluatePod(p, now, 30_000)?.reason, reason);
+  });
+}
+
+test('a pod failure reads as one line with the pod, container, reason and message', () => {
+  const f = evaluatePod(pod(waiting('CrashLoopBackOff', 'back-off 10s')), now, 30_000)!;
+  assert.equal(describePodFailure(f), 'web-abc (web): CrashLoopBackOff (back-off 10s)');
+});

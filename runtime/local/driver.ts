@@ -1,0 +1,78 @@
+// runtime/local/driver.ts — the embedded mode's RuntimeDriver: the Supervisor (processes behind the
+// router), the release phase as a local process, and logs from the app's log file.
+import { spawn } from 'node:child_process';
+import { PaasError } from '../../core/errors.ts';
+import type { LogOptions, RuntimeDriver, Say } from '../driver.ts';
+import type { Supervisor } from './supervisor.ts';
+import { followLogFile } from './log-file.ts';
+import type { Router } from '../router.ts';
+import type { ProcessStatus, ReleaseSpec } from '../types.ts';
+
+export class LocalDriver implements RuntimeDriver {
+  constructor(readonly runtime: Supervisor, private router: Router, private logFile: (app: string) => string) {}
+
+  /** Zero-downtime deploy; on failure the previous release never stopped serving, so there is nothing to roll back. */
+  async deploy(spec: ReleaseSpec, say: Say): Promise<void> {
+    if (!spec.slugDir) throw new PaasError('E_RELEASE_BOOT_FAILED', `v${spec.version} was built as an image (Kubernetes mode) and has no slug here; push again`);
+    return this.runtime.deploy(spec, say);
+  }
+
+  /** Runs the Procfile's release command with the new release's environment; a non-zero exit stops the deploy. */
+  runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
+    say(`-----> Running release command: ${command}`);
+    const pathDirs = spec.pathPrepend.map((d) => `${spec.slugDir}/${d}`);
+    const env = { PATH: [...pathDirs, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/', ...spec.env };
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', command], { cwd: spec.slugDir, env });
+      let buf = '';
+      const onData = (chunk: Buffer) => {
+        buf += chunk.toString('utf8');
+        const lines = buf.split(/\r?\n/);
+        buf = lines.pop() ?? '';
+        lines.forEach((l) => say(`       ${l}`));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('error', (err) => reject(new PaasError('E_RELEASE_BOOT_FAILED', `release command could not start: ${err.message}`)));
+      child.on('close', (code) => {
+        if (buf) say(`       ${buf}`);
+        if (code === 0) resolve();
+        else reject(new PaasError('E_RELEASE_BOOT_FAILED', `release command exited with code ${code}`));
+      });
+    });
+  }
+
+  scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void> {
+    return this.runtime.scale(app, quantities, say);
+  }
+
+  async status(app: string): Promise<ProcessStatus[]> {
+    return this.runtime.status(app);
+  }
+
+  async statusAll(apps: string[]): Promise<ProcessStatus[]> {
+    return apps.flatMap((app) => this.runtime.status(app));
+  }
+
+  logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
+    return followLogFile(this.logFile(app), opts, out);
+  }
+
+  async setDomains(app: string, domains: string[]): Promise<void> {
+    this.router.setDomains(app, domains);
+  }
+
+  restore(spec: ReleaseSpec, say: Say): Promise<void> {
+    return this.deploy(spec, say);
+  }
+
+  async stop(app: string): Promise<void> {
+    this.router.setDomains(app, []); // an app later created under this name must not inherit its domains
+    await this.runtime.stop(app);
+  }
+
+  async stopAll(): Promise<void> {
+    await this.runtime.stopAll();
+    await this.router.close();
+  }
+}

@@ -1,0 +1,269 @@
+// runtime/local/instance.ts — one running copy of a Procfile process (web.1, worker.2): spawn, boot check, crash restart, stop; owned by Supervisor.
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { AppLog } from './app-log.ts';
+import { waitForHttp } from './net-probe.ts';
+import { backoff, toProcessEnv, toRestartDelayMs } from './process-policy.ts';
+import type { ProcessStatus, ReleaseSpec } from '../types.ts';
+
+/** What an instance needs from its runtime. */
+export interface InstanceContext {
+  release: ReleaseSpec;
+  baseEnv: Record<string, string>;
+  bootTimeoutMs: number;
+  graceMs: number;
+  log: AppLog;
+  allocatePort(): Promise<number>;
+  releasePort(port: number): void;
+  /** Called on every state change, so the runtime can put web instances in or out of the router. */
+  onChange(instance: Instance): void;
+}
+
+export type BootOutcome = { ok: true } | { ok: false; reason: string };
+
+interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: string;
+}
+
+const keptLines = 20;
+/** After the main process exits, how long its pipes may stay open (held by an escaped grandchild) before we stop waiting. */
+const pipeCloseWaitMs = 2000;
+
+/** Says how a process ended, for logs and E_RELEASE_BOOT_FAILED messages. */
+export function describeExit(info: ExitInfo): string {
+  if (info.error) return `could not be started (${info.error})`;
+  if (info.signal) return `was killed by ${info.signal}`;
+  return `exited with code ${info.code}`;
+}
+
+/** Sends sig to the whole process group (the shell and everything it started); a group that is already gone is fine. */
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** A supervised process: web instances count as up once they answer HTTP; after that, crashes restart with backoff. */
+export class Instance {
+  state: ProcessStatus['state'] = 'starting';
+  restarts = 0;
+  since = new Date();
+  port?: number;
+  private child?: ChildProcess;
+  private exited?: Promise<ExitInfo>;
+  private readonly lines: string[] = [];
+  /** Becomes true once the process has been up; from then on an exit is a crash to restart, not a failed boot. */
+  private supervised = false;
+  private stopped?: Promise<void>;
+  private consecutiveCrashes = 0;
+  private upSince?: number;
+  private restartTimer?: NodeJS.Timeout;
+  private forceExit?: () => void;
+
+  constructor(
+    private readonly ctx: InstanceContext,
+    readonly type: string,
+    readonly index: number,
+    private readonly command: string,
+  ) {
+    // Non-web processes have no boot check, so they are supervised from the first start.
+    this.supervised = type !== 'web';
+  }
+
+  get app(): string {
+    return this.ctx.release.app;
+  }
+  get version(): number {
+    return this.ctx.release.version;
+  }
+  get dyno(): string {
+    return `${this.type}.${this.index}`;
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  /** The last ~20 lines the process printed (stdout and stderr). */
+  get lastLines(): string[] {
+    return [...this.lines];
+  }
+
+  /** Starts the process and waits until it is up: web when it answers HTTP on its port, other types once spawned. */
+  async boot(): Promise<BootOutcome> {
+    this.setState('starting');
+    // Every process gets a PORT, as on Heroku; only web ones are checked and routed.
+    this.port = await this.ctx.allocatePort();
+    if (this.stopped) {
+      this.freePort();
+      return { ok: false, reason: 'was stopped while starting' };
+    }
+    const exited = this.spawnChild();
+    if (this.type !== 'web') return this.awaitSpawn(exited);
+    const abort = new AbortController();
+    void exited.then(() => abort.abort());
+    const probe = await waitForHttp(this.port as number, this.ctx.bootTimeoutMs, abort.signal);
+    if (probe === 'up' && !this.stopped) {
+      this.markUp(`${this.dyno}: up on port ${this.port}`);
+      return { ok: true };
+    }
+    if (probe === 'timeout') return { ok: false, reason: `did not answer on its port within ${this.ctx.bootTimeoutMs / 1000}s` };
+    return { ok: false, reason: describeExit(await exited) };
+  }
+
+  /** SIGTERM to the process group, SIGKILL after graceMs; resolves when the process is gone. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.terminate();
+    return this.stopped;
+  }
+
+  private async terminate(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.setState('stopping');
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.exited) {
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopping with SIGTERM`);
+      signalGroup(pid, 'SIGTERM');
+      const kill = setTimeout(() => {
+        signalGroup(pid, 'SIGKILL');
+        this.forceExit?.();
+      }, this.ctx.graceMs);
+      await this.exited;
+      clearTimeout(kill);
+      // Members of the group that closed their output (so 'close' came early) must not outlive the instance.
+      signalGroup(pid, 'SIGKILL');
+    }
+    this.freePort();
+  }
+
+  private async awaitSpawn(exited: Promise<ExitInfo>): Promise<BootOutcome> {
+    const child = this.child as ChildProcess;
+    const spawned = new Promise<boolean>((resolve) => child.once('spawn', () => resolve(true)));
+    if (!(await Promise.race([spawned, exited.then(() => false)]))) return { ok: false, reason: describeExit(await exited) };
+    if (!this.stopped) this.markUp(`${this.dyno}: running (pid ${child.pid})`);
+    return { ok: true };
+  }
+
+  private spawnChild(): Promise<ExitInfo> {
+    const { release, baseEnv } = this.ctx;
+    const env = toProcessEnv(baseEnv, release, this.dyno, this.port);
+    this.ctx.log.write(this.app, 'paas', `${this.dyno}: starting v${this.version} with command \`${this.command}\``);
+    // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
+    // detached puts the process in its own group, so signals reach everything it started.
+    const child = spawn('/bin/sh', ['-c', this.command], { cwd: release.slugDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.readLines(child.stdout);
+    this.readLines(child.stderr);
+    this.exited = this.watchExit(child);
+    return this.exited;
+  }
+
+  /** Resolves once the child has exited and its output is drained, after onExit has run. */
+  private watchExit(child: ChildProcess): Promise<ExitInfo> {
+    return new Promise<ExitInfo>((resolve) => {
+      let exitInfo: ExitInfo | undefined;
+      let settled = false;
+      const settle = (info: ExitInfo): void => {
+        if (settled) return;
+        settled = true;
+        this.onExit(child, info);
+        resolve(info);
+      };
+      // An escaped grandchild may hold the pipes open forever; give them a moment, then stop waiting for 'close'.
+      this.forceExit = () => {
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          settle(exitInfo ?? { code: null, signal: 'SIGKILL' });
+        }, pipeCloseWaitMs).unref();
+      };
+      child.on('error', (err) => {
+        if (child.pid === undefined) settle({ code: null, signal: null, error: err.message });
+      });
+      child.once('exit', (code, signal) => {
+        exitInfo = { code, signal };
+        // While stopping, terminate() gives the rest of the group its grace period (sh may die before its child).
+        if (this.stopped || child.pid === undefined) return;
+        // Otherwise the dyno ends with its main process: kill whatever it left behind in its group.
+        signalGroup(child.pid, 'SIGKILL');
+        this.forceExit?.();
+      });
+      // 'close' comes after the pipes are drained, so lastLines is complete when a boot failure is reported.
+      child.once('close', (code, signal) => settle(exitInfo ?? { code, signal }));
+    });
+  }
+
+  private readLines(stream: Readable | null): void {
+    if (!stream) return;
+    stream.on('error', (err) => this.ctx.log.write(this.app, 'paas', `${this.dyno}: output pipe error: ${err.message}`));
+    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      this.lines.push(line);
+      if (this.lines.length > keptLines) this.lines.shift();
+      this.ctx.log.write(this.app, this.dyno, line);
+    });
+  }
+
+  private onExit(child: ChildProcess, info: ExitInfo): void {
+    if (this.child === child) this.child = undefined;
+    if (this.stopped) {
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopped (${describeExit(info)})`);
+      return;
+    }
+    this.ctx.log.write(this.app, 'paas', `${this.dyno}: process ${describeExit(info)}`);
+    this.freePort();
+    if (!this.supervised) {
+      // A failed first boot: the runtime decides (deploy fails), nothing restarts.
+      this.setState('crashed');
+      return;
+    }
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    const upFor = this.upSince === undefined ? 0 : Date.now() - this.upSince;
+    if (upFor >= backoff.resetAfterUpMs) this.consecutiveCrashes = 0;
+    const delay = toRestartDelayMs(this.consecutiveCrashes);
+    this.consecutiveCrashes += 1;
+    this.upSince = undefined;
+    this.setState('crashed');
+    this.ctx.log.write(this.app, 'paas', `${this.dyno}: crashed; restarting in ${delay / 1000}s`);
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopped) return;
+    this.restarts += 1;
+    try {
+      const outcome = await this.boot();
+      // A restart that never answers is killed; its exit then schedules the next try (onExit).
+      if (!outcome.ok && this.child?.pid !== undefined && !this.stopped) signalGroup(this.child.pid, 'SIGKILL');
+    } catch (err) {
+      // The supervisor must keep supervising: record why this attempt failed and try again later.
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: restart failed: ${(err as Error).message}`);
+      if (!this.stopped) this.scheduleRestart();
+    }
+  }
+
+  private markUp(message: string): void {
+    this.supervised = true;
+    this.upSince = Date.now();
+    this.setState('up');
+    this.ctx.log.write(this.app, 'paas', message);
+  }
+
+  private freePort(): void {
+    if (this.port === undefined) return;
+    this.ctx.releasePort(this.port);
+    this.port = undefined;
+  }
+
+  private setState(state: ProcessStatus['state']): void {
+    this.state = state;
+    this.since = new Date();
+    this.ctx.onChange(this);
+  }
+}

@@ -1,0 +1,279 @@
+// runtime/local/supervisor.ts — runs each release's Procfile processes on this host behind the Router (start, boot check, switch, drain, scale); the local driver (driver.ts) wraps it.
+import { PaasError } from '../../core/errors.ts';
+import { AppLog } from './app-log.ts';
+import { ReleaseBootError } from '../boot-error.ts';
+import { Instance } from './instance.ts';
+import { findFreePort } from './net-probe.ts';
+import type { Router } from '../router.ts';
+import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
+
+export { ReleaseBootError } from '../boot-error.ts';
+
+export interface SupervisorOptions {
+  /** Per-app log files: <logDir>/<app>.log, appended. */
+  logDir: string;
+  onLog?: LogSink;
+  router: Router;
+  /** How long a new web process has to answer HTTP; default 60000. */
+  bootTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL when stopping; default 10000. */
+  graceMs?: number;
+  /** Base env incl. PATH, HOME; the only environment processes inherit from the platform. */
+  baseEnv: Record<string, string>;
+}
+
+type Progress = (line: string) => void;
+
+interface AppState {
+  release: ReleaseSpec;
+  instances: Instance[];
+}
+
+/** The same rule as the controller's app-name check; repeated here because the name becomes a log file path. */
+const appNamePattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Runs releases as local process groups; deploys are zero-downtime (new web up and routed before the old one stops). */
+export class Supervisor {
+  private readonly apps = new Map<string, AppState>();
+  /** Every instance not yet stopped, whether current, booting or being retired. */
+  private readonly live = new Set<Instance>();
+  private readonly ports = new Set<number>();
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly log: AppLog;
+  private readonly router: Router;
+  private readonly bootTimeoutMs: number;
+  private readonly graceMs: number;
+  private closed = false;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.log = new AppLog(opts.logDir, opts.onLog);
+    this.router = opts.router;
+    this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
+    this.graceMs = opts.graceMs ?? 10_000;
+  }
+
+  /**
+   * Zero-downtime deploy: boots the new web processes, routes to them, then stops the old release and starts the other types.
+   * Throws ReleaseBootError (E_RELEASE_BOOT_FAILED, with `lastLines`) and leaves the old release serving when web does not come up.
+   */
+  async deploy(spec: ReleaseSpec, log: Progress): Promise<void> {
+    if (!appNamePattern.test(spec.app)) throw new PaasError('E_APP_NAME_INVALID', `Not a valid app name: ${spec.app}`);
+    const release: ReleaseSpec = { ...spec, processes: spec.processes.map((p) => ({ ...p })) };
+    return this.serialize(spec.app, () => this.deployRelease(release, log));
+  }
+
+  /** Changes instance counts of the current release; web scale-up waits for health like deploy. */
+  scale(app: string, quantities: Record<string, number>, log: Progress = () => {}): Promise<void> {
+    return this.serialize(app, () => this.scaleApp(app, quantities, log));
+  }
+
+  /** Every live instance of the app (including ones booting or stopping during a deploy), ordered by version, type, index. */
+  status(app: string): ProcessStatus[] {
+    return [...this.live]
+      .filter((i) => i.app === app)
+      .sort((a, b) => a.version - b.version || a.type.localeCompare(b.type) || a.index - b.index)
+      .map((i) => ({
+        app: i.app,
+        type: i.type,
+        index: i.index,
+        version: i.version,
+        pid: i.pid,
+        port: i.port,
+        state: i.state,
+        restarts: i.restarts,
+        since: i.since,
+      }));
+  }
+
+  /** Stops every process of the app and removes its route. */
+  stop(app: string): Promise<void> {
+    return this.serialize(app, async () => {
+      this.apps.delete(app);
+      this.router.removeRoute(app);
+      await this.stopInstances([...this.live].filter((i) => i.app === app));
+      await this.log.close(app);
+    });
+  }
+
+  /** Platform shutdown: SIGTERM everything, SIGKILL after graceMs; does not wait for deploys in progress. */
+  async stopAll(): Promise<void> {
+    this.closed = true;
+    for (const app of this.apps.keys()) this.router.removeRoute(app);
+    this.apps.clear();
+    await this.stopInstances([...this.live]);
+    await this.log.closeAll();
+  }
+
+  private async deployRelease(release: ReleaseSpec, log: Progress): Promise<void> {
+    const previous = this.apps.get(release.app);
+    const next: AppState = { release, instances: [] };
+    const web = release.processes.find((p) => p.type === 'web');
+    if (web) next.instances = await this.bootWeb(release, indexesToAdd([], web.quantity), log);
+    this.apps.set(release.app, next);
+    this.syncRoute(release.app);
+    if (web) log(`-----> Routing ${release.app} to v${release.version}`);
+    if (previous) await this.retire(previous.instances, `v${previous.release.version}`, log);
+    for (const proc of release.processes.filter((p) => p.type !== 'web')) {
+      next.instances.push(...(await this.startOthers(release, proc.type, indexesToAdd([], proc.quantity), log)));
+    }
+  }
+
+  private async scaleApp(app: string, quantities: Record<string, number>, log: Progress): Promise<void> {
+    const state = this.apps.get(app);
+    if (!state) throw new PaasError('E_NO_RELEASE', `${app} has no running release.`);
+    const known = state.release.processes.map((p) => p.type);
+    for (const [type, quantity] of Object.entries(quantities)) {
+      if (!known.includes(type)) {
+        throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No ${type} process type in v${state.release.version} of ${app} (it has: ${known.join(', ') || 'none'}).`);
+      }
+      if (!Number.isInteger(quantity) || quantity < 0) throw new PaasError('E_USAGE', `${type}=${quantity}: quantity must be a whole number >= 0.`);
+    }
+    for (const [type, quantity] of Object.entries(quantities)) await this.scaleType(state, type, quantity, log);
+  }
+
+  private async scaleType(state: AppState, type: string, quantity: number, log: Progress): Promise<void> {
+    const current = state.instances.filter((i) => i.type === type).sort((a, b) => a.index - b.index);
+    const { release } = state;
+    if (current.length > quantity) {
+      const extra = current.slice(quantity);
+      state.instances = state.instances.filter((i) => !extra.includes(i));
+      this.syncRoute(release.app);
+      await this.retire(extra, `${extra.length} ${type} process${extra.length > 1 ? 'es' : ''}`, log);
+    } else if (current.length < quantity) {
+      const indexes = indexesToAdd(current.map((i) => i.index), quantity);
+      const added = type === 'web' ? await this.bootWeb(release, indexes, log) : await this.startOthers(release, type, indexes, log);
+      state.instances.push(...added);
+      this.syncRoute(release.app);
+    }
+    const proc = release.processes.find((p) => p.type === type);
+    if (proc) proc.quantity = quantity;
+  }
+
+  /** Boots web instances in parallel; on the first failure stops them all and throws ReleaseBootError. */
+  private async bootWeb(release: ReleaseSpec, indexes: number[], log: Progress): Promise<Instance[]> {
+    const command = release.processes.find((p) => p.type === 'web')?.command ?? '';
+    const instances = indexes.map((index) => this.newInstance(release, 'web', index, command));
+    const boots = instances.map(async (instance) => {
+      log(`-----> Starting ${instance.dyno} (v${release.version})`);
+      const outcome = await instance.boot();
+      if (!outcome.ok) throw new BootFailure(instance, outcome.reason);
+      log(`       ${instance.dyno} is up on port ${instance.port}`);
+    });
+    try {
+      await Promise.all(boots);
+      return instances;
+    } catch (err) {
+      await this.stopInstances(instances);
+      const failed = err instanceof BootFailure ? err : undefined;
+      const reason = failed?.reason ?? (err as Error).message;
+      log(`       ${failed?.instance.dyno ?? 'web'} ${reason}`);
+      throw new ReleaseBootError(`Release v${release.version}'s web process did not start: ${reason}`, failed?.instance.lastLines ?? [], { cause: err });
+    }
+  }
+
+  /** Starts non-web instances; they are supervised from the start, so an early exit means restart, not failure. */
+  private async startOthers(release: ReleaseSpec, type: string, indexes: number[], log: Progress): Promise<Instance[]> {
+    const command = release.processes.find((p) => p.type === type)?.command ?? '';
+    const started: Instance[] = [];
+    for (const index of indexes) {
+      const instance = this.newInstance(release, type, index, command);
+      log(`-----> Starting ${instance.dyno} (v${release.version})`);
+      const outcome = await instance.boot();
+      log(outcome.ok ? `       ${instance.dyno} is running` : `       ${instance.dyno} ${outcome.reason}; restarting`);
+      started.push(instance);
+    }
+    return started;
+  }
+
+  /** Takes instances out of service: waits for their in-flight requests (up to graceMs), then stops them. */
+  private async retire(instances: Instance[], what: string, log: Progress): Promise<void> {
+    if (instances.length === 0) return;
+    log(`-----> Stopping ${what}`);
+    const ports = instances.flatMap((i) => (i.type === 'web' && i.port !== undefined ? [i.port] : []));
+    await this.router.drain(ports, this.graceMs);
+    await this.stopInstances(instances);
+  }
+
+  private async stopInstances(instances: Instance[]): Promise<void> {
+    await Promise.all(
+      instances.map(async (instance) => {
+        await instance.stop();
+        this.live.delete(instance);
+      }),
+    );
+  }
+
+  private newInstance(release: ReleaseSpec, type: string, index: number, command: string): Instance {
+    if (this.closed) throw new PaasError('E_INTERNAL', 'The runtime is shutting down; no new processes are started.');
+    const instance = new Instance(
+      {
+        release,
+        baseEnv: this.opts.baseEnv,
+        bootTimeoutMs: this.bootTimeoutMs,
+        graceMs: this.graceMs,
+        log: this.log,
+        allocatePort: () => this.allocatePort(),
+        releasePort: (port) => this.ports.delete(port),
+        onChange: (changed) => this.onInstanceChange(changed),
+      },
+      type,
+      index,
+      command,
+    );
+    this.live.add(instance);
+    return instance;
+  }
+
+  /** A free port no other instance of ours holds (the kernel may hand out a port we reserved but that is not bound yet). */
+  private async allocatePort(): Promise<number> {
+    for (;;) {
+      const port = await findFreePort();
+      if (!this.ports.has(port)) {
+        this.ports.add(port);
+        return port;
+      }
+    }
+  }
+
+  private onInstanceChange(instance: Instance): void {
+    if (instance.type === 'web' && this.apps.get(instance.app)?.instances.includes(instance)) this.syncRoute(instance.app);
+  }
+
+  /** Points the router at the current release's web instances that are up (none -> 503; no web type -> no route). */
+  private syncRoute(app: string): void {
+    const state = this.apps.get(app);
+    if (!state || !state.release.processes.some((p) => p.type === 'web')) {
+      this.router.removeRoute(app);
+      return;
+    }
+    const up = state.instances.filter((i) => i.type === 'web' && i.state === 'up' && i.port !== undefined);
+    this.router.setRoute(app, up.map((i) => i.port as number));
+  }
+
+  /** Runs fn after every earlier deploy/scale/stop of the same app, so they never interleave. */
+  private serialize(app: string, fn: () => Promise<void>): Promise<void> {
+    const run = (this.locks.get(app) ?? Promise.resolve()).then(fn);
+    // The queue only needs to know when run is over; its error reaches the caller through `run`.
+    const tail = run.catch(() => undefined);
+    this.locks.set(app, tail);
+    void tail.then(() => {
+      if (this.locks.get(app) === tail) this.locks.delete(app);
+    });
+    return run;
+  }
+}
+
+/** Internal: which web instance failed to boot, and why. */
+class BootFailure extends Error {
+  constructor(readonly instance: Instance, readonly reason: string) {
+    super(`${instance.dyno} ${reason}`);
+  }
+}
+
+/** The indexes to start so that `have` grows to `quantity` instances, filling gaps first (web.1, web.2 …). */
+export function indexesToAdd(have: number[], quantity: number): number[] {
+  const taken = new Set(have);
+  const out: number[] = [];
+  for (let index = 1; taken.size + out.length < quantity; index++) if (!taken.has(index)) out.push(index);
+  return out;
+}

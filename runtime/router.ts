@@ -1,0 +1,168 @@
+// runtime/router.ts — the built-in Host-header router of the local runtime: <app>.<baseDomain> and custom domains to backend ports; started by the platform, fed by Supervisor.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { forwardRequest, forwardUpgrade, rejectUpgrade, sendText } from './proxy.ts';
+
+interface Route {
+  backends: number[];
+  /** Round-robin cursor. */
+  next: number;
+}
+
+type Target = { port: number } | { status: 404 | 503; reason: string; message: string };
+
+/** Lowercases a Host header value and strips its port and any trailing dot ('App.Localhost:8080' -> 'app.localhost'). */
+export function toHostName(header: string | undefined): string {
+  const value = (header ?? '').trim().toLowerCase();
+  const bare = value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : value.replace(/:\d*$/, '');
+  return bare.replace(/\.$/, '');
+}
+
+/** Routes HTTP and Upgrade requests by Host to 127.0.0.1 backends, round-robin. */
+export class Router {
+  private readonly baseSuffix: string;
+  private readonly routes = new Map<string, Route>();
+  /** Extra hosts per app; kept across removeRoute so a redeploy keeps its domains. */
+  private readonly domains = new Map<string, string[]>();
+  private hostToApp = new Map<string, string>();
+  private readonly inflight = new Map<number, number>();
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly sockets = new Set<Duplex>();
+  private server?: http.Server;
+
+  constructor(opts: { baseDomain: string }) {
+    this.baseSuffix = `.${toHostName(opts.baseDomain)}`;
+  }
+
+  /** Sets the backends (ports on 127.0.0.1) for an app; extraHosts, when given, replace its custom domains. */
+  setRoute(app: string, backends: number[], extraHosts?: string[]): void {
+    const previous = this.routes.get(app);
+    this.routes.set(app, { backends: [...backends], next: previous?.next ?? 0 });
+    if (extraHosts) this.setDomains(app, extraHosts);
+  }
+
+  /** Stops serving the app: its hosts answer 404 until setRoute is called again. Its domains are remembered. */
+  removeRoute(app: string): void {
+    this.routes.delete(app);
+  }
+
+  /** Replaces the app's custom domains; a domain claimed by two apps goes to the last one set (the controller refuses duplicates). */
+  setDomains(app: string, extraHosts: string[]): void {
+    const hosts = extraHosts.map((h) => toHostName(h)).filter((h) => h.length > 0);
+    if (hosts.length > 0) this.domains.set(app, hosts);
+    else this.domains.delete(app);
+    const index = new Map<string, string>();
+    for (const [owner, list] of this.domains) for (const host of list) index.set(host, owner);
+    for (const host of hosts) index.set(host, app);
+    this.hostToApp = index;
+  }
+
+  /** Resolves once no proxied request is in flight to any of ports, or after timeoutMs; used before an old release is stopped. */
+  drain(ports: number[], timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (ports.every((p) => !this.inflight.get(p))) finish();
+      };
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.idleWaiters.add(check);
+      check();
+    });
+  }
+
+  /** Starts serving; returns the bound port (port 0 picks a free one). */
+  async listen(port: number, host?: string): Promise<number> {
+    if (this.server) throw new Error('Router is already listening');
+    const server = http.createServer();
+    server.on('request', (req, res) => this.onRequest(req, res));
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening and cuts every open connection, websockets included. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private lookup(hostHeader: string | undefined): Target {
+    const host = toHostName(hostHeader);
+    // <app>.<base domain> always means that app: a custom domain never overrides it.
+    const app = this.appFromBaseDomain(host) ?? this.hostToApp.get(host);
+    const route = app === undefined ? undefined : this.routes.get(app);
+    if (app === undefined || !route) {
+      return { status: 404, reason: 'Not Found', message: `No app is served at ${host || '(no Host header)'}.` };
+    }
+    if (route.backends.length === 0) {
+      return { status: 503, reason: 'Service Unavailable', message: `${app} has no running web process.` };
+    }
+    const port = route.backends[route.next % route.backends.length] as number;
+    route.next = (route.next + 1) % route.backends.length;
+    return { port };
+  }
+
+  /** 'myapp.localhost' -> 'myapp'; deeper names ('a.myapp.localhost') are not ours. */
+  private appFromBaseDomain(host: string): string | undefined {
+    if (!host.endsWith(this.baseSuffix)) return undefined;
+    const label = host.slice(0, -this.baseSuffix.length);
+    return label.length > 0 && !label.includes('.') ? label : undefined;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const target = this.lookup(req.headers.host);
+    if (!('port' in target)) {
+      req.resume();
+      sendText(res, target.status, target.message);
+      return;
+    }
+    const { port } = target;
+    this.inflight.set(port, (this.inflight.get(port) ?? 0) + 1);
+    try {
+      forwardRequest(req, res, port, () => this.settled(port));
+    } catch (err) {
+      // http.request validates what the parser let through; one odd request must not take every app down.
+      sendText(res, 502, `Bad gateway: the request could not be forwarded (${(err as Error).message}).`);
+      this.settled(port);
+    }
+  }
+
+  private settled(port: number): void {
+    const left = (this.inflight.get(port) ?? 1) - 1;
+    if (left > 0) this.inflight.set(port, left);
+    else this.inflight.delete(port);
+    for (const check of [...this.idleWaiters]) check();
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Upgraded sockets leave the server's bookkeeping, so close() tracks them itself.
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const target = this.lookup(req.headers.host);
+    if ('port' in target) forwardUpgrade(req, socket, head, target.port);
+    else rejectUpgrade(socket, target.status, target.reason, target.message);
+  }
+}

@@ -1,0 +1,48 @@
+// runtime/types.ts — the shapes the controller hands to a runtime driver (local or Kubernetes) and gets back.
+
+/** One Procfile entry with how many instances of it should run. */
+export interface ProcessSpec {
+  type: string;
+  command: string;
+  quantity: number;
+}
+
+/** Everything a runtime needs to run one release of an app. */
+export interface ReleaseSpec {
+  app: string;
+  version: number;
+  /** Absolute dir; processes run with cwd = slugDir. */
+  slugDir: string;
+  /** Config vars + platform vars (the caller includes RELEASE_VERSION, APP_NAME); the runtime adds PORT and DYNO per process. */
+  env: Record<string, string>;
+  /** Dirs relative to slugDir, put first on PATH. */
+  pathPrepend: string[];
+  /** e.g. web x1, worker x1 ('release' type is never passed here). */
+  processes: ProcessSpec[];
+  /** Kubernetes mode: the image to run, by digest (`<registry>/<app>@sha256:…`). */
+  image?: string;
+  /** The app's config vars alone (`env` holds them merged with the platform's values); Kubernetes keeps them in a Secret. */
+  config?: Record<string, string>;
+  /** Custom domains served besides `<app>.<base domain>` (the Kubernetes Ingress lists them). */
+  domains?: string[];
+}
+
+/** What `ps APP` shows for one running (or restarting) instance. */
+export interface ProcessStatus {
+  app: string;
+  type: string;
+  index: number;
+  version: number;
+  pid?: number;
+  port?: number;
+  state: 'starting' | 'up' | 'crashed' | 'stopping';
+  restarts: number;
+  since: Date;
+  /** Kubernetes mode: the pod's name. */
+  name?: string;
+  /** Why the state is what it is, when Kubernetes says (CrashLoopBackOff, ImagePullBackOff…). */
+  reason?: string;
+}
+
+/** Receives every output line of an app's processes; source is e.g. 'web.1', or 'paas' for platform events. Must not throw. */
+export type LogSink = (app: string, line: string, source: string) => void;

@@ -1,0 +1,95 @@
+// services/apps.ts — apps, their collaborators and domains; each call checks the actor's access first.
+import type { Knex } from 'knex';
+import { appForActor, isOwner, type Actor, type AppRow } from '../core/access.ts';
+import { PaasError } from '../core/errors.ts';
+import { parseAppName, parseHostname } from '../core/names.ts';
+import { enqueueEvent } from '../core/outbox.ts';
+import { getUserByEmail, type User } from '../core/accounts/users.ts';
+
+/** Creates an app owned by the user. */
+export async function createApp(db: Knex, owner: User, rawName: string): Promise<AppRow> {
+  const name = parseAppName(rawName);
+  const [row] = await db('apps').insert({ name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
+  if (!row) throw new PaasError('E_APP_EXISTS', `An app named ${name} already exists; pick another name`);
+  return row as AppRow;
+}
+
+/** Apps the actor can see: all for the operator and admins, else owned or shared ones. */
+export async function listApps(db: Knex, actor: Actor): Promise<Array<AppRow & { owner_email: string }>> {
+  const q = db('apps').join('users', 'users.id', 'apps.owner_id').select('apps.*', 'users.email as owner_email').orderBy('apps.name');
+  if (actor.kind === 'user' && !actor.user.isAdmin) {
+    const uid = actor.user.id;
+    q.where((w) => w.where('apps.owner_id', uid).orWhereIn('apps.id', db('collaborators').select('app_id').where({ user_id: uid })));
+  }
+  return q;
+}
+
+/** Destroys an app and everything it has; only its owner may, and the name must be confirmed. */
+export async function destroyApp(db: Knex, actor: Actor, rawName: string, confirm: string | undefined): Promise<void> {
+  const app = await appForActor(db, actor, rawName);
+  if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can destroy it`);
+  if (confirm !== app.name) throw new PaasError('E_CONFIRM_REQUIRED', `This destroys ${app.name} and its releases. To proceed, run: apps:destroy ${app.name} --confirm ${app.name}`);
+  await db.transaction(async (trx) => {
+    await trx('releases').where({ app_id: app.id }).delete();
+    await trx('apps').where({ id: app.id }).delete();
+    await trx('push_locks').where({ app: app.name }).delete();
+    await enqueueEvent(trx, 'appDestroyed', { app: app.name });
+  });
+}
+
+/** Adds a collaborator by email; only the owner may. */
+export async function addCollaborator(db: Knex, actor: Actor, rawName: string, email: string): Promise<User> {
+  const app = await appForActor(db, actor, rawName);
+  if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can manage its collaborators`);
+  const user = await getUserByEmail(db, email);
+  if (user.id === app.owner_id) throw new PaasError('E_COLLABORATOR_INVALID', `${user.email} already owns ${app.name}`);
+  const inserted = await db('collaborators').insert({ app_id: app.id, user_id: user.id }).onConflict(['app_id', 'user_id']).ignore().returning('user_id');
+  if (!inserted.length) throw new PaasError('E_COLLABORATOR_INVALID', `${user.email} is already a collaborator on ${app.name}`);
+  return user;
+}
+
+export async function removeCollaborator(db: Knex, actor: Actor, rawName: string, email: string): Promise<void> {
+  const app = await appForActor(db, actor, rawName);
+  if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can manage its collaborators`);
+  const user = await getUserByEmail(db, email);
+  const n = await db('collaborators').where({ app_id: app.id, user_id: user.id }).delete();
+  if (!n) throw new PaasError('E_USER_NOT_FOUND', `${user.email} is not a collaborator on ${app.name}`);
+}
+
+export async function listCollaborators(db: Knex, app: AppRow): Promise<string[]> {
+  const rows = await db('collaborators').join('users', 'users.id', 'collaborators.user_id').where({ app_id: app.id }).orderBy('email').select('email');
+  return rows.map((r) => r.email as string);
+}
+
+/** Custom domains routed to the app besides <app>.<base domain>. */
+export async function listDomains(db: Knex, appId: number): Promise<string[]> {
+  return (await db('domains').where({ app_id: appId }).orderBy('hostname')).map((r) => r.hostname as string);
+}
+
+/**
+ * Attaches a custom domain. Names under the platform's base domain are refused: `<app>.<base>` belongs to the app
+ * of that name, and a custom domain there would let one user take over another user's app URL.
+ */
+export async function addDomain(db: Knex, actor: Actor, rawName: string, rawHost: string, baseDomain: string): Promise<string> {
+  const app = await appForActor(db, actor, rawName);
+  const hostname = parseHostname(rawHost);
+  if (hostname === baseDomain || hostname.endsWith(`.${baseDomain}`)) {
+    throw new PaasError('E_DOMAIN_INVALID', `${hostname} is under the platform's domain ${baseDomain}; ${app.name} is already served at ${app.name}.${baseDomain}`);
+  }
+  await db.transaction(async (trx) => {
+    const [row] = await trx('domains').insert({ hostname, app_id: app.id }).onConflict('hostname').ignore().returning('hostname');
+    if (!row) throw new PaasError('E_DOMAIN_EXISTS', `${hostname} is already attached to an app`);
+    await enqueueEvent(trx, 'domainsUpdated', { app: app.name });
+  });
+  return hostname;
+}
+
+export async function removeDomain(db: Knex, actor: Actor, rawName: string, rawHost: string): Promise<void> {
+  const app = await appForActor(db, actor, rawName);
+  const hostname = parseHostname(rawHost);
+  await db.transaction(async (trx) => {
+    const n = await trx('domains').where({ app_id: app.id, hostname }).delete();
+    if (!n) throw new PaasError('E_DOMAIN_INVALID', `${hostname} is not attached to ${app.name}`);
+    await enqueueEvent(trx, 'domainsUpdated', { app: app.name });
+  });
+}

@@ -1,0 +1,118 @@
+// services/releases.ts — releases (a build plus a config snapshot), config changes and rollbacks. Each new
+// release and its paas.release.created event are written in one transaction; the deployer picks it up.
+import type { Knex } from 'knex';
+import { appForActor, type Actor, type AppRow } from '../core/access.ts';
+import { PaasError } from '../core/errors.ts';
+import { parseConfigKey } from '../core/names.ts';
+import { enqueueEvent } from '../core/outbox.ts';
+
+export interface ReleaseRow {
+  id: number; app_id: number; version: number; build_id: string | null; config: Record<string, string>;
+  description: string; status: 'pending' | 'deploying' | 'succeeded' | 'failed'; error: string | null;
+  user_id: number | null; created_at: Date; finished_at: Date | null;
+}
+
+export type ReleaseSource = 'push' | 'config' | 'rollback';
+
+interface NewRelease { buildId: string | null; config: Record<string, string>; description: string; userId: number | null; source: ReleaseSource }
+
+/** Creates release vN+1 for the app inside trx and enqueues paas.release.created. */
+export async function createRelease(trx: Knex.Transaction, app: AppRow, r: NewRelease): Promise<ReleaseRow> {
+  await trx.raw('SELECT id FROM apps WHERE id = ? FOR UPDATE', [app.id]);
+  const { max } = (await trx('releases').where({ app_id: app.id }).max('version as max').first()) ?? { max: 0 };
+  const [row] = await trx('releases').insert({
+    app_id: app.id, version: (Number(max) || 0) + 1, build_id: r.buildId, config: JSON.stringify(r.config),
+    description: r.description, status: 'pending', user_id: r.userId,
+  }).returning('*');
+  await enqueueEvent(trx, 'releaseCreated', {
+    releaseId: row.id, app: app.name, version: row.version, buildId: r.buildId ?? undefined, source: r.source, description: r.description,
+  });
+  return row as ReleaseRow;
+}
+
+export async function listReleases(db: Knex, app: AppRow, limit = 50): Promise<Array<ReleaseRow & { email: string | null }>> {
+  return db('releases').leftJoin('users', 'users.id', 'releases.user_id').where({ app_id: app.id })
+    .orderBy('version', 'desc').limit(limit).select('releases.*', 'users.email');
+}
+
+export async function currentRelease(db: Knex, app: AppRow): Promise<ReleaseRow | undefined> {
+  if (!app.current_release_id) return undefined;
+  return db('releases').where({ id: app.current_release_id }).first();
+}
+
+const userIdOf = (actor: Actor) => (actor.kind === 'user' ? actor.user.id : null);
+
+/** Applies config changes and creates a release running the current build with the new config. */
+async function changeConfig(db: Knex, actor: Actor, rawName: string, change: (c: Record<string, string>) => string): Promise<ReleaseRow | undefined> {
+  return db.transaction(async (trx) => {
+    const app = await appForActor(trx, actor, rawName);
+    const current = await currentRelease(trx, app);
+    const config = { ...app.config };
+    const description = change(config);
+    await trx('apps').where({ id: app.id }).update({ config: JSON.stringify(config) });
+    if (!current?.build_id) return undefined; // stored; the first deploy applies it
+    return createRelease(trx, app, { buildId: current.build_id, config, description, userId: userIdOf(actor), source: 'config' });
+  });
+}
+
+/** Parses KEY=VALUE pairs (the security boundary for config keys). */
+export function parseConfigPairs(pairs: string[]): Record<string, string> {
+  if (!pairs.length) throw new PaasError('E_USAGE', 'Give at least one KEY=VALUE');
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq < 0) throw new PaasError('E_CONFIG_VALUE_INVALID', `"${p.slice(0, 80)}" is not KEY=VALUE`);
+    out[parseConfigKey(p.slice(0, eq))] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** config:set — returns the new release, or undefined when the app has no release yet (stored for the first deploy). */
+export async function setConfig(db: Knex, actor: Actor, app: string, pairs: string[]): Promise<ReleaseRow | undefined> {
+  const vars = parseConfigPairs(pairs);
+  return changeConfig(db, actor, app, (c) => { Object.assign(c, vars); return `Set ${Object.keys(vars).join(', ')}`; });
+}
+
+/** config:unset — keys must be valid; unknown keys are reported. */
+export async function unsetConfig(db: Knex, actor: Actor, app: string, keys: string[]): Promise<ReleaseRow | undefined> {
+  if (!keys.length) throw new PaasError('E_USAGE', 'Give at least one KEY to unset');
+  keys.forEach(parseConfigKey);
+  return changeConfig(db, actor, app, (c) => {
+    const missing = keys.filter((k) => !(k in c));
+    if (missing.length) throw new PaasError('E_CONFIG_KEY_INVALID', `Not set on this app: ${missing.join(', ')}`);
+    keys.forEach((k) => delete c[k]);
+    return `Unset ${keys.join(', ')}`;
+  });
+}
+
+/** rollback — a new release from an earlier one's build and config (default: the one before the current). */
+export async function rollback(db: Knex, actor: Actor, rawName: string, target?: string): Promise<ReleaseRow> {
+  return db.transaction(async (trx) => {
+    const app = await appForActor(trx, actor, rawName);
+    const current = await currentRelease(trx, app);
+    if (!current) throw new PaasError('E_NO_RELEASE', `${app.name} has no release yet: git push first`);
+    const q = trx('releases').where({ app_id: app.id }).whereNotNull('build_id');
+    if (target !== undefined) {
+      const m = /^v?(\d+)$/.exec(target);
+      if (!m) throw new PaasError('E_USAGE', `"${target}" is not a release version like v3`);
+      q.where({ version: Number(m[1]) });
+    } else {
+      q.where('version', '<', current.version).where({ status: 'succeeded' }).orderBy('version', 'desc');
+    }
+    const old = (await q.first()) as ReleaseRow | undefined;
+    if (!old) throw new PaasError('E_RELEASE_NOT_FOUND', target ? `${app.name} has no release ${target}` : `${app.name} has no earlier release to roll back to`);
+    await trx('apps').where({ id: app.id }).update({ config: JSON.stringify(old.config) });
+    return createRelease(trx, app, { buildId: old.build_id, config: old.config, description: `Rollback to v${old.version}`, userId: userIdOf(actor), source: 'rollback' });
+  });
+}
+
+/** Waits until a release's deploy finishes (polling the database, the source of truth); returns the final row. */
+export async function waitForRelease(db: Knex, releaseId: number, timeoutMs = 10 * 60_000): Promise<ReleaseRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = (await db('releases').where({ id: releaseId }).first()) as ReleaseRow;
+    if (row.status === 'succeeded' || row.status === 'failed') return row;
+    if (Date.now() > deadline) return row;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,50 @@
+// web/dashboard/admin-routes.ts — the admin page: every user (make admin, disable), every app, system stats,
+// and whether sign-ups are open. Non-admins get 404, so the page's existence is not advertised.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { updateUser } from '../../core/accounts/users.ts';
+import { PaasError } from '../../core/errors.ts';
+import { getSettings, setSignupsOpen } from '../../core/settings.ts';
+import { appSummaries } from '../../services/app-status.ts';
+import { listApps } from '../../services/apps.ts';
+import { appUrl } from '../../services/release-spec.ts';
+import { systemStats, userOverview } from '../../services/stats.ts';
+import { field, redirect, sendPage, type DashDeps } from './respond.ts';
+import { actorOf } from './sessions.ts';
+
+/** The admin as an actor, or E_NOT_FOUND for everyone else. */
+function adminActor(req: FastifyRequest) {
+  const actor = actorOf(req);
+  if (!actor.user.isAdmin) throw new PaasError('E_NOT_FOUND', 'There is no such page');
+  return actor;
+}
+
+const ACTIONS = {
+  'make-admin': { isAdmin: true }, 'revoke-admin': { isAdmin: false }, disable: { disabled: true }, enable: { disabled: false },
+} as const;
+
+/** Registers /admin. */
+export function registerAdminRoutes(app: FastifyInstance, d: DashDeps): void {
+  app.get('/admin', async (req, reply) => {
+    const actor = adminActor(req);
+    const apps = await listApps(d.db, actor);
+    const [users, stats, settings, summaries] = await Promise.all([userOverview(d.db), systemStats(d.db, d.config.dataDir), getSettings(d.db), appSummaries(d.db, apps)]);
+    const appRows = apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(d.config, a.name), createdAt: a.created_at, ...summaries.get(a.id)! }));
+    const userRows = users.map((u) => ({ ...u, self: u.id === actor.user.id }));
+    return sendPage(d, req, reply, 'admin', { title: 'Admin', nav: 'admin', users: userRows, apps: appRows, stats, settings });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/users/:id', async (req, reply) => {
+    const actor = adminActor(req);
+    const action = field(req, 'action') as keyof typeof ACTIONS;
+    if (!Object.hasOwn(ACTIONS, action) || !/^\d{1,9}$/.test(req.params.id)) throw new PaasError('E_BAD_REQUEST', 'Unknown user action');
+    const user = await updateUser(d.db, actor, Number(req.params.id), ACTIONS[action]);
+    const said = { 'make-admin': 'is now an admin', 'revoke-admin': 'is no longer an admin', disable: 'is disabled and signed out everywhere', enable: 'is enabled' }[action];
+    return redirect(req, reply, '/admin', `${user.email} ${said}.`);
+  });
+
+  app.post('/admin/signups', async (req, reply) => {
+    const open = field(req, 'open') === 'true';
+    await setSignupsOpen(d.db, adminActor(req), open);
+    return redirect(req, reply, '/admin', open ? 'Sign-ups are open.' : 'Sign-ups are closed: only admins can add users now (users:create).');
+  });
+}

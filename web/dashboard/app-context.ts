@@ -1,0 +1,42 @@
+// web/dashboard/app-context.ts — what every app page shares: the access check (another user's app is a
+// 404, as in the API), the status badge, the tabs and the git remotes to copy.
+import type { FastifyRequest } from 'fastify';
+import { appForActor, isOwner, type Actor, type AppRow } from '../../core/access.ts';
+import { appSummaries, type AppSummary } from '../../services/app-status.ts';
+import { appUrl } from '../../services/release-spec.ts';
+import type { DashDeps } from './respond.ts';
+import { actorOf, isTls } from './sessions.ts';
+
+export const TABS = [
+  ['overview', 'Overview', ''], ['activity', 'Activity', '/activity'], ['config', 'Config', '/config'],
+  ['processes', 'Processes', '/processes'], ['domains', 'Domains', '/domains'], ['logs', 'Logs', '/logs'],
+  ['access', 'Access', '/access'], ['settings', 'Settings', '/settings'],
+] as const;
+
+export type Tab = (typeof TABS)[number][0];
+
+export interface AppContext {
+  app: AppRow; actor: Actor & { kind: 'user' }; owner: boolean; summary: AppSummary; url: string;
+  tabs: Array<{ href: string; label: string; current: boolean }>;
+}
+
+/** The git remotes as this browser reaches the platform: SSH on the SSH port, HTTP on this very server. */
+export function remotesFor(d: DashDeps, req: FastifyRequest, app: string): { ssh: string; http: string } {
+  const host = req.hostname.replace(/:\d+$/, '') || d.config.baseDomain;
+  const httpHost = req.host || `${host}:${d.config.httpPort}`;
+  return { ssh: `ssh://git@${host}:${d.config.sshPort}/${app}.git`, http: `${isTls(req) ? 'https' : 'http'}://${httpHost}/${app}.git` };
+}
+
+/** Loads the app for the signed-in user (E_APP_NOT_FOUND when not theirs) with what its page header shows. */
+export async function loadApp(d: DashDeps, req: FastifyRequest, name: string, tab: Tab): Promise<AppContext> {
+  const actor = actorOf(req);
+  const app = await appForActor(d.db, actor, name);
+  const summary = (await appSummaries(d.db, [app])).get(app.id)!;
+  const tabs = TABS.map(([id, label, suffix]) => ({ href: `/apps/${app.name}${suffix}`, label, current: id === tab }));
+  return { app, actor, owner: isOwner(actor, app), summary, url: appUrl(d.config, app.name), tabs };
+}
+
+/** The template context of an app page: the header's data plus the page's own. */
+export function appPageCtx(ctx: AppContext, title: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return { title: `${title} · ${ctx.app.name}`, nav: 'apps', app: ctx.app, summary: ctx.summary, url: ctx.url, tabs: ctx.tabs, owner: ctx.owner, ...extra };
+}

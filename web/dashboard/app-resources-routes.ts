@@ -1,0 +1,71 @@
+// web/dashboard/app-resources-routes.ts — an app's processes (scale per process type, as ps:scale) and its
+// custom domains (add, and remove after a confirmation, as domains:add/remove).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PaasError } from '../../core/errors.ts';
+import { addDomain, listDomains, removeDomain } from '../../services/apps.ts';
+import { listProcesses, parseScale, processTypes, scaleApp } from '../../services/formation.ts';
+import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
+import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
+
+type AppParams = { Params: { app: string } };
+
+async function processesPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
+  const [types, procs] = await Promise.all([processTypes(d.db, ctx.app), listProcesses(d.db, ctx.app.name)]);
+  const rows = types.map((type) => ({ type, quantity: ctx.app.formation[type] ?? 1 }));
+  return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types: rows, procs, ...extra }), status);
+}
+
+async function domainsPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
+  const domains = await listDomains(d.db, ctx.app.id);
+  return sendPage(d, req, reply, 'app-domains', appPageCtx(ctx, 'Domains', { domains, defaultHost: `${ctx.app.name}.${d.config.baseDomain}`, ...extra }), status);
+}
+
+/** The TYPE=N pairs of the scale form (fields named qty_<type>). */
+function scalePairs(req: FastifyRequest): string[] {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  return Object.entries(body).filter(([k]) => k.startsWith('qty_')).map(([k, v]) => `${k.slice(4)}=${String(v).trim()}`);
+}
+
+/** Registers /apps/:app/processes and /apps/:app/domains. */
+export function registerAppResourcesRoutes(app: FastifyInstance, d: DashDeps): void {
+  app.get<AppParams>('/apps/:app/processes', async (req, reply) => processesPage(d, req, reply, await loadApp(d, req, req.params.app, 'processes')));
+
+  app.post<AppParams>('/apps/:app/processes', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'processes');
+    const r = await attempt(async () => {
+      const quantities = parseScale(scalePairs(req));
+      await scaleApp(d.db, ctx.actor, ctx.app.name, quantities);
+      return quantities;
+    });
+    if (!r.ok) return processesPage(d, req, reply, ctx, { error: errorView(r.error) }, r.error.status);
+    const said = Object.entries(r.value).map(([t, n]) => `${t}=${n}`).join(' ');
+    return redirect(req, reply, `/apps/${ctx.app.name}/processes`, `Scaled ${ctx.app.name}: ${said}.`);
+  });
+
+  app.get<AppParams>('/apps/:app/domains', async (req, reply) => domainsPage(d, req, reply, await loadApp(d, req, req.params.app, 'domains')));
+
+  app.post<AppParams>('/apps/:app/domains', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'domains');
+    const host = field(req, 'hostname');
+    const r = await attempt(() => addDomain(d.db, ctx.actor, ctx.app.name, host, d.config.baseDomain));
+    if (!r.ok) return domainsPage(d, req, reply, ctx, { error: errorView(r.error), hostname: host.slice(0, 253) }, r.error.status);
+    return redirect(req, reply, `/apps/${ctx.app.name}/domains`, `Added ${r.value}. Point its DNS at this platform's router.`);
+  });
+
+  app.get<AppParams & { Querystring: { hostname?: string } }>('/apps/:app/domains/remove', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'domains');
+    const host = String(req.query.hostname ?? '');
+    if (!(await listDomains(d.db, ctx.app.id)).includes(host)) throw new PaasError('E_DOMAIN_INVALID', `${host.slice(0, 253)} is not attached to ${ctx.app.name}`);
+    return sendPage(d, req, reply, 'confirm', {
+      title: 'Remove domain', nav: 'apps', action: `/apps/${ctx.app.name}/domains/remove`, fields: [{ name: 'hostname', value: host }],
+      button: `Remove ${host}`, cancel: `/apps/${ctx.app.name}/domains`, message: `Stop routing ${host} to ${ctx.app.name}?`,
+    });
+  });
+
+  app.post<AppParams & { Querystring: { hostname?: string } }>('/apps/:app/domains/remove', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'domains');
+    const host = field(req, 'hostname') || String(req.query.hostname ?? ''); // the form's field, or htmx's hx-post URL
+    await removeDomain(d.db, ctx.actor, ctx.app.name, host);
+    return redirect(req, reply, `/apps/${ctx.app.name}/domains`, `Removed ${host}.`);
+  });
+}

@@ -1,0 +1,26 @@
+// web/main.ts — the Procfile's `web` process: the JSON API, the dashboard, and git over HTTP.
+import type { AddressInfo } from 'node:net';
+import { bootPlatform, onShutdown } from '../core/boot.ts';
+import { startGitd } from '../gitd/gitd.ts';
+import { sshCommandRunner } from '../cli/ssh-runner.ts';
+import { createWeb } from './web.ts';
+
+async function main(): Promise<void> {
+  const p = await bootPlatform('web', false);
+  const gitd = await startGitd(p.db, p.bus, p.config, p.log, sshCommandRunner(p.db, p.config, p.log), { ssh: false, http: true });
+  const web = await createWeb({ db: p.db, config: p.config, log: p.log, bus: p.bus, mount: (app) => gitd.mountHttp(app) });
+  await web.listen({ port: p.config.httpPort, host: p.config.host });
+  await p.relay.start();
+  const port = (web.server.address() as AddressInfo).port;
+  process.stdout.write(`paas web: HTTP (API, git) on http://localhost:${port}/; probes at /healthz and /readyz\n`);
+  onShutdown(p.log, async () => {
+    await web.close();
+    await gitd.stop();
+    await p.close();
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`paas web failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
