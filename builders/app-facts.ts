@@ -1,6 +1,6 @@
 // builders/app-facts.ts — what a build needs to know about an app (scripts, requirements, Procfile, default process types); shared by native.ts and dockerfiles.ts so both modes agree.
 import { PaasError } from '../core/errors.ts';
-import type { RuntimeName } from './detect.ts';
+import type { StackName } from './detect.ts';
 import { parseProcfile } from './procfile.ts';
 import type { Tree } from './tree.ts';
 
@@ -50,13 +50,13 @@ export function readProcfile(tree: Tree): Record<string, string> | undefined {
   return text === undefined ? undefined : parseProcfile(text);
 }
 
-/** The runtime's own process types (before the Procfile overrides them); throws when the app has no way to start. */
+/** The stack's own process types (before the Procfile overrides them); throws when the app has no way to start. */
 export function defaultProcessTypes(
-  runtime: RuntimeName,
+  stack: StackName,
   tree: Tree,
   procfile: Record<string, string> | undefined,
 ): Record<string, string> {
-  switch (runtime) {
+  switch (stack) {
     case 'node': {
       const scripts = readPackageScripts(tree);
       if (scripts.start !== undefined || tree.has('server.js')) return { web: 'npm start' };

@@ -2,21 +2,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPaasError } from '../core/errors.ts';
-import { detectRuntime, runtimes } from './detect.ts';
+import { detectStack, stacks } from './detect.ts';
 import { treeFromFiles } from './tree.ts';
 
 function detect(...paths: string[]): string {
-  return detectRuntime(treeFromFiles(Object.fromEntries(paths.map((p) => [p, ''])))).name;
+  return detectStack(treeFromFiles(Object.fromEntries(paths.map((p) => [p, ''])))).name;
 }
 
 test('the list is in the documented order', () => {
   assert.deepEqual(
-    runtimes.map((r) => r.name),
+    stacks.map((r) => r.name),
     ['dockerfile', 'node', 'python', 'go', 'static', 'procfile'],
   );
 });
 
-test('detects each runtime by its marker', () => {
+test('detects each stack by its marker', () => {
   assert.equal(detect('Dockerfile'), 'dockerfile');
   assert.equal(detect('package.json'), 'node');
   assert.equal(detect('requirements.txt'), 'python');
@@ -38,7 +38,7 @@ test('markers are matched at the top of the tree only', () => {
 });
 
 test('labels and markers read well in push output', () => {
-  const node = detectRuntime(treeFromFiles({ 'package.json': '{}' }));
+  const node = detectStack(treeFromFiles({ 'package.json': '{}' }));
   assert.equal(node.label, 'Node.js');
   assert.equal(node.marker, 'package.json');
 });

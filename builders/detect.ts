@@ -1,21 +1,21 @@
-// builders/detect.ts — picks the runtime of a pushed tree from one ordered list; the first match wins. Used by native.ts, dockerfiles.ts and the builder pod.
+// builders/detect.ts — picks the stack of a pushed tree from one ordered list; the first match wins. Used by native.ts, dockerfiles.ts and the builder pod.
 import { PaasError } from '../core/errors.ts';
 import type { Tree } from './tree.ts';
 
-export type RuntimeName = 'dockerfile' | 'node' | 'python' | 'go' | 'static' | 'procfile';
+export type StackName = 'dockerfile' | 'node' | 'python' | 'go' | 'static' | 'procfile';
 
-export interface Runtime {
-  name: RuntimeName;
+export interface Stack {
+  name: StackName;
   /** Human name used in push output, e.g. 'Node.js'. */
   label: string;
-  /** The main file that marks this runtime, e.g. 'package.json'. */
+  /** The main file that marks this stack, e.g. 'package.json'. */
   marker: string;
-  /** Every file this runtime is detected by (marker first). */
+  /** Every file this stack is detected by (marker first). */
   markers: readonly string[];
   detect(tree: Tree): boolean;
 }
 
-function byMarkers(name: RuntimeName, label: string, markers: readonly [string, ...string[]]): Runtime {
+function byMarkers(name: StackName, label: string, markers: readonly [string, ...string[]]): Stack {
   return {
     name,
     label,
@@ -25,8 +25,8 @@ function byMarkers(name: RuntimeName, label: string, markers: readonly [string, 
   };
 }
 
-/** The one ordered list of runtimes; the first that detects wins. */
-export const runtimes: readonly Runtime[] = [
+/** The one ordered list of stacks; the first that detects wins. */
+export const stacks: readonly Stack[] = [
   byMarkers('dockerfile', 'Dockerfile', ['Dockerfile']),
   byMarkers('node', 'Node.js', ['package.json']),
   byMarkers('python', 'Python', ['requirements.txt', 'pyproject.toml']),
@@ -35,11 +35,11 @@ export const runtimes: readonly Runtime[] = [
   byMarkers('procfile', 'Procfile', ['Procfile']),
 ];
 
-/** Returns the runtime for the tree, or throws E_RUNTIME_UNKNOWN listing what was looked for. */
-export function detectRuntime(tree: Tree): Runtime {
-  const found = runtimes.find((r) => r.detect(tree));
+/** Returns the stack for the tree, or throws E_RUNTIME_UNKNOWN listing what was looked for. */
+export function detectStack(tree: Tree): Stack {
+  const found = stacks.find((r) => r.detect(tree));
   if (!found) {
-    const lookedFor = runtimes.flatMap((r) => r.markers).join(', ');
+    const lookedFor = stacks.flatMap((r) => r.markers).join(', ');
     throw new PaasError('E_RUNTIME_UNKNOWN', `No supported app detected. Looked for: ${lookedFor}`);
   }
   return found;

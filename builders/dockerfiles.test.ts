@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPaasError } from '../core/errors.ts';
-import type { RuntimeName } from './detect.ts';
+import type { StackName } from './detect.ts';
 import { dockerfileFor } from './dockerfiles.ts';
 import { treeFromFiles } from './tree.ts';
 
-function linesOf(runtime: RuntimeName, files: Record<string, string>): string[] {
-  const text = dockerfileFor(runtime, treeFromFiles(files));
+function linesOf(stack: StackName, files: Record<string, string>): string[] {
+  const text = dockerfileFor(stack, treeFromFiles(files));
   assert.ok(text !== undefined);
   assert.ok(text.endsWith('\n'));
   return text.split('\n');

@@ -1,4 +1,4 @@
-// builders/dockerfiles.ts — the Dockerfile injected per runtime for the Kubernetes mode (Kaniko); used by the builder-pod entrypoint.
+// builders/dockerfiles.ts — the Dockerfile injected per stack for the Kubernetes mode (Kaniko); used by the builder-pod entrypoint.
 import {
   defaultProcessTypes,
   npmInstallArgv,
@@ -7,7 +7,7 @@ import {
   readProcfile,
   staticWebCommand,
 } from './app-facts.ts';
-import type { RuntimeName } from './detect.ts';
+import type { StackName } from './detect.ts';
 import type { Tree } from './tree.ts';
 
 /** Non-root users, numeric so Kubernetes' runAsNonRoot can verify them. */
@@ -27,7 +27,7 @@ function header(baseImage: string): string[] {
   return [`ARG BASE_IMAGE=${baseImage}`, 'FROM ${BASE_IMAGE}', 'WORKDIR /app'];
 }
 
-/** The run section: port, user, and a CMD that starts the web process (the Procfile's, baked into WEB_COMMAND, or the runtime's default). */
+/** The run section: port, user, and a CMD that starts the web process (the Procfile's, baked into WEB_COMMAND, or the stack's default). */
 function runSection(user: string, procfileWeb: string | undefined, defaultCmd: readonly string[] | undefined): string[] {
   const lines = ['', 'ENV PORT=5000', 'EXPOSE 5000', `USER ${user}`];
   if (procfileWeb !== undefined) {
@@ -111,11 +111,11 @@ function procfileTemplate(web: string | undefined): string[] {
   return [...header('debian:bookworm-slim'), 'COPY . .', ...runSection(appUser, web, undefined)];
 }
 
-/** Returns the Dockerfile for the runtime, or undefined for 'dockerfile' (the app's own is used); throws like the native build when the app cannot start. */
-export function dockerfileFor(runtime: RuntimeName, tree: Tree): string | undefined {
-  if (runtime === 'dockerfile') return undefined;
+/** Returns the Dockerfile for the stack, or undefined for 'dockerfile' (the app's own is used); throws like the native build when the app cannot start. */
+export function dockerfileFor(stack: StackName, tree: Tree): string | undefined {
+  if (stack === 'dockerfile') return undefined;
   const procfile = readProcfile(tree);
-  const defaults = defaultProcessTypes(runtime, tree, procfile); // same checks as the native build
+  const defaults = defaultProcessTypes(stack, tree, procfile); // same checks as the native build
   const web = procfile?.web;
   const lines = {
     node: () => nodeTemplate(tree, web, defaults.web !== undefined),
@@ -123,6 +123,6 @@ export function dockerfileFor(runtime: RuntimeName, tree: Tree): string | undefi
     go: () => goTemplate(tree, web),
     static: () => staticTemplate(web),
     procfile: () => procfileTemplate(web),
-  }[runtime]();
+  }[stack]();
   return `${lines.join('\n')}\n`;
 }

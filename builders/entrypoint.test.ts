@@ -74,7 +74,7 @@ test('node: fetches with the token, writes the injected Dockerfile, reports the 
   assert.ok(fs.existsSync(path.join(run.workspace, 'server.js')));
   const dockerfile = fs.readFileSync(path.join(run.workspace, 'Dockerfile'), 'utf8');
   assert.equal(dockerfile, dockerfileFor('node', treeFromDir(path.join(fixtures, 'node'))));
-  assert.deepEqual(run.termination, { runtime: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
+  assert.deepEqual(run.termination, { stack: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
 });
 
 test('static: the static server is copied into the context; python: Procfile types', { timeout: 30_000 }, async (t) => {
@@ -82,12 +82,12 @@ test('static: the static server is copied into the context; python: Procfile typ
   assert.equal(site.code, 0, site.lines.join('\n'));
   assert.ok(fs.statSync(path.join(site.workspace, '.paas/static-server.cjs')).isFile());
   assert.match(fs.readFileSync(path.join(site.workspace, 'Dockerfile'), 'utf8'), /^CMD \["node", ".paas\/static-server.cjs"\]$/m);
-  assert.deepEqual(site.termination, { runtime: 'static', processTypes: { web: 'node .paas/static-server.cjs' }, dockerfile: 'Dockerfile' });
+  assert.deepEqual(site.termination, { stack: 'static', processTypes: { web: 'node .paas/static-server.cjs' }, dockerfile: 'Dockerfile' });
 
   const py = await buildFixture(t, 'python');
   assert.equal(py.code, 0, py.lines.join('\n'));
   assert.ok(py.lines.includes('       Procfile declares types -> web'));
-  assert.deepEqual(py.termination, { runtime: 'python', processTypes: { web: 'python app.py' }, dockerfile: 'Dockerfile' });
+  assert.deepEqual(py.termination, { stack: 'python', processTypes: { web: 'python app.py' }, dockerfile: 'Dockerfile' });
 });
 
 test("an app's own Dockerfile is used as it is", { timeout: 30_000 }, async (t) => {
@@ -96,7 +96,7 @@ test("an app's own Dockerfile is used as it is", { timeout: 30_000 }, async (t) 
   assert.deepEqual(run.lines.slice(2, 4), ['-----> Dockerfile app detected', "-----> Using the app's own Dockerfile"]);
   const own = fs.readFileSync(path.join(fixtures, 'dockerfile/Dockerfile'), 'utf8');
   assert.equal(fs.readFileSync(path.join(run.workspace, 'Dockerfile'), 'utf8'), own);
-  assert.deepEqual(run.termination, { runtime: 'dockerfile', processTypes: {}, dockerfile: 'Dockerfile' });
+  assert.deepEqual(run.termination, { stack: 'dockerfile', processTypes: {}, dockerfile: 'Dockerfile' });
 });
 
 test('a Dockerfile symlink pointing out of the tree is replaced, not written through', { timeout: 30_000 }, async (t) => {
@@ -123,7 +123,7 @@ test('a wrong token fails at once with a clear message and no retry', { timeout:
   assert.ok(!fs.existsSync(path.join(run.workspace, 'Dockerfile')));
 });
 
-test('an unknown runtime lists what was looked for', { timeout: 30_000 }, async (t) => {
+test('an unknown stack lists what was looked for', { timeout: 30_000 }, async (t) => {
   const run = await buildFixture(t, 'unknown');
   assert.equal(run.code, 1);
   assert.equal(

@@ -1,16 +1,17 @@
 // builders/entrypoint.ts — the builder pod's init container (our builder image): fetch the pushed source from gitd,
-// detect the runtime, write the injected Dockerfile for Kaniko, and report the result in the termination log.
+// detect the stack, write the injected Dockerfile for Kaniko, and report the result in the termination log.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPaasError, PaasError, type ErrorCode } from '../core/errors.ts';
 import { defaultProcessTypes, readProcfile } from './app-facts.ts';
-import { detectRuntime, type Runtime, type RuntimeName } from './detect.ts';
+import { detectStack, type Stack, type StackName } from './detect.ts';
 import { dockerfileFor } from './dockerfiles.ts';
 import { installStaticServer, processTypeLines } from './native.ts';
 import { indent } from './run-step.ts';
 import { fetchSource } from './source-fetch.ts';
 import { treeFromDir, type Tree } from './tree.ts';
+import type { Say } from '../core/say.ts';
 
 /** What the controller sets on the init container (read once, here). */
 export interface BuilderEnv {
@@ -24,7 +25,7 @@ export interface BuilderEnv {
 
 /** The build result the controller reads from the container's termination message. */
 export interface BuilderResult {
-  runtime: RuntimeName;
+  stack: StackName;
   processTypes: Record<string, string>;
   /** Path of the Dockerfile inside the workspace, for Kaniko's --dockerfile. */
   dockerfile: string;
@@ -34,7 +35,6 @@ export interface BuilderResult {
 const terminationLimit = 4096;
 const dockerfileName = 'Dockerfile';
 
-type Out = (line: string) => void;
 
 /** Reads the builder's settings from its environment; throws when the controller left one out. */
 export function readBuilderEnv(env: NodeJS.ProcessEnv): BuilderEnv {
@@ -60,31 +60,31 @@ function formatSize(bytes: number): string {
 }
 
 /** Writes the injected Dockerfile (and the static server it copies), unless the app brings its own. */
-function writeDockerfile(workspace: string, runtime: Runtime, tree: Tree, out: Out): void {
-  if (runtime.name === 'dockerfile') {
-    out("-----> Using the app's own Dockerfile");
+function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say): void {
+  if (stack.name === 'dockerfile') {
+    say("-----> Using the app's own Dockerfile");
     return;
   }
-  const text = dockerfileFor(runtime.name, tree);
-  if (text === undefined) throw new PaasError('E_BUILD_FAILED', `No Dockerfile template for ${runtime.label}`);
-  if (runtime.name === 'static') installStaticServer(workspace);
+  const text = dockerfileFor(stack.name, tree);
+  if (text === undefined) throw new PaasError('E_BUILD_FAILED', `No Dockerfile template for ${stack.label}`);
+  if (stack.name === 'static') installStaticServer(workspace);
   // Whatever the push holds at that name (a symlink out of the tree, a directory) is replaced, never followed.
   const target = join(workspace, dockerfileName);
   rmSync(target, { recursive: true, force: true });
   writeFileSync(target, text, { flag: 'wx' });
-  out(`-----> Writing Dockerfile for ${runtime.label}`);
+  say(`-----> Writing Dockerfile for ${stack.label}`);
 }
 
 /** Detects the app in the workspace, writes its Dockerfile and returns what the controller deploys. */
-export function prepareBuild(workspace: string, out: Out): BuilderResult {
+export function prepareBuild(workspace: string, say: Say): BuilderResult {
   const tree = treeFromDir(workspace);
-  const runtime = detectRuntime(tree);
-  out(`-----> ${runtime.label} app detected`);
+  const stack = detectStack(tree);
+  say(`-----> ${stack.label} app detected`);
   const procfile = readProcfile(tree);
-  const defaults = defaultProcessTypes(runtime.name, tree, procfile); // the same checks as the native build
-  writeDockerfile(workspace, runtime, tree, out);
-  processTypeLines(runtime, procfile ?? {}, defaults).forEach(out);
-  return { runtime: runtime.name, processTypes: { ...defaults, ...procfile }, dockerfile: dockerfileName };
+  const defaults = defaultProcessTypes(stack.name, tree, procfile); // the same checks as the native build
+  writeDockerfile(workspace, stack, tree, say);
+  processTypeLines(stack, procfile ?? {}, defaults).forEach(say);
+  return { stack: stack.name, processTypes: { ...defaults, ...procfile }, dockerfile: dockerfileName };
 }
 
 /** The termination message for a result; refuses process types too long for Kubernetes to keep. */
@@ -102,20 +102,20 @@ function failureMessage(code: ErrorCode, message: string): string {
 }
 
 /** Runs the whole init container; prints push output and returns the exit code (0 built, 1 failed). */
-export async function runBuilder(env: NodeJS.ProcessEnv, out: Out): Promise<number> {
+export async function runBuilder(env: NodeJS.ProcessEnv, say: Say): Promise<number> {
   const terminationLog = env.PAAS_TERMINATION_LOG || '/dev/termination-log';
   try {
     const cfg = readBuilderEnv(env);
-    out(`-----> Fetching source for ${cfg.app} (build ${cfg.buildId})`);
+    say(`-----> Fetching source for ${cfg.app} (build ${cfg.buildId})`);
     const bytes = await fetchSource({ url: cfg.sourceUrl, token: cfg.token, workspace: cfg.workspace });
-    out(`${indent}Received ${formatSize(bytes)}`);
-    const result = prepareBuild(cfg.workspace, out);
+    say(`${indent}Received ${formatSize(bytes)}`);
+    const result = prepareBuild(cfg.workspace, say);
     writeFileSync(terminationLog, toTerminationMessage(result));
     return 0;
   } catch (err) {
     const code: ErrorCode = isPaasError(err) ? err.code : 'E_INTERNAL';
     const message = isPaasError(err) ? err.message : `The builder failed unexpectedly: ${(err as Error).message}`;
-    out(` !     ${message}`);
+    say(` !     ${message}`);
     // The controller reads why from the pod status; a log that cannot be written is reported on stderr only.
     try {
       writeFileSync(terminationLog, failureMessage(code, message));

@@ -41,7 +41,7 @@ const pkg = (scripts: Record<string, string>) => JSON.stringify({ name: 'app', v
 test('node: a zero-dependency app installs and gets npm start as web', async (t) => {
   const { ctx, lines } = makeCtx(makeApp(t, 'node/'));
   const result = await buildNative(ctx);
-  assert.deepEqual(result, { runtime: 'node', processTypes: { web: 'npm start' }, pathPrepend: ['node_modules/.bin'] });
+  assert.deepEqual(result, { stack: 'node', processTypes: { web: 'npm start' }, pathPrepend: ['node_modules/.bin'] });
   const out = lines();
   assert.equal(out[0], '-----> Node.js app detected');
   assert.ok(out.includes('-----> Installing dependencies with npm install'), out.join('\n'));
@@ -130,7 +130,7 @@ test('python: venv with no requirements to install, Procfile web', async (t) => 
   const dir = makeApp(t, 'python/');
   const { ctx, lines } = makeCtx(dir);
   const result = await buildNative(ctx);
-  assert.deepEqual(result, { runtime: 'python', processTypes: { web: 'python app.py' }, pathPrepend: ['.venv/bin'] });
+  assert.deepEqual(result, { stack: 'python', processTypes: { web: 'python app.py' }, pathPrepend: ['.venv/bin'] });
   assert.ok(existsSync(join(dir, '.venv', 'bin', 'python')));
   const out = lines();
   assert.equal(out[0], '-----> Python app detected');
@@ -165,7 +165,7 @@ test('static: copies the static server and declares it as web', async (t) => {
   const dir = makeApp(t, 'static/');
   const { ctx, lines } = makeCtx(dir);
   const result = await buildNative(ctx);
-  assert.deepEqual(result, { runtime: 'static', processTypes: { web: 'node .paas/static-server.cjs' }, pathPrepend: [] });
+  assert.deepEqual(result, { stack: 'static', processTypes: { web: 'node .paas/static-server.cjs' }, pathPrepend: [] });
   assert.ok(existsSync(join(dir, '.paas', 'static-server.cjs')));
   assert.deepEqual(lines(), [
     '-----> Static HTML app detected',
@@ -178,7 +178,7 @@ test('static: copies the static server and declares it as web', async (t) => {
 test('procfile: commands as given, no build step', async (t) => {
   const { ctx, lines } = makeCtx(makeApp(t, 'procfile/'));
   const result = await buildNative(ctx);
-  assert.deepEqual(result, { runtime: 'procfile', processTypes: { web: 'node server.js' }, pathPrepend: [] });
+  assert.deepEqual(result, { stack: 'procfile', processTypes: { web: 'node server.js' }, pathPrepend: [] });
   assert.deepEqual(lines(), [
     '-----> Procfile app detected',
     '-----> Procfile app: running its commands as given',

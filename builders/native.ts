@@ -1,4 +1,4 @@
-// builders/native.ts — the embedded mode's native build: detects the runtime and builds the app in place (srcDir becomes the slug); called by the controller's local builder driver.
+// builders/native.ts — the embedded mode's native build: detects the stack and builds the app in place (srcDir becomes the slug); called by the controller's local builder driver.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import {
   readPackageScripts,
   readProcfile,
 } from './app-facts.ts';
-import { detectRuntime, type Runtime, type RuntimeName } from './detect.ts';
+import { detectStack, type Stack, type StackName } from './detect.ts';
 import { indent, runStep } from './run-step.ts';
 import { treeFromDir, type Tree } from './tree.ts';
 
@@ -24,14 +24,14 @@ export interface BuildContext {
 }
 
 export interface BuildResult {
-  runtime: RuntimeName;
-  /** Procfile types over the runtime's defaults; `release` is kept for the controller to act on. */
+  stack: StackName;
+  /** Procfile types over the stack's defaults; `release` is kept for the controller to act on. */
   processTypes: Record<string, string>;
   /** Dirs relative to srcDir to put first on PATH when running, e.g. ['.venv/bin']. */
   pathPrepend: string[];
 }
 
-type NativeRuntime = Exclude<RuntimeName, 'dockerfile'>;
+type NativeStack = Exclude<StackName, 'dockerfile'>;
 type BuildSteps = (ctx: BuildContext, tree: Tree) => Promise<string[]>;
 
 const npmMissing = 'npm not found on this host: install Node.js with npm, or deploy in Kubernetes mode';
@@ -98,7 +98,7 @@ async function buildProcfile(ctx: BuildContext): Promise<string[]> {
   return [];
 }
 
-const buildSteps: Record<NativeRuntime, BuildSteps> = {
+const buildSteps: Record<NativeStack, BuildSteps> = {
   node: buildNode,
   python: buildPython,
   go: buildGo,
@@ -107,21 +107,21 @@ const buildSteps: Record<NativeRuntime, BuildSteps> = {
 };
 
 /** The "Discovering process types" lines of push output (the builder pod prints the same). */
-export function processTypeLines(runtime: Runtime, procfile: Record<string, string>, defaults: Record<string, string>): string[] {
+export function processTypeLines(stack: Stack, procfile: Record<string, string>, defaults: Record<string, string>): string[] {
   const lines = ['-----> Discovering process types'];
   const declared = Object.keys(procfile);
   const fromDefaults = Object.keys(defaults).filter((type) => !Object.hasOwn(procfile, type));
   if (declared.length > 0) lines.push(`${indent}Procfile declares types -> ${declared.join(', ')}`);
-  if (fromDefaults.length > 0) lines.push(`${indent}Default types for ${runtime.label} -> ${fromDefaults.join(', ')}`);
+  if (fromDefaults.length > 0) lines.push(`${indent}Default types for ${stack.label} -> ${fromDefaults.join(', ')}`);
   return lines;
 }
 
 /** Detects and builds the app in ctx.srcDir, streaming Heroku-style output to ctx.log; throws PaasError on failure. */
 export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   const tree = treeFromDir(ctx.srcDir);
-  const runtime = detectRuntime(tree);
-  ctx.log(`-----> ${runtime.label} app detected`);
-  if (runtime.name === 'dockerfile') {
+  const stack = detectStack(tree);
+  ctx.log(`-----> ${stack.label} app detected`);
+  if (stack.name === 'dockerfile') {
     throw new PaasError(
       'E_RUNTIME_UNSUPPORTED',
       'A Dockerfile app is built only in Kubernetes mode (PAAS_RUNTIME=kubernetes); the embedded mode builds Node.js, Python, Go, static and Procfile apps natively. Remove the Dockerfile to build natively.',
@@ -129,8 +129,8 @@ export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   }
   // Checked before any step runs, so a bad Procfile or a missing start command fails in seconds.
   const procfile = readProcfile(tree);
-  const defaults = defaultProcessTypes(runtime.name, tree, procfile);
-  const pathPrepend = await buildSteps[runtime.name](ctx, tree);
-  processTypeLines(runtime, procfile ?? {}, defaults).forEach((line) => ctx.log(line));
-  return { runtime: runtime.name, processTypes: { ...defaults, ...procfile }, pathPrepend };
+  const defaults = defaultProcessTypes(stack.name, tree, procfile);
+  const pathPrepend = await buildSteps[stack.name](ctx, tree);
+  processTypeLines(stack, procfile ?? {}, defaults).forEach((line) => ctx.log(line));
+  return { stack: stack.name, processTypes: { ...defaults, ...procfile }, pathPrepend };
 }

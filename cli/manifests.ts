@@ -27,7 +27,7 @@ export const manifestCommands: Command[] = [
       if (!release?.build_id) throw new PaasError('E_NO_RELEASE', `${app.name} has no release yet: git push first`);
       const build = (await ctx.db('builds').where({ id: release.build_id }).first()) as BuildRow;
       // Rendered as Kubernetes mode would, whichever mode runs now (the app's URL is the Ingress's, not the router's).
-      const config = { ...ctx.config, runtime: 'kubernetes' as const };
+      const config = { ...ctx.config, mode: 'kubernetes' as const };
       const spec = releaseSpec(config, app, release, build, await listDomains(ctx.db, app.id));
       const objs = toReleaseObjects(config, toKubeRelease(spec, config.registry, build.number));
       assertValid(objs);

@@ -23,7 +23,7 @@ export const processCommands: Command[] = [
     name: 'ps', args: 'APP', summary: "Show an app's processes",
     async run(ctx, args) {
       const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'ps APP'));
-      const rows = ctx.config.runtime === 'kubernetes'
+      const rows = ctx.config.mode === 'kubernetes'
         ? await kubernetesRuntimeFor(ctx.config).status(app.name)
         : await ctx.db('processes').where({ app: app.name }).orderBy(['type', 'index']);
       const release = await currentRelease(ctx.db, app);
@@ -48,7 +48,7 @@ export const processCommands: Command[] = [
       const n = Number(flag(args, 'n') ?? flag(args, 'num') ?? 100);
       if (!Number.isInteger(n) || n < 1 || n > 10000) throw new PaasError('E_USAGE', '-n takes a number of lines from 1 to 10000');
       const opts = { lines: n, follow: args.flags.has('t') || args.flags.has('tail'), signal: ctx.signal };
-      if (ctx.config.runtime === 'kubernetes') await kubernetesRuntimeFor(ctx.config).logs(app.name, opts, ctx.out);
+      if (ctx.config.mode === 'kubernetes') await kubernetesRuntimeFor(ctx.config).logs(app.name, opts, ctx.out);
       else await followLogFile(appLogFile(ctx.config.dataDir, app.name), opts, ctx.out);
     },
   },

@@ -80,7 +80,7 @@ export const releaseCommands: Command[] = [
       const rows = await listBuilds(ctx.db, app);
       ctx.out(`=== ${app.name} Builds`);
       if (!rows.length) { ctx.out('No builds yet: git push to build'); return; }
-      table(rows.map((b) => [String(b.number), b.status, b.runtime ?? '-', `${b.ref.replace('refs/heads/', '')}@${b.rev.slice(0, 7)}`, b.email ?? '-', ago(b.created_at)])).forEach(ctx.out);
+      table(rows.map((b) => [String(b.number), b.status, b.stack ?? '-', `${b.ref.replace('refs/heads/', '')}@${b.rev.slice(0, 7)}`, b.email ?? '-', ago(b.created_at)])).forEach(ctx.out);
     },
   },
   {

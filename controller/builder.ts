@@ -96,7 +96,7 @@ async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Paylo
   await deps.db.transaction(async (trx) => {
     const fresh = (await trx('apps').where({ id: app.id }).first()) as AppRow;
     await trx('builds').where({ id: build.id }).update({
-      status: 'succeeded', lease_expires_at: null, runtime: result.runtime, process_types: JSON.stringify(result.processTypes),
+      status: 'succeeded', lease_expires_at: null, stack: result.stack, process_types: JSON.stringify(result.processTypes),
       path_prepend: JSON.stringify(result.pathPrepend), slug_dir: result.slugDir, image: result.image, finished_at: trx.fn.now(),
     });
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'succeeded' }, build.id);

@@ -46,7 +46,7 @@ async function localDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Pr
 
 /** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
-  const drivers: Drivers = config.runtime === 'kubernetes'
+  const drivers: Drivers = config.mode === 'kubernetes'
     ? { runtime: kubernetesRuntimeFor(config), builds: kubernetesBuildsFor(config, db), routerPort: config.routerPort }
     : await localDrivers(db, bus, config, log);
   const { runtime, builds, router, routerPort } = drivers;

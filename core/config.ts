@@ -2,6 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
+export const MODES = ['local', 'kubernetes'] as const;
+export type Mode = typeof MODES[number];
+
 export interface Config {
   dataDir: string;
   httpPort: number;
@@ -16,7 +20,8 @@ export interface Config {
   /** Health probes of the Procfile's `controller` and `gitd` processes (the web process answers on httpPort). */
   controllerHealthPort: number;
   gitdHealthPort: number;
-  runtime: 'local' | 'kubernetes';
+  /** PAAS_RUNTIME: where apps are built and run, i.e. which drivers runtime/select.ts picks. */
+  mode: Mode;
   registry: string;
   kanikoImage: string;
   /** Kubernetes mode (docs/kubernetes.md): the builder pod's init-container image. */
@@ -55,8 +60,8 @@ function toPort(name: string, raw: string | undefined, fallback: number): number
 
 /** Builds the Config from an environment (process.env at boot; tests pass their own). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const runtime = env.PAAS_RUNTIME ?? 'local';
-  if (runtime !== 'local' && runtime !== 'kubernetes') throw new Error(`PAAS_RUNTIME must be local or kubernetes, got "${runtime}"`);
+  const mode = (env.PAAS_RUNTIME || 'local') as Mode;
+  if (!MODES.includes(mode)) throw new Error(`PAAS_RUNTIME must be ${MODES.join(' or ')}, got "${mode}"`);
   return {
     dataDir: path.resolve(env.PAAS_DATA_DIR || './data'),
     httpPort: toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000),
@@ -69,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     subjectPrefix: env.PAAS_SUBJECT_PREFIX ? `${env.PAAS_SUBJECT_PREFIX.replace(/\.$/, '')}.` : '',
     controllerHealthPort: toPort('PAAS_CONTROLLER_HEALTH_PORT', env.PAAS_CONTROLLER_HEALTH_PORT, 5001),
     gitdHealthPort: toPort('PAAS_GITD_HEALTH_PORT', env.PAAS_GITD_HEALTH_PORT, 5002),
-    runtime,
+    mode,
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',

@@ -88,7 +88,7 @@ test('the builder entrypoint fetches from the real route and writes its Dockerfi
   const ok = await runEntrypoint(t, { ...env, PAAS_BUILD_TOKEN: h.token });
   assert.equal(ok.code, 0, ok.lines.join('\n'));
   assert.ok(fs.existsSync(path.join(ok.workspace, 'Dockerfile')));
-  assert.deepEqual(ok.termination, { runtime: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
+  assert.deepEqual(ok.termination, { stack: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
   const refused = await runEntrypoint(t, { ...env, PAAS_BUILD_TOKEN: 'nope' });
   assert.equal(refused.code, 1);
   assert.match(refused.lines.at(-1) ?? '', /^ ! {5}gitd refused the build token \(HTTP 401: Missing, wrong or expired build token\)/);

@@ -15,32 +15,32 @@ import { buildLines, pushOutcome } from '../services/builds.ts';
 import type { Logger } from '../core/logger.ts';
 import { hasBranch } from './repos.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
+import type { Say } from '../core/say.ts';
 
 const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
 export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger }
-type Out = (line: string) => void;
 
 /** Runs the pre-receive decision for one push; returns the hook's exit code. */
-export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], out: Out): Promise<number> {
+export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<number> {
   try {
     const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
     for (const u of plan.stored) {
       const branch = u.ref.slice('refs/heads/'.length);
-      out(isDeletion(u) ? `-----> Deleted branch ${branch}` : `-----> Branch ${branch} stored; only the deploy branch (main) deploys, so nothing was deployed`);
+      say(isDeletion(u) ? `-----> Deleted branch ${branch}` : `-----> Branch ${branch} stored; only the deploy branch (main) deploys, so nothing was deployed`);
     }
     if (!plan.deploy) return 0;
-    return await deployPush(deps, ctx, plan.deploy, out);
+    return await deployPush(deps, ctx, plan.deploy, say);
   } catch (err) {
     if (!isPaasError(err)) {
       const ref = crypto.randomUUID().slice(0, 8);
       deps.log.error({ err, app: ctx.app, ref }, 'pre-receive failed');
-      out(` !     Internal error (reference ${ref}); the push was not deployed`);
+      say(` !     Internal error (reference ${ref}); the push was not deployed`);
       return 1;
     }
-    out(` !     ${err.message}`);
+    say(` !     ${err.message}`);
     return 1;
   }
 }
@@ -52,7 +52,7 @@ async function exportTree(ctx: PushContext, rev: string, file: string): Promise<
   await exec('git', ['archive', '--format=tar', '-o', file, rev], { env });
 }
 
-async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpdate, out: Out): Promise<number> {
+async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpdate, say: Say): Promise<number> {
   if (!deps.bus.ready()) {
     throw new PaasError('E_BUS_UNAVAILABLE', "The platform's event bus (NATS) is unreachable, so nothing was deployed; try again in a moment");
   }
@@ -62,7 +62,7 @@ async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpd
   // If the client goes away mid-build, git drops its quarantine: keep the pushed objects so the ref can still
   // move once the deploy succeeds.
   keepQuarantinedObjects(ctx);
-  const outcome = waitForOutcome(deps, buildId, out);
+  const outcome = waitForOutcome(deps, buildId, say);
   await enqueueEvent(deps.db, 'pushReceived', {
     buildId, app: ctx.app, ref: update.ref, oldRev: update.oldRev, newRev: update.newRev, userId: ctx.userId, archivePath,
   });
@@ -106,10 +106,10 @@ async function moveRefAfterDisconnect(deps: PreReceiveDeps, ctx: PushContext, u:
  * The status events give the verdict at once; the database, polled beside them, gives it when an event was lost,
  * and fills in any log lines the bus dropped.
  */
-function waitForOutcome(deps: PreReceiveDeps, buildId: string, out: Out): Promise<number> {
+function waitForOutcome(deps: PreReceiveDeps, buildId: string, say: Say): Promise<number> {
   const { bus, db } = deps;
   let lastSeq = 0;
-  const relay = (seq: number, line: string) => { if (seq > lastSeq) { lastSeq = seq; out(line); } };
+  const relay = (seq: number, line: string) => { if (seq > lastSeq) { lastSeq = seq; say(line); } };
   return new Promise((resolve) => {
     const subs: Array<() => void> = [];
     let done = false;
@@ -120,7 +120,7 @@ function waitForOutcome(deps: PreReceiveDeps, buildId: string, out: Out): Promis
       clearTimeout(timer);
       clearInterval(poll);
       for (const l of await buildLines(db, buildId, lastSeq).catch(() => [])) relay(l.seq, l.line);
-      if (line) out(line);
+      if (line) say(line);
       resolve(code);
     };
     const timer = setTimeout(() => void finish(1, ' !     Timed out waiting for the build to finish'), PUSH_TIMEOUT_MS);

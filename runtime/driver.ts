@@ -2,10 +2,10 @@
 // deploy is the same code in both modes: a BuildDriver (native build, or a Kubernetes build Job) and a
 // RuntimeDriver (local processes behind the router, or Kubernetes objects). controller.ts picks them by PAAS_RUNTIME.
 import { ReleaseBootError } from './boot-error.ts';
+import type { Say } from '../core/say.ts';
 import type { ProcessStatus, ReleaseSpec } from './types.ts';
 
-/** Receives one line of push output. */
-export type Say = (line: string) => void;
+export type { Say };
 
 /** One build: the pushed tree and where its output goes. */
 export interface BuildInput {
@@ -23,7 +23,7 @@ export interface BuildInput {
 
 /** What a build produced: process types always; a slug dir (native) or an image by digest (Kubernetes). */
 export interface BuildOutput {
-  runtime: string;
+  stack: string;
   processTypes: Record<string, string>;
   pathPrepend: string[];
   slugDir: string | null;

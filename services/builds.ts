@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.ts';
 
 export interface BuildRow {
   id: string; app_id: number; number: number; ref: string; rev: string; status: 'building' | 'succeeded' | 'failed';
-  runtime: string | null; process_types: Record<string, string> | null; path_prepend: string[] | null;
+  stack: string | null; process_types: Record<string, string> | null; path_prepend: string[] | null;
   slug_dir: string | null; image: string | null; error: string | null; user_id: number | null; created_at: Date; finished_at: Date | null;
 }
 

@@ -11,7 +11,7 @@ import type { ReleaseRow } from './releases.ts';
 
 /** The public URL of an app's web process: the router's port locally; the Ingress (https with TLS) in Kubernetes mode. */
 export function appUrl(config: Config, app: string): string {
-  if (config.runtime === 'kubernetes') return `${config.tlsIssuer ? 'https' : 'http'}://${app}.${config.baseDomain}/`;
+  if (config.mode === 'kubernetes') return `${config.tlsIssuer ? 'https' : 'http'}://${app}.${config.baseDomain}/`;
   return `http://${app}.${config.baseDomain}:${config.routerPort}/`;
 }
 

@@ -59,7 +59,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
   });
   app.get<AppParams>('/api/apps/:app/builds', async (req) => {
     const rows = await listBuilds(db, await appForActor(db, await actorOf(db, req), req.params.app));
-    return rows.map((b) => ({ id: b.id, number: b.number, status: b.status, runtime: b.runtime, ref: b.ref, rev: b.rev, error: b.error, createdAt: b.created_at }));
+    return rows.map((b) => ({ id: b.id, number: b.number, status: b.status, stack: b.stack, ref: b.ref, rev: b.rev, error: b.error, createdAt: b.created_at }));
   });
   app.get<AppParams & { Params: { build: string } }>('/api/apps/:app/builds/:build/output', async (req) => {
     const build = await findBuild(db, await appForActor(db, await actorOf(db, req), req.params.app), req.params.build);

@@ -191,7 +191,14 @@ const dashboard: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases];
+/** "Runtime" named three things; a build's detected language is now its stack (docs/design.md, Names). */
+const stack: Migration = {
+  name: '005_builds_stack',
+  async up(knex) { await knex.schema.alterTable('builds', (t) => t.renameColumn('runtime', 'stack')); },
+  async down(knex) { await knex.schema.alterTable('builds', (t) => t.renameColumn('stack', 'runtime')); },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -14,14 +14,14 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const KANIKO_LAST_LINES = 5;
 
 /** What the builder reports in its termination message: the build result, or why it failed. */
-type BuilderReport = { runtime: string; processTypes: Record<string, string>; dockerfile: string } | { error: { code: string; message: string } };
+type BuilderReport = { stack: string; processTypes: Record<string, string>; dockerfile: string } | { error: { code: string; message: string } };
 
 /** Parses the builder's termination message; undefined when it is not one. */
 export function parseBuilderReport(message: string): BuilderReport | undefined {
   try {
     const parsed = JSON.parse(message) as BuilderReport;
     if ('error' in parsed && typeof parsed.error?.message === 'string') return parsed;
-    if ('runtime' in parsed && typeof parsed.runtime === 'string' && typeof parsed.processTypes === 'object' && parsed.processTypes) return parsed;
+    if ('stack' in parsed && typeof parsed.stack === 'string' && typeof parsed.processTypes === 'object' && parsed.processTypes) return parsed;
   } catch {
     // not JSON: reported as such below
   }
@@ -80,6 +80,6 @@ export class KubernetesBuildDriver implements BuildDriver {
     if (!report || 'error' in report || !digest) throw new PaasError('E_BUILD_FAILED', 'The build Job ended without a result');
     const image = imageByDigest(this.config.registry, input.app, digest);
     input.log(`       Pushed ${image}`);
-    return { runtime: report.runtime, processTypes: report.processTypes, pathPrepend: [], slugDir: null, image };
+    return { stack: report.stack, processTypes: report.processTypes, pathPrepend: [], slugDir: null, image };
   }
 }

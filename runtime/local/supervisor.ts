@@ -1,5 +1,6 @@
 // runtime/local/supervisor.ts — runs each release's Procfile processes on this host behind the Router (start, boot check, switch, drain, scale); the local driver (driver.ts) wraps it.
 import { PaasError } from '../../core/errors.ts';
+import type { Say } from '../../core/say.ts';
 import { AppLog } from './app-log.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { Instance } from './instance.ts';
@@ -22,7 +23,6 @@ export interface SupervisorOptions {
   baseEnv: Record<string, string>;
 }
 
-type Progress = (line: string) => void;
 
 interface AppState {
   release: ReleaseSpec;
@@ -56,15 +56,15 @@ export class Supervisor {
    * Zero-downtime deploy: boots the new web processes, routes to them, then stops the old release and starts the other types.
    * Throws ReleaseBootError (E_RELEASE_BOOT_FAILED, with `lastLines`) and leaves the old release serving when web does not come up.
    */
-  async deploy(spec: ReleaseSpec, log: Progress): Promise<void> {
+  async deploy(spec: ReleaseSpec, say: Say): Promise<void> {
     if (!appNamePattern.test(spec.app)) throw new PaasError('E_APP_NAME_INVALID', `Not a valid app name: ${spec.app}`);
     const release: ReleaseSpec = { ...spec, processes: spec.processes.map((p) => ({ ...p })) };
-    return this.serialize(spec.app, () => this.deployRelease(release, log));
+    return this.serialize(spec.app, () => this.deployRelease(release, say));
   }
 
   /** Changes instance counts of the current release; web scale-up waits for health like deploy. */
-  scale(app: string, quantities: Record<string, number>, log: Progress = () => {}): Promise<void> {
-    return this.serialize(app, () => this.scaleApp(app, quantities, log));
+  scale(app: string, quantities: Record<string, number>, say: Say = () => {}): Promise<void> {
+    return this.serialize(app, () => this.scaleApp(app, quantities, say));
   }
 
   /** Every live instance of the app (including ones booting or stopping during a deploy), ordered by version, type, index. */
@@ -104,21 +104,21 @@ export class Supervisor {
     await this.log.closeAll();
   }
 
-  private async deployRelease(release: ReleaseSpec, log: Progress): Promise<void> {
+  private async deployRelease(release: ReleaseSpec, say: Say): Promise<void> {
     const previous = this.apps.get(release.app);
     const next: AppState = { release, instances: [] };
     const web = release.processes.find((p) => p.type === 'web');
-    if (web) next.instances = await this.bootWeb(release, indexesToAdd([], web.quantity), log);
+    if (web) next.instances = await this.bootWeb(release, indexesToAdd([], web.quantity), say);
     this.apps.set(release.app, next);
     this.syncRoute(release.app);
-    if (web) log(`-----> Routing ${release.app} to v${release.version}`);
-    if (previous) await this.retire(previous.instances, `v${previous.release.version}`, log);
+    if (web) say(`-----> Routing ${release.app} to v${release.version}`);
+    if (previous) await this.retire(previous.instances, `v${previous.release.version}`, say);
     for (const proc of release.processes.filter((p) => p.type !== 'web')) {
-      next.instances.push(...(await this.startOthers(release, proc.type, indexesToAdd([], proc.quantity), log)));
+      next.instances.push(...(await this.startOthers(release, proc.type, indexesToAdd([], proc.quantity), say)));
     }
   }
 
-  private async scaleApp(app: string, quantities: Record<string, number>, log: Progress): Promise<void> {
+  private async scaleApp(app: string, quantities: Record<string, number>, say: Say): Promise<void> {
     const state = this.apps.get(app);
     if (!state) throw new PaasError('E_NO_RELEASE', `${app} has no running release.`);
     const known = state.release.processes.map((p) => p.type);
@@ -128,20 +128,20 @@ export class Supervisor {
       }
       if (!Number.isInteger(quantity) || quantity < 0) throw new PaasError('E_USAGE', `${type}=${quantity}: quantity must be a whole number >= 0.`);
     }
-    for (const [type, quantity] of Object.entries(quantities)) await this.scaleType(state, type, quantity, log);
+    for (const [type, quantity] of Object.entries(quantities)) await this.scaleType(state, type, quantity, say);
   }
 
-  private async scaleType(state: AppState, type: string, quantity: number, log: Progress): Promise<void> {
+  private async scaleType(state: AppState, type: string, quantity: number, say: Say): Promise<void> {
     const current = state.instances.filter((i) => i.type === type).sort((a, b) => a.index - b.index);
     const { release } = state;
     if (current.length > quantity) {
       const extra = current.slice(quantity);
       state.instances = state.instances.filter((i) => !extra.includes(i));
       this.syncRoute(release.app);
-      await this.retire(extra, `${extra.length} ${type} process${extra.length > 1 ? 'es' : ''}`, log);
+      await this.retire(extra, `${extra.length} ${type} process${extra.length > 1 ? 'es' : ''}`, say);
     } else if (current.length < quantity) {
       const indexes = indexesToAdd(current.map((i) => i.index), quantity);
-      const added = type === 'web' ? await this.bootWeb(release, indexes, log) : await this.startOthers(release, type, indexes, log);
+      const added = type === 'web' ? await this.bootWeb(release, indexes, say) : await this.startOthers(release, type, indexes, say);
       state.instances.push(...added);
       this.syncRoute(release.app);
     }
@@ -150,14 +150,14 @@ export class Supervisor {
   }
 
   /** Boots web instances in parallel; on the first failure stops them all and throws ReleaseBootError. */
-  private async bootWeb(release: ReleaseSpec, indexes: number[], log: Progress): Promise<Instance[]> {
+  private async bootWeb(release: ReleaseSpec, indexes: number[], say: Say): Promise<Instance[]> {
     const command = release.processes.find((p) => p.type === 'web')?.command ?? '';
     const instances = indexes.map((index) => this.newInstance(release, 'web', index, command));
     const boots = instances.map(async (instance) => {
-      log(`-----> Starting ${instance.dyno} (v${release.version})`);
+      say(`-----> Starting ${instance.dyno} (v${release.version})`);
       const outcome = await instance.boot();
       if (!outcome.ok) throw new BootFailure(instance, outcome.reason);
-      log(`       ${instance.dyno} is up on port ${instance.port}`);
+      say(`       ${instance.dyno} is up on port ${instance.port}`);
     });
     try {
       await Promise.all(boots);
@@ -166,29 +166,29 @@ export class Supervisor {
       await this.stopInstances(instances);
       const failed = err instanceof BootFailure ? err : undefined;
       const reason = failed?.reason ?? (err as Error).message;
-      log(`       ${failed?.instance.dyno ?? 'web'} ${reason}`);
+      say(`       ${failed?.instance.dyno ?? 'web'} ${reason}`);
       throw new ReleaseBootError(`Release v${release.version}'s web process did not start: ${reason}`, failed?.instance.lastLines ?? [], { cause: err });
     }
   }
 
   /** Starts non-web instances; they are supervised from the start, so an early exit means restart, not failure. */
-  private async startOthers(release: ReleaseSpec, type: string, indexes: number[], log: Progress): Promise<Instance[]> {
+  private async startOthers(release: ReleaseSpec, type: string, indexes: number[], say: Say): Promise<Instance[]> {
     const command = release.processes.find((p) => p.type === type)?.command ?? '';
     const started: Instance[] = [];
     for (const index of indexes) {
       const instance = this.newInstance(release, type, index, command);
-      log(`-----> Starting ${instance.dyno} (v${release.version})`);
+      say(`-----> Starting ${instance.dyno} (v${release.version})`);
       const outcome = await instance.boot();
-      log(outcome.ok ? `       ${instance.dyno} is running` : `       ${instance.dyno} ${outcome.reason}; restarting`);
+      say(outcome.ok ? `       ${instance.dyno} is running` : `       ${instance.dyno} ${outcome.reason}; restarting`);
       started.push(instance);
     }
     return started;
   }
 
   /** Takes instances out of service: waits for their in-flight requests (up to graceMs), then stops them. */
-  private async retire(instances: Instance[], what: string, log: Progress): Promise<void> {
+  private async retire(instances: Instance[], what: string, say: Say): Promise<void> {
     if (instances.length === 0) return;
-    log(`-----> Stopping ${what}`);
+    say(`-----> Stopping ${what}`);
     const ports = instances.flatMap((i) => (i.type === 'web' && i.port !== undefined ? [i.port] : []));
     await this.router.drain(ports, this.graceMs);
     await this.stopInstances(instances);

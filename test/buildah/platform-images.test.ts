@@ -72,7 +72,7 @@ test('the builder image builds, runs as non-root, and its entrypoint writes the 
   assert.match(fs.readFileSync(path.join(out, 'workspace/Dockerfile'), 'utf8'), /^RUN npm install --no-audit --no-fund$/m);
   assert.equal(fs.statSync(path.join(out, 'workspace/Dockerfile')).uid, 1000, 'written by the non-root user');
   const result = JSON.parse(fs.readFileSync(path.join(out, 'termination-log'), 'utf8'));
-  assert.deepEqual(result, { runtime: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
+  assert.deepEqual(result, { stack: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
 });
 
 test('the platform image builds, and runs git, tini and the CLI as a non-root user', { skip: missing ?? false, timeout: 10 * 60_000 }, async (t) => {

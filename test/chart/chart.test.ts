@@ -59,7 +59,7 @@ test('every template renders to valid Kubernetes objects', () => {
     'Service/paas-gitd', 'Service/paas-ssh', 'Service/paas-web', 'ServiceAccount/paas-controller',
   ]);
   const notes = renderChart(external).get('NOTES.txt') ?? '';
-  assert.match(notes, /exec -i deploy\/paas-web -- node --import tsx controller\/cli\/main\.ts users:create/);
+  assert.match(notes, /exec -i deploy\/paas-web -- node --import tsx cli\/main\.ts users:create/);
 });
 
 test('the settings and Secrets are what core/config.ts reads', () => {
@@ -67,7 +67,7 @@ test('the settings and Secrets are what core/config.ts reads', () => {
   const settings = find(objs, 'ConfigMap', 'paas-settings').data as Record<string, string>;
   const env = { ...settings, DATABASE_URL: decode(find(objs, 'Secret', 'paas-database'), 'DATABASE_URL'), NATS_URL: decode(find(objs, 'Secret', 'paas-nats'), 'NATS_URL') };
   const config = loadConfig(env);
-  assert.equal(config.runtime, 'kubernetes');
+  assert.equal(config.mode, 'kubernetes');
   assert.equal(config.databaseUrl, external.database.url);
   assert.equal(config.natsUrl, external.natsUrl);
   assert.equal(config.baseDomain, 'apps.test');

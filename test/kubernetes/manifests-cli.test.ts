@@ -19,7 +19,7 @@ test('manifests prints the current release as it would be applied, image <regist
   const appId = (app as { id: number }).id;
   const buildId = crypto.randomUUID();
   await db('builds').insert({
-    id: buildId, app_id: appId, number: 4, ref: 'refs/heads/main', rev: 'a'.repeat(40), status: 'succeeded', runtime: 'node',
+    id: buildId, app_id: appId, number: 4, ref: 'refs/heads/main', rev: 'a'.repeat(40), status: 'succeeded', stack: 'node',
     process_types: JSON.stringify({ web: 'npm start', worker: 'node worker.js', release: 'npm run migrate' }), slug_dir: '/data/apps/shop/slugs/4',
   });
   const [release] = await db('releases').insert({ app_id: appId, version: 2, build_id: buildId, config: JSON.stringify({ GREETING: 'hi' }), description: 'Deploy', status: 'succeeded' }).returning('id');

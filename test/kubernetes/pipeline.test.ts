@@ -173,7 +173,7 @@ test('a failed rollout rolls back to the previous release and says so in the pus
 test('a failing release phase stops the deploy before any Deployment changes', async (t) => {
   const p = await startPipeline(t);
   if (!p) return;
-  scriptBuilds(p.standIn, () => ({ builderMessage: JSON.stringify({ runtime: 'node', processTypes: { web: 'npm start', release: 'npm run migrate' }, dockerfile: 'Dockerfile' }) }));
+  scriptBuilds(p.standIn, () => ({ builderMessage: JSON.stringify({ stack: 'node', processTypes: { web: 'npm start', release: 'npm run migrate' }, dockerfile: 'Dockerfile' }) }));
   scriptReleases(p.standIn, () => ({ lines: ['> migrate', 'error: connection refused'], exitCode: 1 }));
   const r = await push(p);
   assert.equal(r.code, 1);

@@ -54,7 +54,7 @@ export function scriptBuilds(standIn: StandIn, script: (run: JobRun) => BuildScr
     const s = script(run);
     run.start('builder');
     for (const line of s.builderLines ?? ['-----> Node.js app detected', '-----> Writing Dockerfile for Node.js']) run.log('builder', line);
-    const result = JSON.stringify({ runtime: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
+    const result = JSON.stringify({ stack: 'node', processTypes: { web: 'npm start' }, dockerfile: 'Dockerfile' });
     run.exit('builder', s.builderExit ?? 0, s.builderMessage ?? result);
     if ((s.builderExit ?? 0) !== 0) return;
     run.start('kaniko');
