@@ -1,6 +1,7 @@
 // web/dashboard/live-build.ts — follows one build over a websocket for htmx-ext-ws: first the stored lines,
 // then each line as the push prints it, then the status badges flip and the socket closes. Lines go through the
-// same escaping partial as the page. A line published before we subscribed but stored a moment later is filled in.
+// same escaping partial as the page. A line published before we subscribed but stored a moment later is filled in,
+// also when no later line follows it for a while (a build's last line before a quiet step).
 import type { BuildRow } from '../../services/builds.ts';
 import { buildLines } from '../../services/builds.ts';
 import { logLineView, type LogLineView } from './ansi.ts';
@@ -18,6 +19,7 @@ export interface LiveSocket {
 
 const BATCH_MS = 40;   // lines arriving together go out as one message
 const FILL_MS = 400;   // BuildLog stores lines within 250 ms; then the gaps can be read back
+const TAIL_MAX_MS = 5000; // the slowest re-read of the log's tail while no line has arrived live yet
 
 /** Streams a build's log into the page's #build-log, and its status into #build-status and #release-status. */
 export class BuildFollower {
@@ -31,6 +33,7 @@ export class BuildFollower {
   private done = false;
   private flushing = false;
   private filling = false;
+  private heard = false;
 
   constructor(private d: DashDeps, private socket: LiveSocket, private build: BuildRow) {}
 
@@ -38,7 +41,7 @@ export class BuildFollower {
   async start(): Promise<void> {
     const id = this.build.id;
     this.unsubs.push(
-      this.d.bus.subscribe(`paas.build.${id}.log`, (_s, p) => this.onLine(Number(p.seq), String(p.line))),
+      this.d.bus.subscribe(`paas.build.${id}.log`, (_s, p) => { this.heard = true; this.onLine(Number(p.seq), String(p.line)); }),
       this.d.bus.subscribe(`paas.build.${id}.status`, () => this.onStatus(false)),
       this.d.bus.subscribe('paas.deploy.*.status', (_s, p) => { if (p.buildId === id) return this.onStatus(true); }),
     );
@@ -48,7 +51,25 @@ export class BuildFollower {
     this.last = last;
     this.ready = true;
     this.early.splice(0).forEach((l) => this.onLine(l.seq, l.line));
+    this.catchUp(FILL_MS);
     await this.onStatus(false);
+  }
+
+  /**
+   * A line published just before we subscribed and stored just after we read is in neither, and only a later line's
+   * gap would show it missing: the last line before a quiet step (tests, a slow compile) would wait for the next one.
+   * So the tail is read again once BuildLog has stored it, then less often, until a line arrives live: from then on
+   * any line we did not hear leaves a gap, and gaps are filled.
+   */
+  private catchUp(ms: number): void {
+    if (this.heard || this.done) return;
+    this.later(ms, () => {
+      if (this.heard || this.done) return;
+      buildLines(this.d.db, this.build.id, this.last)
+        .then((rows) => rows.forEach((r) => this.onLine(r.seq, r.line)))
+        .catch((err: unknown) => this.d.log.warn({ err }, 'could not read the build log tail'))
+        .finally(() => this.catchUp(Math.min(ms * 2, TAIL_MAX_MS)));
+    });
   }
 
   private onLine(seq: number, line: string): void {
@@ -115,6 +136,7 @@ export class BuildFollower {
 
   /** Unsubscribes and clears timers (the socket closed). */
   stop(): void {
+    this.done = true; // nor does a read still running schedule more
     this.unsubs.splice(0).forEach((u) => u());
     this.timers.forEach((t) => clearTimeout(t));
     this.timers.clear();

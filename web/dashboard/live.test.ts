@@ -1,6 +1,6 @@
 // web/dashboard/live.test.ts — the websockets htmx-ext-ws follows: a build's log (stored lines, then live
-// ones, gaps filled from the database, badges flipping, then a clean close), the app's status and activity, and
-// streams ended when the session or the access ends.
+// ones, gaps and a missed tail filled from the database, badges flipping, then a clean close), the app's status
+// and activity, and streams ended when the session or the access ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { publish } from '../../core/bus.ts';
@@ -60,6 +60,20 @@ test('lines published before the socket subscribed are filled in from the databa
   assert.match(live.text(), /<div class="line" id="line-3" hx-swap-oob="true">three<\/div><div class="line" id="line-4" hx-swap-oob="true">four<\/div>/);
   assert.match(live.text(), /<div id="line-6" hx-swap-oob="delete"><\/div>/);
   assert.match(live.text(), /Finished: it failed/);
+});
+
+test('a line published just before the socket subscribed, and stored just after, shows without waiting for a later line', { timeout: 10_000 }, async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const id = await insertBuild(h, 'demo', { lines: ['one', 'two'] });
+  await publish(h.bus, 'buildLog', { buildId: id, app: 'demo', seq: 3, line: 'three' }, id); // heard by nobody, not stored yet
+  const live = await openLive(h, '/apps/demo/builds/1/live', b.cookieHeader);
+  assert.doesNotMatch(await live.until(/id="build-status"/), /three/);
+  await h.db('build_log_lines').insert({ build_id: id, seq: 3, line: 'three' }); // BuildLog stores it a moment later
+  await live.until(/three/); // no later line comes: a quiet build step must not hold it back
+  assert.match(live.text(), /<div id="build-log" hx-swap-oob="beforeend"><div class="line" id="line-3">three<\/div><\/div>/);
+  live.close();
 });
 
 test('a finished build sends its log and closes; its page has no socket', async (t) => {
