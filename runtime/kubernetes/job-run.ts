@@ -6,7 +6,7 @@ import { isPaasError, PaasError, type ErrorCode } from '../../core/errors.ts';
 import { applyObjects, deleteObject } from './apply.ts';
 import { isNotFound, type Kube } from './client.ts';
 import { containerState, followContainer } from './logs.ts';
-import { fatalWaitingReasons } from './rollout.ts';
+import { stuckContainer } from './rollout.ts';
 import { LiveSet } from './watch.ts';
 
 /** How a container of the Job's pod ended. */
@@ -37,14 +37,10 @@ function waitForJobPod(kube: Kube, ns: string, job: string, code: ErrorCode): Pr
 function watchForStuck(kube: Kube, ns: string, pod: string, code: ErrorCode, signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
     const set: LiveSet<V1Pod> = new LiveSet<V1Pod>(kube, `/api/v1/namespaces/${ns}/pods`, { fieldSelector: `metadata.name=${pod}` }, () => {
-      const p = set.items.get(pod);
-      for (const c of [...(p?.status?.initContainerStatuses ?? []), ...(p?.status?.containerStatuses ?? [])]) {
-        const reason = c.state?.waiting?.reason;
-        if (reason && fatalWaitingReasons.has(reason)) {
-          set.stop();
-          reject(new PaasError(code, `${c.name} cannot start: ${reason}${c.state?.waiting?.message ? ` (${c.state.waiting.message})` : ''}`));
-        }
-      }
+      const stuck = stuckContainer(set.items.get(pod));
+      if (!stuck) return;
+      set.stop();
+      reject(new PaasError(code, `${stuck.container} cannot start: ${stuck.reason}${stuck.message ? ` (${stuck.message})` : ''}`));
     });
     signal.addEventListener('abort', () => set.stop(), { once: true });
     void set.start();
