@@ -1,6 +1,7 @@
 // runtime/kubernetes/watch.ts — client-node's informer over pods or Deployments of a namespace: it lists, then
 // watches from the list's resourceVersion, resumes when the server ends a watch and re-lists on 410 Gone. Kept
-// alive here: after an error it starts again with a back-off, until stopped. Rollouts, Job runs and log followers use it.
+// alive here: after an error it starts again with a back-off, until stopped. Used by rollout-watch.ts, job-run.ts
+// and logs.ts.
 import {
   ListWatch, Watch, type Informer, type KubernetesListObject, type KubernetesObject, type ObjectCache, type V1Deployment, type V1Pod,
 } from '@kubernetes/client-node';
@@ -25,7 +26,11 @@ class StoppableWatch extends Watch {
   }
 }
 
-/** ListWatch stops for good on any error but 410; this one starts again after 0.2 s, doubling to 5 s. */
+/**
+ * The informer makeInformer() returns (a ListWatch), made with its constructor because makeInformer takes no field
+ * selector and no Watch of ours. ListWatch stops for good on any error but 410; this one starts again after 0.2 s,
+ * doubling to 5 s.
+ */
 class LiveInformer<T extends KubernetesObject> extends ListWatch<T> {
   private failures = 0;
   private retry?: NodeJS.Timeout;
