@@ -2,7 +2,7 @@
 // file, the in-cluster service account, or (in tests) a KubeConfig pointing at the stand-in API server; plus the
 // helpers that read the API's errors.
 import {
-  ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Log, Watch,
+  ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Log,
 } from '@kubernetes/client-node';
 import type { Config } from '../../core/config.ts';
 import { PaasError } from '../../core/errors.ts';
@@ -14,7 +14,6 @@ export interface Kube {
   core: CoreV1Api;
   apps: AppsV1Api;
   batch: BatchV1Api;
-  watch: Watch;
   log: Log;
 }
 
@@ -34,7 +33,6 @@ export function connectKube(kc: KubeConfig): Kube {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     batch: kc.makeApiClient(BatchV1Api),
-    watch: new Watch(kc),
     log: new Log(kc),
   };
 }

@@ -6,8 +6,8 @@ import { isPaasError, PaasError, type ErrorCode } from '../../core/errors.ts';
 import { applyObjects, deleteObject } from './apply.ts';
 import { isNotFound, type Kube } from './client.ts';
 import { containerState, followContainer } from './logs.ts';
-import { fatalWaitingReasons } from './rollout.ts';
-import { LiveSet } from './watch.ts';
+import { stuckContainer } from './rollout.ts';
+import { podInformer } from './watch.ts';
 
 /** How a container of the Job's pod ended. */
 export interface ContainerEnd { exitCode: number; message: string; reason?: string }
@@ -19,35 +19,31 @@ const POD_TIMEOUT_MS = 5 * 60_000;
 function waitForJobPod(kube: Kube, ns: string, job: string, code: ErrorCode): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      set.stop();
+      void pods.stop();
       reject(new PaasError(code, `Kubernetes created no pod for Job ${ns}/${job} within ${POD_TIMEOUT_MS / 60_000} minutes (see kubectl describe job)`));
     }, POD_TIMEOUT_MS);
-    const set: LiveSet<V1Pod> = new LiveSet<V1Pod>(kube, `/api/v1/namespaces/${ns}/pods`, { labelSelector: `job-name=${job}` }, () => {
-      const pod = [...set.items.values()][0];
+    const pods = podInformer(kube, ns, { labelSelector: `job-name=${job}` }, () => {
+      const pod = pods.list()[0];
       if (!pod?.metadata?.name) return;
       clearTimeout(timer);
-      set.stop();
+      void pods.stop();
       resolve(pod.metadata.name);
     });
-    set.start().catch((err: unknown) => { clearTimeout(timer); reject(err); });
+    pods.start().catch((err: unknown) => { clearTimeout(timer); reject(err); });
   });
 }
 
 /** Rejects when a container of the pod is stuck in a state that will not fix itself (so a build never hangs on a bad image). */
 function watchForStuck(kube: Kube, ns: string, pod: string, code: ErrorCode, signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
-    const set: LiveSet<V1Pod> = new LiveSet<V1Pod>(kube, `/api/v1/namespaces/${ns}/pods`, { fieldSelector: `metadata.name=${pod}` }, () => {
-      const p = set.items.get(pod);
-      for (const c of [...(p?.status?.initContainerStatuses ?? []), ...(p?.status?.containerStatuses ?? [])]) {
-        const reason = c.state?.waiting?.reason;
-        if (reason && fatalWaitingReasons.has(reason)) {
-          set.stop();
-          reject(new PaasError(code, `${c.name} cannot start: ${reason}${c.state?.waiting?.message ? ` (${c.state.waiting.message})` : ''}`));
-        }
-      }
+    const pods = podInformer(kube, ns, { fieldSelector: `metadata.name=${pod}` }, () => {
+      const stuck = stuckContainer(pods.get(pod, ns));
+      if (!stuck) return;
+      void pods.stop();
+      reject(new PaasError(code, `${stuck.container} cannot start: ${stuck.reason}${stuck.message ? ` (${stuck.message})` : ''}`));
     });
-    signal.addEventListener('abort', () => set.stop(), { once: true });
-    void set.start();
+    signal.addEventListener('abort', () => void pods.stop(), { once: true });
+    void pods.start();
   });
 }
 

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import { statusOf, type Kube } from './client.ts';
 import { annotationKeys } from './names.ts';
-import { LiveSet } from './watch.ts';
+import { podInformer } from './watch.ts';
 
 type ContainerState = { running?: unknown; terminated?: { exitCode?: number; message?: string; reason?: string }; waiting?: { reason?: string; message?: string } };
 
@@ -41,10 +41,10 @@ async function streamOnce(kube: Kube, ns: string, pod: string, container: string
 export async function waitForContainer(kube: Kube, ns: string, pod: string, container: string, signal?: AbortSignal): Promise<V1Pod> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (fn: () => void) => { if (settled) return; settled = true; set.stop(); signal?.removeEventListener('abort', onAbort); fn(); };
+    const finish = (fn: () => void) => { if (settled) return; settled = true; void pods.stop(); signal?.removeEventListener('abort', onAbort); fn(); };
     let seen = false;
-    const set: LiveSet<V1Pod> = new LiveSet<V1Pod>(kube, `/api/v1/namespaces/${ns}/pods`, { fieldSelector: `metadata.name=${pod}` }, () => {
-      const p = set.items.get(pod);
+    const pods = podInformer(kube, ns, { fieldSelector: `metadata.name=${pod}` }, () => {
+      const p = pods.get(pod, ns);
       if (!p) {
         if (seen) finish(() => reject(new Error(`pod ${pod} was deleted before its container ${container} ran to the end`)));
         return;
@@ -55,7 +55,7 @@ export async function waitForContainer(kube: Kube, ns: string, pod: string, cont
     });
     const onAbort = () => finish(() => reject(new Error('aborted')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    set.start().catch((err: unknown) => finish(() => reject(err)));
+    pods.start().catch((err: unknown) => finish(() => reject(err)));
   });
 }
 
@@ -130,8 +130,8 @@ export async function followAppLogs(kube: Kube, ns: string, selector: string, op
   const since = new Date().toISOString();
   const followed = new Set<string>();
   const lastStamp = new Map<string, string>();
-  const set: LiveSet<V1Pod> = new LiveSet<V1Pod>(kube, `/api/v1/namespaces/${ns}/pods`, { labelSelector: selector }, () => {
-    for (const pod of set.items.values()) {
+  const live = podInformer(kube, ns, { labelSelector: selector }, () => {
+    for (const pod of live.list()) {
       for (const c of pod.spec?.containers ?? []) {
         const key = `${pod.metadata?.name}/${c.name}`;
         if (followed.has(key) || !containerState(pod, c.name)?.running) continue;
@@ -147,10 +147,10 @@ export async function followAppLogs(kube: Kube, ns: string, selector: string, op
       }
     }
   });
-  await set.start();
+  await live.start();
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) resolve();
     opts.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  set.stop();
+  await live.stop();
 }

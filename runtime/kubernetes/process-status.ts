@@ -3,13 +3,13 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ProcessStatus } from '../types.ts';
 import { annotationKeys, labelKeys } from './names.ts';
-import { fatalWaitingReasons } from './rollout.ts';
+import { stuckContainer } from './rollout.ts';
 
 function stateOf(pod: V1Pod): { state: ProcessStatus['state']; reason?: string } {
   if (pod.metadata?.deletionTimestamp) return { state: 'stopping' };
-  const statuses = pod.status?.containerStatuses ?? [];
-  const waiting = statuses.map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
-  if (waiting && fatalWaitingReasons.has(waiting)) return { state: 'crashed', reason: waiting };
+  const stuck = stuckContainer(pod);
+  if (stuck) return { state: 'crashed', reason: stuck.reason };
+  const waiting = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
   if (pod.status?.phase === 'Failed') return { state: 'crashed', reason: pod.status.reason ?? 'Failed' };
   if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return { state: 'up' };
   return { state: 'starting', ...(waiting ? { reason: waiting } : {}) };

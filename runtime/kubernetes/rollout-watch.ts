@@ -1,13 +1,12 @@
 // runtime/kubernetes/rollout-watch.ts — waits for a release's Deployments to roll out, watching them
 // and the release's pods: done by kubectl's rules, failed at once on a fatal pod state (with the pod's last log
 // lines), failed at the progress deadline otherwise. Progress goes to the push as it changes.
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { ReleaseBootError } from '../boot-error.ts';
 import type { Kube } from './client.ts';
 import { tailContainer } from './logs.ts';
 import { PROGRESS_DEADLINE_SECONDS } from './manifests.ts';
 import { describePodFailure, evaluateDeployment, firstPodFailure, type PodFailure } from './rollout.ts';
-import { LiveSet } from './watch.ts';
+import { deploymentInformer, podInformer } from './watch.ts';
 
 export interface RolloutTarget {
   namespace: string;
@@ -38,11 +37,11 @@ function watchRollout(kube: Kube, t: RolloutTarget, say: (line: string) => void)
     const reported = new Set<string>();
     const check = () => {
       if (settled) return;
-      const pod = firstPodFailure([...pods.items.values()], Date.now(), t.readyTimeoutMs);
+      const pod = firstPodFailure([...pods.list()], Date.now(), t.readyTimeoutMs);
       if (pod) return finish(pod);
       let allDone = true;
       for (const name of t.deployments) {
-        const d = deployments.items.get(name);
+        const d = deployments.get(name, t.namespace);
         const state = d ? evaluateDeployment(d) : { kind: 'waiting' as const, message: `Waiting for deployment "${name}" to appear...` };
         if (state.kind === 'failed') return finish(state.message);
         if (state.kind === 'waiting') allDone = false;
@@ -54,12 +53,12 @@ function watchRollout(kube: Kube, t: RolloutTarget, say: (line: string) => void)
       settled = true;
       clearInterval(tick);
       clearTimeout(deadline);
-      deployments.stop();
-      pods.stop();
+      void deployments.stop();
+      void pods.stop();
       resolve(result);
     };
-    const deployments = new LiveSet<V1Deployment>(kube, `/apis/apps/v1/namespaces/${t.namespace}/deployments`, {}, check);
-    const pods = new LiveSet<V1Pod>(kube, `/api/v1/namespaces/${t.namespace}/pods`, { labelSelector: t.podSelector }, check);
+    const deployments = deploymentInformer(kube, t.namespace, check);
+    const pods = podInformer(kube, t.namespace, { labelSelector: t.podSelector }, check);
     // Time alone can fail a rollout (a pod that never becomes ready), so look again every second too.
     const tick = setInterval(check, 1000);
     // Kubernetes reports ProgressDeadlineExceeded by itself; this only guards against a cluster that never says.

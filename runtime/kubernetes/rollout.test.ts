@@ -1,8 +1,8 @@
 // runtime/kubernetes/rollout.test.ts — rollout evaluation, table-driven after kubectl's
-// DeploymentStatusViewer cases, and the pod states that fail a rollout at once.
+// DeploymentStatusViewer cases, the stuck-container scan, and the pod states that fail a rollout at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describePodFailure, evaluateDeployment, evaluatePod, type DeploymentLike, type PodLike } from './rollout.ts';
+import { describePodFailure, evaluateDeployment, evaluatePod, stuckContainer, type DeploymentLike, type PodLike, type StuckContainer } from './rollout.ts';
 
 function dep(generation: number, replicas: number | undefined, status: NonNullable<DeploymentLike['status']>): DeploymentLike {
   return { metadata: { name: 'web', generation }, spec: replicas === undefined ? {} : { replicas }, status };
@@ -54,6 +54,35 @@ function pod(status: NonNullable<PodLike['status']>, spec: PodLike['spec'] = pro
 const waiting = (reason: string, message?: string): NonNullable<PodLike['status']> => ({
   phase: 'Pending', containerStatuses: [{ name: 'web', ready: false, restartCount: 0, state: { waiting: { reason, message } } }],
 });
+
+const running = { name: 'web', state: { running: { startedAt: '2025-01-01T00:00:00Z' } } };
+const stuckCases: Array<[string, PodLike | undefined, StuckContainer | undefined]> = [
+  ['no pod', undefined, undefined],
+  ['no statuses yet', pod({ phase: 'Pending' }), undefined],
+  ['running', pod({ phase: 'Running', containerStatuses: [running] }), undefined],
+  ['waiting for a reason that fixes itself', pod(waiting('ContainerCreating')), undefined],
+  ['image pull back-off, with its message', pod(waiting('ImagePullBackOff', 'Back-off pulling image "x"')),
+    { container: 'web', reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' }],
+  ['a crash loop without a message tells the last exit', pod({ phase: 'Running', containerStatuses: [{
+    name: 'web', state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+  }] }), { container: 'web', reason: 'CrashLoopBackOff', message: 'exited with code 1 (Error)' }],
+  ['neither message nor last exit', pod({ phase: 'Pending', containerStatuses: [{ name: 'web', state: { waiting: { reason: 'InvalidImageName' } } }] }),
+    { container: 'web', reason: 'InvalidImageName', message: '' }],
+  ['the second container is the stuck one', pod({ phase: 'Pending', containerStatuses: [
+    { name: 'web', state: { waiting: { reason: 'ContainerCreating' } } },
+    { name: 'sidecar', state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "x" not found' } } },
+  ] }), { container: 'sidecar', reason: 'CreateContainerConfigError', message: 'secret "x" not found' }],
+  ['an init container comes before the main ones', pod({ phase: 'Pending',
+    initContainerStatuses: [{ name: 'init', state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }],
+    containerStatuses: [{ name: 'web', state: { waiting: { reason: 'RunContainerError', message: 'later' } } }],
+  }), { container: 'init', reason: 'ErrImagePull', message: 'not found' }],
+];
+
+for (const [name, p, expected] of stuckCases) {
+  test(`stuck container: ${name}`, () => {
+    assert.deepEqual(stuckContainer(p), expected);
+  });
+}
 
 const podCases: Array<[string, PodLike, string | undefined]> = [
   ['image pull back-off', pod(waiting('ImagePullBackOff', 'Back-off pulling image "x"')), 'ImagePullBackOff'],

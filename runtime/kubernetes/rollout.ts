@@ -1,6 +1,6 @@
 // runtime/kubernetes/rollout.ts — pure rollout evaluation: a Deployment's status read with the rules of
-// `kubectl rollout status`, and the pod states that fail a rollout at once instead of at its deadline. No I/O;
-// rollout-watch.ts feeds it from watches.
+// `kubectl rollout status`, and the pod states that will not fix themselves (a rollout fails at once instead of at
+// its deadline). No I/O; rollout-watch.ts feeds it from watches, job-run.ts and process-status.ts share the scan.
 
 /** The parts of a Deployment that rollout status reads (plain JSON from a watch, or the typed client's objects). */
 export interface DeploymentLike {
@@ -62,11 +62,26 @@ export function evaluateDeployment(d: DeploymentLike): RolloutState {
   return { kind: 'done', message: `deployment "${name}" successfully rolled out` };
 }
 
-/** Waiting reasons that will not fix themselves: the rollout fails at once. */
-export const fatalWaitingReasons = new Set([
+/** Waiting reasons that will not fix themselves: a rollout fails at once, a Job is given up, `ps` says crashed. */
+const fatalWaitingReasons = new Set([
   'ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull', 'InvalidImageName',
   'CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError',
 ]);
+
+/** A container stuck waiting for a reason that will not fix itself; message is Kubernetes' (or its last exit). */
+export interface StuckContainer { container: string; reason: string; message: string }
+
+/**
+ * The first container of the pod (init containers first) that waits for a fatal reason, or undefined. The one
+ * scan behind a failed rollout (evaluatePod), a Job given up (job-run.ts) and a crashed process (process-status.ts).
+ */
+export function stuckContainer(pod: PodLike | undefined): StuckContainer | undefined {
+  for (const c of [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])]) {
+    const reason = c.state?.waiting?.reason;
+    if (reason && fatalWaitingReasons.has(reason)) return { container: c.name, reason, message: c.state?.waiting?.message ?? lastExit(c) };
+  }
+  return undefined;
+}
 
 /** Why a pod fails its rollout: which container, the reason as Kubernetes names it, and its message. */
 export interface PodFailure { pod: string; container?: string; reason: string; message: string }
@@ -90,13 +105,8 @@ export function evaluatePod(pod: PodLike, now: number, readyTimeoutMs: number): 
   if (pod.status?.phase === 'Failed') {
     return { pod: name, reason: pod.status.reason ?? 'Failed', message: pod.status.message ?? 'the pod failed' };
   }
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  for (const c of statuses) {
-    const reason = c.state?.waiting?.reason;
-    if (reason && fatalWaitingReasons.has(reason)) {
-      return { pod: name, container: c.name, reason, message: c.state?.waiting?.message ?? lastExit(c) };
-    }
-  }
+  const stuck = stuckContainer(pod);
+  if (stuck) return { pod: name, ...stuck };
   if (isReady(pod)) return undefined;
   const probed = new Set((pod.spec?.containers ?? []).filter((c) => c.readinessProbe).map((c) => c.name));
   for (const c of pod.status?.containerStatuses ?? []) {

@@ -1,6 +1,7 @@
 // test/support/kube-stand-in/server.ts — a stand-in Kubernetes API server over real HTTP, for tests only: discovery,
-// GET/LIST/POST/PUT/DELETE (and deletecollection), server-side apply and merge PATCH, watch, and pod logs with
-// follow. The controller talks to it through the real @kubernetes/client-node, so nothing of the client is mocked.
+// GET/LIST/POST/PUT/DELETE (and deletecollection), server-side apply and merge PATCH, watch (410 Expired after a
+// compaction; ended or failed on demand), and pod logs with follow. The controller talks to it through the real
+// @kubernetes/client-node, so nothing of the client is mocked.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -20,6 +21,12 @@ export interface StandIn {
   sim: Simulator;
   logs: PodLogs;
   requests: RecordedRequest[];
+  /** While set, every watch request is answered with this HTTP status (a failing API server). */
+  watchFault?: number;
+  /** Ends every open watch, as an API server does now and then. */
+  endWatches(): void;
+  /** Resolves once no watch is open any more (a client stopped watching). */
+  watchesClosed(): Promise<void>;
   /** A KubeConfig pointing at the stand-in, for the real client. */
   kubeConfig(): KubeConfig;
   /** The same as a kubeconfig file's YAML (for a platform started as a child process). */
@@ -66,7 +73,14 @@ async function readBody(req: http.IncomingMessage): Promise<JsonObject> {
 /** Serves the API: routes each request to its verb on the store, the watch streams and the pod logs. */
 class StandInServer {
   readonly open = new Set<http.ServerResponse>();
+  readonly watches = new Set<http.ServerResponse>();
+  private idle: Array<() => void> = [];
+  watchFault?: number;
   constructor(readonly store: Store, readonly logs: PodLogs) {}
+
+  watchesClosed(): Promise<void> {
+    return this.watches.size === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const doc = req.method === 'GET' ? discovery(url.pathname.replace(/\/$/, '')) : undefined;
@@ -126,11 +140,20 @@ class StandInServer {
     const labels = q.get('labelSelector') ?? undefined;
     const fields = q.get('fieldSelector') ?? undefined;
     const matches = (o: KObject) => (!ns || o.metadata.namespace === ns) && matchesLabels(labels, o.metadata.labels as Record<string, string>) && matchesFields(fields, o);
+    if (this.watchFault) throw new ApiError(this.watchFault, 'InternalError', 'the stand-in was told to fail watches');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.flushHeaders(); // the client waits for the headers before it reads events
-    this.open.add(res);
-    const write = (kind: string, object: KObject) => res.write(`${JSON.stringify({ type: kind, object })}\n`);
+    // An event can come between ending a watch (endWatches, timeoutSeconds) and its close: it is not written.
+    const write = (kind: string, object: unknown) => { if (!res.writableEnded) res.write(`${JSON.stringify({ type: kind, object })}\n`); };
     const since = q.get('resourceVersion');
+    if (since && this.store.expired(Number(since))) {
+      // What a real API server sends for a compacted resourceVersion: the client has to list again.
+      write('ERROR', new ApiError(410, 'Expired', `too old resource version: ${since} (${this.store.resourceVersion})`).toStatus());
+      res.end();
+      return;
+    }
+    this.open.add(res);
+    this.watches.add(res);
     if (since && since !== '0') {
       for (const e of this.store.history) if (e.rv > Number(since) && e.plural === type.plural && matches(e.object)) write(e.type, e.object);
     } else {
@@ -139,7 +162,13 @@ class StandInServer {
     const unsubscribe = this.store.subscribe((e) => { if (e.plural === type.plural && matches(e.object)) write(e.type, e.object); });
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
-    res.on('close', () => { unsubscribe(); clearTimeout(timer); this.open.delete(res); });
+    res.on('close', () => {
+      unsubscribe();
+      clearTimeout(timer);
+      this.open.delete(res);
+      this.watches.delete(res);
+      if (this.watches.size === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    });
   }
 
   private streamLogs(res: http.ServerResponse, ns: string, name: string, q: URLSearchParams): void {
@@ -197,6 +226,10 @@ export async function startStandIn(): Promise<StandIn> {
   };
   return {
     url, store, sim, logs, requests,
+    get watchFault() { return api.watchFault; },
+    set watchFault(code) { api.watchFault = code; },
+    endWatches: () => { for (const res of api.watches) res.end(); },
+    watchesClosed: () => api.watchesClosed(),
     kubeConfig() { const kc = new KubeConfig(); kc.loadFromOptions(options); return kc; },
     kubeconfigYaml: () => YAML.stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': 'stand-in',

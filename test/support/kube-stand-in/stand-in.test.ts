@@ -1,10 +1,10 @@
 // test/support/kube-stand-in/stand-in.test.ts — the stand-in API server answers the real @kubernetes/client-node
 // the way a cluster does: discovery, server-side apply with field managers and conflicts, resourceVersion and 409
-// on stale updates, 404s, watch, and pod logs with follow.
+// on stale updates, 404s, watch (410 after a compaction, ended or failed on demand), and pod logs with follow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { ApiException, PatchStrategy, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, Watch, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { connectKube } from '../../../runtime/kubernetes/client.ts';
 import { startStandIn } from './server.ts';
 
@@ -69,7 +69,7 @@ test('watch replays from a resourceVersion and follows changes', async (t) => {
   const events: string[] = [];
   let done!: () => void;
   const finished = new Promise<void>((resolve) => { done = resolve; });
-  const ctl = await kube.watch.watch('/api/v1/namespaces/demo/configmaps', { resourceVersion: first.metadata?.resourceVersion }, (type, obj: V1ConfigMap) => {
+  const ctl = await new Watch(kube.kc).watch('/api/v1/namespaces/demo/configmaps', { resourceVersion: first.metadata?.resourceVersion }, (type, obj: V1ConfigMap) => {
     events.push(`${type} ${obj.data?.A ?? '-'}`);
     if (type === 'DELETED') done();
   }, () => undefined);
@@ -79,6 +79,32 @@ test('watch replays from a resourceVersion and follows changes', async (t) => {
   ctl.abort();
   assert.deepEqual(events, ['MODIFIED 3', 'DELETED 3']);
 });
+
+test('a watch from a compacted resourceVersion gets 410 Expired; watches can be failed and ended on demand', async (t) => {
+  const { standIn, kube } = await setup(t);
+  const first = await kube.core.createNamespacedConfigMap({ namespace: 'demo', body: cm({ A: '1' }) });
+  await kube.core.replaceNamespacedConfigMap({ namespace: 'demo', name: 'settings', body: { ...first, data: { A: '2' } } });
+  standIn.store.compact();
+  const watch = (resourceVersion?: string) => new Promise<{ events: Array<[string, unknown]>; err: unknown }>((resolve, reject) => {
+    const events: Array<[string, unknown]> = [];
+    new Watch(kube.kc).watch('/api/v1/namespaces/demo/configmaps', { resourceVersion }, (type, obj) => events.push([type, obj]), (err) => resolve({ events, err }))
+      .then(() => { if (resourceVersion === undefined) standIn.endWatches(); }, reject);
+  });
+  const expired = await watch(first.metadata?.resourceVersion);
+  assert.equal(expired.events.length, 1);
+  assert.equal(expired.events[0]![0], 'ERROR');
+  assert.deepEqual(pick(expired.events[0]![1]), { code: 410, reason: 'Expired' });
+  const ended = await watch();
+  assert.equal(ended.err, null, 'an ended watch is a clean end');
+  assert.deepEqual(ended.events.map(([type]) => type), ['ADDED']);
+  standIn.watchFault = 503;
+  const refused = await watch();
+  assert.equal((refused.err as { statusCode?: number } | null)?.statusCode, 503);
+  assert.deepEqual(refused.events, []);
+  await standIn.watchesClosed();
+});
+
+const pick = (o: unknown) => ({ code: (o as { code?: number }).code, reason: (o as { reason?: string }).reason });
 
 test('pod logs: 400 while the container waits, then the whole log, and follow until it ends', async (t) => {
   const { standIn, kube } = await setup(t);

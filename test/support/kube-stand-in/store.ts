@@ -50,6 +50,8 @@ export function matchesFields(selector: string | undefined, obj: KObject): boole
 export class Store {
   private entries = new Map<string, Entry>();
   private rv = 1000;
+  /** Watching from a resourceVersion older than this is 410 Gone: the history before it was compacted away. */
+  private compactedAt = 0;
   readonly history: WatchEvent[] = [];
   private listeners = new Set<(e: WatchEvent) => void>();
 
@@ -76,6 +78,17 @@ export class Store {
       .filter((e) => e.type === type && (!ns || !type.namespaced || e.obj.metadata.namespace === ns))
       .filter((e) => matchesLabels(labelSelector, e.obj.metadata.labels as Record<string, string>) && matchesFields(fieldSelector, e.obj))
       .map((e) => this.render(e));
+  }
+
+  /** Forgets the history as etcd's compaction does: a watch from an older resourceVersion must list again. */
+  compact(): void {
+    this.history.length = 0;
+    this.compactedAt = this.rv;
+  }
+
+  /** Whether the changes after a resourceVersion are gone (the watch answers 410 Expired). */
+  expired(resourceVersion: number): boolean {
+    return resourceVersion < this.compactedAt;
   }
 
   subscribe(listener: (e: WatchEvent) => void): () => void {
