@@ -9,7 +9,6 @@ import { loadConfig, type Config } from './config.ts';
 import { openDb, type Db } from './db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { NatsBus } from './nats-bus.ts';
 import { OutboxRelay } from './outbox.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
@@ -35,8 +34,9 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   let embedded: EmbeddedDatabase | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, log.child({ module: 'postgres' }))).url;
   const db = await openDb(url, process.env.PAAS_DB_SCHEMA || 'public');
+  // The NATS client loads only when NATS_URL is set: the in-process bus needs none of it.
   const bus: Bus = config.natsUrl
-    ? await NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {
+    ? await (await import('./nats-bus.ts')).NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {
       await db('dead_letters').insert({ subject, payload, reason });
     }, { ackWaitMs: config.leaseSeconds * 1000 })
     : new MemoryBus(log.child({ module: 'bus' }));

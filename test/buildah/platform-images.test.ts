@@ -83,11 +83,15 @@ test('the platform image builds, and runs git, tini and the CLI as a non-root us
   assert.equal(config.User, '1000:1000');
   assert.deepEqual(config.Entrypoint, ['tini', '--']);
   assert.ok(config.Env?.includes('PAAS_DATA_DIR=/var/lib/paas'));
-  const script = 'id -u && git --version && tini --version && test -w /var/lib/paas && node --import tsx cli/main.ts --help';
+  assert.deepEqual(config.Cmd, ['node', 'dist/main.js']);
+  // The runtime stage holds the compiled dist/ with the files it reads by path, and no TypeScript toolchain.
+  const files = 'test -f dist/views/layouts/main.hbs && test -f dist/gitd/hooks/hook.cjs && test -f dist/builders/static-server.cjs'
+    + ' && test ! -e node_modules/tsx && test ! -e node_modules/typescript && test ! -e main.ts';
+  const script = `id -u && git --version && tini --version && test -w /var/lib/paas && ${files} && node dist/cli/main.js --help && node bin/paas.js --help`;
   const out = await buildah!.runIn(tag, ['sh', '-c', script], { timeoutMs: 120_000 });
   const lines = out.split('\n');
   assert.equal(lines[0], '1000');
   assert.match(lines[1] ?? '', /^git version 2\./);
   assert.match(lines[2] ?? '', /^tini version/);
-  assert.ok(lines.includes('Usage: npm run paas -- <command> [args]'), out);
+  assert.equal(lines.filter((l) => l === 'Usage: npm run paas -- <command> [args]').length, 2, out);
 });

@@ -59,7 +59,25 @@ test('every template renders to valid Kubernetes objects', () => {
     'Service/paas-gitd', 'Service/paas-ssh', 'Service/paas-web', 'ServiceAccount/paas-controller',
   ]);
   const notes = renderChart(external).get('NOTES.txt') ?? '';
-  assert.match(notes, /exec -i deploy\/paas-web -- node --import tsx cli\/main\.ts users:create/);
+  assert.match(notes, /exec -i deploy\/paas-web -- node dist\/cli\/main\.js users:create/);
+});
+
+test('the chart, the Procfile and the npm scripts run the same compiled entry points', () => {
+  const objs = objects();
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const procfile = new Map(fs.readFileSync(path.join(root, 'Procfile'), 'utf8').split('\n')
+    .filter((l) => /^\w+:/.test(l)).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  const scripts = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.deepEqual([...procfile.keys()], ['web', 'gitd', 'controller']);
+  for (const name of procfile.keys()) {
+    const command = `node dist/${name}/main.js`;
+    assert.deepEqual(find(objs, 'Deployment', `paas-${name}`).spec.template.spec.containers[0].args, command.split(' '), name);
+    assert.equal(procfile.get(name), command, `Procfile ${name}`);
+    assert.equal(scripts[`start:${name}`], command, `npm run start:${name}`);
+    assert.ok(fs.existsSync(path.join(root, name, 'main.ts')), `${name}/main.ts compiles to dist/${name}/main.js`);
+  }
+  assert.equal(scripts.start, 'node dist/main.js');
+  assert.equal(scripts.prestart, scripts.build, '`npm start` builds first');
 });
 
 test('the settings and Secrets are what core/config.ts reads', () => {

@@ -47,8 +47,11 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
   });
 }
 
-/** Starts the platform; reuses dataDir (and schema) when given, so a restart sees the same state. */
-export async function startPlatform(opts: { dataDir?: string; schema?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Platform> {
+/**
+ * Starts the platform; reuses dataDir (and schema) when given, so a restart sees the same state. `entry` is a compiled
+ * main.js to run instead of the sources through tsx (test/build/dist.test.ts).
+ */
+export async function startPlatform(opts: { dataDir?: string; schema?: string; env?: NodeJS.ProcessEnv; entry?: string } = {}): Promise<Platform> {
   const dataDir = opts.dataDir ?? path.join(tempDir(), 'data');
   const schema = opts.schema ?? `e2e_${crypto.randomBytes(4).toString('hex')}`;
   // The platform runs as `npm start` does, on its in-process bus, unless a test asks for NATS in opts.env (CI exports
@@ -58,7 +61,7 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
     ...inherited, PAAS_DATA_DIR: dataDir, PAAS_HTTP_PORT: '0', PAAS_SSH_PORT: '0', PAAS_ROUTER_PORT: '0', PAAS_HOST: '127.0.0.1',
     PAAS_DB_SCHEMA: schema, PAAS_BOOT_TIMEOUT_MS: '15000', PAAS_LOG_LEVEL: 'warn', ...opts.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], { cwd: ROOT, env });
+  const child = spawn(process.execPath, opts.entry ? [opts.entry] : ['--import', 'tsx', path.join(ROOT, 'main.ts')], { cwd: ROOT, env });
   let out = '';
   child.stdout.on('data', (c) => { out += c; });
   child.stderr.on('data', (c) => { out += c; });
