@@ -77,7 +77,7 @@ test('the chart, the Procfile and the npm scripts run the same compiled entry po
     assert.ok(fs.existsSync(path.join(root, name, 'main.ts')), `${name}/main.ts compiles to dist/${name}/main.js`);
   }
   assert.equal(scripts.start, 'node dist/main.js');
-  assert.equal(scripts.prestart, scripts.build, '`npm start` builds first');
+  assert.equal(scripts.prestart, `${scripts.build} --if-stale`, '`npm start` builds first when a source changed');
 });
 
 test('the settings and Secrets are what core/config.ts reads', () => {
