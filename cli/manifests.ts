@@ -1,20 +1,18 @@
 // cli/manifests.ts — `manifests APP`: the Kubernetes objects the controller would apply for the app's
 // current release, as multi-document YAML, validated first. Works in either mode; in the embedded mode the image
 // is `$PAAS_REGISTRY/<app>:<build>`, the tag a Kubernetes build would push.
-import YAML from 'yaml';
 import { appForActor } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { listDomains } from '../services/apps.ts';
 import type { BuildRow } from '../services/builds.ts';
 import { releaseSpec } from '../services/release-spec.ts';
 import { currentRelease } from '../services/releases.ts';
-import { toKubeRelease, toReleaseObjects, type KubeObject } from '../runtime/kubernetes/manifests.ts';
-import { objectNames } from '../runtime/kubernetes/names.ts';
-import { assertValid } from '../runtime/kubernetes/validate.ts';
+import { kubernetesManifests, type KubeObject } from '../runtime/reader.ts';
 import { need, type Command } from './types.ts';
 
-/** Multi-document YAML, one document per object, in apply order. */
-export function toYamlDocuments(objs: KubeObject[]): string[] {
+/** Multi-document YAML, one document per object, in apply order (YAML loads only when the command runs). */
+export async function toYamlDocuments(objs: KubeObject[]): Promise<string[]> {
+  const { default: YAML } = await import('yaml');
   return objs.flatMap((o) => ['---', ...YAML.stringify(o, { lineWidth: 0 }).trimEnd().split('\n')]);
 }
 
@@ -29,11 +27,10 @@ export const manifestCommands: Command[] = [
       // Rendered as Kubernetes mode would, whichever mode runs now (the app's URL is the Ingress's, not the router's).
       const config = { ...ctx.config, mode: 'kubernetes' as const };
       const spec = releaseSpec(config, app, release, build, await listDomains(ctx.db, app.id));
-      const objs = toReleaseObjects(config, toKubeRelease(spec, config.registry, build.number));
-      assertValid(objs);
+      const { objects, pullSecret } = await kubernetesManifests(config, spec, build.number);
       ctx.out(`# ${app.name} v${release.version}: the objects the controller applies (server-side apply, field manager paas-controller)`);
-      if (config.registrySecret) ctx.out(`# plus Secret ${objectNames.pullSecret}, a copy of ${config.namespace}/${config.registrySecret} (credentials, not shown)`);
-      toYamlDocuments(objs).forEach(ctx.out);
+      if (config.registrySecret) ctx.out(`# plus Secret ${pullSecret}, a copy of ${config.namespace}/${config.registrySecret} (credentials, not shown)`);
+      (await toYamlDocuments(objects)).forEach(ctx.out);
     },
   },
 ];
