@@ -20,7 +20,10 @@ export const apiSchemas = {
   /** No body (or no version) rolls back to the release before the current one. */
   rollback: {
     params: appParams,
-    body: { type: ['object', 'null'], properties: { version: { anyOf: [{ type: 'string', pattern: '^v?[0-9]{1,9}$' }, { type: 'integer', minimum: 0, maximum: 999_999_999 }] } } },
+    body: {
+      type: ['object', 'null'],
+      properties: { version: { anyOf: [{ type: 'string', pattern: '^v?[0-9]{1,9}$' }, { type: 'integer', minimum: 0, maximum: 999_999_999 }] } },
+    },
   },
   buildOutput: {
     params: { type: 'object', properties: { app: { type: 'string' }, build: { type: 'string', pattern: '^([0-9]{1,9}|[0-9a-f-]{36})$' } }, required: ['app', 'build'] },

@@ -59,7 +59,8 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
       await destroyApp(db, actorOf(req), req.params.app, req.query.confirm);
       return reply.code(204).send();
     });
-    api.get<AppParams>('/api/apps/:app/config', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => (await appForActor(db, actorOf(req), req.params.app)).config);
+    api.get<AppParams>('/api/apps/:app/config', { schema: schemas.app, schemaErrorFormatter: bad },
+      async (req) => (await appForActor(db, actorOf(req), req.params.app)).config);
     api.patch<AppParams & { Body: Record<string, string | number | boolean | null> }>('/api/apps/:app/config', {
       schema: schemas.setConfig, schemaErrorFormatter: invalidInput(fieldErrors.setConfig),
     }, async (req) => {

@@ -7,7 +7,11 @@ import type { LogOptions, RuntimeReader } from '../reader.ts';
 import type { ProcessStatus } from '../types.ts';
 import { appLogFile, followLogFile, lastLogLines, logLine } from './log-file.ts';
 
-interface ProcessRow { app: string; type: string; index: number; version: number; state: ProcessStatus['state']; pid: number | null; port: number | null; restarts: number; since: Date }
+/** A row of the processes table (controller/controller.ts snapshotProcesses writes it). */
+interface ProcessRow {
+  app: string; type: string; index: number; version: number; state: ProcessStatus['state'];
+  pid: number | null; port: number | null; restarts: number; since: Date;
+}
 
 /** Resolves when the signal aborts (at once if it already has). */
 function aborted(signal: AbortSignal): Promise<void> {

@@ -49,7 +49,10 @@ function securityHeaders(reply: FastifyReply): void {
 
 /** Registers the dashboard at / (next to /api, /<app>.git and the probes); returns its 404 page for the server. */
 export async function registerDashboard(app: FastifyInstance, opts: DashboardOptions): Promise<Dashboard> {
-  const d: DashDeps = { db: opts.db, config: opts.config, log: opts.log.child({ module: 'dashboard' }), bus: opts.bus, reader: opts.reader, views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000 };
+  const d: DashDeps = {
+    db: opts.db, config: opts.config, log: opts.log.child({ module: 'dashboard' }), bus: opts.bus, reader: opts.reader,
+    views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000,
+  };
   await app.register(cookie);
   await app.register(websocket, {
     options: { maxPayload: 4096 },
