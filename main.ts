@@ -9,13 +9,15 @@ import { startGitd } from './gitd/gitd.ts';
 import { startController } from './controller/controller.ts';
 import { createWeb } from './web/web.ts';
 import { sshCommandRunner } from './cli/ssh-runner.ts';
+import { selectReader } from './runtime/select.ts';
 
 async function main(): Promise<void> {
   const p = await bootPlatform('all', true);
   const { config, db, bus, log } = p;
   const controller = await startController(db, bus, config, log.child({ module: 'controller' }));
-  const gitd = await startGitd(db, bus, config, log.child({ module: 'gitd' }), sshCommandRunner(db, config, log));
-  const web = await createWeb({ db, config, log, bus, mount: (app) => gitd.mountHttp(app) });
+  const reader = await selectReader(config, db, bus);
+  const gitd = await startGitd(db, bus, config, log.child({ module: 'gitd' }), sshCommandRunner(db, config, log, reader));
+  const web = await createWeb({ db, config, log, bus, reader, mount: (app) => gitd.mountHttp(app) });
   await web.listen({ port: config.httpPort, host: config.host });
   await p.relay.start();
   config.httpPort = (web.server.address() as AddressInfo).port;

@@ -6,6 +6,7 @@ import { openDb } from '../core/db/connect.ts';
 import { databaseFile } from '../core/db/embedded.ts';
 import { PaasError, isPaasError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
+import { selectReader } from '../runtime/select.ts';
 import { runCommand, helpText } from './commands.ts';
 
 function readStdin(): Promise<string> {
@@ -44,8 +45,10 @@ async function main(argv: string[]): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   try {
+    // No bus here: `logs -t` follows the log file (or, in Kubernetes mode, the pods' logs).
+    const reader = await selectReader(config, db);
     return await runCommand({
-      db, config, actor: { kind: 'operator' }, signal: abort.signal, readStdin,
+      db, config, actor: { kind: 'operator' }, reader, signal: abort.signal, readStdin,
       out: (l) => console.log(l), err: (l) => console.error(l),
     }, argv, true, invoke, log);
   } finally {

@@ -7,24 +7,13 @@ import { listDomains } from '../services/apps.ts';
 import type { BuildRow } from '../services/builds.ts';
 import { releaseSpec } from '../services/release-spec.ts';
 import { currentRelease } from '../services/releases.ts';
-import type { KubeObject } from '../runtime/kubernetes/manifests.ts';
+import { kubernetesManifests, type KubeObject } from '../runtime/reader.ts';
 import { need, type Command } from './types.ts';
 
-/** Multi-document YAML, one document per object, in apply order. */
+/** Multi-document YAML, one document per object, in apply order (YAML loads only when the command runs). */
 export async function toYamlDocuments(objs: KubeObject[]): Promise<string[]> {
   const { default: YAML } = await import('yaml');
   return objs.flatMap((o) => ['---', ...YAML.stringify(o, { lineWidth: 0 }).trimEnd().split('\n')]);
-}
-
-/**
- * The Kubernetes models (and YAML) load only when the command runs: every platform process serves this command
- * set, and a local platform at rest must not hold them (docs/design.md, "Memory at rest").
- */
-async function loadKubernetesManifests() {
-  const [manifests, names, validate] = await Promise.all([
-    import('../runtime/kubernetes/manifests.ts'), import('../runtime/kubernetes/names.ts'), import('../runtime/kubernetes/validate.ts'),
-  ]);
-  return { ...manifests, ...names, ...validate };
 }
 
 export const manifestCommands: Command[] = [
@@ -37,13 +26,11 @@ export const manifestCommands: Command[] = [
       const build = (await ctx.db('builds').where({ id: release.build_id }).first()) as BuildRow;
       // Rendered as Kubernetes mode would, whichever mode runs now (the app's URL is the Ingress's, not the router's).
       const config = { ...ctx.config, mode: 'kubernetes' as const };
-      const { toKubeRelease, toReleaseObjects, objectNames, assertValid } = await loadKubernetesManifests();
       const spec = releaseSpec(config, app, release, build, await listDomains(ctx.db, app.id));
-      const objs = toReleaseObjects(config, toKubeRelease(spec, config.registry, build.number));
-      assertValid(objs);
+      const { objects, pullSecret } = await kubernetesManifests(config, spec, build.number);
       ctx.out(`# ${app.name} v${release.version}: the objects the controller applies (server-side apply, field manager paas-controller)`);
-      if (config.registrySecret) ctx.out(`# plus Secret ${objectNames.pullSecret}, a copy of ${config.namespace}/${config.registrySecret} (credentials, not shown)`);
-      (await toYamlDocuments(objs)).forEach(ctx.out);
+      if (config.registrySecret) ctx.out(`# plus Secret ${pullSecret}, a copy of ${config.namespace}/${config.registrySecret} (credentials, not shown)`);
+      (await toYamlDocuments(objects)).forEach(ctx.out);
     },
   },
 ];

@@ -1,15 +1,11 @@
-// cli/processes.ts — ps, ps:scale and logs commands. In Kubernetes mode ps and logs read the cluster
-// (pods, their state and logs); in the embedded mode, the controller's process snapshot and the app's log file.
+// cli/processes.ts — ps, ps:scale and logs commands. ps and logs read the runtime through its read port
+// (ctx.reader): the cluster's pods and their logs in Kubernetes mode; the process snapshot and the log file otherwise.
 import { appForActor } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseScale, scaleApp } from '../services/formation.ts';
 import { currentRelease } from '../services/releases.ts';
-import { appLogFile, followLogFile } from '../runtime/local/log-file.ts';
-import { kubernetesRuntimeFor } from '../runtime/kubernetes/connect.ts';
 import type { ProcessStatus } from '../runtime/types.ts';
 import { ago, flag, need, table, type Command } from './types.ts';
-
-export { appLogFile, lastLogLines } from '../runtime/local/log-file.ts';
 
 /** One `ps` row: `web.1  up  v3  port 40909  restarts 0  since 3m ago`, with the pod and Kubernetes' reason in that mode. */
 function psRow(p: Pick<ProcessStatus, 'type' | 'index' | 'state' | 'version' | 'port' | 'restarts' | 'since' | 'name' | 'reason'>): string[] {
@@ -23,9 +19,7 @@ export const processCommands: Command[] = [
     name: 'ps', args: 'APP', summary: "Show an app's processes",
     async run(ctx, args) {
       const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'ps APP'));
-      const rows = ctx.config.mode === 'kubernetes'
-        ? await kubernetesRuntimeFor(ctx.config).status(app.name)
-        : await ctx.db('processes').where({ app: app.name }).orderBy(['type', 'index']);
+      const rows = await ctx.reader.status(app.name);
       const release = await currentRelease(ctx.db, app);
       ctx.out(`=== ${app.name} processes (${release ? `v${release.version}` : 'no release'})`);
       if (!rows.length) { ctx.out(release ? 'No processes running' : 'No release yet: git push to deploy'); return; }
@@ -48,8 +42,7 @@ export const processCommands: Command[] = [
       const n = Number(flag(args, 'n') ?? flag(args, 'num') ?? 100);
       if (!Number.isInteger(n) || n < 1 || n > 10000) throw new PaasError('E_USAGE', '-n takes a number of lines from 1 to 10000');
       const opts = { lines: n, follow: args.flags.has('t') || args.flags.has('tail'), signal: ctx.signal };
-      if (ctx.config.mode === 'kubernetes') await kubernetesRuntimeFor(ctx.config).logs(app.name, opts, ctx.out);
-      else await followLogFile(appLogFile(ctx.config.dataDir, app.name), opts, ctx.out);
+      await ctx.reader.logs(app.name, opts, ctx.out);
     },
   },
 ];

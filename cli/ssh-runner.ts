@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { User } from '../core/accounts/users.ts';
+import type { RuntimeReader } from '../runtime/reader.ts';
 import { runCommand } from './commands.ts';
 
 interface Io { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal: AbortSignal }
@@ -15,10 +16,10 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
-/** The command runner gitd's SSH server is given (gitd does not import the controller). */
-export function sshCommandRunner(db: Knex, config: Config, log: Logger) {
+/** The command runner gitd's SSH server is given (a main.ts wires it in; gitd does not import the CLI). */
+export function sshCommandRunner(db: Knex, config: Config, log: Logger, reader: RuntimeReader) {
   return (argv: string[], user: User, io: Io): Promise<number> => runCommand({
-    db, config, actor: { kind: 'user', user }, signal: io.signal,
+    db, config, actor: { kind: 'user', user }, reader, signal: io.signal,
     out: (l) => io.stdout.write(l + '\n'), err: (l) => io.stderr.write(l + '\n'),
     readStdin: () => readAll(io.stdin),
   }, argv, false, `ssh -p ${config.sshPort} git@${config.baseDomain}`, log);

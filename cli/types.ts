@@ -3,11 +3,14 @@ import type { Knex } from 'knex';
 import type { Actor } from '../core/access.ts';
 import type { Config } from '../core/config.ts';
 import { PaasError } from '../core/errors.ts';
+import type { RuntimeReader } from '../runtime/reader.ts';
 
 export interface CommandContext {
   db: Knex;
   config: Config;
   actor: Actor;
+  /** What runs and what it printed (ps, logs), whichever mode runs it. */
+  reader: RuntimeReader;
   out(line: string): void;
   err(line: string): void;
   readStdin(): Promise<string>;

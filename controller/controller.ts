@@ -1,11 +1,11 @@
 // controller/controller.ts — the pipeline's event wiring: push → build → release → deploy, plus destroy, scale
 // and domains; and, at boot, recovery of interrupted work and the restart of every app's current release. The
-// drivers (build and runtime) are picked here by PAAS_RUNTIME: local processes, or Kubernetes.
+// drivers (build and runtime) come from runtime/select.ts, by the mode: local processes, or Kubernetes.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
-import { publish, type Bus } from '../core/bus.ts';
+import type { Bus } from '../core/bus.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
@@ -14,42 +14,15 @@ import { listDomains } from '../services/apps.ts';
 import { buildPush } from './builder.ts';
 import { Deployer } from './deployer.ts';
 import { liveSpec } from '../services/release-spec.ts';
-import type { BuildDriver, RuntimeDriver } from '../runtime/driver.ts';
-import { kubernetesBuildsFor, kubernetesRuntimeFor } from '../runtime/kubernetes/connect.ts';
-import { LocalDriver } from '../runtime/local/driver.ts';
-import { Supervisor } from '../runtime/local/supervisor.ts';
-import { appLogFile } from '../runtime/local/log-file.ts';
-import { NativeBuildDriver } from '../runtime/local/native-build.ts';
-import { Router } from '../runtime/router.ts';
-import { killGroups, processesUnder } from '../runtime/local/orphans.ts';
+import type { RuntimeDriver } from '../runtime/driver.ts';
+import { selectDrivers, type Drivers } from '../runtime/select.ts';
 
-/** The drivers in use; `router` only in the local runtime (Kubernetes routes through Ingresses). */
-export interface Controller { runtime: RuntimeDriver; builds: BuildDriver; router?: Router; routerPort: number; stop(): Promise<void> }
-
-type Drivers = Omit<Controller, 'stop'>;
-
-/** The embedded mode's drivers: the router, local processes and native builds. */
-async function localDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
-  const router = new Router({ baseDomain: config.baseDomain });
-  const routerPort = await router.listen(config.routerPort, config.host);
-  config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
-  const local = new Supervisor({
-    logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
-    baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
-    onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
-  });
-  const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
-  if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
-  const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app));
-  return { runtime, builds: new NativeBuildDriver(), router, routerPort };
-}
+/** The drivers in use (`router` only in the embedded mode), and how to stop. */
+export interface Controller extends Drivers { stop(): Promise<void> }
 
 /** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
-  const drivers: Drivers = config.mode === 'kubernetes'
-    ? { runtime: kubernetesRuntimeFor(config), builds: kubernetesBuildsFor(config, db), routerPort: config.routerPort }
-    : await localDrivers(db, bus, config, log);
-  const { runtime, builds, router, routerPort } = drivers;
+  const { runtime, builds, router, routerPort } = await selectDrivers(db, bus, config, log);
   // Builds and deploys in progress: on SIGTERM they may finish within a grace period; the rest is handed back
   // (their leases lapse and their unacked work items are redelivered).
   const inFlight = new Set<Promise<unknown>>();

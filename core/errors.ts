@@ -17,6 +17,7 @@ export const errorCodes = {
   E_KEY_WEAK: { status: 400, doc: 'Key type or size refused (only ed25519, ecdsa and rsa >= 2048 bits).' },
   E_KEY_EXISTS: { status: 409, doc: 'That key is already registered.' },
   E_KEY_NOT_FOUND: { status: 404, doc: 'No key with that fingerprint.' },
+  E_TOKEN_NOT_FOUND: { status: 404, doc: 'No active API token with that id (of yours).' },
   E_UNAUTHENTICATED: { status: 401, doc: 'Missing or wrong credentials (token or key).' },
   E_FORBIDDEN: { status: 403, doc: 'That action is not allowed for your account.' },
   E_COLLABORATOR_INVALID: { status: 400, doc: 'Collaborator is already the owner or already added.' },
@@ -44,7 +45,7 @@ export const errorCodes = {
   E_SIGNUPS_CLOSED: { status: 403, doc: 'Sign-ups are closed on this platform; ask an admin for an account.' },
   E_SESSION_EXPIRED: { status: 401, doc: 'Your session has expired or was signed out; sign in again.' },
   E_NOT_FOUND: { status: 404, doc: 'No such route.' },
-  E_BAD_REQUEST: { status: 400, doc: 'The request body is not valid.' },
+  E_BAD_REQUEST: { status: 400, doc: 'The request is not valid (its body, query string or path); the message names the part.' },
   E_INTERNAL: { status: 500, doc: 'Unexpected failure; the message carries a reference to the server log.' },
 } as const;
 

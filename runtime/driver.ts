@@ -1,11 +1,12 @@
 // runtime/driver.ts — the two driver interfaces the pipeline talks to, so push → build → release →
 // deploy is the same code in both modes: a BuildDriver (native build, or a Kubernetes build Job) and a
-// RuntimeDriver (local processes behind the router, or Kubernetes objects). controller.ts picks them by PAAS_RUNTIME.
+// RuntimeDriver (local processes behind the router, or Kubernetes objects). runtime/select.ts picks them by the mode.
 import { ReleaseBootError } from './boot-error.ts';
 import type { Say } from '../core/say.ts';
+import type { LogOptions, RuntimeReader } from './reader.ts';
 import type { ProcessStatus, ReleaseSpec } from './types.ts';
 
-export type { Say };
+export type { LogOptions, Say };
 
 /** One build: the pushed tree and where its output goes. */
 export interface BuildInput {
@@ -35,9 +36,8 @@ export interface BuildDriver {
   build(input: BuildInput): Promise<BuildOutput>;
 }
 
-export interface LogOptions { lines: number; follow: boolean; signal: AbortSignal }
-
-export interface RuntimeDriver {
+/** Writes to the runtime; also reads it (status and logs, live from the driver's own view). */
+export interface RuntimeDriver extends RuntimeReader {
   /**
    * Rolls the release out and waits until it is healthy. `previous` is the release now live (if any): when the
    * rollout fails, the previous release keeps (or goes back to) serving, and the error says which.
@@ -47,12 +47,8 @@ export interface RuntimeDriver {
   runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void>;
   /** Changes instance counts of the app's current release. */
   scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void>;
-  /** What runs for the app (ps). */
-  status(app: string): Promise<ProcessStatus[]>;
   /** What runs for each of the apps (the controller's snapshot for ps and the dashboard). */
   statusAll(apps: string[]): Promise<ProcessStatus[]>;
-  /** Prints the app's recent output and, with follow, its new output until opts.signal aborts. */
-  logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void>;
   /** Routes the app's custom domains (current: the live release, needed to render it again). */
   setDomains(app: string, domains: string[], current?: ReleaseSpec): Promise<void>;
   /** Makes sure the app's current release runs after a platform restart. */

@@ -1,4 +1,5 @@
-// runtime/types.ts — the shapes the controller hands to a runtime driver (local or Kubernetes) and gets back.
+// runtime/types.ts — the shapes the controller hands to a runtime driver (local or Kubernetes) and gets back;
+// ProcessStatus is also what the read port (reader.ts) gives the faces.
 
 /** One Procfile entry with how many instances of it should run. */
 export interface ProcessSpec {
@@ -44,5 +45,8 @@ export interface ProcessStatus {
   reason?: string;
 }
 
-/** Receives every output line of an app's processes; source is e.g. 'web.1', or 'paas' for platform events. Must not throw. */
-export type LogSink = (app: string, line: string, source: string) => void;
+/**
+ * Receives every output line of an app's processes; source is e.g. 'web.1', or 'paas' for platform events; time is
+ * the ISO time the log file records for the line. Must not throw.
+ */
+export type LogSink = (app: string, line: string, source: string, time: string) => void;

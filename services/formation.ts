@@ -1,5 +1,5 @@
-// services/formation.ts — how many processes of each type an app runs (ps:scale), and what runs now (ps);
-// used by the CLI and the dashboard.
+// services/formation.ts — how many processes of each type an app runs (ps:scale); used by the CLI and the
+// dashboard (what runs now comes from the runtime's read port, runtime/reader.ts).
 import type { Knex } from 'knex';
 import { appForActor, type Actor, type AppRow } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
@@ -38,11 +38,4 @@ export async function scaleApp(db: Knex, actor: Actor, name: string, quantities:
     await trx('apps').where({ id: app.id }).update({ formation: JSON.stringify({ ...app.formation, ...quantities }) });
     await enqueueEvent(trx, 'formationUpdated', { app: app.name, quantities });
   });
-}
-
-export interface ProcessRow { app: string; type: string; index: number; version: number; state: string; pid: number | null; port: number | null; restarts: number; since: Date }
-
-/** What runs for the app, from the snapshot the controller refreshes every 2 s. */
-export async function listProcesses(db: Knex, app: string): Promise<ProcessRow[]> {
-  return db('processes').where({ app }).orderBy(['type', 'index']);
 }

@@ -1,68 +1,119 @@
-// web/api.ts — the JSON API under /api (bearer token). Errors are {"error":{"code","message"}}.
+// web/api.ts — the JSON API under /api (bearer token). Errors are {"error":{"code","message"}}. Every route has a
+// schema (api-schemas.ts); the token is checked first, so a caller without one learns nothing about the input.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { appForActor, type Actor } from '../core/access.ts';
 import { userForToken } from '../core/accounts/users.ts';
 import type { Config } from '../core/config.ts';
 import { PaasError } from '../core/errors.ts';
+import { recentLogLines, type RuntimeReader } from '../runtime/reader.ts';
+import type { ProcessStatus } from '../runtime/types.ts';
 import { createApp, destroyApp, listApps } from '../services/apps.ts';
 import { buildLines, findBuild, listBuilds } from '../services/builds.ts';
 import { appUrl } from '../services/release-spec.ts';
 import { listReleases, rollback, setConfig, unsetConfig } from '../services/releases.ts';
+import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
-async function actorOf(db: Knex, req: FastifyRequest): Promise<Actor & { kind: 'user' }> {
+type ApiActor = Actor & { kind: 'user' };
+
+const actors = new WeakMap<FastifyRequest, ApiActor>();
+
+async function authenticate(db: Knex, req: FastifyRequest): Promise<void> {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   const user = m ? await userForToken(db, m[1]!) : undefined;
   if (!user) throw new PaasError('E_UNAUTHENTICATED', 'Send an API token: Authorization: Bearer <token> (create one with tokens:create)');
-  return { kind: 'user', user };
+  actors.set(req, { kind: 'user', user });
+}
+
+/** The caller, as the onRequest hook authenticated them. */
+const actorOf = (req: FastifyRequest): ApiActor => actors.get(req)!;
+
+/** One process as GET /api/apps/:app/ps shows it. */
+function processJson(p: ProcessStatus) {
+  return {
+    process: `${p.type}.${p.index}`, type: p.type, index: p.index, state: p.state, reason: p.reason ?? null, version: p.version,
+    port: p.port ?? null, pod: p.name ?? null, restarts: p.restarts, since: p.since,
+  };
 }
 
 type AppParams = { Params: { app: string } };
 
-/** Registers the /api routes. */
-export async function registerApi(app: FastifyInstance, db: Knex, config: Config): Promise<void> {
-  app.get('/api/apps', async (req) => {
-    const apps = await listApps(db, await actorOf(db, req));
-    return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at }));
+/** Registers the /api routes; `reader` answers ps and logs. */
+export async function registerApi(app: FastifyInstance, db: Knex, config: Config, reader: RuntimeReader): Promise<void> {
+  await app.register(async (api) => {
+    api.addHook('onRequest', (req) => authenticate(db, req));
+    const bad = invalidInput();
+    api.get('/api/apps', async (req) => {
+      const apps = await listApps(db, actorOf(req));
+      return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at }));
+    });
+    api.post<{ Body: { name?: string } }>('/api/apps', { schema: schemas.createApp, schemaErrorFormatter: invalidInput(fieldErrors.createApp) }, async (req, reply) => {
+      const created = await createApp(db, actorOf(req).user, req.body.name ?? '');
+      return reply.code(201).send({ name: created.name, url: appUrl(config, created.name) });
+    });
+    api.get<AppParams>('/api/apps/:app', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
+      const a = await appForActor(db, actorOf(req), req.params.app);
+      return { name: a.name, url: appUrl(config, a.name), formation: a.formation, createdAt: a.created_at };
+    });
+    api.delete<AppParams & { Querystring: { confirm?: string } }>('/api/apps/:app', { schema: schemas.destroyApp, schemaErrorFormatter: bad }, async (req, reply) => {
+      await destroyApp(db, actorOf(req), req.params.app, req.query.confirm);
+      return reply.code(204).send();
+    });
+    api.get<AppParams>('/api/apps/:app/config', { schema: schemas.app, schemaErrorFormatter: bad },
+      async (req) => (await appForActor(db, actorOf(req), req.params.app)).config);
+    api.patch<AppParams & { Body: Record<string, string | number | boolean | null> }>('/api/apps/:app/config', {
+      schema: schemas.setConfig, schemaErrorFormatter: invalidInput(fieldErrors.setConfig),
+    }, async (req) => {
+      await appForActor(db, actorOf(req), req.params.app); // an empty body too: someone else's app is a 404
+      const entries = Object.entries(req.body);
+      const set = entries.filter(([, v]) => v !== null).map(([k, v]) => `${k}=${String(v)}`);
+      const unset = entries.filter(([, v]) => v === null).map(([k]) => k);
+      const releases = [];
+      if (set.length) releases.push(await setConfig(db, actorOf(req), req.params.app, set));
+      if (unset.length) releases.push(await unsetConfig(db, actorOf(req), req.params.app, unset));
+      return { releases: releases.filter(Boolean).map((r) => ({ version: r!.version, status: r!.status })) };
+    });
+    registerHistoryRoutes(api, db);
+    registerRuntimeRoutes(api, db, reader);
   });
-  app.post<{ Body: { name?: unknown } }>('/api/apps', async (req, reply) => {
-    const actor = await actorOf(db, req);
-    const created = await createApp(db, actor.user, typeof req.body?.name === 'string' ? req.body.name : '');
-    return reply.code(201).send({ name: created.name, url: appUrl(config, created.name) });
-  });
-  app.get<AppParams>('/api/apps/:app', async (req) => {
-    const a = await appForActor(db, await actorOf(db, req), req.params.app);
-    return { name: a.name, url: appUrl(config, a.name), formation: a.formation, createdAt: a.created_at };
-  });
-  app.delete<AppParams & { Querystring: { confirm?: string } }>('/api/apps/:app', async (req, reply) => {
-    await destroyApp(db, await actorOf(db, req), req.params.app, req.query.confirm);
-    return reply.code(204).send();
-  });
-  app.get<AppParams>('/api/apps/:app/config', async (req) => (await appForActor(db, await actorOf(db, req), req.params.app)).config);
-  app.patch<AppParams & { Body: Record<string, unknown> }>('/api/apps/:app/config', async (req) => {
-    const actor = await actorOf(db, req);
-    const body = req.body ?? {};
-    const set = Object.entries(body).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${String(v)}`);
-    const unset = Object.entries(body).filter(([, v]) => v === null).map(([k]) => k);
-    const releases = [];
-    if (set.length) releases.push(await setConfig(db, actor, req.params.app, set));
-    if (unset.length) releases.push(await unsetConfig(db, actor, req.params.app, unset));
-    return { releases: releases.filter(Boolean).map((r) => ({ version: r!.version, status: r!.status })) };
-  });
-  app.get<AppParams>('/api/apps/:app/releases', async (req) => {
-    const rows = await listReleases(db, await appForActor(db, await actorOf(db, req), req.params.app));
+}
+
+/** Releases, rollback and builds. */
+function registerHistoryRoutes(api: FastifyInstance, db: Knex): void {
+  const bad = invalidInput();
+  api.get<AppParams>('/api/apps/:app/releases', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
+    const rows = await listReleases(db, await appForActor(db, actorOf(req), req.params.app));
     return rows.map((r) => ({ version: r.version, description: r.description, status: r.status, error: r.error, user: r.email, createdAt: r.created_at }));
   });
-  app.post<AppParams & { Body: { version?: string } }>('/api/apps/:app/rollback', async (req, reply) => {
-    const r = await rollback(db, await actorOf(db, req), req.params.app, req.body?.version);
+  api.post<AppParams & { Body: { version?: string | number } | null }>('/api/apps/:app/rollback', {
+    schema: schemas.rollback, schemaErrorFormatter: invalidInput(fieldErrors.rollback),
+  }, async (req, reply) => {
+    const version = req.body?.version;
+    const r = await rollback(db, actorOf(req), req.params.app, version === undefined ? undefined : String(version));
     return reply.code(201).send({ version: r.version, description: r.description, status: r.status });
   });
-  app.get<AppParams>('/api/apps/:app/builds', async (req) => {
-    const rows = await listBuilds(db, await appForActor(db, await actorOf(db, req), req.params.app));
+  api.get<AppParams>('/api/apps/:app/builds', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
+    const rows = await listBuilds(db, await appForActor(db, actorOf(req), req.params.app));
     return rows.map((b) => ({ id: b.id, number: b.number, status: b.status, stack: b.stack, ref: b.ref, rev: b.rev, error: b.error, createdAt: b.created_at }));
   });
-  app.get<AppParams & { Params: { build: string } }>('/api/apps/:app/builds/:build/output', async (req) => {
-    const build = await findBuild(db, await appForActor(db, await actorOf(db, req), req.params.app), req.params.build);
+  api.get<AppParams & { Params: { build: string } }>('/api/apps/:app/builds/:build/output', {
+    schema: schemas.buildOutput, schemaErrorFormatter: invalidInput(fieldErrors.buildOutput),
+  }, async (req) => {
+    const build = await findBuild(db, await appForActor(db, actorOf(req), req.params.app), req.params.build);
     return { number: build.number, status: build.status, lines: (await buildLines(db, build.id)).map((l) => l.line) };
+  });
+}
+
+/** What runs (ps) and what it printed (logs), through the runtime's read port. */
+function registerRuntimeRoutes(api: FastifyInstance, db: Knex, reader: RuntimeReader): void {
+  api.get<AppParams>('/api/apps/:app/ps', { schema: schemas.app, schemaErrorFormatter: invalidInput() }, async (req) => {
+    const a = await appForActor(db, actorOf(req), req.params.app);
+    return (await reader.status(a.name)).map(processJson);
+  });
+  api.get<AppParams & { Querystring: { lines: string } }>('/api/apps/:app/logs', {
+    schema: schemas.logs, schemaErrorFormatter: invalidInput(fieldErrors.logs),
+  }, async (req) => {
+    const a = await appForActor(db, actorOf(req), req.params.app);
+    return { lines: await recentLogLines(reader, a.name, Number(req.query.lines)) };
   });
 }

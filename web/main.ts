@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { bootPlatform, onShutdown } from '../core/boot.ts';
 import { startGitd } from '../gitd/gitd.ts';
 import { sshCommandRunner } from '../cli/ssh-runner.ts';
+import { selectReader } from '../runtime/select.ts';
 import { createWeb } from './web.ts';
 
 async function main(): Promise<void> {
   const p = await bootPlatform('web', false);
-  const gitd = await startGitd(p.db, p.bus, p.config, p.log, sshCommandRunner(p.db, p.config, p.log), { ssh: false, http: true });
-  const web = await createWeb({ db: p.db, config: p.config, log: p.log, bus: p.bus, mount: (app) => gitd.mountHttp(app) });
+  const reader = await selectReader(p.config, p.db, p.bus);
+  const gitd = await startGitd(p.db, p.bus, p.config, p.log, sshCommandRunner(p.db, p.config, p.log, reader), { ssh: false, http: true });
+  const web = await createWeb({ db: p.db, config: p.config, log: p.log, bus: p.bus, reader, mount: (app) => gitd.mountHttp(app) });
   await web.listen({ port: p.config.httpPort, host: p.config.host });
   await p.relay.start();
   const port = (web.server.address() as AddressInfo).port;

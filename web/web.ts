@@ -1,20 +1,34 @@
 // web/web.ts — the web server: JSON API, the dashboard, git smart HTTP (mounted from gitd), and health probes.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import { errorCodes, isPaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { RuntimeReader } from '../runtime/reader.ts';
 import { registerApi } from './api.ts';
 import { registerDashboard } from './dashboard/index.ts';
 
-/** `bus` feeds the dashboard's live views (build logs, app logs, status); `liveRecheckMs` is how often they re-check access. */
-export interface WebDeps { db: Knex; config: Config; log: Logger; bus: Bus; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void> }
+/**
+ * `bus` feeds the dashboard's live views (build logs, status); `reader` is the runtime's read port (processes, app
+ * logs) for the dashboard and the API; `liveRecheckMs` is how often live views re-check access.
+ */
+export interface WebDeps {
+  db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void>;
+}
 
 /** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */
 export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  const app = Fastify({
+    loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024,
+    // The API's schemas mean what they say: 42 is not a string (an app name "42" must not come from a number).
+    ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
+    // A malformed URL or an over-long path part never reaches a route or the error handler: same error shape.
+    frameworkErrors: (err, _req, reply) => void (reply as unknown as FastifyReply).code(err.statusCode ?? 400).send({
+      error: { code: 'E_BAD_REQUEST', message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL is too long' : 'The URL is not valid' },
+    }),
+  }) as unknown as FastifyInstance;
   app.setErrorHandler((err, req, reply) => {
     if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const e = err as { statusCode?: number; message: string };
@@ -38,7 +52,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
     if (!deps.bus.ready()) return reply.code(503).send({ error: { code: 'E_BUS_UNAVAILABLE', message: errorCodes.E_BUS_UNAVAILABLE.doc } });
     return { ok: true };
   });
-  await registerApi(app, deps.db, deps.config);
+  await registerApi(app, deps.db, deps.config, deps.reader);
   if (deps.mount) await deps.mount(app);
   return app;
 }

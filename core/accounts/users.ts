@@ -134,7 +134,7 @@ export async function listTokens(db: Knex, userId: number): Promise<Array<{ id: 
 
 export async function revokeToken(db: Knex, userId: number, id: number): Promise<void> {
   const n = await db('api_tokens').where({ user_id: userId, id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
-  if (!n) throw new PaasError('E_USAGE', `You have no active token with id ${id}; list them with: tokens`);
+  if (!n) throw new PaasError('E_TOKEN_NOT_FOUND', `You have no active token with id ${id}; list them with: tokens`);
 }
 
 /** The enabled user owning an unrevoked API token, or undefined. */

@@ -1,10 +1,11 @@
-// runtime/kubernetes/connect.ts — makes the Kubernetes drivers from the platform Config: the controller
-// uses both; the CLI (ps, logs) uses the runtime from whichever process it runs in.
+// runtime/kubernetes/connect.ts — makes the Kubernetes drivers and reader from the platform Config; only
+// runtime/select.ts loads it (lazily, so the embedded mode never loads the Kubernetes client).
 import type { Knex } from 'knex';
 import type { Config } from '../../core/config.ts';
 import { KubernetesBuildDriver } from './build-job.ts';
 import { connectKube, kubeConfigFrom, type Kube } from './client.ts';
 import { KubernetesRuntime } from './kubernetes-runtime.ts';
+import { KubernetesReader } from './reader.ts';
 
 const clients = new WeakMap<Config, Kube>();
 
@@ -23,4 +24,9 @@ export function kubernetesRuntimeFor(config: Config): KubernetesRuntime {
 /** The Kubernetes build driver for this Config (it records build tokens in the database). */
 export function kubernetesBuildsFor(config: Config, db: Knex): KubernetesBuildDriver {
   return new KubernetesBuildDriver(kubeFor(config), config, db);
+}
+
+/** The Kubernetes read port (ps, logs) for this Config. */
+export function kubernetesReaderFor(config: Config): KubernetesReader {
+  return new KubernetesReader(kubeFor(config), config);
 }

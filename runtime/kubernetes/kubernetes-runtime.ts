@@ -1,7 +1,7 @@
 // runtime/kubernetes/kubernetes-runtime.ts — the Kubernetes RuntimeDriver: applies a release's objects
 // with server-side apply, waits for the rollout as `kubectl rollout status` does, and on failure re-applies the
 // previous release and waits for it; plus the release phase Job, scale, ps, logs, domains and destroy.
-import { PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import type { Config } from '../../core/config.ts';
 import { isPaasError, PaasError } from '../../core/errors.ts';
 import { ReleaseBootError } from '../boot-error.ts';
@@ -9,12 +9,12 @@ import { RolloutFailedError, type LogOptions, type RuntimeDriver, type Say } fro
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 import { applyObjects, deleteObject, FIELD_MANAGER, listObjects } from './apply.ts';
 import { isNotFound, kubeError, type Kube } from './client.ts';
-import { followAppLogs } from './logs.ts';
 import {
   toConfigSecret, toIngress, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type KubeObject, type KubeRelease,
 } from './manifests.ts';
 import { appLabels, appNamespace, appSelector, labelKeys, objectNames, processName, releasePodSelector } from './names.ts';
 import { toProcessStatuses } from './process-status.ts';
+import { KubernetesReader } from './reader.ts';
 import { runReleaseJob } from './release-job.ts';
 import { waitForRollout } from './rollout-watch.ts';
 
@@ -25,7 +25,11 @@ const appKinds: Array<[string, string]> = [
 ];
 
 export class KubernetesRuntime implements RuntimeDriver {
-  constructor(private kube: Kube, private config: Config) {}
+  private readonly reader: KubernetesReader;
+
+  constructor(private kube: Kube, private config: Config) {
+    this.reader = new KubernetesReader(kube, config);
+  }
 
   /** The release with its image; one built in the embedded mode has none and cannot run here. */
   private kubeRelease(spec: ReleaseSpec): KubeRelease {
@@ -134,10 +138,8 @@ export class KubernetesRuntime implements RuntimeDriver {
     }
   }
 
-  async status(app: string): Promise<ProcessStatus[]> {
-    const pods = await this.kube.core.listNamespacedPod({ namespace: this.ns(app), labelSelector: `${appSelector(app)},${labelKeys.release}` })
-      .catch((err: unknown) => { if (isNotFound(err)) return { items: [] as V1Pod[] }; throw kubeError('list pods', err); });
-    return toProcessStatuses(app, pods.items);
+  status(app: string): Promise<ProcessStatus[]> {
+    return this.reader.status(app);
   }
 
   /** Every app's processes in one request (the controller's snapshot for ps and the dashboard). */
@@ -147,7 +149,7 @@ export class KubernetesRuntime implements RuntimeDriver {
   }
 
   logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
-    return followAppLogs(this.kube, this.ns(app), `${appSelector(app)},${labelKeys.release}`, opts, out);
+    return this.reader.logs(app, opts, out);
   }
 
   async setDomains(_app: string, domains: string[], current?: ReleaseSpec): Promise<void> {

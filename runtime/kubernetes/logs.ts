@@ -3,6 +3,7 @@
 // pods across replicas and rollouts (`logs APP -t`).
 import { PassThrough } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
+import type { LogOptions } from '../reader.ts';
 import { statusOf, type Kube } from './client.ts';
 import { annotationKeys } from './names.ts';
 import { podInformer } from './watch.ts';
@@ -110,10 +111,8 @@ export function podSource(pod: V1Pod): string {
   return `${type}.${name.slice(name.lastIndexOf('-') + 1)}`;
 }
 
-export interface AppLogOptions { lines: number; follow: boolean; signal: AbortSignal }
-
 /** Prints an app's recent log lines across its pods, then (follow) every new line of every pod, old or new, until aborted. */
-export async function followAppLogs(kube: Kube, ns: string, selector: string, opts: AppLogOptions, out: (line: string) => void): Promise<void> {
+export async function followAppLogs(kube: Kube, ns: string, selector: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
   const format = (pod: V1Pod, stamp: string, text: string) => `${stamp} app[${podSource(pod)}]: ${text}`;
   const pods = (await kube.core.listNamespacedPod({ namespace: ns, labelSelector: selector }).catch(() => ({ items: [] as V1Pod[] }))).items;
   const recent: Array<[string, string]> = [];
@@ -126,6 +125,7 @@ export async function followAppLogs(kube: Kube, ns: string, selector: string, op
     }
   }
   recent.sort(([a], [b]) => a.localeCompare(b)).slice(-opts.lines).forEach(([, l]) => out(l));
+  opts.onTailEnd?.();
   if (!opts.follow) return;
   const since = new Date().toISOString();
   const followed = new Set<string>();

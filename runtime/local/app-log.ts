@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogSink } from '../types.ts';
+import { logLine } from './log-file.ts';
 
 /** Appends `<ISO time> app[<source>]: <line>` per line to each app's log file and forwards it to onLog. */
 export class AppLog {
@@ -11,8 +12,9 @@ export class AppLog {
 
   /** Records one line from `source` ('web.1', or 'paas' for platform events). */
   write(app: string, source: string, line: string): void {
-    this.stream(app).write(`${new Date().toISOString()} app[${source}]: ${line}\n`);
-    this.onLog?.(app, line, source);
+    const time = new Date().toISOString(); // one time for the file and the bus, so a line reads the same from either
+    this.stream(app).write(`${logLine(time, source, line)}\n`);
+    this.onLog?.(app, line, source, time);
   }
 
   /** Flushes and closes the app's file; a later write reopens it. */
@@ -39,7 +41,7 @@ export class AppLog {
       // A full or vanished disk must not take the platform down; drop this stream so the next line retries,
       // and tell the live log readers why the file has gaps.
       if (this.streams.get(app) === opened) this.streams.delete(app);
-      this.onLog?.(app, `log file error: ${err.message}`, 'paas');
+      this.onLog?.(app, `log file error: ${err.message}`, 'paas', new Date().toISOString());
     });
     this.streams.set(app, stream);
     return stream;

@@ -1,12 +1,17 @@
-// runtime/local/log-file.ts — the embedded mode's app logs: the file the local runtime appends to, its last
-// lines, and following it as it grows (`logs APP -t`, the dashboard).
+// runtime/local/log-file.ts — the embedded mode's app logs: the file the local runtime appends to, its line
+// format, its last lines, and following it as it grows (the local RuntimeReader, when it has no bus).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LogOptions } from '../driver.ts';
+import type { LogOptions } from '../reader.ts';
 
 /** The file the local runtime appends an app's output to. */
 export function appLogFile(dataDir: string, app: string): string {
   return path.join(dataDir, 'logs', `${app}.log`);
+}
+
+/** One line as the log file holds it and `logs` prints it: `<ISO time> app[<source>]: <text>`. */
+export function logLine(time: string, source: string, text: string): string {
+  return `${time} app[${source}]: ${text}`;
 }
 
 const TAIL_BYTES = 256 * 1024;
@@ -35,6 +40,7 @@ export async function followLogFile(file: string, opts: LogOptions, out: (line: 
   const sizeOf = () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
   let pos = sizeOf();
   lastLogLines(file, opts.lines).forEach(out);
+  opts.onTailEnd?.();
   while (opts.follow && !opts.signal.aborted) {
     await new Promise((r) => setTimeout(r, 250));
     const size = sizeOf();

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { runCommand } from '../../cli/commands.ts';
+import { selectReader } from '../../runtime/select.ts';
 import type { KubeObject } from '../../runtime/kubernetes/manifests.ts';
 import { crossProblems, objectProblems } from '../../runtime/kubernetes/validate.ts';
 import { openTestSchema } from '../support/test-schema.ts';
@@ -28,7 +29,7 @@ test('manifests prints the current release as it would be applied, image <regist
   const config = loadConfig({ PAAS_REGISTRY: 'registry.test:5000', PAAS_DATA_DIR: '/tmp/paas-manifests-test' });
   const out: string[] = [];
   const err: string[] = [];
-  const ctx = { db, config, actor: { kind: 'operator' as const }, out: (l: string) => out.push(l), err: (l: string) => err.push(l), readStdin: async () => '', signal: new AbortController().signal };
+  const ctx = { db, config, actor: { kind: 'operator' as const }, reader: await selectReader(config, db), out: (l: string) => out.push(l), err: (l: string) => err.push(l), readStdin: async () => '', signal: new AbortController().signal };
   assert.equal(await runCommand(ctx, ['manifests', 'shop'], true, 'paas', createLogger('silent')), 0, err.join('\n'));
   assert.match(out[0]!, /^# shop v2: /);
   const objs = YAML.parseAllDocuments(out.join('\n')).map((d) => d.toJS() as KubeObject | null).filter((o): o is KubeObject => o !== null);

@@ -18,6 +18,7 @@ import { enqueueEvent, OutboxRelay } from '../../core/outbox.ts';
 import { destroyApp } from '../../services/apps.ts';
 import { runCommand } from '../../cli/commands.ts';
 import { startController } from '../../controller/controller.ts';
+import { selectReader } from '../../runtime/select.ts';
 import { scaleApp } from '../../services/formation.ts';
 import { setConfig, waitForRelease } from '../../services/releases.ts';
 import { digestOf, scriptBuilds, scriptReleases, startKubeWorld, type KubeWorld } from '../support/kubernetes.ts';
@@ -201,7 +202,7 @@ test('config:set rolls the pods, ps:scale patches replicas, manifests prints wha
   await scaleApp(p.db, operator, 'shop', { web: 3 });
   await waitFor(() => (p.standIn.find('apps/v1', 'Deployment', NS, 'web')!.spec as { replicas: number }).replicas === 3);
   const out: string[] = [];
-  const ctx = { db: p.db, config: p.config, actor: operator, out: (l: string) => out.push(l), err: (l: string) => out.push(l), readStdin: async () => '', signal: new AbortController().signal };
+  const ctx = { db: p.db, config: p.config, actor: operator, reader: await selectReader(p.config, p.db, p.bus), out: (l: string) => out.push(l), err: (l: string) => out.push(l), readStdin: async () => '', signal: new AbortController().signal };
   assert.equal(await runCommand(ctx, ['manifests', 'shop'], true, 'paas', createLogger('silent')), 0, out.join('\n'));
   const docs = YAML.parseAllDocuments(out.join('\n')).map((d) => d.toJS() as { kind: string; metadata: { name: string } }).filter(Boolean);
   assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), ['Namespace/paas-app-shop', 'Secret/config-vars', 'ConfigMap/platform', 'Deployment/web', 'Service/web', 'Ingress/web']);

@@ -13,22 +13,27 @@ import { openDb } from '../../core/db/connect.ts';
 import { createLogger } from '../../core/logger.ts';
 import { PushSessions } from '../../gitd/hook-server.ts';
 import { registerGitHttp } from '../../gitd/http-git.ts';
+import { selectReader } from '../../runtime/select.ts';
 import { createWeb } from '../../web/web.ts';
 
 export interface Harness { app: FastifyInstance; db: Knex; bus: MemoryBus; config: Config }
 
-/** Starts the web server on a new schema; everything is removed when the test (or suite) ends. */
-export async function startWeb(t: Pick<TestContext, 'after'>): Promise<Harness> {
+/**
+ * Starts the web server on a new schema; everything is removed when the test (or suite) ends. `env` adds settings
+ * (e.g. PAAS_RUNTIME=kubernetes and a KUBECONFIG): the runtime reader is chosen from them as the mains do.
+ */
+export async function startWeb(t: Pick<TestContext, 'after'>, env: Record<string, string> = {}): Promise<Harness> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required (postgres://postgres@127.0.0.1:5432/test)');
   const schema = `dash_${crypto.randomBytes(4).toString('hex')}`;
   const db = await openDb(url, schema);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-dash-'));
-  const config = loadConfig({ PAAS_DATA_DIR: dataDir, PAAS_SSH_PORT: '2222', PAAS_HTTP_PORT: '5000' });
+  const config = loadConfig({ PAAS_DATA_DIR: dataDir, PAAS_SSH_PORT: '2222', PAAS_HTTP_PORT: '5000', ...env });
   const log = createLogger('silent');
   const bus = new MemoryBus(log);
+  const reader = await selectReader(config, db, bus);
   const mount = (app: FastifyInstance) => registerGitHttp(app, { db, dataDir, sessions: new PushSessions(), log }); // as gitd mounts it
-  const app = await createWeb({ db, config, log, bus, liveRecheckMs: 100, mount });
+  const app = await createWeb({ db, config, log, bus, reader, liveRecheckMs: 100, mount });
   await app.ready();
   t.after(async () => {
     await app.close();

@@ -99,6 +99,21 @@ test('an API token is shown once, works for the API, and stops working when revo
   assert.equal((await api()).statusCode, 401);
 });
 
+test("a revoked, unknown or another user's token id is a 404 E_TOKEN_NOT_FOUND", async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await b.get('/account/tokens');
+  await b.post('/account/tokens', { description: 'ci' });
+  const id = (await h.db('api_tokens').first('id')).id;
+  const other = await signUp(h, 'b@example.com');
+  assert.equal((await b.post(`/account/tokens/${id}/revoke`)).status, 303);
+  for (const [who, url] of [[other, `/account/tokens/${id}/revoke`], [b, `/account/tokens/${id}/revoke`], [b, '/account/tokens/999999/revoke']] as const) {
+    const page = await who.get(url);
+    assert.equal(page.status, 404, url);
+    assert.match(page.body, /E_TOKEN_NOT_FOUND/, url);
+  }
+});
+
 test('a password change checks the current password, the confirmation and the length', async (t) => {
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');

@@ -15,7 +15,7 @@ async function tokensPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply,
 
 async function ownToken(d: DashDeps, req: FastifyRequest, id: string) {
   const token = (await listTokens(d.db, requireUser(req).id)).find((t) => String(t.id) === id);
-  if (!token) throw new PaasError('E_USAGE', 'You have no active token with that id; it may have been revoked already');
+  if (!token) throw new PaasError('E_TOKEN_NOT_FOUND', 'You have no active token with that id; it may have been revoked already');
   return token;
 }
 

@@ -2,8 +2,8 @@
 // activity with rollback, a build's log (live while it runs), and the app's logs (live).
 import type { FastifyInstance } from 'fastify';
 import { listKeys } from '../../core/accounts/users.ts';
-import { appLogFile, lastLogLines } from '../../runtime/local/log-file.ts';
-import { listProcesses, processTypes } from '../../services/formation.ts';
+import { recentLogLines } from '../../runtime/reader.ts';
+import { processTypes } from '../../services/formation.ts';
 import { currentRelease, rollback } from '../../services/releases.ts';
 import { activityOf } from './activity.ts';
 import { appLogLineView } from './ansi.ts';
@@ -13,12 +13,15 @@ import { redirect, sendPage, type DashDeps } from './respond.ts';
 
 type AppParams = { Params: { app: string } };
 
+/** How many of the app's last log lines its logs page (and its live socket) starts with. */
+export const LOG_LINES = 200;
+
 /** Registers /apps/:app, /activity, /builds/:n, /logs and the rollback. */
 export function registerAppPageRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get<AppParams>('/apps/:app', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'overview');
     const [release, types, procs, activity, keys] = await Promise.all([
-      currentRelease(d.db, ctx.app), processTypes(d.db, ctx.app), listProcesses(d.db, ctx.app.name),
+      currentRelease(d.db, ctx.app), processTypes(d.db, ctx.app), d.reader.status(ctx.app.name),
       activityOf(d.db, ctx.app, 5), listKeys(d.db, ctx.actor.user.id),
     ]);
     const processes = types.map((type) => ({
@@ -45,7 +48,7 @@ export function registerAppPageRoutes(app: FastifyInstance, d: DashDeps): void {
 
   app.get<AppParams>('/apps/:app/logs', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'logs');
-    const lines = lastLogLines(appLogFile(d.config.dataDir, ctx.app.name), 200).map((l) => appLogLineView(l));
+    const lines = (await recentLogLines(d.reader, ctx.app.name, LOG_LINES)).map((l) => appLogLineView(l));
     return sendPage(d, req, reply, 'app-logs', appPageCtx(ctx, 'Logs', { lines }));
   });
 

@@ -3,14 +3,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
 import { addDomain, listDomains, removeDomain } from '../../services/apps.ts';
-import { listProcesses, parseScale, processTypes, scaleApp } from '../../services/formation.ts';
+import { parseScale, processTypes, scaleApp } from '../../services/formation.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
 import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
 
 type AppParams = { Params: { app: string } };
 
 async function processesPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
-  const [types, procs] = await Promise.all([processTypes(d.db, ctx.app), listProcesses(d.db, ctx.app.name)]);
+  const [types, procs] = await Promise.all([processTypes(d.db, ctx.app), d.reader.status(ctx.app.name)]);
   const rows = types.map((type) => ({ type, quantity: ctx.app.formation[type] ?? 1 }));
   return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types: rows, procs, ...extra }), status);
 }

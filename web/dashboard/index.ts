@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { Bus } from '../../core/bus.ts';
 import type { Config } from '../../core/config.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { RuntimeReader } from '../../runtime/reader.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
@@ -26,7 +27,7 @@ import { loadAuth, type Auth } from './sessions.ts';
 import { registerStatic } from './static.ts';
 
 export interface DashboardOptions {
-  db: Knex; config: Config; log: Logger; bus: Bus; viewsDir?: string;
+  db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; viewsDir?: string;
   /** How often open websockets re-check the session and the app's access (default 15 s). */
   liveRecheckMs?: number;
 }
@@ -48,7 +49,10 @@ function securityHeaders(reply: FastifyReply): void {
 
 /** Registers the dashboard at / (next to /api, /<app>.git and the probes); returns its 404 page for the server. */
 export async function registerDashboard(app: FastifyInstance, opts: DashboardOptions): Promise<Dashboard> {
-  const d: DashDeps = { db: opts.db, config: opts.config, log: opts.log.child({ module: 'dashboard' }), bus: opts.bus, views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000 };
+  const d: DashDeps = {
+    db: opts.db, config: opts.config, log: opts.log.child({ module: 'dashboard' }), bus: opts.bus, reader: opts.reader,
+    views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000,
+  };
   await app.register(cookie);
   await app.register(websocket, {
     options: { maxPayload: 4096 },

@@ -6,10 +6,10 @@ import { appForActor, type AppRow } from '../../core/access.ts';
 import { lookupSession } from '../../core/accounts/sessions.ts';
 import { appSummaries } from '../../services/app-status.ts';
 import type { BuildRow } from '../../services/builds.ts';
-import { appLogFile, lastLogLines } from '../../runtime/local/log-file.ts';
 import { activityOf } from './activity.ts';
 import { appLogLineView, type LogLineView } from './ansi.ts';
 import { loadApp } from './app-context.ts';
+import { LOG_LINES } from './app-page-routes.ts';
 import { buildState } from './build-view.ts';
 import { BuildFollower, type LiveSocket } from './live-build.ts';
 import type { DashDeps } from './respond.ts';
@@ -47,13 +47,28 @@ function lineSender(d: DashDeps, socket: LiveSocket, target: string): (line: Log
   };
 }
 
-/** The app's output: the file's last lines, then every line the runtime publishes. */
+/**
+ * The app's output through the runtime's read port: its last lines replace the page's (the socket may reconnect),
+ * then every new line is appended, until the socket closes.
+ */
 function followAppLogs(d: DashDeps, socket: LiveSocket, app: AppRow): void {
   const send = lineSender(d, socket, 'app-log');
-  const unsub = d.bus.subscribe(`paas.app.${app.name}.log`, (_s, p) => send(appLogLineView(`${String(p.time)} app[${String(p.source)}]: ${String(p.line)}`)));
-  socket.on('close', unsub);
-  const lines = lastLogLines(appLogFile(d.config.dataDir, app.name), 200).map((l) => appLogLineView(l));
-  socket.send(d.views.partial('log-swap', { target: 'app-log', swap: 'innerHTML', lines }));
+  const tail: LogLineView[] = [];
+  let following = false;
+  const stop = new AbortController();
+  socket.on('close', () => stop.abort());
+  const onTailEnd = () => {
+    following = true;
+    if (socket.readyState === socket.OPEN) socket.send(d.views.partial('log-swap', { target: 'app-log', swap: 'innerHTML', lines: tail }));
+  };
+  d.reader.logs(app.name, { lines: LOG_LINES, follow: true, signal: stop.signal, onTailEnd }, (line) => {
+    const view = appLogLineView(line);
+    if (following) send(view);
+    else tail.push(view);
+  }).catch((err: unknown) => {
+    d.log.warn({ err, app: app.name }, 'following the app log failed');
+    socket.close(1011, 'the app log is unavailable');
+  });
 }
 
 /** The app's status badge (and activity list when asked) whenever a build, release or deploy of it changes. */

@@ -6,12 +6,13 @@ import type { Bus } from '../../core/bus.ts';
 import type { Config } from '../../core/config.ts';
 import { isPaasError, type PaasError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { RuntimeReader } from '../../runtime/reader.ts';
 import { csrfToken } from './csrf.ts';
 import type { Views } from './render.ts';
 import { cookieOptions, SignInRequired } from './sessions.ts';
 
 /** What every dashboard route module gets. */
-export interface DashDeps { db: Knex; config: Config; log: Logger; bus: Bus; views: Views; liveRecheckMs: number }
+export interface DashDeps { db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; views: Views; liveRecheckMs: number }
 
 const FLASH_COOKIE = 'paas_flash';
 

@@ -1,0 +1,56 @@
+// runtime/select.ts — the one place the mode (PAAS_RUNTIME) picks an implementation: the drivers the controller
+// runs (local processes behind the router and native builds, or Kubernetes) and the read port the faces get (ps,
+// logs). Each mode's modules load lazily, so the embedded mode never loads the Kubernetes client.
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { publish, type Bus } from '../core/bus.ts';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { BuildDriver, RuntimeDriver } from './driver.ts';
+import type { Router } from './router.ts';
+import type { RuntimeReader } from './reader.ts';
+
+/** The controller's drivers; `router` only in the embedded mode (Kubernetes routes through Ingresses). */
+export interface Drivers { runtime: RuntimeDriver; builds: BuildDriver; router?: Router; routerPort: number }
+
+/** Builds the controller's drivers for the configured mode. */
+export async function selectDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
+  if (config.mode === 'kubernetes') {
+    const { kubernetesBuildsFor, kubernetesRuntimeFor } = await import('./kubernetes/connect.ts');
+    return { runtime: kubernetesRuntimeFor(config), builds: kubernetesBuildsFor(config, db), routerPort: config.routerPort };
+  }
+  return localDrivers(bus, config, log);
+}
+
+/**
+ * Builds the read port for the configured mode. `bus`, when the process has one, carries the embedded mode's new
+ * log lines at once; without it (the local CLI) they are read as the log file grows.
+ */
+export async function selectReader(config: Config, db: Knex, bus?: Bus): Promise<RuntimeReader> {
+  if (config.mode === 'kubernetes') {
+    const { kubernetesReaderFor } = await import('./kubernetes/connect.ts');
+    return kubernetesReaderFor(config);
+  }
+  const { LocalReader } = await import('./local/reader.ts');
+  return new LocalReader(db, config.dataDir, bus);
+}
+
+/** The embedded mode's drivers: the router, local processes and native builds. */
+async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Drivers> {
+  const [{ Router }, { Supervisor }, { LocalDriver }, { NativeBuildDriver }, { appLogFile }, { killGroups, processesUnder }] = await Promise.all([
+    import('./router.ts'), import('./local/supervisor.ts'), import('./local/driver.ts'), import('./local/native-build.ts'),
+    import('./local/log-file.ts'), import('./local/orphans.ts'),
+  ]);
+  const router = new Router({ baseDomain: config.baseDomain });
+  const routerPort = await router.listen(config.routerPort, config.host);
+  config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
+  const local = new Supervisor({
+    logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
+    baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+    onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
+  });
+  const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
+  if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
+  const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app));
+  return { runtime, builds: new NativeBuildDriver(), router, routerPort };
+}

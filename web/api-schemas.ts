@@ -1,0 +1,57 @@
+// web/api-schemas.ts — the JSON API's route schemas (params, querystring, body) and how a request that fails
+// them is answered: a PaasError with a stable code, so the error handler sends the documented
+// {"error":{"code","message"}}. Names themselves (app names, config keys) are still checked by core/names.ts.
+import type { FastifySchema } from 'fastify';
+import type { SchemaErrorFormatter } from 'fastify/types/schema.js';
+import { PaasError, type ErrorCode } from '../core/errors.ts';
+
+/** The largest number of log lines one request may ask for (as `logs -n`). */
+export const MAX_LOG_LINES = 10_000;
+
+const appParams = { type: 'object', properties: { app: { type: 'string' } }, required: ['app'] } as const;
+
+/** Route schemas by route; fastify checks them before the handler runs (after the token, see api.ts). */
+export const apiSchemas = {
+  createApp: { body: { type: 'object', properties: { name: { type: 'string' } } } },
+  app: { params: appParams },
+  destroyApp: { params: appParams, querystring: { type: 'object', properties: { confirm: { type: 'string' } } } },
+  /** `{"KEY": "value", "OLD": null}`; numbers and booleans are stored as their text; objects and arrays are refused. */
+  setConfig: { params: appParams, body: { type: 'object', maxProperties: 500, additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } } },
+  /** No body (or no version) rolls back to the release before the current one. */
+  rollback: {
+    params: appParams,
+    body: {
+      type: ['object', 'null'],
+      properties: { version: { anyOf: [{ type: 'string', pattern: '^v?[0-9]{1,9}$' }, { type: 'integer', minimum: 0, maximum: 999_999_999 }] } },
+    },
+  },
+  buildOutput: {
+    params: { type: 'object', properties: { app: { type: 'string' }, build: { type: 'string', pattern: '^([0-9]{1,9}|[0-9a-f-]{36})$' } }, required: ['app', 'build'] },
+  },
+  logs: { params: appParams, querystring: { type: 'object', properties: { lines: { type: 'string', pattern: `^([1-9][0-9]{0,3}|${MAX_LOG_LINES})$`, default: '100' } } } },
+} satisfies Record<string, FastifySchema>;
+
+type FieldErrors = Record<string, { code: ErrorCode; message?: string }>;
+
+/**
+ * The schemaErrorFormatter of a route: the code (and message) given for the failing field, e.g. `body/name`, or
+ * for any field of a part, e.g. `body/*`; else E_BAD_REQUEST naming the field, e.g. "querystring/lines must match…".
+ */
+export function invalidInput(fields: FieldErrors = {}): SchemaErrorFormatter {
+  return (errors, dataVar) => {
+    const first = errors[0];
+    const where = `${dataVar}${first?.instancePath ?? ''}`;
+    const known = fields[where] ?? (first?.instancePath ? fields[`${dataVar}/*`] : undefined);
+    return new PaasError(known?.code ?? 'E_BAD_REQUEST', known?.message ?? `${where} ${first?.message ?? 'is not valid'}`);
+  };
+}
+
+/** Field errors of the routes whose fields have a code of their own. */
+export const fieldErrors = {
+  createApp: { 'body/name': { code: 'E_APP_NAME_INVALID', message: 'The app name must be a string: 1-63 lowercase letters, digits and hyphens' } },
+  setConfig: { 'body/*': { code: 'E_CONFIG_VALUE_INVALID', message: 'Config values must be strings (numbers and booleans are taken as text), or null to unset' } },
+  logs: { 'querystring/lines': { code: 'E_BAD_REQUEST', message: `lines must be a whole number from 1 to ${MAX_LOG_LINES}` } },
+  // E_USAGE, as the services answer the same mistake (and the CLI's rollback and builds:output with it).
+  rollback: { 'body/version': { code: 'E_USAGE', message: 'version must be a release version like v3 or 3' } },
+  buildOutput: { 'params/build': { code: 'E_USAGE', message: 'build must be a build number or id' } },
+} satisfies Record<string, FieldErrors>;
