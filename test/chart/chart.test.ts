@@ -53,10 +53,10 @@ const decode = (secret: Obj, key: string): string => Buffer.from(String(secret.d
 test('every template renders to valid Kubernetes objects', () => {
   const objs = objects();
   assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-    'ClusterRole/platform-paas-controller', 'ClusterRoleBinding/platform-paas-controller', 'ConfigMap/paas-settings',
-    'Deployment/paas-controller', 'Deployment/paas-gitd', 'Deployment/paas-web', 'Ingress/paas-web',
+    'ClusterRole/platform-paas-controller', 'ClusterRole/platform-paas-reader', 'ClusterRoleBinding/platform-paas-controller',
+    'ClusterRoleBinding/platform-paas-reader', 'ConfigMap/paas-settings', 'Deployment/paas-controller', 'Deployment/paas-gitd', 'Deployment/paas-web', 'Ingress/paas-web',
     'PersistentVolumeClaim/paas-data', 'Secret/paas-database', 'Secret/paas-nats', 'Service/paas-controller',
-    'Service/paas-gitd', 'Service/paas-ssh', 'Service/paas-web', 'ServiceAccount/paas-controller',
+    'Service/paas-gitd', 'Service/paas-ssh', 'Service/paas-web', 'ServiceAccount/paas-controller', 'ServiceAccount/paas-reader',
   ]);
   const notes = renderChart(external).get('NOTES.txt') ?? '';
   assert.match(notes, /exec -i deploy\/paas-web -- node dist\/cli\/main\.js users:create/);
@@ -101,13 +101,19 @@ test('the settings and Secrets are what core/config.ts reads', () => {
   assert.deepEqual(unread, []);
 });
 
-test('only the controller gets an API token, with scoped, explained rules', () => {
+test('only the controller writes to the API, with scoped, explained rules; web and gitd only read pods and their logs', () => {
   const objs = objects();
   for (const name of ['paas-web', 'paas-gitd']) {
     const pod = find(objs, 'Deployment', name).spec.template.spec;
-    assert.equal(pod.automountServiceAccountToken, false, name);
-    assert.equal(pod.serviceAccountName, undefined, name);
+    assert.equal(pod.serviceAccountName, 'paas-reader', name);
+    assert.equal(pod.automountServiceAccountToken, true, name);
   }
+  const readerRules = find(objs, 'ClusterRole', 'platform-paas-reader').rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+  assert.deepEqual(readerRules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] || 'core'}/${res}: ${r.verbs.join(',')}`)),
+    ['core/pods: get,list,watch', 'core/pods/log: get'], 'the reader only reads pods and their logs');
+  const readerBinding = find(objs, 'ClusterRoleBinding', 'platform-paas-reader');
+  assert.deepEqual(readerBinding.subjects, [{ kind: 'ServiceAccount', name: 'paas-reader', namespace: 'platform' }]);
+  assert.equal(readerBinding.roleRef.name, 'platform-paas-reader');
   assert.equal(find(objs, 'Deployment', 'paas-controller').spec.template.spec.serviceAccountName, 'paas-controller');
   const rules = find(objs, 'ClusterRole', 'platform-paas-controller').rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
   const granted = rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] || 'core'}/${res}: ${r.verbs.join(',')}`));
