@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
+import { appBaseEnv } from '../core/app-env.ts';
 import { publish, type Bus } from '../core/bus.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Config } from '../core/config.ts';
@@ -35,7 +36,7 @@ async function localDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Pr
   config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
   const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
-    baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+    baseEnv: appBaseEnv(),
     onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));

@@ -52,6 +52,11 @@ export class Supervisor {
     this.graceMs = opts.graceMs ?? 10_000;
   }
 
+  /** The base environment every process of every app starts from (the release phase uses it too). */
+  get baseEnv(): Record<string, string> {
+    return this.opts.baseEnv;
+  }
+
   /**
    * Zero-downtime deploy: boots the new web processes, routes to them, then stops the old release and starts the other types.
    * Throws ReleaseBootError (E_RELEASE_BOOT_FAILED, with `lastLines`) and leaves the old release serving when web does not come up.
