@@ -4,7 +4,7 @@ import type { Say } from '../../core/say.ts';
 import { AppLog } from './app-log.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { Instance } from './instance.ts';
-import { findFreePort } from './net-probe.ts';
+import { findFreePort } from '../../core/net.ts';
 import type { Router } from '../router.ts';
 import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
 
