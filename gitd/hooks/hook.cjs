@@ -26,8 +26,16 @@ function main() {
   env.GIT_DIR = path.resolve(process.env.GIT_DIR || '.');
   const headers = { 'content-type': 'text/plain; charset=utf-8', [ENV_HEADER]: encodeURIComponent(JSON.stringify(env)) };
   const req = http.request({ socketPath, path: `/${hook}`, method: 'POST', headers });
-  req.on('error', (err) => fail(`The platform's git service is not reachable (${err.code || err.message}); try again shortly`));
-  req.on('response', (res) => relay(res));
+  let answered = false;
+  req.on('error', (err) => {
+    // Once answered, the verdict is in the response: the platform may answer (refuse) before reading all the refs.
+    if (!answered) fail(`The platform's git service is not reachable (${err.code || err.message}); try again shortly`);
+  });
+  req.on('response', (res) => {
+    answered = true;
+    process.stdin.unpipe(req);
+    relay(res);
+  });
   process.stdin.pipe(req);
 }
 
