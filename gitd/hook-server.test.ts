@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseRefLines, PushSessions, startHookServer } from './hook-server.ts';
+import { PushSessions, startHookServer } from './hook-server.ts';
 import type { PreReceiveDeps } from './pre-receive.ts';
 
 const hookScript = fileURLToPath(new URL('./hooks/hook.cjs', import.meta.url));
@@ -35,16 +35,6 @@ function runHook(socket: string, gitDir: string, stdin: string): Promise<{ code:
     child.stdin.end(stdin);
   });
 }
-
-test('ref lines are parsed as git writes them, one update a line', () => {
-  const a = 'a'.repeat(40);
-  const b = 'b'.repeat(40);
-  assert.deepEqual(parseRefLines(`${a} ${b} refs/heads/main\n${b} ${a} refs/heads/x\n`), [
-    { oldRev: a, newRev: b, ref: 'refs/heads/main' },
-    { oldRev: b, newRev: a, ref: 'refs/heads/x' },
-  ]);
-  assert.deepEqual(parseRefLines(''), []);
-});
 
 test('a hook for a repo with no push session open here is refused, and git gets a non-zero exit', async (t) => {
   const { dataDir, socket } = await hookServer(t);

@@ -7,7 +7,7 @@ import { isPaasError } from '../core/errors.ts';
 import { readAll } from '../core/read-all.ts';
 import { reposRoot } from './repos.ts';
 import { runPostReceive, runPreReceive, type PreReceiveDeps } from './pre-receive.ts';
-import type { RefUpdate } from './refs.ts';
+import { parseRefLines, type RefUpdate } from './refs.ts';
 
 export interface PushSession { app: string; userId: number }
 
@@ -26,14 +26,6 @@ interface HookRequest { refs: RefUpdate[]; env: Record<string, string> }
 const envHeader = 'x-paas-hook-env';
 /** A ref line is under 400 bytes (two object ids and a ref name), so this is thousands of refs in one push. */
 const hookBodyLimitBytes = 1024 * 1024;
-
-/** Git's `<old> <new> <ref>` lines, as the hook gets them on its stdin. */
-export function parseRefLines(text: string): RefUpdate[] {
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [oldRev = '', newRev = '', ref = ''] = line.split(' ');
-    return { oldRev, newRev, ref };
-  });
-}
 
 /** The hook's request; undefined when it is not one (no environment header). Too large a body rejects. */
 async function readHookRequest(req: http.IncomingMessage): Promise<HookRequest | undefined> {
