@@ -5,7 +5,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPaasError, type ErrorCode } from '../core/errors.ts';
-import { buildNative, type BuildContext } from './native.ts';
+import { buildNative } from './native.ts';
+import type { BuildContext } from './run-step.ts';
 
 const fixtures = new URL('../test/fixtures/apps/', import.meta.url);
 
@@ -23,7 +24,7 @@ function makeApp(t: TestContext, source: string | Record<string, string>): strin
 function makeCtx(srcDir: string, extra: Partial<BuildContext> = {}): { ctx: BuildContext; logged: Logged[]; lines: () => string[] } {
   const logged: Logged[] = [];
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir() };
-  const ctx: BuildContext = { srcDir, env, log: (line) => logged.push({ line, at: Date.now() }), ...extra };
+  const ctx: BuildContext = { srcDir, env, say: (line) => logged.push({ line, at: Date.now() }), ...extra };
   return { ctx, logged, lines: () => logged.map((l) => l.line) };
 }
 
@@ -90,9 +91,9 @@ test('node: cancelling the build kills the running step', async (t) => {
   const dir = makeApp(t, { 'package.json': pkg({ build: 'node build.js', start: 'node server.js' }), 'build.js': build });
   const controller = new AbortController();
   const { ctx, lines } = makeCtx(dir, { signal: controller.signal });
-  const log = ctx.log;
-  ctx.log = (line) => {
-    log(line);
+  const say = ctx.say;
+  ctx.say = (line) => {
+    say(line);
     if (line === '       first') controller.abort();
   };
   const started = Date.now();

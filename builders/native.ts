@@ -11,17 +11,8 @@ import {
   readProcfile,
 } from './app-facts.ts';
 import { detectStack, type Stack, type StackName } from './detect.ts';
-import { indent, runStep } from './run-step.ts';
+import { indent, runStep, type BuildContext } from './run-step.ts';
 import { treeFromDir, type Tree } from './tree.ts';
-
-export interface BuildContext {
-  srcDir: string;
-  /** Base env for child processes; already has PATH. */
-  env: Record<string, string>;
-  /** Receives one line of push output, without a trailing newline. */
-  log(line: string): void;
-  signal?: AbortSignal;
-}
 
 export interface BuildResult {
   stack: StackName;
@@ -49,10 +40,10 @@ export function installStaticServer(dir: string): void {
 
 async function buildNode(ctx: BuildContext, tree: Tree): Promise<string[]> {
   const install = npmInstallArgv(tree);
-  ctx.log(`-----> Installing dependencies with npm ${install[1]}`);
+  ctx.say(`-----> Installing dependencies with npm ${install[1]}`);
   await runStep(ctx, { name: `npm ${install[1]}`, argv: install, missingTool: npmMissing });
   if (readPackageScripts(tree).build !== undefined) {
-    ctx.log('-----> Running build script (npm run build)');
+    ctx.say('-----> Running build script (npm run build)');
     await runStep(ctx, { name: 'npm run build', argv: ['npm', 'run', 'build'], missingTool: npmMissing });
   }
   return ['node_modules/.bin'];
@@ -63,11 +54,11 @@ async function buildPython(ctx: BuildContext, tree: Tree): Promise<string[]> {
   const mode = pythonInstallMode(tree);
   // With nothing to install, the venv skips bootstrapping pip (seconds saved, and no PyPI needed).
   const venvArgv = ['python3', '-m', 'venv', ...(mode === 'none' ? ['--without-pip'] : []), '.venv'] as const;
-  ctx.log('-----> Creating virtualenv in .venv');
+  ctx.say('-----> Creating virtualenv in .venv');
   await runStep(ctx, { name: 'python3 -m venv', argv: venvArgv, missingTool: pythonMissing, env });
-  ctx.log(`-----> Installing ${mode === 'project' ? 'the project' : 'requirements'} with pip`);
+  ctx.say(`-----> Installing ${mode === 'project' ? 'the project' : 'requirements'} with pip`);
   if (mode === 'none') {
-    ctx.log(`${indent}No requirements to install`);
+    ctx.say(`${indent}No requirements to install`);
     return ['.venv/bin'];
   }
   const pip = join(ctx.srcDir, '.venv', 'bin', 'pip');
@@ -78,7 +69,7 @@ async function buildPython(ctx: BuildContext, tree: Tree): Promise<string[]> {
 }
 
 async function buildGo(ctx: BuildContext): Promise<string[]> {
-  ctx.log('-----> Building with go build');
+  ctx.say('-----> Building with go build');
   await runStep(ctx, {
     name: 'go build',
     argv: ['go', 'build', '-o', 'bin/app', '.'],
@@ -88,13 +79,13 @@ async function buildGo(ctx: BuildContext): Promise<string[]> {
 }
 
 async function buildStatic(ctx: BuildContext): Promise<string[]> {
-  ctx.log('-----> Serving index.html and the files beside it');
+  ctx.say('-----> Serving index.html and the files beside it');
   installStaticServer(ctx.srcDir);
   return [];
 }
 
 async function buildProcfile(ctx: BuildContext): Promise<string[]> {
-  ctx.log('-----> Procfile app: running its commands as given');
+  ctx.say('-----> Procfile app: running its commands as given');
   return [];
 }
 
@@ -116,11 +107,11 @@ export function processTypeLines(stack: Stack, procfile: Record<string, string>,
   return lines;
 }
 
-/** Detects and builds the app in ctx.srcDir, streaming Heroku-style output to ctx.log; throws PaasError on failure. */
+/** Detects and builds the app in ctx.srcDir, streaming Heroku-style output to ctx.say; throws PaasError on failure. */
 export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   const tree = treeFromDir(ctx.srcDir);
   const stack = detectStack(tree);
-  ctx.log(`-----> ${stack.label} app detected`);
+  ctx.say(`-----> ${stack.label} app detected`);
   if (stack.name === 'dockerfile') {
     throw new PaasError(
       'E_RUNTIME_UNSUPPORTED',
@@ -131,6 +122,6 @@ export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   const procfile = readProcfile(tree);
   const defaults = defaultProcessTypes(stack.name, tree, procfile);
   const pathPrepend = await buildSteps[stack.name](ctx, tree);
-  processTypeLines(stack, procfile ?? {}, defaults).forEach((line) => ctx.log(line));
+  processTypeLines(stack, procfile ?? {}, defaults).forEach((line) => ctx.say(line));
   return { stack: stack.name, processTypes: { ...defaults, ...procfile }, pathPrepend };
 }

@@ -1,42 +1,21 @@
-// builders/run-step.ts — runs one build command (argv, never a shell string) and relays its output line by line as it is printed; used by native.ts.
+// builders/run-step.ts — runs one build command (argv, never a shell string) and relays its output line by line as it is
+// printed; used by native.ts and by the embedded mode's release phase (runtime/local/driver.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { StringDecoder } from 'node:string_decoder';
-import { PaasError } from '../core/errors.ts';
+import { PaasError, type ErrorCode } from '../core/errors.ts';
+import { eachLine } from '../core/lines.ts';
+import { signalGroup } from '../core/process-group.ts';
+import type { Say } from '../core/say.ts';
 
 /** Indent for child output under a `-----> ` step line (blank lines are relayed as ''). */
 export const indent = '       ';
 
-/** Splits a byte stream into lines on \n, \r\n or \r, keeping UTF-8 characters whole across chunks. */
-export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
-  private lastWasCR = false;
-
-  constructor(private readonly onLine: (line: string) => void) {}
-
-  /** Feeds a chunk; emits every complete line it finishes. */
-  push(chunk: Buffer | string): void {
-    let text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    if (this.lastWasCR && text.startsWith('\n')) text = text.slice(1);
-    if (text === '') return;
-    this.lastWasCR = text.endsWith('\r');
-    const pieces = (this.partial + text).split(/\r\n|\r|\n/);
-    this.partial = pieces.pop() ?? '';
-    for (const line of pieces) this.onLine(line);
-  }
-
-  /** Emits the last line when it had no line ending. */
-  flush(): void {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
-    if (rest !== '') this.onLine(rest);
-  }
-}
-
-export interface StepContext {
+/** What a build step runs in: the app's directory and base env, and where its output goes. */
+export interface BuildContext {
   srcDir: string;
+  /** Base env for child processes; already has PATH. */
   env: Record<string, string>;
-  log(line: string): void;
+  /** Receives one line of push output, without a trailing newline. */
+  say: Say;
   signal?: AbortSignal;
 }
 
@@ -48,45 +27,44 @@ export interface Step {
   missingTool: string;
   /** Extra variables on top of the context's env. */
   env?: Record<string, string>;
+  /** The code a failure is raised with; E_BUILD_FAILED unless given (the release phase uses its own). */
+  errorCode?: ErrorCode;
 }
 
 /** How long a cancelled step gets between SIGTERM and SIGKILL. */
 const killGraceMs = 5000;
 
-/** Sends a signal to the step's whole process group (its children included); ESRCH means it is already gone. */
+/** Sends a signal to the step's whole process group (its children included); no pid means it never started. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
+  if (pid !== undefined) signalGroup(pid, signal);
+}
+
+function stepError(step: Step, message: string, cause?: unknown): PaasError {
+  return new PaasError(step.errorCode ?? 'E_BUILD_FAILED', message, cause === undefined ? undefined : { cause });
 }
 
 function cancelled(step: Step, reason: unknown): PaasError {
-  return new PaasError('E_BUILD_FAILED', `${step.name} was cancelled`, { cause: reason });
+  return stepError(step, `${step.name} was cancelled`, reason);
 }
 
-/** Starts the step's process in its own group, relaying stdout and stderr line by line as they arrive. */
-function startStep(ctx: StepContext, step: Step): { child: ChildProcess; flush(): void } {
-  const relay = (line: string) => ctx.log(line.trim() === '' ? '' : indent + line); // no trailing blanks
-  const out = new LineSplitter(relay);
-  const err = new LineSplitter(relay);
+/** Starts the step's process in its own group; `relayed` resolves once both output pipes are read to their end. */
+function startStep(ctx: BuildContext, step: Step): { child: ChildProcess; relayed: Promise<unknown> } {
+  const relay = (line: string) => ctx.say(line.trim() === '' ? '' : indent + line); // no trailing blanks
   const child = spawn(step.argv[0], step.argv.slice(1), {
     cwd: ctx.srcDir,
     env: { ...ctx.env, ...step.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group, so cancelling ends the tool's children too
   });
-  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-  return { child, flush: () => (out.flush(), err.flush()) };
+  // A pipe that fails loses only output: the exit status still decides the step, so the error is not rethrown.
+  const relayed = Promise.all([child.stdout, child.stderr].map((pipe) => pipe && eachLine(pipe, relay).catch(() => undefined)));
+  return { child, relayed };
 }
 
 /** Runs the step in ctx.srcDir, relaying output indented; throws E_BUILD_FAILED on a non-zero exit, a missing tool or cancellation. */
-export function runStep(ctx: StepContext, step: Step): Promise<void> {
+export function runStep(ctx: BuildContext, step: Step): Promise<void> {
   if (ctx.signal?.aborted) return Promise.reject(cancelled(step, ctx.signal.reason));
-  const { child, flush } = startStep(ctx, step);
+  const { child, relayed } = startStep(ctx, step);
   return new Promise<void>((resolve, reject) => {
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -104,14 +82,14 @@ export function runStep(ctx: StepContext, step: Step): Promise<void> {
     child.on('exit', () => killGroup(child.pid, 'SIGKILL'));
     child.on('error', (e: NodeJS.ErrnoException) => {
       const message = e.code === 'ENOENT' ? step.missingTool : `${step.name} could not start: ${e.message}`;
-      settle(new PaasError('E_BUILD_FAILED', message, { cause: e }));
+      settle(stepError(step, message, e));
     });
     // After a spawn 'error', 'close' still fires; the promise is settled by then, so it changes nothing.
-    child.on('close', (code, signal) => {
-      flush();
+    // 'close' comes once the pipes have ended; waiting for `relayed` too makes sure the last line was said first.
+    child.on('close', (code, signal) => void relayed.then(() => {
       if (ctx.signal?.aborted) settle(cancelled(step, ctx.signal.reason));
       else if (code === 0) settle();
-      else settle(new PaasError('E_BUILD_FAILED', `${step.name} failed (${code === null ? `killed by ${signal}` : `exit ${code}`})`));
-    });
+      else settle(stepError(step, `${step.name} failed (${code === null ? `killed by ${signal}` : `exit ${code}`})`));
+    }));
   });
 }

@@ -51,7 +51,7 @@ async function startStaticApp(t: TestContext): Promise<{ port: number; child: Ch
   mkdirSync(join(app, 'docs'));
   writeFileSync(join(app, 'docs', 'index.html'), '<p>docs</p>');
   symlinkSync('../secret.txt', join(app, 'leak.txt'));
-  await buildNative({ srcDir: app, env: { PATH: process.env.PATH ?? '' }, log: () => {} });
+  await buildNative({ srcDir: app, env: { PATH: process.env.PATH ?? '' }, say: () => {} });
 
   const port = await findFreePort();
   const child = spawn(process.execPath, ['.paas/static-server.cjs'], { cwd: app, env: { PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });

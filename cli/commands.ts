@@ -8,6 +8,9 @@ import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
+/** The most standard input a command reads (the largest is an SSH public key, a few KiB). */
+export const stdinLimitBytes = 64 * 1024;
+
 export const commands: Command[] = [...accountCommands, ...appCommands, ...releaseCommands, ...processCommands, ...manifestCommands];
 
 /** The --help text; SSH users don't see local-only commands. */

@@ -6,17 +6,14 @@ import { openDb } from '../core/db/connect.ts';
 import { databaseFile } from '../core/db/embedded.ts';
 import { PaasError, isPaasError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
+import { readAll } from '../core/read-all.ts';
 import { selectReader } from '../runtime/select.ts';
-import { runCommand, helpText } from './commands.ts';
+import { runCommand, helpText, stdinLimitBytes } from './commands.ts';
 
+/** Standard input, when it is piped (a terminal has nothing to give: keys:add then says what to pipe). */
 function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return Promise.resolve('');
-  return new Promise((resolve) => {
-    let data = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (c) => { data += c; });
-    process.stdin.on('end', () => resolve(data));
-  });
+  return readAll(process.stdin, stdinLimitBytes, 'Standard input');
 }
 
 /** The database URL: DATABASE_URL, else the one the running platform recorded in its data dir. */

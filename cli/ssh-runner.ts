@@ -4,23 +4,16 @@ import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { User } from '../core/accounts/users.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
-import { runCommand } from './commands.ts';
+import { readAll } from '../core/read-all.ts';
+import { runCommand, stdinLimitBytes } from './commands.ts';
 
 interface Io { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal: AbortSignal }
-
-function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    stream.on('data', (c: Buffer | string) => { data += c.toString(); });
-    stream.on('end', () => resolve(data));
-  });
-}
 
 /** The command runner gitd's SSH server is given (a main.ts wires it in; gitd does not import the CLI). */
 export function sshCommandRunner(db: Knex, config: Config, log: Logger, reader: RuntimeReader) {
   return (argv: string[], user: User, io: Io): Promise<number> => runCommand({
     db, config, actor: { kind: 'user', user }, reader, signal: io.signal,
     out: (l) => io.stdout.write(l + '\n'), err: (l) => io.stderr.write(l + '\n'),
-    readStdin: () => readAll(io.stdin),
+    readStdin: () => readAll(io.stdin, stdinLimitBytes, 'Standard input'),
   }, argv, false, `ssh -p ${config.sshPort} git@${config.baseDomain}`, log);
 }

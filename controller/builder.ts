@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
+import { appBaseEnv } from '../core/app-env.ts';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
@@ -86,8 +87,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
 }
 
 function buildEnv(app: AppRow): Record<string, string> {
-  const base = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
-  return { ...app.config, ...base, APP_NAME: app.name };
+  return { ...app.config, ...appBaseEnv(), APP_NAME: app.name };
 }
 
 async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Payload<'pushReceived'>, result: BuildOutput, log: BuildLog): Promise<void> {

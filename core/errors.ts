@@ -46,6 +46,7 @@ export const errorCodes = {
   E_SESSION_EXPIRED: { status: 401, doc: 'Your session has expired or was signed out; sign in again.' },
   E_NOT_FOUND: { status: 404, doc: 'No such route.' },
   E_BAD_REQUEST: { status: 400, doc: 'The request is not valid (its body, query string or path); the message names the part.' },
+  E_INPUT_TOO_LARGE: { status: 413, doc: 'The input (standard input, or a request body) is larger than the platform accepts there.' },
   E_INTERNAL: { status: 500, doc: 'Unexpected failure; the message carries a reference to the server log.' },
 } as const;
 

@@ -19,7 +19,7 @@ export const events = {
     fields: { buildId: 'string', app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number', archivePath: 'string' },
   },
   refUpdated: {
-    subject: 'paas.ref.updated', version: 1, delivery: 'core', publisher: 'gitd (post-receive)', listeners: 'none yet (audit, review apps)',
+    subject: 'paas.ref.updated', version: 1, delivery: 'core', publisher: 'gitd (post-receive; a ref moved after its push lost its client)', listeners: 'none in the platform: for external consumers',
     fields: { app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number?' },
   },
   buildLog: {

@@ -3,9 +3,11 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { isPaasError } from '../core/errors.ts';
+import { readAll } from '../core/read-all.ts';
 import { reposRoot } from './repos.ts';
 import { runPostReceive, runPreReceive, type PreReceiveDeps } from './pre-receive.ts';
-import type { RefUpdate } from './refs.ts';
+import { parseRefLines, type RefUpdate } from './refs.ts';
 
 export interface PushSession { app: string; userId: number }
 
@@ -20,14 +22,17 @@ export class PushSessions {
 
 interface HookRequest { refs: RefUpdate[]; env: Record<string, string> }
 
-function readJson(req: http.IncomingMessage): Promise<HookRequest> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { try { resolve(JSON.parse(body)); } catch (e) { reject(e); } });
-    req.on('error', reject);
-  });
+/** The header in which hooks/hook.cjs sends its environment (URI-encoded JSON); the body is git's ref lines. */
+const envHeader = 'x-paas-hook-env';
+/** A ref line is under 400 bytes (two object ids and a ref name), so this is thousands of refs in one push. */
+const hookBodyLimitBytes = 1024 * 1024;
+
+/** The hook's request; undefined when it is not one (no environment header). Too large a body rejects. */
+async function readHookRequest(req: http.IncomingMessage): Promise<HookRequest | undefined> {
+  const header = req.headers[envHeader];
+  const env = typeof header === 'string' ? (JSON.parse(decodeURIComponent(header)) as Record<string, string>) : undefined;
+  const refs = parseRefLines(await readAll(req, hookBodyLimitBytes, 'The list of pushed refs'));
+  return env && { refs, env };
 }
 
 /** The app a hook runs for, from its GIT_DIR: it must be a repo directly under the repo root. */
@@ -51,11 +56,17 @@ export async function startHookServer(deps: PreReceiveDeps, sessions: PushSessio
 async function handle(deps: PreReceiveDeps, sessions: PushSessions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const send = (msg: object) => { if (!res.destroyed) res.write(JSON.stringify(msg) + '\n'); };
-  const body = await readJson(req).catch(() => undefined);
+  let body: HookRequest | undefined;
+  let refusal = 'This push did not come through the platform\'s git server; push to the git remote the platform gave you';
+  try {
+    body = await readHookRequest(req);
+  } catch (err) {
+    if (isPaasError(err)) refusal = err.message; // else: not a hook's request, so the refusal above
+  }
   const app = appOfGitDir(deps.dataDir, body?.env.GIT_DIR);
   const session = app ? sessions.get(app) : undefined;
   if (!body || !app || !session) {
-    send({ out: ' !     This push did not come through the platform\'s git server; push to the git remote the platform gave you' });
+    send({ out: ` !     ${refusal}` });
     send({ exit: 1 });
     res.end();
     return;

@@ -14,6 +14,7 @@ import { isPaasError, PaasError } from '../core/errors.ts';
 import { buildLines, pushOutcome } from '../services/builds.ts';
 import type { Logger } from '../core/logger.ts';
 import { hasBranch } from './repos.ts';
+import { announceRefUpdated } from './ref-updated.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
 import type { Say } from '../core/say.ts';
 
@@ -95,7 +96,7 @@ function keepQuarantinedObjects(ctx: PushContext): void {
 async function moveRefAfterDisconnect(deps: PreReceiveDeps, ctx: PushContext, u: RefUpdate): Promise<void> {
   try {
     await exec('git', ['--git-dir', ctx.gitDir, 'update-ref', '-m', 'paas: deployed after the client disconnected', u.ref, u.newRev, u.oldRev]);
-    await enqueueEvent(deps.db, 'refUpdated', { app: ctx.app, ref: u.ref, oldRev: u.oldRev, newRev: u.newRev, userId: ctx.userId });
+    await announceRefUpdated(deps.db, ctx.app, u, ctx.userId);
   } catch (err) {
     deps.log.error({ err, app: ctx.app, ref: u.ref }, 'the deploy succeeded but the ref could not be moved');
   }
@@ -140,7 +141,7 @@ function waitForOutcome(deps: PreReceiveDeps, buildId: string, say: Say): Promis
 /** Records the ref updates once git has applied them (post-receive). */
 export async function runPostReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[]): Promise<void> {
   for (const u of updates) {
-    await enqueueEvent(deps.db, 'refUpdated', { app: ctx.app, ref: u.ref, oldRev: u.oldRev, newRev: u.newRev, userId: ctx.userId });
+    await announceRefUpdated(deps.db, ctx.app, u, ctx.userId);
   }
 }
 

@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { isPaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { enqueueEvent } from '../core/outbox.ts';
 import { acquirePushLock } from './push-lock.ts';
+import { announceRefUpdated } from './ref-updated.ts';
 import { repoDir } from './repos.ts';
 
 const exec = promisify(execFile);
@@ -57,7 +57,7 @@ async function moveRef(deps: ReconcileDeps, d: Deployed): Promise<void> {
     if (current === d.rev) return;
     // Compare-and-swap: moves only from the value just read ('' = the ref must not exist yet).
     await exec('git', ['--git-dir', gitDir, 'update-ref', '-m', 'paas: deployed after the push was cut off', d.ref, d.rev, current]);
-    await enqueueEvent(deps.db, 'refUpdated', { app: d.app, ref: d.ref, oldRev: current || '0'.repeat(40), newRev: d.rev, userId: d.user_id ?? undefined });
+    await announceRefUpdated(deps.db, d.app, { ref: d.ref, oldRev: current || '0'.repeat(40), newRev: d.rev }, d.user_id ?? undefined);
     deps.log.warn({ app: d.app, ref: d.ref, rev: d.rev }, 'moved the ref of a push that deployed after its connection was lost');
   } finally {
     await lease.release();

@@ -1,8 +1,16 @@
-// gitd/refs.ts — decides what a push's ref updates mean: which one deploys, which are just stored, which are refused.
+// gitd/refs.ts — reads git's ref update lines and decides what they mean: which one deploys, which are just stored, which are refused.
 import { PaasError } from '../core/errors.ts';
 
 export interface RefUpdate { oldRev: string; newRev: string; ref: string }
 export interface PushPlan { deploy?: RefUpdate; stored: RefUpdate[] }
+
+/** Git's `<old> <new> <ref>` lines, as the hook gets them on its stdin. */
+export function parseRefLines(text: string): RefUpdate[] {
+  return text.split('\n').filter(Boolean).map((line) => {
+    const [oldRev = '', newRev = '', ref = ''] = line.split(' ');
+    return { oldRev, newRev, ref };
+  });
+}
 
 const ZERO = /^0+$/;
 export const isDeletion = (u: RefUpdate): boolean => ZERO.test(u.newRev);

@@ -35,11 +35,10 @@ export class Router {
     this.baseSuffix = `.${toHostName(opts.baseDomain)}`;
   }
 
-  /** Sets the backends (ports on 127.0.0.1) for an app; extraHosts, when given, replace its custom domains. */
-  setRoute(app: string, backends: number[], extraHosts?: string[]): void {
+  /** Sets the backends (ports on 127.0.0.1) for an app; its custom domains (setDomains) stay as they are. */
+  setRoute(app: string, backends: number[]): void {
     const previous = this.routes.get(app);
     this.routes.set(app, { backends: [...backends], next: previous?.next ?? 0 });
-    if (extraHosts) this.setDomains(app, extraHosts);
   }
 
   /** Stops serving the app: its hosts answer 404 until setRoute is called again. Its domains are remembered. */

@@ -3,6 +3,7 @@
 // logs). Each mode's modules load lazily, so the embedded mode never loads the Kubernetes client.
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { appBaseEnv } from '../core/app-env.ts';
 import { publish, type Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
@@ -46,7 +47,7 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
   config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
   const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
-    baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+    baseEnv: appBaseEnv(),
     onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));

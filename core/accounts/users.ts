@@ -76,11 +76,6 @@ export async function getUserByEmail(db: Knex, emailRaw: string): Promise<User> 
   return toUser(row);
 }
 
-export async function getUserById(db: Knex, id: number): Promise<User | undefined> {
-  const row = await db('users').where({ id }).first();
-  return row ? toUser(row) : undefined;
-}
-
 export async function listUsers(db: Knex): Promise<User[]> {
   return (await db('users').orderBy('id')).map(toUser);
 }

@@ -1,10 +1,11 @@
 // runtime/local/driver.ts — the embedded mode's RuntimeDriver: the Supervisor (processes behind the
 // router), the release phase as a local process, and logs from the app's log file.
-import { spawn } from 'node:child_process';
+import { runStep } from '../../builders/run-step.ts';
 import { PaasError } from '../../core/errors.ts';
 import type { LogOptions, RuntimeDriver, Say } from '../driver.ts';
 import type { Supervisor } from './supervisor.ts';
 import { followLogFile } from './log-file.ts';
+import { toProcessEnv } from './process-policy.ts';
 import type { Router } from '../router.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -18,27 +19,16 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   /** Runs the Procfile's release command with the new release's environment; a non-zero exit stops the deploy. */
-  runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
+  async runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
     say(`-----> Running release command: ${command}`);
-    const pathDirs = spec.pathPrepend.map((d) => `${spec.slugDir}/${d}`);
-    const env = { PATH: [...pathDirs, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/', ...spec.env };
-    return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', command], { cwd: spec.slugDir, env });
-      let buf = '';
-      const onData = (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        const lines = buf.split(/\r?\n/);
-        buf = lines.pop() ?? '';
-        lines.forEach((l) => say(`       ${l}`));
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('error', (err) => reject(new PaasError('E_RELEASE_BOOT_FAILED', `release command could not start: ${err.message}`)));
-      child.on('close', (code) => {
-        if (buf) say(`       ${buf}`);
-        if (code === 0) resolve();
-        else reject(new PaasError('E_RELEASE_BOOT_FAILED', `release command exited with code ${code}`));
-      });
+    // The same environment a Procfile process of this release gets (no PORT: it serves nothing), as on Heroku.
+    const env = toProcessEnv(this.runtime.baseEnv, spec, 'release.1', undefined);
+    // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
+    await runStep({ srcDir: spec.slugDir, env, say }, {
+      name: 'release command',
+      argv: ['/bin/sh', '-c', command],
+      missingTool: 'release command could not start: /bin/sh is missing',
+      errorCode: 'E_RELEASE_BOOT_FAILED',
     });
   }
 

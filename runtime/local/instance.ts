@@ -1,7 +1,8 @@
 // runtime/local/instance.ts — one running copy of a Procfile process (web.1, worker.2): spawn, boot check, crash restart, stop; owned by Supervisor.
 import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
 import type { Readable } from 'node:stream';
+import { eachLine } from '../../core/lines.ts';
+import { signalGroup } from '../../core/process-group.ts';
 import type { AppLog } from './app-log.ts';
 import { waitForHttp } from './net-probe.ts';
 import { backoff, toProcessEnv, toRestartDelayMs } from './process-policy.ts';
@@ -37,15 +38,6 @@ export function describeExit(info: ExitInfo): string {
   if (info.error) return `could not be started (${info.error})`;
   if (info.signal) return `was killed by ${info.signal}`;
   return `exited with code ${info.code}`;
-}
-
-/** Sends sig to the whole process group (the shell and everything it started); a group that is already gone is fine. */
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
 }
 
 /** A supervised process: web instances count as up once they answer HTTP; after that, crashes restart with backoff. */
@@ -199,12 +191,12 @@ export class Instance {
   private readLines(stream: Readable | null): void {
     if (!stream) return;
     stream.on('error', (err) => this.ctx.log.write(this.app, 'paas', `${this.dyno}: output pipe error: ${err.message}`));
-    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', (line) => {
+    // Pipe errors are written to the app log just above; the lines read until then are kept.
+    void eachLine(stream, (line) => {
       this.lines.push(line);
       if (this.lines.length > keptLines) this.lines.shift();
       this.ctx.log.write(this.app, this.dyno, line);
-    });
+    }).catch(() => undefined);
   }
 
   private onExit(child: ChildProcess, info: ExitInfo): void {

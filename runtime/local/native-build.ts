@@ -18,7 +18,7 @@ export class NativeBuildDriver implements BuildDriver {
       fs.rmSync(slugDir, { recursive: true, force: true });
       fs.mkdirSync(slugDir, { recursive: true });
       await exec('tar', ['-x', '-f', input.archivePath, '-C', slugDir]);
-      const result = await buildNative({ srcDir: slugDir, env: input.env, log: input.log });
+      const result = await buildNative({ srcDir: slugDir, env: input.env, say: input.log });
       return { ...result, slugDir, image: null };
     } catch (err) {
       fs.rmSync(slugDir, { recursive: true, force: true });

@@ -1,7 +1,5 @@
-// runtime/local/net-probe.ts — the HTTP boot check (and the free-port lookup, from core/net.ts); used by the local runtime's process instances.
+// runtime/local/net-probe.ts — the HTTP boot check; used by the local runtime's process instances.
 import http from 'node:http';
-
-export { findFreePort } from '../../core/net.ts';
 
 export type ProbeResult = 'up' | 'aborted' | 'timeout';
 

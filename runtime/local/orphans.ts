@@ -3,6 +3,7 @@
 // killed (SIGKILL, a crash) would otherwise hold their ports and run twice next to the restored release.
 import fs from 'node:fs';
 import path from 'node:path';
+import { signalGroup } from '../../core/process-group.ts';
 
 export interface ProcessInfo { pid: number; pgid: number; cwd: string }
 
@@ -30,12 +31,6 @@ export function processesUnder(dir: string): ProcessInfo[] {
 /** SIGKILLs the process groups of the given processes; groups already gone are fine. Returns how many groups. */
 export function killGroups(processes: ProcessInfo[]): number {
   const groups = new Set(processes.map((p) => p.pgid).filter((g) => g > 1 && g !== process.pid));
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  }
+  for (const pgid of groups) signalGroup(pgid, 'SIGKILL');
   return groups.size;
 }

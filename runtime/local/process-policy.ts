@@ -1,5 +1,6 @@
 // runtime/local/process-policy.ts — pure rules for one process: its environment and its crash-restart backoff; used by instance.ts.
 import path from 'node:path';
+import { defaultPath } from '../../core/app-env.ts';
 import type { ReleaseSpec } from '../types.ts';
 
 export const backoff = {
@@ -26,7 +27,7 @@ export function toProcessEnv(
 ): Record<string, string> {
   const env: Record<string, string> = { ...baseEnv, ...release.env, DYNO: dyno };
   if (port !== undefined) env.PORT = String(port);
-  const tail = release.env.PATH ?? baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  const tail = release.env.PATH ?? baseEnv.PATH ?? defaultPath;
   const prepend = release.pathPrepend.map((dir) => path.resolve(release.slugDir, dir));
   env.PATH = [...prepend, tail, path.dirname(process.execPath)].join(path.delimiter);
   return env;

@@ -4,7 +4,7 @@ import type { Say } from '../../core/say.ts';
 import { AppLog } from './app-log.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { Instance } from './instance.ts';
-import { findFreePort } from './net-probe.ts';
+import { findFreePort } from '../../core/net.ts';
 import type { Router } from '../router.ts';
 import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -50,6 +50,11 @@ export class Supervisor {
     this.router = opts.router;
     this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
     this.graceMs = opts.graceMs ?? 10_000;
+  }
+
+  /** The base environment every process of every app starts from (the release phase uses it too). */
+  get baseEnv(): Record<string, string> {
+    return this.opts.baseEnv;
   }
 
   /**

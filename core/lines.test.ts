@@ -1,0 +1,53 @@
+// Unit tests for core/lines.ts: line splitting of a stream as it arrives (moved from builders/run-step.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { eachLine } from './lines.ts';
+
+async function split(chunks: (string | Buffer)[]): Promise<string[]> {
+  const input = new PassThrough();
+  const lines: string[] = [];
+  const done = eachLine(input, (line) => lines.push(line));
+  for (const chunk of chunks) input.write(chunk);
+  input.end();
+  await done;
+  return lines;
+}
+
+test('splits on \\n, \\r\\n and \\r, and delivers the unterminated last line at the end', async () => {
+  assert.deepEqual(await split(['a\nb\r\nc\rd']), ['a', 'b', 'c', 'd']);
+});
+
+test('a \\r\\n split across chunks is one line ending', async () => {
+  assert.deepEqual(await split(['one\r', '\ntwo\n']), ['one', 'two']);
+});
+
+test('lines are delivered as soon as they are complete, and partial lines are held', async () => {
+  const input = new PassThrough();
+  const lines: string[] = [];
+  const done = eachLine(input, (line) => lines.push(line));
+  input.write('hel');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(lines, []);
+  const first = new Promise((resolve) => input.once('data', () => setImmediate(resolve)));
+  input.write('lo\nwor');
+  await first;
+  assert.deepEqual(lines, ['hello']);
+  input.end();
+  await done;
+  assert.deepEqual(lines, ['hello', 'wor']);
+});
+
+test('a UTF-8 character split across chunks stays whole', async () => {
+  const bytes = Buffer.from('héllo ✓\n');
+  assert.deepEqual(await split([bytes.subarray(0, 2), bytes.subarray(2, 8), bytes.subarray(8)]), ['héllo ✓']);
+});
+
+test('an input that ends without output delivers no line', async () => {
+  const input = new PassThrough();
+  const lines: string[] = [];
+  const done = eachLine(input, (line) => lines.push(line));
+  input.end();
+  await done;
+  assert.deepEqual(lines, []);
+});
