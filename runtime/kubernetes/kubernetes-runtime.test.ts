@@ -95,7 +95,7 @@ test('the release phase runs as a Job with the new image and streams its output;
   w.lines.length = 0;
   const err = await w.runtime.runRelease(kubeSpec('shop', 3, { config: { GREETING: 'v3' } }), 'npm run migrate', (l) => w.lines.push(l), kubeSpec('shop', 1))
     .then(() => undefined, (e: unknown) => e);
-  assert.match(String(err), /release command exited with code 3/);
+  assert.match(String(err), /release command failed \(exit 3\)/);
   assert.deepEqual(w.lines.slice(1), ['       Migrating…', '       relation "users" already exists']);
   const web = w.standIn.find('apps/v1', 'Deployment', NS, 'web')!;
   assert.equal((web.metadata.labels as Record<string, string>)['app.kubernetes.io/version'], 'v1', 'Deployments untouched');

@@ -17,6 +17,6 @@ export async function runReleaseJob(kube: Kube, s: ManifestSettings, r: KubeRele
     onEnd: (_container, end) => { exit = end; return false; },
   }, 'E_RELEASE_BOOT_FAILED');
   if (exit?.exitCode === 0) return;
-  const why = exit && exit.exitCode >= 0 ? `exited with code ${exit.exitCode}` : `did not run (${exit?.reason ?? 'unknown reason'})`;
+  const why = exit && exit.exitCode >= 0 ? `failed (exit ${exit.exitCode})` : `did not run (${exit?.reason ?? 'unknown reason'})`;
   throw new PaasError('E_RELEASE_BOOT_FAILED', `release command ${why}`);
 }

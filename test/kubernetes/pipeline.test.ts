@@ -183,7 +183,7 @@ test('a failing release phase stops the deploy before any Deployment changes', a
     '-----> Running release command: npm run migrate',
     '       > migrate',
     '       error: connection refused',
-    ' !     Release v1 failed: release command exited with code 1',
+    ' !     Release v1 failed: release command failed (exit 1)',
     ' !     The app has no running release',
   ]);
   assert.deepEqual(p.standIn.list('apps/v1', 'Deployment', NS), []);
