@@ -2,9 +2,9 @@
 // then each line as the push prints it, then the status badges flip and the socket closes. Lines go through the
 // same escaping partial as the page. A line published before we subscribed but stored a moment later is filled in.
 import type { BuildRow } from '../../services/builds.ts';
-import { buildLines } from '../../services/builds.ts';
+import { buildLines, isRunning, releaseOfBuild } from '../../services/builds.ts';
 import { logLineView, type LogLineView } from './ansi.ts';
-import { isRunning, releaseOfBuild, storedLines } from './build-view.ts';
+import { storedLines } from './build-view.ts';
 import type { DashDeps } from './respond.ts';
 
 /** The part of a ws WebSocket the live views use (the ws package ships no types here). */
