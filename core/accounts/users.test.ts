@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestSchema } from '../../test/support/test-schema.ts';
 import { setSignupsOpen } from '../settings.ts';
-import { signUp } from './users.ts';
+import { signUp, type User } from './users.ts';
 
 test('two sign-ups racing on a fresh schema make exactly one admin', async (t) => {
   const db = await openTestSchema(t, 'signup');
@@ -12,7 +12,7 @@ test('two sign-ups racing on a fresh schema make exactly one admin', async (t) =
   // Both check "is anyone here?" before either inserts (hashing the password takes a while), unless serialised.
   for (let round = 0; round < 5; round++) {
     await db('users').delete();
-    const users = await Promise.all([
+    const users: User[] = await Promise.all([
       signUp(db, `visitor-${round}@example.com`, 'correct-horse'),
       signUp(db, `operator-${round}@example.com`, 'correct-horse', { kind: 'operator', admin: false }),
     ]);
