@@ -21,6 +21,7 @@ export async function subjectUser(ctx: CommandContext, email: string | undefined
 export const accountCommands: Command[] = [
   {
     name: 'users:create', args: 'EMAIL [--admin] [--password PW]', summary: 'Create a user (the first user is an admin)', localOnly: true,
+    flags: { admin: { type: 'boolean' }, password: { type: 'string' } },
     async run(ctx, args) {
       const email = need(args, 0, 'EMAIL', 'users:create EMAIL [--admin]');
       const given = flag(args, 'password');
@@ -69,6 +70,7 @@ export const accountCommands: Command[] = [
   },
   {
     name: 'tokens:create', args: '[EMAIL] [--description TEXT]', summary: 'Create an API token (shown once)',
+    flags: { description: { type: 'string' } },
     async run(ctx, args) {
       const user = await subjectUser(ctx, args.positional[0], 'tokens:create EMAIL');
       const token = await createToken(ctx.db, user.id, flag(args, 'description') ?? '');
