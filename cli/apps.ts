@@ -21,8 +21,8 @@ async function ownerFor(ctx: CommandContext, email: string | undefined): Promise
 function remotes(ctx: CommandContext, app: string): string[] {
   const host = ctx.config.baseDomain === 'localhost' ? 'localhost' : ctx.config.baseDomain;
   return [
-    `ssh://git@${host}:${ctx.config.sshPort}/${app}.git`,
-    `http://${host}:${ctx.config.httpPort}/${app}.git`,
+    `ssh://git@${host}:${ctx.config.endpoints.sshPort}/${app}.git`,
+    `http://${host}:${ctx.config.endpoints.httpPort}/${app}.git`,
   ];
 }
 

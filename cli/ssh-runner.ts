@@ -21,5 +21,5 @@ export function sshCommandRunner(db: Knex, config: Config, log: Logger) {
     db, config, actor: { kind: 'user', user }, signal: io.signal,
     out: (l) => io.stdout.write(l + '\n'), err: (l) => io.stderr.write(l + '\n'),
     readStdin: () => readAll(io.stdin),
-  }, argv, false, `ssh -p ${config.sshPort} git@${config.baseDomain}`, log);
+  }, argv, false, `ssh -p ${config.endpoints.sshPort} git@${config.baseDomain}`, log);
 }

@@ -70,7 +70,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
     else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
     const result = await deps.builds.build({
-      app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app), log: log.line,
+      app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), log: log.line,
     });
     await succeed(deps, app, build, p, result, log);
     recorded = true;
@@ -85,8 +85,8 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   }
 }
 
-function buildEnv(app: AppRow): Record<string, string> {
-  const base = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
+function buildEnv(app: AppRow, config: Config): Record<string, string> {
+  const base = { ...config.hostEnv, LANG: 'C.UTF-8' };
   return { ...app.config, ...base, APP_NAME: app.name };
 }
 

@@ -32,10 +32,10 @@ type Drivers = Omit<Controller, 'stop'>;
 async function localDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
   const router = new Router({ baseDomain: config.baseDomain });
   const routerPort = await router.listen(config.routerPort, config.host);
-  config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
+  config.endpoints.bind('router', routerPort); // the effective port when 0 was asked: app URLs must show it
   const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
-    baseEnv: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+    baseEnv: { ...config.hostEnv, LANG: 'C.UTF-8' },
     onLog: (app, line, source) => void publish(bus, 'appLog', { app, source, line, time: new Date().toISOString() }, app),
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));

@@ -34,7 +34,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   prepareDataDir(config.dataDir);
   let embedded: EmbeddedDatabase | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, log.child({ module: 'postgres' }))).url;
-  const db = await openDb(url, process.env.PAAS_DB_SCHEMA || 'public');
+  const db = await openDb(url, config.dbSchema);
   const bus: Bus = config.natsUrl
     ? await NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {
       await db('dead_letters').insert({ subject, payload, reason });

@@ -27,6 +27,8 @@ async function main() {
     const [oldRev, newRev, ref] = line.split(' ');
     return { oldRev, newRev, ref };
   });
+  // The one process.env read outside core/config.ts: this is a separate script that git runs (not the platform),
+  // and git hands it the push's quarantine in its environment.
   const env = {};
   for (const name of QUARANTINE_VARS) if (process.env[name]) env[name] = process.env[name];
   env.GIT_DIR = require('node:path').resolve(process.env.GIT_DIR || '.');
