@@ -32,7 +32,7 @@ export const releaseCommands: Command[] = [
       const usage = 'config:get APP KEY';
       const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', usage));
       const key = parseConfigKey(need(args, 1, 'KEY', usage));
-      if (!(key in app.config)) throw new PaasError('E_CONFIG_KEY_INVALID', `${key} is not set on ${app.name}`);
+      if (!(key in app.config)) throw new PaasError('E_CONFIG_KEY_NOT_FOUND', `${key} is not set on ${app.name}`);
       ctx.out(app.config[key]!);
     },
   },
