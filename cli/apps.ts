@@ -50,7 +50,7 @@ export const appCommands: Command[] = [
   },
   {
     name: 'apps:destroy', args: 'APP --confirm APP', summary: 'Destroy an app, its releases and its repository',
-    flags: { confirm: { type: 'string' } },
+    flags: { confirm: { type: 'string', bareIsEmpty: true } }, // a bare --confirm gets destroyApp's how-to-confirm refusal
     async run(ctx, args) {
       const name = need(args, 0, 'APP', 'apps:destroy APP --confirm APP');
       await destroyApp(ctx.db, ctx.actor, name, flag(args, 'confirm'));

@@ -30,17 +30,21 @@ test('an unknown flag, a missing value and a value for a boolean flag are usage 
   assert.throws(() => parseArgs(['web', '-n'], logs, 'logs'), { code: 'E_USAGE', message: /^-n needs a value/ });
   assert.throws(() => parseArgs(['x', '--admin=yes'], { admin: { type: 'boolean' } }, 'u'), { code: 'E_USAGE', message: /^--admin takes no value/ });
   assert.throws(() => parseArgs(['shop', '--owner', 'a@example.com'], {}, 'apps'), { code: 'E_USAGE', message: /^Unknown flag --owner/ });
+  // A flag whose command judges a bare one itself (apps:destroy --confirm) gets '', and still no flag as its value.
+  const confirm = { confirm: { type: 'string', bareIsEmpty: true } } as const;
+  assert.equal(parseArgs(['shop', '--confirm'], confirm).flags.get('confirm'), '');
+  assert.throws(() => parseArgs(['shop', '--confirm', '--help'], confirm, 'd'), { code: 'E_USAGE', message: /^--confirm needs a value/ });
 });
 
 test('the runner refuses an unknown flag and a missing flag value with a usage line and exit 1, before the command runs', async () => {
   const out: string[] = [], err: string[] = [];
   const ctx = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), signal: new AbortController().signal } as unknown as CommandContext;
   const log = createLogger('silent');
-  assert.equal(await runCommand(ctx, ['apps:destroy', 'shop', '--confirm'], true, 'paas', log), 1);
+  assert.equal(await runCommand(ctx, ['apps:create', 'shop', '--owner'], true, 'paas', log), 1);
   assert.equal(await runCommand(ctx, ['apps', '--all'], true, 'paas', log), 1);
   assert.equal(await runCommand(ctx, ['logs', 'shop', '--follow'], true, 'paas', log), 1);
   assert.deepEqual(err, [
-    ' !     --confirm needs a value. Usage: paas apps:destroy APP --confirm APP',
+    ' !     --owner needs a value. Usage: paas apps:create APP [--owner EMAIL]',
     ' !     Unknown flag --all. Usage: paas apps',
     ' !     Unknown flag --follow. Usage: paas logs APP [-t] [-n N]',
   ]);

@@ -16,8 +16,11 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
-/** A command's flags, as node:util parseArgs takes them: `--owner EMAIL` is a string, `--admin` a boolean. */
-export type Flags = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+/**
+ * A command's flags, as node:util parseArgs takes them: `--owner EMAIL` is a string, `--admin` a boolean.
+ * `bareIsEmpty`: the flag given without its value is '' and the command judges it (a bare --confirm confirms nothing).
+ */
+export type Flags = Record<string, { type: 'string' | 'boolean'; short?: string; bareIsEmpty?: boolean }>;
 
 export interface Command {
   name: string;
@@ -43,17 +46,20 @@ export function parseArgs(argv: string[], flags: Flags = {}, usage = ''): Args {
   // strict: false so that the checks below can word the errors; they refuse all that strict mode would.
   const { values, positionals, tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const refuse = (what: string) => new PaasError('E_USAGE', `${what}. Usage: ${usage}`);
+  const bare = new Set<string>();
   for (const t of tokens) {
     if (t.kind !== 'option') continue;
     const spec = options[t.name];
     if (!spec) throw refuse(`Unknown flag ${t.rawName}`);
     // A value that looks like a flag was most likely not meant as one: `--owner --admin` (write --owner=-x for that).
     if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && t.value.startsWith('-')))) {
-      throw refuse(`${t.rawName} needs a value`);
+      if (!spec.bareIsEmpty || t.value !== undefined) throw refuse(`${t.rawName} needs a value`);
+      bare.add(t.name);
     }
     if (spec.type === 'boolean' && t.value !== undefined) throw refuse(`${t.rawName} takes no value`);
   }
-  const given = Object.entries(values).filter((e): e is [string, string | true] => e[1] !== undefined && e[1] !== false);
+  const given = Object.entries(values).filter((e): e is [string, string | true] => e[1] !== undefined && e[1] !== false)
+    .map(([name, v]): [string, string | true] => [name, bare.has(name) ? '' : v]);
   return { positional: positionals, flags: new Map(given) };
 }
 
