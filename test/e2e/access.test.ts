@@ -100,7 +100,8 @@ test('hostile app names over SSH are refused with " !     " and create nothing',
   const rawResults = await Promise.all(raws.map((raw) => sshRaw(p, alice.keyPath, raw)));
   rawResults.forEach((r, i) => {
     assert.equal(r.code, 1, raws[i]);
-    assert.match(r.stderr, /^ !     .*is not a valid app name/, raws[i]);
+    // `-rf` is a flag apps:create does not take: refused as such before any name is looked at.
+    assert.match(r.stderr, raws[i]!.includes(' -rf ') ? /^ !     Unknown flag -r\. Usage: / : /^ !     .*is not a valid app name/, raws[i]);
   });
   assert.equal(fs.existsSync(marker), false, 'a shell ran part of the command');
   assert.deepEqual(await snapshot(), before);
