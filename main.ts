@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { bootPlatform, onShutdown } from './core/boot.ts';
-import { writeEndpoints } from './core/config.ts';
+import { writeEndpoints } from './core/endpoints.ts';
 import { startGitd } from './gitd/gitd.ts';
 import { startController } from './controller/controller.ts';
 import { createWeb } from './web/web.ts';
@@ -20,11 +20,11 @@ async function main(): Promise<void> {
   const web = await createWeb({ db, config, log, bus, reader, mount: (app) => gitd.mountHttp(app) });
   await web.listen({ port: config.httpPort, host: config.host });
   await p.relay.start();
-  config.httpPort = (web.server.address() as AddressInfo).port;
-  writeEndpoints(config);
+  config.endpoints.bind('http', (web.server.address() as AddressInfo).port);
+  writeEndpoints(config.dataDir, config.endpoints);
   const lines = [
     `paas is running (${config.natsUrl ? 'NATS' : 'embedded'} mode${config.databaseUrl ? ', external PostgreSQL' : ''})`,
-    `  HTTP (API, git):  http://localhost:${config.httpPort}/  (git: http://localhost:${config.httpPort}/<app>.git)`,
+    `  HTTP (API, git):  http://localhost:${config.endpoints.httpPort}/  (git: http://localhost:${config.endpoints.httpPort}/<app>.git)`,
     `  SSH (git, CLI):   ssh://git@localhost:${gitd.sshPort}/<app>.git  host key ${gitd.hostKeyFingerprint}`,
     `  Router (apps):    http://<app>.${config.baseDomain}:${controller.routerPort}/`,
     `  Data dir:         ${config.dataDir}`,

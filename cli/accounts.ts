@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { PaasError } from '../core/errors.ts';
 import {
-  addKey, createToken, createUser, getUserByEmail, listKeys, listTokens, listUsers, removeKey, revokeToken, type User,
+  addKey, createToken, getUserByEmail, listKeys, listTokens, listUsers, removeKey, revokeToken, signUp, type User,
 } from '../core/accounts/users.ts';
 import { ago, flag, need, table, type Command, type CommandContext } from './types.ts';
 
@@ -21,12 +21,12 @@ export async function subjectUser(ctx: CommandContext, email: string | undefined
 export const accountCommands: Command[] = [
   {
     name: 'users:create', args: 'EMAIL [--admin] [--password PW]', summary: 'Create a user (the first user is an admin)', localOnly: true,
+    flags: { admin: { type: 'boolean' }, password: { type: 'string' } },
     async run(ctx, args) {
       const email = need(args, 0, 'EMAIL', 'users:create EMAIL [--admin]');
       const given = flag(args, 'password');
       const password = given ?? crypto.randomBytes(12).toString('base64url');
-      const first = !(await ctx.db('users').first());
-      const user = await createUser(ctx.db, email, password, first || args.flags.has('admin'));
+      const user = await signUp(ctx.db, email, password, { kind: 'operator', admin: args.flags.has('admin') });
       ctx.out(`Created user ${user.email}${user.isAdmin ? ' (admin)' : ''}`);
       if (!given) ctx.out(`Password: ${password}`);
     },
@@ -70,6 +70,7 @@ export const accountCommands: Command[] = [
   },
   {
     name: 'tokens:create', args: '[EMAIL] [--description TEXT]', summary: 'Create an API token (shown once)',
+    flags: { description: { type: 'string' } },
     async run(ctx, args) {
       const user = await subjectUser(ctx, args.positional[0], 'tokens:create EMAIL');
       const token = await createToken(ctx.db, user.id, flag(args, 'description') ?? '');

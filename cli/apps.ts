@@ -21,8 +21,8 @@ async function ownerFor(ctx: CommandContext, email: string | undefined): Promise
 function remotes(ctx: CommandContext, app: string): string[] {
   const host = ctx.config.baseDomain === 'localhost' ? 'localhost' : ctx.config.baseDomain;
   return [
-    `ssh://git@${host}:${ctx.config.sshPort}/${app}.git`,
-    `http://${host}:${ctx.config.httpPort}/${app}.git`,
+    `ssh://git@${host}:${ctx.config.endpoints.sshPort}/${app}.git`,
+    `http://${host}:${ctx.config.endpoints.httpPort}/${app}.git`,
   ];
 }
 
@@ -37,6 +37,7 @@ export const appCommands: Command[] = [
   },
   {
     name: 'apps:create', args: 'APP [--owner EMAIL]', summary: 'Create an app and its git repository',
+    flags: { owner: { type: 'string' } },
     async run(ctx, args) {
       const owner = await ownerFor(ctx, flag(args, 'owner'));
       const app = await createApp(ctx.db, owner, need(args, 0, 'APP', 'apps:create APP'));
@@ -49,6 +50,7 @@ export const appCommands: Command[] = [
   },
   {
     name: 'apps:destroy', args: 'APP --confirm APP', summary: 'Destroy an app, its releases and its repository',
+    flags: { confirm: { type: 'string', bareIsEmpty: true } }, // a bare --confirm gets destroyApp's how-to-confirm refusal
     async run(ctx, args) {
       const name = need(args, 0, 'APP', 'apps:destroy APP --confirm APP');
       await destroyApp(ctx.db, ctx.actor, name, flag(args, 'confirm'));

@@ -26,7 +26,7 @@ export async function runCommand(ctx: CommandContext, argv: string[], local: boo
   try {
     const cmd = commands.find((c) => c.name === name && (local || !c.localOnly));
     if (!cmd) throw new PaasError('E_COMMAND_UNKNOWN', `Unknown command "${name.slice(0, 60)}"; run ${invoke} --help for the list`);
-    const args = parseArgs(rest);
+    const args = parseArgs(rest, cmd.flags, `${invoke} ${cmd.name} ${cmd.args}`.trimEnd());
     if (args.flags.has('help')) { ctx.out(`Usage: ${invoke} ${cmd.name} ${cmd.args}`); ctx.out(cmd.summary); return 0; }
     await cmd.run(ctx, args);
     return 0;

@@ -1,7 +1,8 @@
 // cli/main.ts — the local CLI (`npm run paas -- <command>`): acts as the platform's operator on the
 // same database as the running platform (DATABASE_URL, or the embedded database the platform recorded).
 import fs from 'node:fs';
-import { loadConfig, withRunningEndpoints } from '../core/config.ts';
+import { loadConfig, type Config } from '../core/config.ts';
+import { bindRunningEndpoints } from '../core/endpoints.ts';
 import { openDb } from '../core/db/connect.ts';
 import { databaseFile } from '../core/db/embedded.ts';
 import { PaasError, isPaasError } from '../core/errors.ts';
@@ -17,9 +18,9 @@ function readStdin(): Promise<string> {
 }
 
 /** The database URL: DATABASE_URL, else the one the running platform recorded in its data dir. */
-function databaseUrl(dataDir: string, env: NodeJS.ProcessEnv): string {
-  if (env.DATABASE_URL) return env.DATABASE_URL;
-  const file = databaseFile(dataDir);
+function databaseUrl(config: Config): string {
+  if (config.databaseUrl) return config.databaseUrl;
+  const file = databaseFile(config.dataDir);
   if (!fs.existsSync(file)) {
     throw new PaasError('E_DATABASE_UNAVAILABLE', `The platform is not running (no ${file}). Start it with npm start, or set DATABASE_URL`);
   }
@@ -27,13 +28,14 @@ function databaseUrl(dataDir: string, env: NodeJS.ProcessEnv): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const config = withRunningEndpoints(loadConfig());
+  const config = loadConfig();
+  bindRunningEndpoints(config.dataDir, config.endpoints);
   const log = createLogger(config.logLevel, 'paas-cli');
   const invoke = 'npm run paas --';
   if (!argv.length || ['help', '--help', '-h'].includes(argv[0]!)) { helpText(true, invoke).forEach((l) => console.log(l)); return 0; }
   let db;
   try {
-    db = await openDb(databaseUrl(config.dataDir, process.env), process.env.PAAS_DB_SCHEMA || 'public');
+    db = await openDb(databaseUrl(config), config.dbSchema);
   } catch (err) {
     if (!isPaasError(err)) throw err;
     console.error(` !     ${err.message}`);

@@ -37,6 +37,7 @@ export const processCommands: Command[] = [
   },
   {
     name: 'logs', args: 'APP [-t] [-n N]', summary: "Show an app's output; -t keeps following it",
+    flags: { num: { type: 'string', short: 'n' }, tail: { type: 'boolean', short: 't' } },
     async run(ctx, args) {
       const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'logs APP [-t]'));
       const n = Number(flag(args, 'n') ?? flag(args, 'num') ?? 100);

@@ -2,7 +2,7 @@
 import { appForActor } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseConfigKey } from '../core/names.ts';
-import { buildLines, findBuild, listBuilds } from '../services/builds.ts';
+import { buildLines, findBuild, listBuilds, pushOutcome } from '../services/builds.ts';
 import { listReleases, rollback, setConfig, unsetConfig, waitForRelease, type ReleaseRow } from '../services/releases.ts';
 import { ago, need, table, type Command, type CommandContext } from './types.ts';
 
@@ -32,7 +32,7 @@ export const releaseCommands: Command[] = [
       const usage = 'config:get APP KEY';
       const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', usage));
       const key = parseConfigKey(need(args, 1, 'KEY', usage));
-      if (!(key in app.config)) throw new PaasError('E_CONFIG_KEY_INVALID', `${key} is not set on ${app.name}`);
+      if (!(key in app.config)) throw new PaasError('E_CONFIG_KEY_NOT_FOUND', `${key} is not set on ${app.name}`);
       ctx.out(app.config[key]!);
     },
   },
@@ -90,10 +90,9 @@ export const releaseCommands: Command[] = [
       const build = await findBuild(ctx.db, app, args.positional[1]);
       let seq = 0;
       for (;;) {
+        // The outcome first, then the lines: a push's last lines are stored before its outcome, so none is missed.
+        const running = await pushOutcome(ctx.db, build.id) === 'running';
         for (const l of await buildLines(ctx.db, build.id, seq)) { ctx.out(l.line); seq = l.seq; }
-        const row = await ctx.db('builds').where({ id: build.id }).first('status');
-        const release = await ctx.db('releases').where({ build_id: build.id }).orderBy('version').first('status');
-        const running = row.status === 'building' || (release && (release.status === 'pending' || release.status === 'deploying'));
         if (!running || ctx.signal.aborted) break;
         await new Promise((r) => setTimeout(r, 300));
       }

@@ -15,5 +15,5 @@ export function sshCommandRunner(db: Knex, config: Config, log: Logger, reader: 
     db, config, actor: { kind: 'user', user }, reader, signal: io.signal,
     out: (l) => io.stdout.write(l + '\n'), err: (l) => io.stderr.write(l + '\n'),
     readStdin: () => readAll(io.stdin, stdinLimitBytes, 'Standard input'),
-  }, argv, false, `ssh -p ${config.sshPort} git@${config.baseDomain}`, log);
+  }, argv, false, `ssh -p ${config.endpoints.sshPort} git@${config.baseDomain}`, log);
 }

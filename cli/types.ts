@@ -1,4 +1,5 @@
 // cli/types.ts — the shape of a CLI command; the same table serves the local CLI and SSH commands.
+import { parseArgs as parseArgv } from 'node:util';
 import type { Knex } from 'knex';
 import type { Actor } from '../core/access.ts';
 import type { Config } from '../core/config.ts';
@@ -18,33 +19,51 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
+/**
+ * A command's flags, as node:util parseArgs takes them: `--owner EMAIL` is a string, `--admin` a boolean.
+ * `bareIsEmpty`: the flag given without its value is '' and the command judges it (a bare --confirm confirms nothing).
+ */
+export type Flags = Record<string, { type: 'string' | 'boolean'; short?: string; bareIsEmpty?: boolean }>;
+
 export interface Command {
   name: string;
   args: string;        // usage after the name, e.g. 'APP K=V…'
   summary: string;
+  /** The flags the command takes; any other is refused (E_USAGE). --help/-h is every command's. */
+  flags?: Flags;
   localOnly?: boolean; // only from the platform's own machine (npm run paas)
   run(ctx: CommandContext, args: Args): Promise<void>;
 }
 
-/** Parsed argv: positional words and --flags (with or without values). */
+/** Parsed argv: positional words and --flags by their long name (strings, or true for booleans). */
 export interface Args { positional: string[]; flags: Map<string, string | true> }
 
-const VALUE_FLAGS = new Set(['confirm', 'password', 'description', 'owner', 'num', 'n']);
+const HELP: Flags = { help: { type: 'boolean', short: 'h' } };
 
-/** Parses argv; flags named in VALUE_FLAGS take the next word (or --flag=value). */
-export function parseArgs(argv: string[]): Args {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const m = /^--?([a-z][a-z-]*)(?:=(.*))?$/.exec(a);
-    if (!m) { positional.push(a); continue; }
-    const name = m[1]!;
-    if (m[2] !== undefined) flags.set(name, m[2]);
-    else if (VALUE_FLAGS.has(name) && i + 1 < argv.length) flags.set(name, argv[++i]!);
-    else flags.set(name, true);
+/**
+ * Parses a command's argv with node:util parseArgs (`--` ends the flags). Unknown flags, a string flag without its
+ * value and a value given to a boolean flag are E_USAGE naming the flag and the command's usage, never ignored.
+ */
+export function parseArgs(argv: string[], flags: Flags = {}, usage = ''): Args {
+  const options = { ...HELP, ...flags };
+  // strict: false so that the checks below can word the errors; they refuse all that strict mode would.
+  const { values, positionals, tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const refuse = (what: string) => new PaasError('E_USAGE', `${what}. Usage: ${usage}`);
+  const bare = new Set<string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = options[t.name];
+    if (!spec) throw refuse(`Unknown flag ${t.rawName}`);
+    // A value that looks like a flag was most likely not meant as one: `--owner --admin` (write --owner=-x for that).
+    if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && t.value.startsWith('-')))) {
+      if (!spec.bareIsEmpty || t.value !== undefined) throw refuse(`${t.rawName} needs a value`);
+      bare.add(t.name);
+    }
+    if (spec.type === 'boolean' && t.value !== undefined) throw refuse(`${t.rawName} takes no value`);
   }
-  return { positional, flags };
+  const given = Object.entries(values).filter((e): e is [string, string | true] => e[1] !== undefined && e[1] !== false)
+    .map(([name, v]): [string, string | true] => [name, bare.has(name) ? '' : v]);
+  return { positional: positionals, flags: new Map(given) };
 }
 
 /** The n-th positional argument, or E_USAGE naming what is missing. */

@@ -33,7 +33,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   prepareDataDir(config.dataDir);
   let embedded: EmbeddedDatabase | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, log.child({ module: 'postgres' }))).url;
-  const db = await openDb(url, process.env.PAAS_DB_SCHEMA || 'public');
+  const db = await openDb(url, config.dbSchema);
   // The NATS client loads only when NATS_URL is set: the in-process bus needs none of it.
   const bus: Bus = config.natsUrl
     ? await (await import('./nats-bus.ts')).NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {

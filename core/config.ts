@@ -1,6 +1,8 @@
 // core/config.ts — reads the environment once at boot into one object that every process passes down.
-import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { defaultPath } from './app-env.ts';
+import { Endpoints } from './endpoints.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
 export const MODES = ['local', 'kubernetes'] as const;
@@ -8,12 +10,17 @@ export type Mode = typeof MODES[number];
 
 export interface Config {
   dataDir: string;
+  /** The ports asked for (PAAS_*_PORT; 0 picks a free one). The bound ones, which users reach, are in `endpoints`. */
   httpPort: number;
   sshPort: number;
   routerPort: number;
+  /** Where users reach the platform: each listener records the port it bound there, once (core/endpoints.ts). */
+  endpoints: Endpoints;
   host: string;
   baseDomain: string;
   databaseUrl?: string;
+  /** PAAS_DB_SCHEMA: the PostgreSQL schema the platform's tables live in (tests run one platform per schema). */
+  dbSchema: string;
   natsUrl?: string;
   /** Prepended to every NATS subject and to the stream's name (tests use one per run). */
   subjectPrefix: string;
@@ -49,6 +56,8 @@ export interface Config {
    */
   leaseSeconds: number;
   logLevel: string;
+  /** This process's own PATH and HOME, read at boot: the git, build and app processes it starts begin from them. */
+  hostEnv: Readonly<{ PATH: string; HOME: string }>;
 }
 
 function toPort(name: string, raw: string | undefined, fallback: number): number {
@@ -58,18 +67,21 @@ function toPort(name: string, raw: string | undefined, fallback: number): number
   return n;
 }
 
-/** Builds the Config from an environment (process.env at boot; tests pass their own). */
+/** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
   if (!MODES.includes(mode)) throw new Error(`PAAS_RUNTIME must be ${MODES.join(' or ')}, got "${mode}"`);
-  return {
+  const httpPort = toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000);
+  const sshPort = toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222);
+  const routerPort = toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080);
+  // Frozen: nothing changes the config after boot (a test that tries throws); bound ports live in Endpoints.
+  return Object.freeze({
     dataDir: path.resolve(env.PAAS_DATA_DIR || './data'),
-    httpPort: toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000),
-    sshPort: toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222),
-    routerPort: toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080),
+    httpPort, sshPort, routerPort,
     host: env.PAAS_HOST || '0.0.0.0',
     baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
     databaseUrl: env.DATABASE_URL || undefined,
+    dbSchema: env.PAAS_DB_SCHEMA || 'public',
     natsUrl: env.NATS_URL || undefined,
     subjectPrefix: env.PAAS_SUBJECT_PREFIX ? `${env.PAAS_SUBJECT_PREFIX.replace(/\.$/, '')}.` : '',
     controllerHealthPort: toPort('PAAS_CONTROLLER_HEALTH_PORT', env.PAAS_CONTROLLER_HEALTH_PORT, 5001),
@@ -89,24 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
-  };
-}
-
-function endpointsFile(dataDir: string): string {
-  return path.join(dataDir, 'run', 'endpoints.json');
-}
-
-/** Records the ports the running platform listens on, so the local CLI prints the right remotes and URLs. */
-export function writeEndpoints(config: Config): void {
-  const { httpPort, sshPort, routerPort } = config;
-  fs.mkdirSync(path.dirname(endpointsFile(config.dataDir)), { recursive: true });
-  fs.writeFileSync(endpointsFile(config.dataDir), JSON.stringify({ httpPort, sshPort, routerPort }));
-}
-
-/** The config as the running platform sees it: ports it recorded replace the defaults (the CLI uses this). */
-export function withRunningEndpoints(config: Config): Config {
-  const file = endpointsFile(config.dataDir);
-  if (!fs.existsSync(file)) return config;
-  const ports = JSON.parse(fs.readFileSync(file, 'utf8')) as Pick<Config, 'httpPort' | 'sshPort' | 'routerPort'>;
-  return { ...config, ...ports };
+    endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),
+    hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || os.homedir() }),
+  });
 }

@@ -30,7 +30,7 @@ export interface GitdRoles { ssh: boolean; http: boolean }
 /** Starts gitd; SSH listens on config.sshPort (0 picks a free port). */
 export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger, runCommand: CommandRunner, roles: GitdRoles = { ssh: true, http: true }): Promise<Gitd> {
   const sessions = new PushSessions();
-  const deps = { db, bus, dataDir: config.dataDir, log };
+  const deps = { db, bus, dataDir: config.dataDir, log, hostEnv: config.hostEnv };
   installHooks(config.dataDir);
   const hookSocket = hookSocketPath(config.dataDir, roles.ssh ? 'gitd' : 'web');
   // node-git-server runs git with this process's environment: that is how HTTP pushes' hooks find our socket.
@@ -41,7 +41,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   // One process (the one serving SSH) moves the refs of pushes that deployed after their git process went away.
   const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
   return {
-    sshPort: ssh ? config.sshPort : 0,
+    sshPort: ssh ? config.endpoints.sshPort : 0,
     hostKeyFingerprint: ssh?.fingerprint ?? '',
     activePushes: () => sessions.size(),
     async mountHttp(app) {
@@ -72,7 +72,7 @@ async function listenSsh(deps: SshDeps, config: Config): Promise<{ server: ssh2.
     server.once('error', reject);
     server.listen(config.sshPort, config.host, () => resolve());
   });
-  config.sshPort = (server.address() as AddressInfo).port; // the effective port when 0 was asked
+  config.endpoints.bind('ssh', (server.address() as AddressInfo).port); // the effective port when 0 was asked
   return { server, fingerprint, clients };
 }
 

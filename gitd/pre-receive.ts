@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
+import type { Config } from '../core/config.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { subjectOf } from '../core/events.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
@@ -22,7 +23,8 @@ const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
-export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger }
+/** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv). */
+export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv'] }
 
 /** Runs the pre-receive decision for one push; returns the hook's exit code. */
 export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<number> {
@@ -47,9 +49,9 @@ export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, upda
 }
 
 /** Exports the pushed revision from git's quarantine into a tarball the builder reads. */
-async function exportTree(ctx: PushContext, rev: string, file: string): Promise<void> {
+async function exportTree(deps: PreReceiveDeps, ctx: PushContext, rev: string, file: string): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...ctx.hookEnv, GIT_DIR: ctx.gitDir };
+  const env = { PATH: deps.hostEnv.PATH, ...ctx.hookEnv, GIT_DIR: ctx.gitDir };
   await exec('git', ['archive', '--format=tar', '-o', file, rev], { env });
 }
 
@@ -59,7 +61,7 @@ async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpd
   }
   const buildId = crypto.randomUUID();
   const archivePath = path.join(deps.dataDir, 'archives', `${buildId}.tar`);
-  await exportTree(ctx, update.newRev, archivePath);
+  await exportTree(deps, ctx, update.newRev, archivePath);
   // If the client goes away mid-build, git drops its quarantine: keep the pushed objects so the ref can still
   // move once the deploy succeeds.
   keepQuarantinedObjects(ctx);

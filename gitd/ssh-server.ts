@@ -10,6 +10,7 @@ import { fingerprintOf } from '../core/accounts/ssh-keys.ts';
 import { userForKey, type User } from '../core/accounts/users.ts';
 import { appForActor } from '../core/access.ts';
 import { isPaasError } from '../core/errors.ts';
+import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { parseSshCommand } from './ssh-command.ts';
 import { ensureRepo } from './repos.ts';
@@ -25,7 +26,7 @@ export type CommandRunner = (argv: string[], user: User, io: CommandIo) => Promi
 export interface CommandIo { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal: AbortSignal }
 
 /** `leaseSeconds`: the push lock's lease (config.leaseSeconds). */
-export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string; leaseSeconds?: number }
+export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string; hostEnv: Config['hostEnv']; leaseSeconds?: number }
 
 /** Loads the host key, generating an ed25519 key on first start; returns it with its SHA256 fingerprint. */
 export function loadHostKey(dataDir: string): { key: Buffer; fingerprint: string } {
@@ -139,7 +140,7 @@ async function runGit(deps: SshDeps, user: User, service: 'receive-pack' | 'uplo
   }
   try {
     const gitDir = await ensureRepo(deps.dataDir, app);
-    const code = await pipeGit(service, gitDir, { ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch);
+    const code = await pipeGit(service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch);
     ch.exit(code); ch.end();
   } finally {
     await release();
@@ -147,7 +148,7 @@ async function runGit(deps: SshDeps, user: User, service: 'receive-pack' | 'uplo
 }
 
 function pipeGit(service: string, gitDir: string, env: Record<string, string>, ch: Channel): Promise<number> {
-  const child = spawn('git', [service, gitDir], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', ...env } });
+  const child = spawn('git', [service, gitDir], { env });
   (ch as unknown as Duplex).pipe(child.stdin);
   child.stdout.pipe(ch, { end: false });
   child.stderr.pipe(ch.stderr, { end: false });

@@ -44,10 +44,10 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
   ]);
   const router = new Router({ baseDomain: config.baseDomain });
   const routerPort = await router.listen(config.routerPort, config.host);
-  config.routerPort = routerPort; // the effective port when 0 was asked: app URLs must show it
+  config.endpoints.bind('router', routerPort); // the effective port when 0 was asked: app URLs must show it
   const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
-    baseEnv: appBaseEnv(),
+    baseEnv: appBaseEnv(config.hostEnv),
     onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));

@@ -2,6 +2,7 @@
 // with its current release and last deploy; the dashboard's apps list and app pages show it.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
+import { isRunning } from './builds.ts';
 
 export type AppStatus = 'running' | 'building' | 'failed' | 'down' | 'no release';
 
@@ -18,7 +19,7 @@ export interface AppFacts {
 /** Decides the status: work in progress wins, then the newest failure, then whether processes are up. */
 export function toAppStatus(f: AppFacts): AppStatus {
   const b = f.latestBuild, r = f.latestRelease;
-  if (b?.status === 'building' || r?.status === 'pending' || r?.status === 'deploying') return 'building';
+  if (isRunning(b, r)) return 'building';
   if (r?.status === 'failed' && (!b || r.created_at >= b.created_at)) return 'failed';
   if (b?.status === 'failed' && (!r || b.created_at > r.created_at)) return 'failed';
   if (!f.current) return 'no release';

@@ -89,7 +89,7 @@ export async function removeDomain(db: Knex, actor: Actor, rawName: string, rawH
   const hostname = parseHostname(rawHost);
   await db.transaction(async (trx) => {
     const n = await trx('domains').where({ app_id: app.id, hostname }).delete();
-    if (!n) throw new PaasError('E_DOMAIN_INVALID', `${hostname} is not attached to ${app.name}`);
+    if (!n) throw new PaasError('E_DOMAIN_NOT_FOUND', `${hostname} is not attached to ${app.name}`);
     await enqueueEvent(trx, 'domainsUpdated', { app: app.name });
   });
 }

@@ -5,6 +5,7 @@ import type { AppRow } from '../core/access.ts';
 import { publish, type Bus } from '../core/bus.ts';
 import { PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { ReleaseRow } from './releases.ts';
 
 export interface BuildRow {
   id: string; app_id: number; number: number; ref: string; rev: string; status: 'building' | 'succeeded' | 'failed';
@@ -87,12 +88,33 @@ export async function buildLines(db: Knex, buildId: string, afterSeq = 0): Promi
 
 export type PushOutcome = 'running' | 'succeeded' | 'failed';
 
-/** The outcome of the push that made build `buildId`: its build, then the release that build first made. */
+interface Stated { status: string }
+
+/**
+ * The one rule for "is this push still running?": its build is building, or the release it made is not deployed
+ * yet (pending, deploying). The push's wait, `builds:output`, the build page and the app's status all ask it.
+ */
+export function isRunning(build: Stated | undefined, release: Stated | undefined): boolean {
+  return build?.status === 'building' || release?.status === 'pending' || release?.status === 'deploying';
+}
+
+/**
+ * How a push ended, from its build and the release that build made. No build row yet: the controller has not
+ * claimed the push, so it runs. A succeeded build always has its release (the builder writes both in one
+ * transaction), so a succeeded build without one is over.
+ */
+export function outcomeOf(build: Stated | undefined, release: Stated | undefined): PushOutcome {
+  if (!build || isRunning(build, release)) return 'running';
+  return build.status === 'failed' || release?.status === 'failed' ? 'failed' : 'succeeded';
+}
+
+/** The release a push's build made: its first (a rollback to that build makes later ones). */
+export async function releaseOfBuild(db: Knex, buildId: string): Promise<ReleaseRow | undefined> {
+  return db('releases').where({ build_id: buildId }).orderBy('version').first();
+}
+
+/** The outcome of the push that made build `buildId`, read from the database. */
 export async function pushOutcome(db: Knex, buildId: string): Promise<PushOutcome> {
   const build = await db('builds').where({ id: buildId }).first('status');
-  if (!build || build.status === 'building') return 'running';
-  if (build.status === 'failed') return 'failed';
-  const release = await db('releases').where({ build_id: buildId }).orderBy('version').first('status');
-  if (!release || release.status === 'pending' || release.status === 'deploying') return 'running';
-  return release.status === 'succeeded' ? 'succeeded' : 'failed';
+  return outcomeOf(build, build && await releaseOfBuild(db, buildId));
 }

@@ -12,7 +12,7 @@ import type { ReleaseRow } from './releases.ts';
 /** The public URL of an app's web process: the router's port locally; the Ingress (https with TLS) in Kubernetes mode. */
 export function appUrl(config: Config, app: string): string {
   if (config.mode === 'kubernetes') return `${config.tlsIssuer ? 'https' : 'http'}://${app}.${config.baseDomain}/`;
-  return `http://${app}.${config.baseDomain}:${config.routerPort}/`;
+  return `http://${app}.${config.baseDomain}:${config.endpoints.routerPort}/`;
 }
 
 /** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation. */

@@ -79,7 +79,7 @@ export async function unsetConfig(db: Knex, actor: Actor, app: string, keys: str
   keys.forEach(parseConfigKey);
   return changeConfig(db, actor, app, (c) => {
     const missing = keys.filter((k) => !(k in c));
-    if (missing.length) throw new PaasError('E_CONFIG_KEY_INVALID', `Not set on this app: ${missing.join(', ')}`);
+    if (missing.length) throw new PaasError('E_CONFIG_KEY_NOT_FOUND', `Not set on this app: ${missing.join(', ')}`);
     keys.forEach((k) => delete c[k]);
     return `Unset ${keys.join(', ')}`;
   });

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createToken } from '../core/accounts/users.ts';
 import { appLogFile } from '../runtime/local/log-file.ts';
-import { createAppAs, insertBuild, releaseBuild, signUp, startWeb, type Harness } from '../test/support/dashboard.ts';
+import { createAppAs, releaseBuild, signUp, startWeb, type Harness } from '../test/support/dashboard.ts';
+import { insertBuild } from '../test/support/test-schema.ts';
 
 /** A signed-up user with an app and an API token; returns a caller that sends the token. */
 async function withToken(h: Harness, email: string, app?: string) {
@@ -82,7 +83,7 @@ test("someone else's app is the same 404 as a missing one for ps and logs; no to
 test('hostile query strings and path params get a 400 with a stable code, never a 500', async (t) => {
   const h = await startWeb(t);
   const api = await withToken(h, 'a@example.com', 'demo');
-  await insertBuild(h, 'demo', { status: 'failed', lines: ['x'] });
+  await insertBuild(h.db, 'demo', { status: 'failed', lines: ['x'] });
   const cases: Array<[string, number, string]> = [
     ['/api/apps/demo/logs?lines=-1', 400, 'E_BAD_REQUEST'],
     ['/api/apps/demo/logs?lines=0', 400, 'E_BAD_REQUEST'],
@@ -110,7 +111,7 @@ test('hostile query strings and path params get a 400 with a stable code, never 
 test('PATCH config refuses bodies that are not an object and values that are not text, and changes nothing', async (t) => {
   const h = await startWeb(t);
   const api = await withToken(h, 'a@example.com', 'demo');
-  await releaseBuild(h, 'demo', await insertBuild(h, 'demo', { status: 'succeeded' }), { KEEP: 'me' });
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }), { KEEP: 'me' });
   await h.db('apps').where({ name: 'demo' }).update({ config: JSON.stringify({ KEEP: 'me' }) });
   const cases: Array<[string | undefined, number, string]> = [
     ['"GREETING=hi"', 400, 'E_BAD_REQUEST'],

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   await web.listen({ port: p.config.httpPort, host: p.config.host });
   await p.relay.start();
   const port = (web.server.address() as AddressInfo).port;
+  p.config.endpoints.bind('http', port);
   process.stdout.write(`paas web: HTTP (API, git) on http://localhost:${port}/; probes at /healthz and /readyz\n`);
   onShutdown(p.log, async () => {
     await web.close();

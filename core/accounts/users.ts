@@ -13,8 +13,8 @@ export interface User { id: number; email: string; isAdmin: boolean; disabled: b
 interface UserRow { id: number; email: string; is_admin: boolean; disabled: boolean }
 const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_admin, disabled: r.disabled });
 
-/** Creates a user; the password must be at least 8 characters. */
-export async function createUser(db: Knex, emailRaw: string, password: string, isAdmin = false): Promise<User> {
+/** Inserts a user; the password must be at least 8 characters. Only signUp calls it, under the sign-up lock. */
+async function insertUser(db: Knex, emailRaw: string, password: string, isAdmin: boolean): Promise<User> {
   const email = parseEmail(emailRaw);
   checkNewPassword(password);
   if (await db('users').where({ email }).first()) throw new PaasError('E_USER_EXISTS', `A user with the email ${email} already exists`);
@@ -30,15 +30,21 @@ function checkNewPassword(password: string): void {
 
 const SIGNUP_LOCK = 0x7061_6173; // serialises sign-ups, so exactly one first user becomes admin
 
-/** Self-service sign-up (dashboard): the first user becomes admin; later ones only while sign-ups are open. */
-export async function signUp(db: Knex, emailRaw: string, password: string): Promise<User> {
+/** Who creates the account: the visitor (dashboard sign-up), or the local operator (`users:create`, maybe `--admin`). */
+export type SignUpBy = { kind: 'visitor' } | { kind: 'operator'; admin: boolean };
+
+/**
+ * The one sign-up rule: the first user becomes admin, even when sign-ups race (they are serialised by an advisory
+ * lock). Later visitors sign up only while sign-ups are open; the operator creates accounts at any time.
+ */
+export async function signUp(db: Knex, emailRaw: string, password: string, by: SignUpBy = { kind: 'visitor' }): Promise<User> {
   return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [SIGNUP_LOCK]);
     const first = !(await trx('users').first('id'));
-    if (!first && !(await getSettings(trx)).signupsOpen) {
+    if (!first && by.kind === 'visitor' && !(await getSettings(trx)).signupsOpen) {
       throw new PaasError('E_SIGNUPS_CLOSED', 'Sign-ups are closed on this platform; ask an admin to create your account');
     }
-    return createUser(trx, emailRaw, password, first);
+    return insertUser(trx, emailRaw, password, first || (by.kind === 'operator' && by.admin));
   });
 }
 

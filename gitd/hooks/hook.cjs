@@ -20,6 +20,8 @@ function fail(message) {
   process.exit(1);
 }
 
+// The one process.env read outside core/config.ts: this is a separate script that git runs (not the platform),
+// and git hands it the push's quarantine in its environment.
 function main() {
   const env = {};
   for (const name of QUARANTINE_VARS) if (process.env[name]) env[name] = process.env[name];

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { createUser, fixtureRepo, getApp, httpRemote, remoteLines, sshRemote, tempDir, type TestUser } from '../support/platform.ts';
-import { commitAll, createApp, stopPlatform } from '../support/push.ts';
+import { commitAll, createApp, livePush, stopPlatform } from '../support/push.ts';
 import { startProcfile, type ProcfilePlatform, type ProcName } from '../support/procfile.ts';
-import { bareRef, finished, fsckProblems, interruptiblePush, platformDb, pushState, settled } from '../support/faults.ts';
+import { bareRef, finished, fsckProblems, platformDb, pushState, settled } from '../support/faults.ts';
 import { waitFor } from '../support/wait.ts';
 
 const skip = !process.env.DATABASE_URL || !process.env.NATS_URL ? 'needs DATABASE_URL and NATS_URL (.ci/run sets them)' : false;
@@ -75,7 +75,7 @@ async function runLane(p: ProcfilePlatform, db: Knex, lane: Lane, user: TestUser
     else fs.rmSync(path.join(lane.repo, 'FAIL'), { force: true });
     const rev = await commitAll(lane.repo, mark);
     await waitFor(() => p.procs.gitd.running() && p.procs.web.running(), 30_000, 'gitd and web to be up');
-    const push = interruptiblePush(lane.repo, user.sshEnv, 'push', lane.remote(), 'main');
+    const push = livePush(lane.repo, user.sshEnv, 'push', lane.remote(), 'main');
     const result = await finished(push, 120_000).catch(() => undefined);
     const [verdict, why] = await judge(p, db, lane, mark, rev, result ? result.code : 'hung', result?.stderr ?? '');
     outcomes.push({ lane: lane.name, n, verdict, why });

@@ -13,7 +13,7 @@ import {
 } from '../support/platform.ts';
 import { commitAll, createApp, livePush, pushOutput, remoteRefs, revOf, stopPlatform } from '../support/push.ts';
 import { startProcfile, type ProcfilePlatform } from '../support/procfile.ts';
-import { bareRef, finished, fsckProblems, interruptiblePush, platformDb, pushState, settled } from '../support/faults.ts';
+import { bareRef, finished, fsckProblems, platformDb, pushState, settled } from '../support/faults.ts';
 import { startNatsServer, startPrivatePostgres, type Server } from '../support/servers.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -63,7 +63,7 @@ describe('web, gitd and controller as separate processes, one of them killed mid
     await createApp(p, 'crash-once', alice.email);
     const repo = await fixtureRepo('node-slow-build', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'crash-once'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'crash-once'), 'main');
     await push.waitForLine(stepOne);
     await p.procs.controller.kill();
     await p.procs.controller.restart();
@@ -83,7 +83,7 @@ describe('web, gitd and controller as separate processes, one of them killed mid
     await createApp(p, 'crash-twice', alice.email);
     const repo = await fixtureRepo('node-slow-build', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'crash-twice'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'crash-twice'), 'main');
     await push.waitForLine(stepOne);
     await p.procs.controller.kill();
     await p.procs.controller.restart();
@@ -105,7 +105,7 @@ describe('web, gitd and controller as separate processes, one of them killed mid
     await createApp(p, 'gitd-dies', alice.email);
     const repo = await fixtureRepo('node-slow-build', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'gitd-dies'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'gitd-dies'), 'main');
     await push.waitForLine(stepOne);
     await p.procs.gitd.kill();
     const done = await finished(push);
@@ -122,7 +122,7 @@ describe('web, gitd and controller as separate processes, one of them killed mid
     await createApp(p, 'gitd-dies-fail', alice.email);
     const repo = await fixtureRepo('node-build-fails', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'gitd-dies-fail'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'gitd-dies-fail'), 'main');
     await push.waitForLine(/^remote: -----> Building/);
     await p.procs.gitd.kill();
     await finished(push);
@@ -140,7 +140,7 @@ describe('web, gitd and controller as separate processes, one of them killed mid
       const repo = await fixtureRepo('node-slow-env', dir);
       const rev = await revOf(repo, 'HEAD');
       const remote = transport === 'ssh' ? sshRemote(p, app) : httpRemote(p, app, alice.token);
-      const push = interruptiblePush(repo, alice.sshEnv, 'push', remote, 'main');
+      const push = livePush(repo, alice.sshEnv, 'push', remote, 'main');
       await push.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
       push.interrupt();
       await finished(push);
@@ -233,7 +233,7 @@ describe('web, gitd and controller as separate processes, one of them killed mid
   test('a push lock held by a killed gitd refuses pushes until its lease expires; then a push goes through', async () => {
     await createApp(p, 'lock-lease', alice.email);
     const repo = await fixtureRepo('node-slow-env', dir);
-    const first = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'lock-lease'), 'main');
+    const first = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'lock-lease'), 'main');
     await first.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
     fs.writeFileSync(path.join(repo, 'mark.txt'), '2\n');
     const rev2 = await commitAll(repo, 'second');
@@ -268,7 +268,7 @@ describe('web, gitd and controller as separate processes, stopped with SIGTERM m
   test('SIGTERM to the controller mid-build: it finishes the build, exits 0, and once restarted deploys it; the push ends well', async () => {
     await createApp(p, 'term-controller', alice.email);
     const repo = await fixtureRepo('node-slow-env', dir);
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'term-controller'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'term-controller'), 'main');
     await push.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
     assert.equal(await p.procs.controller.signal('SIGTERM'), 0, p.procs.controller.output());
     await p.procs.controller.restart();
@@ -283,7 +283,7 @@ describe('web, gitd and controller as separate processes, stopped with SIGTERM m
   test('SIGTERM to gitd mid-push: the push finishes before gitd exits 0', async () => {
     await createApp(p, 'term-gitd', alice.email);
     const repo = await fixtureRepo('node-slow-env', dir);
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'term-gitd'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'term-gitd'), 'main');
     await push.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
     const exited = p.procs.gitd.signal('SIGTERM');
     const done = await finished(push);
@@ -336,7 +336,7 @@ describe('all in one process, on a NATS of its own that goes away', { skip }, ()
     await createApp(p, 'nats-blip', alice.email);
     const repo = await fixtureRepo('node-slow-env', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'nats-blip'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'nats-blip'), 'main');
     await push.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
     await nats.restart();
     const done = await finished(push);
@@ -398,7 +398,7 @@ describe('all in one process, on a PostgreSQL of its own that restarts', { skip 
     await createApp(p, 'pg-blip', alice.email);
     const repo = await fixtureRepo('node-slow-env', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'pg-blip'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'pg-blip'), 'main');
     await push.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
     // Down for a second or so: the build goes on, and its lines reach the push over NATS meanwhile.
     await pgServer.stop();
@@ -442,7 +442,7 @@ describe('all in one process on the in-process bus (no NATS), killed mid-build',
     await createApp(p, 'embedded-crash', alice.email);
     const repo = await fixtureRepo('node-slow-env', dir);
     const rev = await revOf(repo, 'HEAD');
-    const push = interruptiblePush(repo, alice.sshEnv, 'push', sshRemote(p, 'embedded-crash'), 'main');
+    const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, 'embedded-crash'), 'main');
     await push.waitForLine(/^remote:\s+building part 1 of 6\s*$/);
     await p.kill();
     assert.notEqual((await finished(push)).code, 0);

@@ -22,6 +22,7 @@ import { selectReader } from '../../runtime/select.ts';
 import { scaleApp } from '../../services/formation.ts';
 import { setConfig, waitForRelease } from '../../services/releases.ts';
 import { digestOf, scriptBuilds, scriptReleases, startKubeWorld, type KubeWorld } from '../support/kubernetes.ts';
+import { dropSchema } from '../support/test-schema.ts';
 
 const NS = 'paas-app-shop';
 const operator = { kind: 'operator' as const };
@@ -37,7 +38,7 @@ async function startPipeline(t: TestContext): Promise<Pipeline | undefined> {
   t.after(async () => { for (const close of closers.reverse()) await close(); });
   const schema = `kube_${crypto.randomBytes(4).toString('hex')}`;
   const db = await openDb(url, schema);
-  closers.push(async () => { await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]); await db.destroy(); });
+  closers.push(async () => { await db.destroy(); await dropSchema(url, schema); });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-kube-'));
   closers.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const kubeconfig = path.join(dataDir, 'kubeconfig.yaml');

@@ -15,6 +15,7 @@ import { PushSessions } from '../../gitd/hook-server.ts';
 import { registerGitHttp } from '../../gitd/http-git.ts';
 import { selectReader } from '../../runtime/select.ts';
 import { createWeb } from '../../web/web.ts';
+import { dropSchema } from './test-schema.ts';
 
 export interface Harness { app: FastifyInstance; db: Knex; bus: MemoryBus; config: Config }
 
@@ -37,8 +38,8 @@ export async function startWeb(t: Pick<TestContext, 'after'>, env: Record<string
   await app.ready();
   t.after(async () => {
     await app.close();
-    await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
     await db.destroy();
+    await dropSchema(url, schema);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
   return { app, db, bus, config };
@@ -100,16 +101,6 @@ export async function createAppAs(b: Browser, name: string): Promise<void> {
   await b.get('/apps');
   const r = await b.post('/apps', { name });
   if (r.status !== 303) throw new Error(`creating ${name} failed: ${r.status} ${r.body.slice(0, 500)}`);
-}
-
-/** Records build N of an app directly in the database (no builder runs in these tests), with stored log lines. */
-export async function insertBuild(h: Harness, app: string, opts: { status?: string; lines?: string[]; number?: number } = {}): Promise<string> {
-  const row = await h.db('apps').where({ name: app }).first('id');
-  const id = crypto.randomUUID();
-  await h.db('builds').insert({ id, app_id: row.id, number: opts.number ?? 1, ref: 'refs/heads/main', rev: 'c0ffee'.padEnd(40, '0'), status: opts.status ?? 'building' });
-  const lines = (opts.lines ?? []).map((line, i) => ({ build_id: id, seq: i + 1, line }));
-  if (lines.length) await h.db('build_log_lines').insert(lines);
-  return id;
 }
 
 /** Marks a build succeeded and gives it a succeeded release vN that is the app's current one. */

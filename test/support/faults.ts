@@ -1,49 +1,11 @@
-// test/support/faults.ts — helpers for the fault tests: pushes that can be interrupted like a Ctrl-C (their whole
-// process group), a direct view of a platform's database schema, and checks on the bare repo gitd keeps.
-import { spawn } from 'node:child_process';
+// test/support/faults.ts — helpers for the fault tests (their pushes are push.ts livePush, interrupted like a
+// Ctrl-C): a direct view of a platform's database schema, and checks on the bare repo gitd keeps.
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { openDb } from '../../core/db/connect.ts';
 import { run, type Platform, type RunResult } from './platform.ts';
 import { waitFor } from './wait.ts';
-import type { LivePush, TimedLine } from './push.ts';
-
-export interface InterruptiblePush extends LivePush {
-  /** Kills git and everything it started (ssh, git-remote-http), as a Ctrl-C in the terminal would. */
-  interrupt(signal?: NodeJS.Signals): void;
-}
-
-/** Runs `git <args>` in its own process group, recording each stderr line as it arrives. */
-export function interruptiblePush(repo: string, env: NodeJS.ProcessEnv, ...args: string[]): InterruptiblePush {
-  const started = Date.now();
-  const child = spawn('git', args, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const lines: TimedLine[] = [];
-  let stdout = '', stderr = '', partial = '', exited = false;
-  child.stdout.on('data', (c: Buffer) => { stdout += c; });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c;
-    const pieces = (partial + c.toString('utf8')).split(/\r\n|\r|\n/);
-    partial = pieces.pop() ?? '';
-    for (const line of pieces) lines.push({ line, at: Date.now() - started });
-  });
-  const done = new Promise<RunResult & { at: number }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, sig) => {
-      exited = true;
-      if (partial) lines.push({ line: partial, at: Date.now() - started });
-      resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr, at: Date.now() - started });
-    });
-  });
-  const waitForLine = (match: RegExp, timeoutMs = 60_000) => waitFor(() => {
-    const found = lines.find((l) => match.test(l.line));
-    if (!found && exited) throw new Error(`git exited without printing ${match}:\n${stderr}`);
-    return found;
-  }, timeoutMs, `a git output line matching ${match}`);
-  return {
-    lines, waitForLine, done,
-    interrupt(signal = 'SIGKILL') { try { process.kill(-child.pid!, signal); } catch { /* already gone */ } },
-  };
-}
+import type { LivePush } from './push.ts';
 
 /** The platform's database, in its schema (the test closes it). */
 export function platformDb(p: Platform): Promise<Knex> {
@@ -87,7 +49,7 @@ export function settled(s: PushState): boolean {
 }
 
 /** The push's result, or a failure naming what it printed so far when it has not ended within timeoutMs. */
-export async function finished(push: InterruptiblePush | LivePush, timeoutMs = 90_000): Promise<RunResult & { at: number }> {
+export async function finished(push: LivePush, timeoutMs = 90_000): Promise<RunResult & { at: number }> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

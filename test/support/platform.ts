@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { fileURLToPath } from 'node:url';
+import { dropSchema } from './test-schema.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/apps');
@@ -89,16 +89,6 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
     },
   };
   return p;
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 export interface TestUser { email: string; keyPath: string; token: string; sshEnv: NodeJS.ProcessEnv }

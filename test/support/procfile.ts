@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { ROOT, run, tempDir, type Platform } from './platform.ts';
+import { dropSchema } from './test-schema.ts';
 
 export type ProcName = 'web' | 'gitd' | 'controller';
 
@@ -131,15 +131,5 @@ class ProcHandle implements Proc {
   async restart(): Promise<void> {
     if (this.running()) throw new Error(`${this.name} is still running`);
     await this.start();
-  }
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
-  } finally {
-    await client.end();
   }
 }

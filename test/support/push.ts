@@ -37,14 +37,19 @@ export interface LivePush {
   waitForLine(match: RegExp, timeoutMs?: number): Promise<TimedLine>;
   /** Resolves when git exits; `at` is the exit time in ms since the start. */
   done: Promise<RunResult & { at: number }>;
+  /** Kills git and everything it started (ssh, git-remote-http), as a Ctrl-C in the terminal would. */
+  interrupt(signal?: NodeJS.Signals): void;
 }
 
-/** Runs git in the repo (argv, no shell) and records each stderr line the moment it arrives. */
+/**
+ * Runs git in the repo (argv, no shell) in its own process group, so that interrupt() ends all of it, and records
+ * each stderr line the moment it arrives.
+ */
 export function livePush(repo: string, env: NodeJS.ProcessEnv, ...args: string[]): LivePush {
   const started = Date.now();
-  const child = spawn('git', args, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('git', args, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const lines: TimedLine[] = [];
-  let stdout = '', stderr = '', partial = '';
+  let stdout = '', stderr = '', partial = '', exited = false;
   child.stdout.on('data', (c: Buffer) => { stdout += c; });
   child.stderr.on('data', (c: Buffer) => {
     stderr += c;
@@ -54,19 +59,21 @@ export function livePush(repo: string, env: NodeJS.ProcessEnv, ...args: string[]
   });
   const done = new Promise<RunResult & { at: number }>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, sig) => {
+      exited = true;
       if (partial) lines.push({ line: partial, at: Date.now() - started });
-      resolve({ code: code ?? 1, stdout, stderr, at: Date.now() - started });
+      resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr, at: Date.now() - started });
     });
   });
-  let exited = false;
-  void done.then(() => { exited = true; });
-  const waitForLine = (match: RegExp, timeoutMs = 30_000) => waitFor(() => {
+  const waitForLine = (match: RegExp, timeoutMs = 60_000) => waitFor(() => {
     const found = lines.find((l) => match.test(l.line));
     if (!found && exited) throw new Error(`git exited without printing ${match}:\n${stderr}`);
     return found;
   }, timeoutMs, `a git output line matching ${match}`);
-  return { lines, waitForLine, done };
+  return {
+    lines, waitForLine, done,
+    interrupt(signal = 'SIGKILL') { try { process.kill(-child.pid!, signal); } catch { /* already gone */ } },
+  };
 }
 
 /**

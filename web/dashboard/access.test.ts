@@ -3,7 +3,8 @@
 // signed-out browsers are sent to /signin (pages) or refused (websockets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAppAs, insertBuild, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
 
 const PAGES = ['', '/activity', '/builds/1', '/config', '/config?reveal=SECRET', '/config/SECRET/reveal', '/config/SECRET/remove',
   '/processes', '/domains', '/logs', '/access', '/access/remove?email=x%40example.com', '/settings', '/releases/1/rollback'];
@@ -20,7 +21,7 @@ test("another user's app answers 404 on every page, form and websocket, exactly 
   const mallory = await signUp(h, 'mallory@example.com');
   await createAppAs(alice, 'secret-app');
   await alice.post('/apps/secret-app/config', { key: 'SECRET', value: 'hunter2' });
-  await releaseBuild(h, 'secret-app', await insertBuild(h, 'secret-app', { status: 'succeeded', lines: ['private build line'] }));
+  await releaseBuild(h, 'secret-app', await insertBuild(h.db, 'secret-app', { status: 'succeeded', lines: ['private build line'] }));
   await mallory.get('/apps');
   for (const page of PAGES) {
     const theirs = await mallory.get(`/apps/secret-app${page}`);

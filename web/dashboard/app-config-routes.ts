@@ -11,11 +11,11 @@ type AppParams = { Params: { app: string } };
 type KeyParams = { Params: { app: string; key: string } };
 type PageQuery = { Querystring: { reveal?: string; edit?: string } };
 
-/** The value of one set key, or E_CONFIG_KEY_INVALID. */
+/** The value of one set key, or E_CONFIG_KEY_NOT_FOUND. */
 function valueOf(ctx: AppContext, rawKey: string): string {
   const key = parseConfigKey(rawKey);
   const value = ctx.app.config[key];
-  if (value === undefined) throw new PaasError('E_CONFIG_KEY_INVALID', `${key} is not set on ${ctx.app.name}`);
+  if (value === undefined) throw new PaasError('E_CONFIG_KEY_NOT_FOUND', `${key} is not set on ${ctx.app.name}`);
   return value;
 }
 

@@ -23,8 +23,8 @@ export interface AppContext {
 /** The git remotes as this browser reaches the platform: SSH on the SSH port, HTTP on this very server. */
 export function remotesFor(d: DashDeps, req: FastifyRequest, app: string): { ssh: string; http: string } {
   const host = req.hostname.replace(/:\d+$/, '') || d.config.baseDomain;
-  const httpHost = req.host || `${host}:${d.config.httpPort}`;
-  return { ssh: `ssh://git@${host}:${d.config.sshPort}/${app}.git`, http: `${isTls(req) ? 'https' : 'http'}://${httpHost}/${app}.git` };
+  const httpHost = req.host || `${host}:${d.config.endpoints.httpPort}`;
+  return { ssh: `ssh://git@${host}:${d.config.endpoints.sshPort}/${app}.git`, http: `${isTls(req) ? 'https' : 'http'}://${httpHost}/${app}.git` };
 }
 
 /** Loads the app for the signed-in user (E_APP_NOT_FOUND when not theirs) with what its page header shows. */

@@ -3,7 +3,8 @@
 // the dashboard living beside /api, git over HTTP, the probes and /static.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAppAs, insertBuild, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
 
 test('the apps list shows each app with its status, URL and last deploy, and tells a new user what to do', async (t) => {
   const h = await startWeb(t);
@@ -12,9 +13,9 @@ test('the apps list shows each app with its status, URL and last deploy, and tel
   assert.match(empty.body, /No apps yet\./);
   assert.match(empty.body, /<a href="\/account\/keys">add an SSH key<\/a>, then <code>git push<\/code> to deploy/);
   for (const name of ['fresh', 'busy', 'broken', 'up']) await createAppAs(b, name);
-  await insertBuild(h, 'busy', { status: 'building' });
-  await insertBuild(h, 'broken', { status: 'failed' });
-  await releaseBuild(h, 'up', await insertBuild(h, 'up', { status: 'succeeded' }));
+  await insertBuild(h.db, 'busy', { status: 'building' });
+  await insertBuild(h.db, 'broken', { status: 'failed' });
+  await releaseBuild(h, 'up', await insertBuild(h.db, 'up', { status: 'succeeded' }));
   await h.db('releases').update({ finished_at: h.db.fn.now() });
   const page = await b.get('/apps');
   const rowOf = (app: string) => new RegExp(`<a class="app-link" href="/apps/${app}">${app}</a></td>\\s*<td><span class="badge badge-([a-z-]+)"`).exec(page.body)?.[1];
@@ -51,7 +52,7 @@ test('config changes and rollbacks make releases shown in the activity', async (
   const stored = await b.post('/apps/demo/config', { key: 'EARLY', value: '1' });
   assert.equal(stored.status, 303);
   assert.match((await b.get('/apps/demo/config')).body, /Set EARLY\. It applies on the first git push\./);
-  await releaseBuild(h, 'demo', await insertBuild(h, 'demo', { status: 'succeeded' }), { EARLY: '1' });
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }), { EARLY: '1' });
   await b.post('/apps/demo/config', { key: 'GREETING', value: 'hello' });
   assert.match((await b.get('/apps/demo/config')).body, /Set GREETING: release v2 is deploying\./);
   await b.post('/apps/demo/config', { key: 'GREETING', value: 'edited' }); // the edit form posts the same way
@@ -86,7 +87,7 @@ test('scale, domains and destroy go through the same services as the CLI', async
   await b.get('/apps/demo/processes');
   const early = await b.post('/apps/demo/processes', { qty_web: '2' });
   assert.match(early.body, /No process types yet/);
-  await releaseBuild(h, 'demo', await insertBuild(h, 'demo', { status: 'succeeded' }));
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
   assert.match((await b.get('/apps/demo/processes')).body, /<input id="qty-web" name="qty_web" type="number" min="0" max="99" value="1"/);
   assert.equal((await b.post('/apps/demo/processes', { qty_web: '3' })).status, 303);
   assert.deepEqual((await h.db('apps').where({ name: 'demo' }).first()).formation, { web: 3 });
@@ -117,7 +118,7 @@ test('admin sees every user and app and the system stats', async (t) => {
   const admin = await signUp(h, 'admin@example.com');
   const bob = await signUp(h, 'bob@example.com');
   await createAppAs(bob, 'bobs-app');
-  await insertBuild(h, 'bobs-app', { status: 'failed' });
+  await insertBuild(h.db, 'bobs-app', { status: 'failed' });
   await h.db('processes').insert({ app: 'bobs-app', type: 'web', index: 1, version: 1, state: 'up', since: new Date() });
   const page = await admin.get('/admin');
   for (const [id, n] of [['stat-apps', '1'], ['stat-processes', '1'], ['stat-builds', '1'], ['stat-failures', '1'], ['stat-disk', '0 B']]) {

@@ -55,7 +55,7 @@ export function registerAppResourcesRoutes(app: FastifyInstance, d: DashDeps): v
   app.get<AppParams & { Querystring: { hostname?: string } }>('/apps/:app/domains/remove', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'domains');
     const host = String(req.query.hostname ?? '');
-    if (!(await listDomains(d.db, ctx.app.id)).includes(host)) throw new PaasError('E_DOMAIN_INVALID', `${host.slice(0, 253)} is not attached to ${ctx.app.name}`);
+    if (!(await listDomains(d.db, ctx.app.id)).includes(host)) throw new PaasError('E_DOMAIN_NOT_FOUND', `${host.slice(0, 253)} is not attached to ${ctx.app.name}`);
     return sendPage(d, req, reply, 'confirm', {
       title: 'Remove domain', nav: 'apps', action: `/apps/${ctx.app.name}/domains/remove`, fields: [{ name: 'hostname', value: host }],
       button: `Remove ${host}`, cancel: `/apps/${ctx.app.name}/domains`, message: `Stop routing ${host} to ${ctx.app.name}?`,

@@ -3,21 +3,11 @@
 import type { Knex } from 'knex';
 import type { AppRow } from '../../core/access.ts';
 import { PaasError } from '../../core/errors.ts';
-import { buildLines, findBuild, type BuildRow } from '../../services/builds.ts';
+import { buildLines, findBuild, isRunning, releaseOfBuild, type BuildRow } from '../../services/builds.ts';
 import type { ReleaseRow } from '../../services/releases.ts';
 import { logLineView, type LogLineView } from './ansi.ts';
 
 export interface BuildState { build: BuildRow; release?: ReleaseRow; running: boolean }
-
-/** The release a push's build made (its first), if any. */
-export async function releaseOfBuild(db: Knex, buildId: string): Promise<ReleaseRow | undefined> {
-  return db('releases').where({ build_id: buildId }).orderBy('version').first();
-}
-
-/** True while the build runs or the release it made is still being deployed (its log may still grow). */
-export function isRunning(build: BuildRow, release?: ReleaseRow): boolean {
-  return build.status === 'building' || release?.status === 'pending' || release?.status === 'deploying';
-}
 
 /** Finds build N of the app (numbers only in URLs) with its release and running state. */
 export async function buildState(db: Knex, app: AppRow, number: string): Promise<BuildState> {

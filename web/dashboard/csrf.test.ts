@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { keygen } from '../../test/support/keys.ts';
-import { Browser, createAppAs, insertBuild, releaseBuild, signUp, startWeb, type Harness } from '../../test/support/dashboard.ts';
+import { Browser, createAppAs, releaseBuild, signUp, startWeb, type Harness } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
 
 /** Everything a forged POST could change. */
 async function snapshot(h: Harness): Promise<unknown> {
@@ -23,7 +24,7 @@ test('every dashboard POST without a valid token is refused with E_CSRF and chan
   const admin = await signUp(h, 'admin@example.com');
   const bob = await signUp(h, 'bob@example.com');
   await createAppAs(admin, 'demo');
-  await releaseBuild(h, 'demo', await insertBuild(h, 'demo', { status: 'succeeded' }));
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csrf-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const key = fs.readFileSync(`${keygen(dir, 'k', 'ed25519')}.pub`, 'utf8');

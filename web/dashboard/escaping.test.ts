@@ -9,7 +9,8 @@ import Handlebars from 'handlebars';
 import { publish } from '../../core/bus.ts';
 import { appLogFile } from '../../runtime/local/log-file.ts';
 import { keygen } from '../../test/support/keys.ts';
-import { createAppAs, insertBuild, openLive, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, openLive, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
 
 const XSS = '<script>alert(1)</script>';
 const ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
@@ -19,7 +20,7 @@ test('a build log line of <script> shows as text on the page and in the live fra
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'demo');
-  const id = await insertBuild(h, 'demo', { lines: [XSS, '\u001b[31m<b>red</b>\u001b[0m'] });
+  const id = await insertBuild(h.db, 'demo', { lines: [XSS, '\u001b[31m<b>red</b>\u001b[0m'] });
   const page = await b.get('/apps/demo/builds/1');
   assert.ok(page.body.includes(ESCAPED));
   assert.ok(!page.body.includes(XSS));
@@ -62,7 +63,7 @@ test('config values, key comments, token descriptions, release descriptions and 
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'demo');
-  await releaseBuild(h, 'demo', await insertBuild(h, 'demo', { status: 'succeeded' }));
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
   await b.get('/apps/demo/config');
   await b.post('/apps/demo/config', { key: 'HTML', value: XSS });
   const masked = await b.get('/apps/demo/config');

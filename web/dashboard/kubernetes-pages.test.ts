@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createToken } from '../../core/accounts/users.ts';
 import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.ts';
-import { createAppAs, insertBuild, openLive, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, openLive, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
 import { kubeSpec, startKubeWorld } from '../../test/support/kubernetes.ts';
 
 const NS = 'paas-app-shop';
@@ -22,7 +23,7 @@ test("in Kubernetes mode the logs page shows the pods' log lines, live too; proc
   const h = await startWeb(t, { PAAS_RUNTIME: 'kubernetes', KUBECONFIG: kubeconfig, PAAS_REGISTRY: 'registry.test:5000', PAAS_BASE_DOMAIN: 'apps.test' });
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'shop');
-  await releaseBuild(h, 'shop', await insertBuild(h, 'shop', { status: 'succeeded' }));
+  await releaseBuild(h, 'shop', await insertBuild(h.db, 'shop', { status: 'succeeded' }));
   assert.match((await b.get('/apps/shop/logs')).body, /No output yet\./);
 
   await new KubernetesRuntime(w.kube, w.config).deploy(kubeSpec('shop', 1), () => undefined); // as the controller would

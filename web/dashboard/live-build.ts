@@ -3,9 +3,9 @@
 // same escaping partial as the page. A line published before we subscribed but stored a moment later is filled in,
 // also when no later line follows it for a while (a build's last line before a quiet step).
 import type { BuildRow } from '../../services/builds.ts';
-import { buildLines } from '../../services/builds.ts';
+import { buildLines, isRunning, releaseOfBuild } from '../../services/builds.ts';
 import { logLineView, type LogLineView } from './ansi.ts';
-import { isRunning, releaseOfBuild, storedLines } from './build-view.ts';
+import { storedLines } from './build-view.ts';
 import type { DashDeps } from './respond.ts';
 
 /** The part of a ws WebSocket the live views use (the ws package ships no types here). */

@@ -4,13 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { publish } from '../../core/bus.ts';
-import { createAppAs, insertBuild, openLive, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, openLive, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
 
 test('a running build streams its stored lines, then live lines in order, then the flipped badges, then closes', async (t) => {
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'demo');
-  const id = await insertBuild(h, 'demo', { lines: ['-----> Building demo', 'stored line'] });
+  const id = await insertBuild(h.db, 'demo', { lines: ['-----> Building demo', 'stored line'] });
   const page = await b.get('/apps/demo/builds/1');
   assert.match(page.body, /ws-connect="\/apps\/demo\/builds\/1\/live"/);
   assert.match(page.body, /<meta http-equiv="refresh" content="3">/, 'without JavaScript the page refreshes itself');
@@ -44,7 +45,7 @@ test('lines published before the socket subscribed are filled in from the databa
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'demo');
-  const id = await insertBuild(h, 'demo', { lines: ['one', 'two'] });
+  const id = await insertBuild(h.db, 'demo', { lines: ['one', 'two'] });
   const live = await openLive(h, '/apps/demo/builds/1/live', b.cookieHeader);
   await live.until(/id="build-status"/);
   await publish(h.bus, 'buildLog', { buildId: id, app: 'demo', seq: 5, line: 'five' }, id); // 3 and 4 were never seen live
@@ -66,7 +67,7 @@ test('a line published just before the socket subscribed, and stored just after,
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'demo');
-  const id = await insertBuild(h, 'demo', { lines: ['one', 'two'] });
+  const id = await insertBuild(h.db, 'demo', { lines: ['one', 'two'] });
   await publish(h.bus, 'buildLog', { buildId: id, app: 'demo', seq: 3, line: 'three' }, id); // heard by nobody, not stored yet
   const live = await openLive(h, '/apps/demo/builds/1/live', b.cookieHeader);
   assert.doesNotMatch(await live.until(/id="build-status"/), /three/);
@@ -80,7 +81,7 @@ test('a finished build sends its log and closes; its page has no socket', async 
   const h = await startWeb(t);
   const b = await signUp(h, 'a@example.com');
   await createAppAs(b, 'demo');
-  await insertBuild(h, 'demo', { status: 'failed', lines: [' !     Push rejected'] });
+  await insertBuild(h.db, 'demo', { status: 'failed', lines: [' !     Push rejected'] });
   const page = await b.get('/apps/demo/builds/1');
   assert.doesNotMatch(page.body, /builds\/1\/live/);
   assert.match(page.body, /<div class="line line-error" id="line-1"> !     Push rejected<\/div>/);
@@ -99,7 +100,7 @@ test("the app's socket flips its status badge and refreshes the activity as buil
   const page = await b.get('/apps/demo/activity');
   assert.match(page.body, /ws-connect="\/apps\/demo\/live\?activity=1"/);
   const live = await openLive(h, '/apps/demo/live?activity=1', b.cookieHeader);
-  const id = await insertBuild(h, 'demo', { status: 'building' });
+  const id = await insertBuild(h.db, 'demo', { status: 'building' });
   await publish(h.bus, 'buildStatus', { buildId: id, app: 'demo', number: 1, status: 'building' }, id);
   await publish(h.bus, 'buildStatus', { buildId: id, app: 'other', number: 1, status: 'building' }, id); // another app: ignored
   const text = await live.until(/id="activity" hx-swap-oob="true"/);

@@ -1,0 +1,22 @@
+// services/builds.test.ts — the one rule for "is this push still running?" and how a push ended.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isRunning, outcomeOf } from './builds.ts';
+
+test('a push runs while its build builds or its release is not deployed yet; then it succeeded or failed', () => {
+  const s = (status: string) => ({ status });
+  const cases: Array<[ReturnType<typeof s> | undefined, ReturnType<typeof s> | undefined, string]> = [
+    [undefined, undefined, 'running'], // not claimed by the controller yet
+    [s('building'), undefined, 'running'],
+    [s('failed'), undefined, 'failed'],
+    [s('succeeded'), s('pending'), 'running'],
+    [s('succeeded'), s('deploying'), 'running'],
+    [s('succeeded'), s('succeeded'), 'succeeded'],
+    [s('succeeded'), s('failed'), 'failed'],
+    [s('succeeded'), undefined, 'succeeded'],
+  ];
+  for (const [build, release, want] of cases) {
+    assert.equal(outcomeOf(build, release), want, JSON.stringify({ build, release }));
+    assert.equal(isRunning(build, release), want === 'running' && build !== undefined, JSON.stringify({ build, release }));
+  }
+});
