@@ -4,7 +4,8 @@ import { PaasError } from '../core/errors.ts';
 import {
   addKey, createToken, getUserByEmail, listKeys, listTokens, listUsers, removeKey, revokeToken, signUp, type User,
 } from '../core/accounts/users.ts';
-import { ago, flag, need, table, type Command, type CommandContext } from './types.ts';
+import { flag, need, table, type Command, type CommandContext } from './types.ts';
+import { ago } from '../services/time-ago.ts';
 
 /** The user a command acts for: yourself over SSH; locally, the EMAIL given (the operator acts for anyone). */
 export async function subjectUser(ctx: CommandContext, email: string | undefined, usage: string): Promise<User> {

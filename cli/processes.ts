@@ -5,7 +5,8 @@ import { PaasError } from '../core/errors.ts';
 import { parseScale, scaleApp } from '../services/formation.ts';
 import { currentRelease } from '../services/releases.ts';
 import type { ProcessStatus } from '../runtime/types.ts';
-import { ago, flag, need, table, type Command } from './types.ts';
+import { flag, need, table, type Command } from './types.ts';
+import { ago } from '../services/time-ago.ts';
 
 /** One `ps` row: `web.1  up  v3  port 40909  restarts 0  since 3m ago`, with the pod and Kubernetes' reason in that mode. */
 function psRow(p: Pick<ProcessStatus, 'type' | 'index' | 'state' | 'version' | 'port' | 'restarts' | 'since' | 'name' | 'reason'>): string[] {

@@ -4,7 +4,8 @@ import { PaasError } from '../core/errors.ts';
 import { parseConfigKey } from '../core/names.ts';
 import { buildLines, findBuild, listBuilds, pushOutcome } from '../services/builds.ts';
 import { listReleases, rollback, setConfig, unsetConfig, waitForRelease, type ReleaseRow } from '../services/releases.ts';
-import { ago, need, table, type Command, type CommandContext } from './types.ts';
+import { need, table, type Command, type CommandContext } from './types.ts';
+import { ago } from '../services/time-ago.ts';
 
 /** Waits for a new release's deploy and reports it the way Heroku does ("done, v4"); a failure is an error. */
 async function reportRelease(ctx: CommandContext, intro: string, release: ReleaseRow | undefined): Promise<void> {

@@ -79,16 +79,6 @@ export function flag(args: Args, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Formats a date as a short relative time ("3 minutes ago"). */
-export function ago(d: Date | string | null | undefined): string {
-  if (!d) return 'never';
-  const s = Math.max(0, Math.round((Date.now() - new Date(d).getTime()) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
-}
-
 /** Lays out rows as aligned columns. */
 export function table(rows: string[][]): string[] {
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
