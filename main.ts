@@ -3,7 +3,7 @@
 // the same process uses them instead; the Procfile runs web, gitd and controller as separate processes.
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { bootPlatform, onShutdown } from './core/boot.ts';
+import { bootPlatform, runMain } from './core/boot.ts';
 import { writeEndpoints } from './core/endpoints.ts';
 import { startGitd } from './gitd/gitd.ts';
 import { startController } from './controller/controller.ts';
@@ -11,7 +11,8 @@ import { createWeb } from './web/web.ts';
 import { sshCommandRunner } from './cli/ssh-runner.ts';
 import { selectReader } from './runtime/select.ts';
 
-async function main(): Promise<void> {
+/** Starts the process; returns what stops it. */
+async function main() {
   const p = await bootPlatform('all', true);
   const { config, db, bus, log } = p;
   const controller = await startController(db, bus, config, log.child({ module: 'controller' }));
@@ -31,15 +32,7 @@ async function main(): Promise<void> {
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  onShutdown(log, async () => {
-    await web.close();
-    await gitd.stop();
-    await controller.stop();
-    await p.close();
-  });
+  return { log: log, stops: [() => web.close(), () => gitd.stop(), () => controller.stop(), () => p.close()] };
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`paas failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain('paas', main);

@@ -68,7 +68,7 @@ export async function startProbes(p: Platform, port: number): Promise<{ port: nu
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits 0. */
-export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+function onShutdown(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: string) => {
     if (stopping) return;
@@ -78,4 +78,17 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
+}
+
+/**
+ * Runs a process's main. It returns what stops the process, in order; SIGTERM and SIGINT run those stops. A main
+ * that fails prints `<what> failed to start: <reason>` and exits 1.
+ */
+export function runMain(what: string, main: () => Promise<{ log: Logger; stops: Array<() => Promise<unknown>> }>): void {
+  main().then(({ log, stops }) => onShutdown(log, async () => {
+    for (const stop of stops) await stop();
+  }), (err: unknown) => {
+    process.stderr.write(`${what} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }

@@ -1,12 +1,13 @@
 // web/main.ts — the Procfile's `web` process: the JSON API, the dashboard, and git over HTTP.
 import type { AddressInfo } from 'node:net';
-import { bootPlatform, onShutdown } from '../core/boot.ts';
+import { bootPlatform, runMain } from '../core/boot.ts';
 import { startGitd } from '../gitd/gitd.ts';
 import { sshCommandRunner } from '../cli/ssh-runner.ts';
 import { selectReader } from '../runtime/select.ts';
 import { createWeb } from './web.ts';
 
-async function main(): Promise<void> {
+/** Starts the process; returns what stops it. */
+async function main() {
   const p = await bootPlatform('web', false);
   const reader = await selectReader(p.config, p.db, p.bus);
   const gitd = await startGitd(p.db, p.bus, p.config, p.log, sshCommandRunner(p.db, p.config, p.log, reader), { ssh: false, http: true });
@@ -16,14 +17,7 @@ async function main(): Promise<void> {
   const port = (web.server.address() as AddressInfo).port;
   p.config.endpoints.bind('http', port);
   process.stdout.write(`paas web: HTTP (API, git) on http://localhost:${port}/; probes at /healthz and /readyz\n`);
-  onShutdown(p.log, async () => {
-    await web.close();
-    await gitd.stop();
-    await p.close();
-  });
+  return { log: p.log, stops: [() => web.close(), () => gitd.stop(), () => p.close()] };
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`paas web failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain('paas web', main);
