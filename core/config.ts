@@ -1,5 +1,4 @@
 // core/config.ts — reads the environment once at boot into one object that every process passes down.
-import os from 'node:os';
 import path from 'node:path';
 import { defaultPath } from './app-env.ts';
 import { Endpoints } from './endpoints.ts';
@@ -102,6 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),
-    hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || os.homedir() }),
+    hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || '/' }),
   });
 }
