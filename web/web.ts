@@ -1,5 +1,5 @@
 // web/web.ts — the web server: JSON API, the dashboard, git smart HTTP (mounted from gitd), and health probes.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
@@ -21,7 +21,8 @@ export interface WebDeps {
 /** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */
 export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 1024 * 1024,
+    loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
     // The API's schemas mean what they say: 42 is not a string (an app name "42" must not come from a number).
     ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
     // A malformed URL or an over-long path part never reaches a route or the error handler: same error shape.
