@@ -103,9 +103,29 @@ test("the app's socket flips its status badge and refreshes the activity as buil
   const id = await insertBuild(h.db, 'demo', { status: 'building' });
   await publish(h.bus, 'buildStatus', { buildId: id, app: 'demo', number: 1, status: 'building' }, id);
   await publish(h.bus, 'buildStatus', { buildId: id, app: 'other', number: 1, status: 'building' }, id); // another app: ignored
-  const text = await live.until(/id="activity" hx-swap-oob="true"/);
+  const text = await live.until(/href="\/apps\/demo\/builds\/1">Build 1<\/a>/);
   assert.match(text, /<span class="badge badge-building" id="app-status" hx-swap-oob="true">building<\/span>/);
-  assert.match(text, /href="\/apps\/demo\/builds\/1">Build 1<\/a>/);
+  assert.match(text, /id="activity" hx-swap-oob="true"/);
+  live.close();
+});
+
+test("a release that finished while the app's socket connected shows as the socket opens, with no later event", async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const id = await insertBuild(h.db, 'demo', { status: 'succeeded' });
+  const appId = (await h.db('apps').where({ name: 'demo' }).first('id')).id;
+  const [release] = await h.db('releases').insert({ app_id: appId, version: 1, build_id: id, description: 'Deploy c0ffee0', status: 'deploying' }).returning('*');
+  const page = await b.get('/apps/demo/activity');
+  assert.match(page.body, /badge-deploying/, 'the page rendered while v1 deployed');
+  // The deploy ends, and its event goes out, after the render and before the socket subscribed.
+  await h.db('releases').where({ id: release.id }).update({ status: 'succeeded' });
+  await h.db('apps').where({ id: appId }).update({ current_release_id: release.id });
+  await publish(h.bus, 'deployStatus', { releaseId: release.id, app: 'demo', version: 1, buildId: id, status: 'succeeded' }, release.id);
+  const live = await openLive(h, '/apps/demo/live?activity=1', b.cookieHeader);
+  const text = await live.until(/id="activity" hx-swap-oob="true"/);
+  assert.match(text, /<span class="badge badge-running" id="app-status" hx-swap-oob="true">running<\/span>/);
+  assert.doesNotMatch(text, /badge-deploying/);
   live.close();
 });
 

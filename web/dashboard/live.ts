@@ -71,7 +71,7 @@ function followAppLogs(d: DashDeps, socket: LiveSocket, app: AppRow): void {
   });
 }
 
-/** The app's status badge (and activity list when asked) whenever a build, release or deploy of it changes. */
+/** The app's status badge (and activity list when asked) as the socket opens, then whenever a build, release or deploy of it changes. */
 function followAppEvents(d: DashDeps, socket: LiveSocket, app: AppRow, withActivity: boolean): void {
   let timer: NodeJS.Timeout | undefined;
   const refresh = async () => {
@@ -88,6 +88,9 @@ function followAppEvents(d: DashDeps, socket: LiveSocket, app: AppRow, withActiv
   };
   const unsubs = ['paas.build.*.status', 'paas.deploy.*.status', 'paas.release.created'].map((s) => d.bus.subscribe(s, onEvent));
   socket.on('close', () => { clearTimeout(timer); unsubs.forEach((u) => u()); });
+  // What changed between the page's render and this subscription (a deploy that ended while the socket connected,
+  // later still behind a boosted navigation) sent no event this socket saw: send the state as it is now, once.
+  refresh().catch((err: unknown) => d.log.warn({ err, app: app.name }, 'live refresh failed'));
 }
 
 /** Registers the three websocket routes. */
