@@ -74,14 +74,16 @@ function followAppLogs(d: DashDeps, socket: LiveSocket, app: AppRow): void {
 /** The app's status badge (and activity list when asked) as the socket opens, then whenever a build, release or deploy of it changes. */
 function followAppEvents(d: DashDeps, socket: LiveSocket, app: AppRow, withActivity: boolean): void {
   let timer: NodeJS.Timeout | undefined;
-  const refresh = async () => {
-    const fresh = (await d.db('apps').where({ id: app.id }).first()) as AppRow | undefined;
+  // One snapshot per message: the badge and the activity list are read in one repeatable-read transaction, so a
+  // build recorded halfway through never shows in the list while the badge still says there is none.
+  const refresh = () => d.db.transaction(async (trx) => {
+    const fresh = (await trx('apps').where({ id: app.id }).first()) as AppRow | undefined;
     if (!fresh) { socket.close(1000, 'app destroyed'); return; }
-    const summary = (await appSummaries(d.db, [fresh])).get(fresh.id)!;
+    const summary = (await appSummaries(trx, [fresh])).get(fresh.id)!;
     let html = d.views.partial('badge', { status: summary.status, id: 'app-status', oob: true }) + d.views.partial('app-version', { summary, oob: true });
-    if (withActivity) html += d.views.partial('activity', { app: fresh, activity: await activityOf(d.db, fresh), oob: true });
+    if (withActivity) html += d.views.partial('activity', { app: fresh, activity: await activityOf(trx, fresh), oob: true });
     if (socket.readyState === socket.OPEN) socket.send(html);
-  };
+  }, { isolationLevel: 'repeatable read', readOnly: true });
   const onEvent = (_s: string, p: Record<string, unknown>) => {
     if (p.app !== app.name || timer) return;
     timer = setTimeout(() => { timer = undefined; refresh().catch((err: unknown) => d.log.warn({ err, app: app.name }, 'live refresh failed')); }, 150);
