@@ -28,11 +28,24 @@ export interface CommandIo { stdin: NodeJS.ReadableStream; stdout: NodeJS.Writab
 /** `leaseSeconds`: the push lock's lease (config.leaseSeconds). */
 export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string; hostEnv: Config['hostEnv']; leaseSeconds?: number }
 
+/**
+ * A new ed25519 pair that ssh2 can read back. ssh2's generator drops leading zero bytes of the public key, so about one
+ * key in 256 fails its own parser (mscdex/ssh2#1390); such a pair is thrown away and another drawn.
+ */
+export function generateHostKey(): { private: string; public: string } {
+  for (let tries = 0; tries < 16; tries++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    const priv = utils.parseKey(pair.private), pub = utils.parseKey(pair.public);
+    if (!(priv instanceof Error) && !Array.isArray(priv) && !(pub instanceof Error) && !Array.isArray(pub)) return pair;
+  }
+  throw new Error('Could not generate an SSH host key that ssh2 can read');
+}
+
 /** Loads the host key, generating an ed25519 key on first start; returns it with its SHA256 fingerprint. */
 export function loadHostKey(dataDir: string): { key: Buffer; fingerprint: string } {
   const file = path.join(dataDir, 'ssh_host_ed25519_key');
   if (!fs.existsSync(file)) {
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = generateHostKey();
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, pair.private, { mode: 0o600 });
     fs.writeFileSync(`${file}.pub`, pair.public + '\n');
