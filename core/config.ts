@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { defaultPath } from './app-env.ts';
 import { Endpoints } from './endpoints.ts';
+import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
 export const MODES = ['local', 'kubernetes'] as const;
@@ -28,6 +29,8 @@ export interface Config {
   gitdHealthPort: number;
   /** PAAS_RUNTIME: where apps are built and run, i.e. which drivers runtime/select.ts picks. */
   mode: Mode;
+  /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
+  isolation: IsolationState;
   registry: string;
   kanikoImage: string;
   /** Kubernetes mode (docs/kubernetes.md): the builder pod's init-container image. */
@@ -70,6 +73,8 @@ function toPort(name: string, raw: string | undefined, fallback: number): number
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
   if (!MODES.includes(mode)) throw new Error(`PAAS_RUNTIME must be ${MODES.join(' or ')}, got "${mode}"`);
+  const isolationSetting = (env.PAAS_ISOLATION || 'auto') as IsolationSetting;
+  if (!ISOLATION_SETTINGS.includes(isolationSetting)) throw new Error(`PAAS_ISOLATION must be ${ISOLATION_SETTINGS.join(', ')}, got "${isolationSetting}"`);
   const httpPort = toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000);
   const sshPort = toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222);
   const routerPort = toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080);
@@ -86,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     controllerHealthPort: toPort('PAAS_CONTROLLER_HEALTH_PORT', env.PAAS_CONTROLLER_HEALTH_PORT, 5001),
     gitdHealthPort: toPort('PAAS_GITD_HEALTH_PORT', env.PAAS_GITD_HEALTH_PORT, 5002),
     mode,
+    isolation: Object.freeze(resolveIsolation(isolationSetting, mode)),
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',

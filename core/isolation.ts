@@ -1,0 +1,35 @@
+// core/isolation.ts — how tenants are kept apart on this host (PAAS_ISOLATION): each app in a bubblewrap sandbox,
+// or, where bubblewrap or user namespaces are missing, single-tenant mode. Read once at boot; docs/security.md.
+import { spawnSync } from 'node:child_process';
+
+/** `sandbox`: apps and builds run in per-app bubblewrap sandboxes (Kubernetes mode: in pods). `none`: single-tenant. */
+export type Isolation = 'sandbox' | 'none';
+export const ISOLATION_SETTINGS = ['auto', 'sandbox', 'none'] as const;
+export type IsolationSetting = typeof ISOLATION_SETTINGS[number];
+
+export interface IsolationState { mode: Isolation; /** Why this mode, in words for the start-up banner and /readyz. */ reason: string }
+
+/** The package that provides the sandbox, named in the single-tenant warning. */
+export const SANDBOX_PACKAGE = 'bubblewrap';
+
+/** Whether bwrap runs here and can make the namespaces the sandbox needs; undefined when it can, else why not. */
+export function probeSandbox(bwrap = 'bwrap'): string | undefined {
+  const r = spawnSync(bwrap, ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent',
+    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${bwrap} is not installed` : r.error.message;
+  if (r.status !== 0) return `${bwrap} cannot create namespaces here: ${String(r.stderr).trim() || `exit ${r.status}`}`;
+  return undefined;
+}
+
+/**
+ * Resolves the setting: `auto` takes the sandbox when it works, else single-tenant; `sandbox` insists (an error when it
+ * cannot work, so an operator who asked for it never silently gets less); `none` is single-tenant on purpose.
+ */
+export function resolveIsolation(setting: IsolationSetting, mode: 'local' | 'kubernetes', probe: () => string | undefined = probeSandbox): IsolationState {
+  if (mode === 'kubernetes') return { mode: 'sandbox', reason: 'apps and builds run in their own pods' };
+  if (setting === 'none') return { mode: 'none', reason: 'PAAS_ISOLATION=none' };
+  const problem = probe();
+  if (!problem) return { mode: 'sandbox', reason: 'apps and builds run in per-app bubblewrap sandboxes' };
+  if (setting === 'sandbox') throw new Error(`PAAS_ISOLATION=sandbox, but the sandbox cannot run: ${problem}. Install the Debian package ${SANDBOX_PACKAGE}`);
+  return { mode: 'none', reason: `${problem}; install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes` };
+}
