@@ -78,11 +78,11 @@ export function socketUrl(socketDir: string, user: string, password: string): st
 /** Starts (initialising on first use) the embedded PostgreSQL and returns the owner role's connection URL. */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
   const pgDir = path.join(dataDir, 'postgres');
+  const socketDir = socketDirFor(pgDir);
   const runDir = path.join(dataDir, 'run');
   fs.mkdirSync(runDir, { recursive: true });
   // PostgreSQL refuses to run as root: it then runs as the `postgres` system user, which must reach pgDir.
   if (os.userInfo().uid === 0) fs.chmodSync(dataDir, 0o711);
-  const socketDir = socketDirFor(pgDir);
   const creds = loadCredentials(dataDir);
   await stopStalePostmaster(pgDir, log);
   const Embedded = await loadEmbeddedPostgres();
