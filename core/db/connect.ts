@@ -5,7 +5,11 @@ import { PaasError } from '../errors.ts';
 
 export type Db = Knex;
 
-/** Connects to PostgreSQL at url, in the given schema (created if missing), and migrates it to the latest version. */
+/**
+ * Connects to PostgreSQL at url, in the given schema, and migrates it to the latest version. A missing schema is
+ * created (that needs CREATE on the database); an existing one is only used, so a role that owns a schema made for it
+ * needs no right on the database beyond CONNECT (docs/database.md).
+ */
 export async function openDb(url: string, schema = 'public'): Promise<Db> {
   const knex = knexFactory({
     client: 'pg',
@@ -15,7 +19,9 @@ export async function openDb(url: string, schema = 'public'): Promise<Db> {
     acquireConnectionTimeout: 10_000,
   });
   try {
-    if (schema !== 'public') await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
+    if (schema !== 'public' && !(await knex('pg_namespace').where({ nspname: schema }).first())) {
+      await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
+    }
     await knex.migrate.latest({ migrationSource, schemaName: schema === 'public' ? undefined : schema });
   } catch (err) {
     await knex.destroy();
