@@ -78,3 +78,10 @@ export class PaasError extends Error {
 export function isPaasError(err: unknown, code?: ErrorCode): err is PaasError {
   return err instanceof PaasError && (code === undefined || err.code === code);
 }
+
+/** The stable code for a 4xx the HTTP framework raised itself (body parsing and size): over-large, wrong type, or else bad. */
+export function frameworkErrorCode(status: number): 'E_INPUT_TOO_LARGE' | 'E_UNSUPPORTED_MEDIA_TYPE' | 'E_NOT_FOUND' | 'E_BAD_REQUEST' {
+  if (status === 413) return 'E_INPUT_TOO_LARGE';
+  if (status === 415) return 'E_UNSUPPORTED_MEDIA_TYPE';
+  return status === 404 ? 'E_NOT_FOUND' : 'E_BAD_REQUEST';
+}

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
-import { errorCodes, isPaasError } from '../core/errors.ts';
+import { errorCodes, frameworkErrorCode, isPaasError } from '../core/errors.ts';
 import { answerClientError, applyHttpLimits, serverOptions } from '../core/http-limits.ts';
 import type { Logger } from '../core/logger.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
@@ -17,11 +17,6 @@ import { registerDashboard } from './dashboard/index.ts';
  */
 export interface WebDeps {
   db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void>;
-}
-
-/** The stable code for a 4xx fastify raised itself (body parsing and size): over-large, wrong type, or else bad. */
-export function frameworkCode(status: number): 'E_INPUT_TOO_LARGE' | 'E_UNSUPPORTED_MEDIA_TYPE' | 'E_BAD_REQUEST' {
-  return status === 413 ? 'E_INPUT_TOO_LARGE' : status === 415 ? 'E_UNSUPPORTED_MEDIA_TYPE' : 'E_BAD_REQUEST';
 }
 
 /** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */
@@ -46,7 +41,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => {
     if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const e = err as { statusCode?: number; message: string };
-    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: frameworkCode(e.statusCode), message: e.message } });
+    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: frameworkErrorCode(e.statusCode), message: e.message } });
     const ref = crypto.randomUUID().slice(0, 8);
     req.log.error({ err, ref, reqId: req.id }, 'request failed');
     return reply.code(500).send({ error: { code: 'E_INTERNAL', message: `Internal error (reference ${ref})` } });
