@@ -313,7 +313,7 @@ test("a user cannot claim another app's hostname under the platform's domain as 
   assert.deepEqual(await getApp(p, 'alpha'), alphaPage);
 });
 
-test('domains:add refuses IP literals and the platform\'s hosts, and apps:create refuses reserved names, over SSH and the local CLI', async () => {
+test("domains:add refuses IP literals and the platform's hosts, and apps:create refuses reserved names, over SSH and the local CLI", async () => {
   // The attack of issue 8: `domains:add bobapp 127.0.0.1` made bob's app receive the dashboard's cookies.
   for (const host of ['127.0.0.1', '127.0.0.1.', '2130706433', '0x7f.1', '[::1]', '::1']) {
     const r = await sshCli(p, bob, ['domains:add', 'bobapp', host]);

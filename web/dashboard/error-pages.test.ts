@@ -38,7 +38,7 @@ test('bad JSON, an unsupported content type or a body over 1 MiB on a dashboard 
   assert.equal(await h.db('apps').count('* as n').first().then((r) => Number(r!.n)), 1, 'nothing was created');
 });
 
-test('the domains form refuses IP literals and the platform\'s hosts, and the new-app form reserved names, with their codes', async (t) => {
+test("the domains form refuses IP literals and the platform's hosts, and the new-app form reserved names, with their codes", async (t) => {
   const h = await startWeb(t, { PAAS_DASHBOARD_HOST: 'paas.example.com' });
   const b = await signUp(h, 'alice@example.com');
   await createAppAs(b, 'demo');
