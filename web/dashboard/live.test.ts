@@ -169,6 +169,9 @@ test("a websocket opened by another site's page is refused with 403 before the u
       ws.terminate();
     }
   }
+  const proxied = { cookie: b.cookieHeader, host: 'paas-web:5000', 'x-forwarded-host': 'paas.example.com', origin: 'https://paas.example.com' };
+  (await h.app.injectWS('/apps/demo/logs/live', { headers: proxied })).terminate();
+  await assert.rejects(h.app.injectWS('/apps/demo/logs/live', { headers: { ...proxied, origin: 'https://evil.example' } }), /Unexpected server response: 403/);
   const page = await h.app.inject({ url: '/apps/demo/logs/live', headers: { cookie: b.cookieHeader, host: 'localhost:5000', origin: 'http://evil.example', accept: 'text/html', connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
   assert.equal(page.statusCode, 403);
   assert.match(page.body, /E_CSRF/);

@@ -20,10 +20,15 @@ export function isSameOrigin(origin: string | undefined, host: string | undefine
   return o.origin === origin.toLowerCase().replace(/\/$/, '') && h.username === '' && h.pathname === '/' && o.host === h.host;
 }
 
-/** Throws E_CSRF (403, before the upgrade) unless the websocket was opened by a page of this dashboard. */
+/**
+ * Throws E_CSRF (403, before the upgrade) unless the websocket was opened by a page of this dashboard. Behind a proxy
+ * that rewrites Host, the X-Forwarded-Host it sets counts too: a page cannot set either header on a browser's
+ * websocket, so neither lets another site in.
+ */
 export function requireSameOrigin(req: FastifyRequest): void {
   const origin = req.headers.origin;
-  if (!isSameOrigin(origin, req.headers.host)) {
+  const forwarded = String(req.headers['x-forwarded-host'] ?? '').split(',')[0]!.trim();
+  if (!isSameOrigin(origin, req.headers.host) && !(forwarded && isSameOrigin(origin, forwarded))) {
     const from = origin ? `from ${String(origin).slice(0, 100)}` : 'without an Origin header';
     throw new PaasError('E_CSRF', `This live view was opened ${from}; only this dashboard's own pages may open it`);
   }
