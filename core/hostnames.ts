@@ -40,7 +40,7 @@ export function parseCustomDomain(raw: string, platform: PlatformHosts): string 
   if (isIpLiteral(raw)) {
     throw new PaasError('E_DOMAIN_IP', `"${shown}" is an IP address; a custom domain must be a hostname, for example www.example.com`);
   }
-  const host = bare(raw);
+  const host = parseHostname(bare(raw)); // only a well-formed name is echoed back below
   const base = bare(platform.baseDomain);
   if (within(host, base)) {
     const label = host === base ? '' : host.slice(0, -base.length - 1).split('.').pop()!;
