@@ -24,6 +24,7 @@ test("the platform's own hosts and names under them are refused with E_DOMAIN_RE
     'apps.example.com', 'APPS.example.com.', 'paas.apps.example.com', 'www.apps.example.com', 'x.y.apps.example.com',
     'paas.example.com', 'paas.example.com.', 'evil.paas.example.com',
   ];
+  assert.throws(() => parseCustomDomain('localhost', { baseDomain: 'localhost', dashboardHosts: [] }), (e) => isPaasError(e, 'E_DOMAIN_RESERVED'), 'the apex');
   for (const host of own) {
     assert.throws(() => parseCustomDomain(host, platform), (e) => isPaasError(e, 'E_DOMAIN_RESERVED'), host);
   }
@@ -36,5 +37,7 @@ test('ordinary hostnames pass; numbers inside labels are not IPs', () => {
     assert.equal(isIpLiteral(host), false, host);
     assert.equal(parseCustomDomain(host, platform), host);
   }
-  assert.throws(() => parseCustomDomain('not a host', platform), (e) => isPaasError(e, 'E_DOMAIN_INVALID'));
+  for (const host of ['not a host', '<b>.apps.example.com', 'a\nb.apps.example.com']) {
+    assert.throws(() => parseCustomDomain(host, platform), (e) => isPaasError(e, 'E_DOMAIN_INVALID'), JSON.stringify(host));
+  }
 });

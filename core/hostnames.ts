@@ -40,7 +40,8 @@ export function parseCustomDomain(raw: string, platform: PlatformHosts): string 
   if (isIpLiteral(raw)) {
     throw new PaasError('E_DOMAIN_IP', `"${shown}" is an IP address; a custom domain must be a hostname, for example www.example.com`);
   }
-  const host = parseHostname(bare(raw)); // only a well-formed name is echoed back below
+  const host = bare(raw);
+  if (!/^[a-z0-9.-]{1,253}$/.test(host)) return parseHostname(raw); // refuses it: only name characters are echoed below
   const base = bare(platform.baseDomain);
   if (within(host, base)) {
     const label = host === base ? '' : host.slice(0, -base.length - 1).split('.').pop()!;
