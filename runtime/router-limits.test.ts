@@ -1,22 +1,25 @@
 // runtime/router-limits.test.ts — the router's HTTP limits against real sockets on 127.0.0.1: a slowloris body or
-// header stream is cut off, oversized headers get 431, and one address holds at most its cap of connections.
+// header stream is cut off, oversized headers get 431, one address holds at most its cap of connections, and an IP
+// literal is never an app's host.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../core/http-limits.ts';
 import { Router } from './router.ts';
+import { request } from '../test/support/local-runtime.ts';
 import { answers, closedByServer, hugeHeader, openSockets, slowHeaders, slowloris } from '../test/support/slow-client.ts';
 
 const SMALL: HttpLimits = { ...DEFAULT_HTTP_LIMITS, requestTimeoutMs: 1000, headersTimeoutMs: 600, idleTimeoutMs: 5000, maxConnectionsPerClient: 5 };
 
 /** A router with small limits in front of one backend (app "shop") that reads bodies and answers "ok". */
-async function startRouter(t: TestContext, limits: HttpLimits = SMALL): Promise<number> {
+async function startRouter(t: TestContext, limits: HttpLimits = SMALL, domains: string[] = []): Promise<number> {
   const backend = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('ok')); });
   await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
   const router = new Router({ baseDomain: 'localhost', limits });
   const port = await router.listen(0, '127.0.0.1');
   router.setRoute('shop', [(backend.address() as AddressInfo).port]);
+  router.setDomains('shop', domains);
   t.after(async () => {
     await router.close();
     backend.closeAllConnections();
@@ -62,4 +65,13 @@ test('the router closes connections past the per-address cap and takes new ones 
   }
   held.forEach((s) => s.destroy());
   assert.ok(accepted, 'a new connection is accepted after one closed');
+});
+
+test('an IP literal stored as a custom domain (before domains:add refused them) is never routed to the app', async (t) => {
+  const port = await startRouter(t, SMALL, ['127.0.0.1', '[::1]', '2130706433', 'www.shop.example']);
+  for (const host of ['127.0.0.1', `127.0.0.1:${port}`, '[::1]', '2130706433']) {
+    const r = await request(port, host);
+    assert.equal(r.status, 404, host);
+  }
+  assert.equal((await request(port, 'www.shop.example')).body, 'ok', 'the app keeps its real domain');
 });

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { isIpLiteral } from '../core/hostnames.ts';
 import { answerClientError, applyHttpLimits, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from '../core/http-limits.ts';
 import { forwardRequest, forwardUpgrade, rejectUpgrade, sendText } from './proxy.ts';
 
@@ -50,9 +51,12 @@ export class Router {
     this.routes.delete(app);
   }
 
-  /** Replaces the app's custom domains; a domain claimed by two apps goes to the last one set (the controller refuses duplicates). */
+  /**
+   * Replaces the app's custom domains; a domain claimed by two apps goes to the last one set (the controller refuses
+   * duplicates). IP literals are never routed to an app, even if one was stored before domains:add refused them.
+   */
   setDomains(app: string, extraHosts: string[]): void {
-    const hosts = extraHosts.map((h) => toHostName(h)).filter((h) => h.length > 0);
+    const hosts = extraHosts.map((h) => toHostName(h)).filter((h) => h.length > 0 && !isIpLiteral(h));
     if (hosts.length > 0) this.domains.set(app, hosts);
     else this.domains.delete(app);
     const index = new Map<string, string>();
