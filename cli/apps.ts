@@ -113,7 +113,7 @@ export const appCommands: Command[] = [
     name: 'domains:add', args: 'APP HOST', summary: 'Route a hostname to the app',
     async run(ctx, args) {
       const usage = 'domains:add APP HOST';
-      const host = await addDomain(ctx.db, ctx.actor, need(args, 0, 'APP', usage), need(args, 1, 'HOST', usage), ctx.config.baseDomain);
+      const host = await addDomain(ctx.db, ctx.actor, need(args, 0, 'APP', usage), need(args, 1, 'HOST', usage), ctx.config);
       ctx.out(`Added ${host} to ${args.positional[0]}`);
     },
   },

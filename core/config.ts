@@ -1,7 +1,9 @@
 // core/config.ts — reads the environment once at boot into one object that every process passes down.
+import os from 'node:os';
 import path from 'node:path';
 import { defaultPath } from './app-env.ts';
 import { Endpoints } from './endpoints.ts';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
@@ -18,6 +20,11 @@ export interface Config {
   endpoints: Endpoints;
   host: string;
   baseDomain: string;
+  /**
+   * PAAS_DASHBOARD_HOST (comma-separated): the hosts users reach the dashboard and the API at (default: this machine's
+   * hostname). No app may be given one of them, or a name under one, as a custom domain: it would get the dashboard's cookies.
+   */
+  dashboardHosts: readonly string[];
   databaseUrl?: string;
   /** PAAS_DB_SCHEMA: the PostgreSQL schema the platform's tables live in (tests run one platform per schema). */
   dbSchema: string;
@@ -52,6 +59,8 @@ export interface Config {
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
   kubeconfig?: string;
   bootTimeoutMs: number;
+  /** PAAS_HTTP_*: deadlines and caps of the web port and the router (core/http-limits.ts). */
+  httpLimits: Readonly<HttpLimits>;
   /**
    * Leases of push locks, builds and deploys: renewed while their process works, so a crashed process's work is
    * taken over (and its push lock freed) this long after it died. JetStream redelivers unacked work items after it too.
@@ -69,6 +78,27 @@ function toPort(name: string, raw: string | undefined, fallback: number): number
   return n;
 }
 
+function toHostList(raw: string): string[] {
+  return raw.split(',').map((h) => h.trim().toLowerCase().replace(/\.$/, '')).filter((h) => h !== '');
+}
+
+function positive(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const d = DEFAULT_HTTP_LIMITS;
+  return {
+    requestTimeoutMs: positive(env.PAAS_HTTP_REQUEST_TIMEOUT_MS, d.requestTimeoutMs),
+    headersTimeoutMs: positive(env.PAAS_HTTP_HEADERS_TIMEOUT_MS, d.headersTimeoutMs),
+    idleTimeoutMs: positive(env.PAAS_HTTP_IDLE_TIMEOUT_MS, d.idleTimeoutMs),
+    maxHeaderBytes: positive(env.PAAS_HTTP_MAX_HEADER_BYTES, d.maxHeaderBytes),
+    maxHeadersCount: positive(env.PAAS_HTTP_MAX_HEADERS, d.maxHeadersCount),
+    maxConnectionsPerClient: positive(env.PAAS_HTTP_MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient),
+  };
+}
+
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
@@ -84,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpPort, sshPort, routerPort,
     host: env.PAAS_HOST || '0.0.0.0',
     baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
+    dashboardHosts: Object.freeze(toHostList(env.PAAS_DASHBOARD_HOST || os.hostname())),
     databaseUrl: env.DATABASE_URL || undefined,
     dbSchema: env.PAAS_DB_SCHEMA || 'public',
     natsUrl: env.NATS_URL || undefined,
@@ -104,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
+    httpLimits: Object.freeze(toHttpLimits(env)),
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),

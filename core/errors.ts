@@ -3,6 +3,7 @@
 /** Every stable error code, with the HTTP status the API answers and a one-line description (docs/errors.md mirrors this). */
 export const errorCodes = {
   E_APP_NAME_INVALID: { status: 400, doc: 'App name is not a DNS label (a-z, 0-9, hyphens; 1-63 chars; no leading/trailing hyphen).' },
+  E_APP_NAME_RESERVED: { status: 400, doc: 'That app name is reserved by the platform (paas, www, api, admin, git, dashboard and the like).' },
   E_APP_EXISTS: { status: 409, doc: 'An app with that name already exists.' },
   E_APP_NOT_FOUND: { status: 404, doc: 'No such app, or you have no access to it.' },
   E_CONFIRM_REQUIRED: { status: 400, doc: 'A destructive command needs --confirm APP.' },
@@ -38,6 +39,8 @@ export const errorCodes = {
   E_NO_RELEASE: { status: 409, doc: 'The app has no release yet: git push first.' },
   E_PROCESS_TYPE_UNKNOWN: { status: 400, doc: 'No such process type in the current release.' },
   E_DOMAIN_INVALID: { status: 400, doc: 'Not a valid hostname.' },
+  E_DOMAIN_IP: { status: 400, doc: 'An IP address (v4 or v6, in any form a browser accepts) cannot be a custom domain.' },
+  E_DOMAIN_RESERVED: { status: 400, doc: "The host is the platform's own: its base domain or a name under it, or the dashboard's host." },
   E_DOMAIN_NOT_FOUND: { status: 404, doc: 'That domain is not attached to the app.' },
   E_DOMAIN_EXISTS: { status: 409, doc: 'That domain is already attached to an app.' },
   E_DATABASE_UNAVAILABLE: { status: 503, doc: 'The database is not reachable; is the platform running?' },
@@ -49,6 +52,9 @@ export const errorCodes = {
   E_NOT_FOUND: { status: 404, doc: 'No such route.' },
   E_BAD_REQUEST: { status: 400, doc: 'The request is not valid (its body, query string or path); the message names the part.' },
   E_INPUT_TOO_LARGE: { status: 413, doc: 'The input (standard input, or a request body) is larger than the platform accepts there.' },
+  E_REQUEST_TIMEOUT: { status: 408, doc: 'The request (its headers and body) did not arrive in time; the connection is closed.' },
+  E_HEADERS_TOO_LARGE: { status: 431, doc: 'The request headers are larger than the platform accepts.' },
+  E_UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The request body has a content type this route does not accept.' },
   E_INTERNAL: { status: 500, doc: 'Unexpected failure; the message carries a reference to the server log.' },
 } as const;
 
@@ -71,4 +77,11 @@ export class PaasError extends Error {
 /** True when err is a PaasError, optionally with the given code. */
 export function isPaasError(err: unknown, code?: ErrorCode): err is PaasError {
   return err instanceof PaasError && (code === undefined || err.code === code);
+}
+
+/** The stable code for a 4xx the HTTP framework raised itself (body parsing and size): over-large, wrong type, or else bad. */
+export function frameworkErrorCode(status: number): 'E_INPUT_TOO_LARGE' | 'E_UNSUPPORTED_MEDIA_TYPE' | 'E_NOT_FOUND' | 'E_BAD_REQUEST' {
+  if (status === 413) return 'E_INPUT_TOO_LARGE';
+  if (status === 415) return 'E_UNSUPPORTED_MEDIA_TYPE';
+  return status === 404 ? 'E_NOT_FOUND' : 'E_BAD_REQUEST';
 }

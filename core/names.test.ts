@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPaasError } from './errors.ts';
-import { parseAppName, parseConfigKey, parseEmail, parseHostname } from './names.ts';
+import { parseAppName, parseConfigKey, parseEmail, parseHostname, parseNewAppName, RESERVED_NAMES } from './names.ts';
 
 test('valid app names are returned unchanged', () => {
   for (const name of ['a', '1', 'myapp', 'my-app', 'app2', '2app', 'a-b-c', 'x'.repeat(63)]) {
@@ -26,6 +26,17 @@ test('hostile app names are refused with E_APP_NAME_INVALID', () => {
 test('the app name refusal says what a valid name looks like', () => {
   assert.throws(() => parseAppName('../x'), /"\.\.\/x" is not a valid app name: use 1-63 lowercase letters/);
   assert.throws(() => parseAppName(''), /An empty name is not a valid app name/);
+});
+
+test('reserved app names are refused for new apps with E_APP_NAME_RESERVED', () => {
+  for (const name of ['paas', 'www', 'api', 'admin', 'git', 'dashboard', 'wpad', 'autoconfig', 'localhost']) {
+    assert.ok(RESERVED_NAMES.has(name), name);
+    assert.throws(() => parseNewAppName(name), (e) => isPaasError(e, 'E_APP_NAME_RESERVED'), name);
+    assert.equal(parseAppName(name), name, 'an existing app of that name stays reachable');
+  }
+  assert.throws(() => parseNewAppName('api'), /"api" is reserved by the platform/);
+  assert.equal(parseNewAppName('my-api'), 'my-api');
+  assert.throws(() => parseNewAppName('../x'), (e) => isPaasError(e, 'E_APP_NAME_INVALID'));
 });
 
 test('config keys match [A-Z_][A-Z0-9_]*', () => {

@@ -18,6 +18,27 @@ export function parseAppName(raw: unknown): string {
   return name;
 }
 
+/**
+ * Names the platform keeps for itself: its own hosts (`paas.<base domain>` is the chart's web host), well-known service
+ * and mail-autoconfiguration hosts a browser or mail client trusts (wpad, autoconfig), and the dashboard's words. An
+ * app with one of these names would be served at `<name>.<base domain>`.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'paas', 'www', 'api', 'admin', 'administrator', 'git', 'ssh', 'dashboard', 'console',
+  'assets', 'auth', 'login', 'signin', 'signup', 'account', 'accounts', 'root', 'system', 'status', 'health',
+  'registry', 'builder', 'controller', 'gitd', 'router', 'ingress', 'localhost', 'mail', 'smtp', 'imap', 'pop',
+  'pop3', 'mx', 'ns', 'ns1', 'ns2', 'ftp', 'wpad', 'isatap', 'autoconfig', 'autodiscover', 'mta-sts', 'webmail',
+]);
+
+/** parseAppName for a new app: also refuses the reserved names (E_APP_NAME_RESERVED). Existing apps keep theirs. */
+export function parseNewAppName(raw: unknown): string {
+  const name = parseAppName(raw);
+  if (RESERVED_NAMES.has(name)) {
+    throw new PaasError('E_APP_NAME_RESERVED', `"${name}" is reserved by the platform (it would be served at ${name}.<base domain>); pick another name`);
+  }
+  return name;
+}
+
 /** Turns a repo path from git ("/app.git", "app.git", "~/app", "'app.git'") into the app name, refusing anything else. */
 export function parseRepoPath(raw: string): string {
   let p = raw.trim();

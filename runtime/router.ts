@@ -2,6 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { isIpLiteral } from '../core/hostnames.ts';
+import { answerClientError, applyHttpLimits, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from '../core/http-limits.ts';
 import { forwardRequest, forwardUpgrade, rejectUpgrade, sendText } from './proxy.ts';
 
 interface Route {
@@ -30,9 +32,12 @@ export class Router {
   private readonly idleWaiters = new Set<() => void>();
   private readonly sockets = new Set<Duplex>();
   private server?: http.Server;
+  private readonly limits: HttpLimits;
 
-  constructor(opts: { baseDomain: string }) {
+  /** `limits`: the request deadlines, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
+  constructor(opts: { baseDomain: string; limits?: HttpLimits }) {
     this.baseSuffix = `.${toHostName(opts.baseDomain)}`;
+    this.limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   }
 
   /** Sets the backends (ports on 127.0.0.1) for an app; its custom domains (setDomains) stay as they are. */
@@ -46,9 +51,12 @@ export class Router {
     this.routes.delete(app);
   }
 
-  /** Replaces the app's custom domains; a domain claimed by two apps goes to the last one set (the controller refuses duplicates). */
+  /**
+   * Replaces the app's custom domains; a domain claimed by two apps goes to the last one set (the controller refuses
+   * duplicates). IP literals are never routed to an app, even if one was stored before domains:add refused them.
+   */
   setDomains(app: string, extraHosts: string[]): void {
-    const hosts = extraHosts.map((h) => toHostName(h)).filter((h) => h.length > 0);
+    const hosts = extraHosts.map((h) => toHostName(h)).filter((h) => h.length > 0 && !isIpLiteral(h));
     if (hosts.length > 0) this.domains.set(app, hosts);
     else this.domains.delete(app);
     const index = new Map<string, string>();
@@ -77,13 +85,12 @@ export class Router {
   /** Starts serving; returns the bound port (port 0 picks a free one). */
   async listen(port: number, host?: string): Promise<number> {
     if (this.server) throw new Error('Router is already listening');
-    const server = http.createServer();
+    const server = http.createServer(serverOptions(this.limits));
+    applyHttpLimits(server, this.limits);
     server.on('request', (req, res) => this.onRequest(req, res));
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    // A slow, oversized or malformed request: 408, 431 or 400 as text, and the socket is closed.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, (e) => ({ type: 'text/plain; charset=utf-8', text: `${e.message}.` })));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -42,7 +42,7 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
     import('./router.ts'), import('./local/supervisor.ts'), import('./local/driver.ts'), import('./local/native-build.ts'),
     import('./local/log-file.ts'), import('./local/orphans.ts'),
   ]);
-  const router = new Router({ baseDomain: config.baseDomain });
+  const router = new Router({ baseDomain: config.baseDomain, limits: config.httpLimits });
   const routerPort = await router.listen(config.routerPort, config.host);
   config.endpoints.bind('router', routerPort); // the effective port when 0 was asked: app URLs must show it
   const local = new Supervisor({

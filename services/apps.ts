@@ -2,13 +2,14 @@
 import type { Knex } from 'knex';
 import { appForActor, isOwner, type Actor, type AppRow } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
-import { parseAppName, parseHostname } from '../core/names.ts';
+import { parseCustomDomain, type PlatformHosts } from '../core/hostnames.ts';
+import { parseHostname, parseNewAppName } from '../core/names.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { getUserByEmail, type User } from '../core/accounts/users.ts';
 
-/** Creates an app owned by the user. */
+/** Creates an app owned by the user; every face (API, dashboard, SSH and local CLI) creates apps here, so reserved names are refused here. */
 export async function createApp(db: Knex, owner: User, rawName: string): Promise<AppRow> {
-  const name = parseAppName(rawName);
+  const name = parseNewAppName(rawName);
   const [row] = await db('apps').insert({ name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
   if (!row) throw new PaasError('E_APP_EXISTS', `An app named ${name} already exists; pick another name`);
   return row as AppRow;
@@ -67,15 +68,12 @@ export async function listDomains(db: Knex, appId: number): Promise<string[]> {
 }
 
 /**
- * Attaches a custom domain. Names under the platform's base domain are refused: `<app>.<base>` belongs to the app
- * of that name, and a custom domain there would let one user take over another user's app URL.
+ * Attaches a custom domain. core/hostnames.ts refuses IP literals and the platform's own hosts: names under the base
+ * domain (`<app>.<base>` belongs to the app of that name) and the dashboard's host, whose cookies an app must never get.
  */
-export async function addDomain(db: Knex, actor: Actor, rawName: string, rawHost: string, baseDomain: string): Promise<string> {
+export async function addDomain(db: Knex, actor: Actor, rawName: string, rawHost: string, platform: PlatformHosts): Promise<string> {
   const app = await appForActor(db, actor, rawName);
-  const hostname = parseHostname(rawHost);
-  if (hostname === baseDomain || hostname.endsWith(`.${baseDomain}`)) {
-    throw new PaasError('E_DOMAIN_INVALID', `${hostname} is under the platform's domain ${baseDomain}; ${app.name} is already served at ${app.name}.${baseDomain}`);
-  }
+  const hostname = parseCustomDomain(rawHost, platform);
   await db.transaction(async (trx) => {
     const [row] = await trx('domains').insert({ hostname, app_id: app.id }).onConflict('hostname').ignore().returning('hostname');
     if (!row) throw new PaasError('E_DOMAIN_EXISTS', `${hostname} is already attached to an app`);

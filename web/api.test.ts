@@ -135,7 +135,7 @@ test('PATCH config refuses bodies that are not an object and values that are not
   const text = await api('PATCH', '/api/apps/demo/config', 'GREETING=hi', { 'content-type': 'text/plain' });
   assert.equal(errorCode(text, 400, 'text/plain'), 'E_BAD_REQUEST', 'a text body is not an object');
   const xml = await api('PATCH', '/api/apps/demo/config', '<GREETING>hi</GREETING>', { 'content-type': 'application/xml' });
-  assert.equal(errorCode(xml, 415, 'xml'), 'E_BAD_REQUEST');
+  assert.equal(errorCode(xml, 415, 'xml'), 'E_UNSUPPORTED_MEDIA_TYPE');
   assert.deepEqual((await api('GET', '/api/apps/demo/config')).body, { KEEP: 'me' }, 'nothing changed');
   assert.equal(await h.db('releases').count('* as n').first().then((r) => Number(r!.n)), 1, 'no release made');
   const ok = await api('PATCH', '/api/apps/demo/config', { PORT: 5000, DEBUG: true, NAME: 'x', KEEP: null });
@@ -160,4 +160,19 @@ test('POST /api/apps, rollback and DELETE refuse wrong JSON types with their cod
   assert.equal(errorCode(await api('DELETE', '/api/apps/demo?confirm=demo&confirm=demo'), 400, 'two confirms'), 'E_BAD_REQUEST');
   assert.equal(errorCode(await api('DELETE', '/api/apps/demo?confirm=other'), 400, 'wrong confirm'), 'E_CONFIRM_REQUIRED');
   assert.equal((await api('DELETE', '/api/apps/demo?confirm=demo')).status, 204);
+});
+
+test('POST /api/apps refuses reserved names with E_APP_NAME_RESERVED, and over-large or non-JSON bodies with their codes', async (t) => {
+  const h = await startWeb(t);
+  const api = await withToken(h, 'a@example.com');
+  for (const name of ['paas', 'www', 'api', 'admin', 'git', 'dashboard']) {
+    const r = await api('POST', '/api/apps', { name });
+    assert.equal(errorCode(r, 400, name), 'E_APP_NAME_RESERVED', name);
+    assert.match((r.body as { error: { message: string } }).error.message, new RegExp(`"${name}" is reserved by the platform`));
+  }
+  const huge = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 1) });
+  assert.equal(errorCode(await api('POST', '/api/apps', huge), 413, 'over 1 MiB'), 'E_INPUT_TOO_LARGE');
+  assert.equal(errorCode(await api('POST', '/api/apps', 'name=demo', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'a form'), 'E_UNSUPPORTED_MEDIA_TYPE');
+  assert.equal(errorCode(await api('POST', '/api/apps', '{"name": "de'), 400, 'bad JSON'), 'E_BAD_REQUEST');
+  assert.equal(await h.db('apps').count('* as n').first().then((r) => Number(r!.n)), 0, 'no app was created');
 });

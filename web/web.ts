@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
-import { errorCodes, isPaasError } from '../core/errors.ts';
+import { errorCodes, frameworkErrorCode, isPaasError } from '../core/errors.ts';
+import { answerClientError, applyHttpLimits, serverOptions } from '../core/http-limits.ts';
 import type { Logger } from '../core/logger.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
 import { registerApi } from './api.ts';
@@ -20,8 +21,14 @@ export interface WebDeps {
 
 /** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */
 export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
+  const limits = deps.config.httpLimits;
   const app = Fastify({
     loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024,
+    // Slow or oversized requests are cut off by node (core/http-limits.ts); the refusal keeps the API's error shape.
+    http: serverOptions(limits), requestTimeout: limits.requestTimeoutMs, connectionTimeout: limits.idleTimeoutMs,
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, (e) => ({
+      type: 'application/json; charset=utf-8', text: JSON.stringify({ error: { code: e.code, message: e.message } }),
+    })),
     logController: new LogController({ disableRequestLogging: true }),
     // The API's schemas mean what they say: 42 is not a string (an app name "42" must not come from a number).
     ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
@@ -30,10 +37,11 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
       error: { code: 'E_BAD_REQUEST', message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL is too long' : 'The URL is not valid' },
     }),
   }) as unknown as FastifyInstance;
+  applyHttpLimits(app.server, limits);
   app.setErrorHandler((err, req, reply) => {
     if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const e = err as { statusCode?: number; message: string };
-    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: 'E_BAD_REQUEST', message: e.message } });
+    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ error: { code: frameworkErrorCode(e.statusCode), message: e.message } });
     const ref = crypto.randomUUID().slice(0, 8);
     req.log.error({ err, ref, reqId: req.id }, 'request failed');
     return reply.code(500).send({ error: { code: 'E_INTERNAL', message: `Internal error (reference ${ref})` } });

@@ -312,3 +312,29 @@ test("a user cannot claim another app's hostname under the platform's domain as 
   assert.equal(domains.stdout, '=== bobapp domains\nbobapp.localhost (default)\n');
   assert.deepEqual(await getApp(p, 'alpha'), alphaPage);
 });
+
+test("domains:add refuses IP literals and the platform's hosts, and apps:create refuses reserved names, over SSH and the local CLI", async () => {
+  // The attack of issue 8: `domains:add bobapp 127.0.0.1` made bob's app receive the dashboard's cookies.
+  for (const host of ['127.0.0.1', '127.0.0.1.', '2130706433', '0x7f.1', '[::1]', '::1']) {
+    const r = await sshCli(p, bob, ['domains:add', 'bobapp', host]);
+    assert.equal(r.code, 1, `${host}: ${r.stdout}`);
+    assert.match(r.stderr, /^ !     ".*" is an IP address; a custom domain must be a hostname/, host);
+  }
+  for (const host of ['localhost', 'paas.localhost', 'www.localhost.']) {
+    const r = await sshCli(p, bob, ['domains:add', 'bobapp', host]);
+    assert.equal(r.code, 1, `${host}: ${r.stdout}`);
+    assert.match(r.stderr, /^ !     .*under the platform's domain localhost/, host);
+  }
+  const domains = await sshCli(p, bob, ['domains', 'bobapp']);
+  assert.equal(domains.stdout, '=== bobapp domains\nbobapp.localhost (default)\n');
+  for (const name of ['paas', 'www', 'api', 'admin', 'git', 'dashboard']) {
+    const overSsh = await sshCli(p, bob, ['apps:create', name]);
+    assert.equal(overSsh.code, 1, name);
+    assert.match(overSsh.stderr, new RegExp(`^ !     "${name}" is reserved by the platform`), name);
+  }
+  const local = await p.cli(['apps:create', 'api', '--owner', bob.email]);
+  assert.equal(local.code, 1);
+  assert.match(local.stderr, /^ !     "api" is reserved by the platform/);
+  const apps = await sshCli(p, bob, ['apps']);
+  assert.doesNotMatch(apps.stdout, /^(paas|www|api|admin|git|dashboard)\b/m);
+});

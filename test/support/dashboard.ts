@@ -125,13 +125,16 @@ export interface LiveClient {
   close(): void;
 }
 
-/** Opens a dashboard websocket through injectWS, listening from the first byte on. */
+/** What a browser on the dashboard's own page sends with a websocket (injectWS sends no Host of its own). */
+export const SAME_ORIGIN = { host: 'localhost:5000', origin: 'http://localhost:5000' } as const;
+
+/** Opens a dashboard websocket through injectWS, as the dashboard's own page does, listening from the first byte on. */
 export async function openLive(h: Harness, url: string, cookie: string): Promise<LiveClient> {
   let all = '';
   const waiters: Array<{ re: RegExp; resolve(s: string): void; reject(e: Error): void }> = [];
   let onClose!: (code: number) => void;
   const closed = new Promise<number>((r) => { onClose = r; });
-  const ws = await h.app.injectWS(url, { headers: { cookie } }, {
+  const ws = await h.app.injectWS(url, { headers: { cookie, ...SAME_ORIGIN } }, {
     onInit(socket) {
       socket.on('message', (d: unknown) => {
         all += String(d);

@@ -3,7 +3,7 @@
 // signed-out browsers are sent to /signin (pages) or refused (websockets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAppAs, releaseBuild, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, releaseBuild, SAME_ORIGIN, signUp, startWeb } from '../../test/support/dashboard.ts';
 import { insertBuild } from '../../test/support/test-schema.ts';
 
 const PAGES = ['', '/activity', '/builds/1', '/config', '/config?reveal=SECRET', '/config/SECRET/reveal', '/config/SECRET/remove',
@@ -36,9 +36,9 @@ test("another user's app answers 404 on every page, form and websocket, exactly 
     assert.equal(r.status, 404, url);
   }
   for (const socket of SOCKETS) {
-    await assert.rejects(h.app.injectWS(`/apps/secret-app${socket}`, { headers: { cookie: mallory.cookieHeader } }), /Unexpected server response: 404/, socket);
-    await assert.rejects(h.app.injectWS(`/apps/secret-app${socket}`, {}), /Unexpected server response: 401/, socket);
-    const ws = await h.app.injectWS(`/apps/secret-app${socket}`, { headers: { cookie: alice.cookieHeader } });
+    await assert.rejects(h.app.injectWS(`/apps/secret-app${socket}`, { headers: { cookie: mallory.cookieHeader, ...SAME_ORIGIN } }), /Unexpected server response: 404/, socket);
+    await assert.rejects(h.app.injectWS(`/apps/secret-app${socket}`, { headers: { ...SAME_ORIGIN } }), /Unexpected server response: 401/, socket);
+    const ws = await h.app.injectWS(`/apps/secret-app${socket}`, { headers: { cookie: alice.cookieHeader, ...SAME_ORIGIN } });
     ws.terminate();
   }
   assert.doesNotMatch((await mallory.get('/apps')).body, /secret-app/);

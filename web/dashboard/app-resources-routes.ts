@@ -47,7 +47,7 @@ export function registerAppResourcesRoutes(app: FastifyInstance, d: DashDeps): v
   app.post<AppParams>('/apps/:app/domains', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'domains');
     const host = field(req, 'hostname');
-    const r = await attempt(() => addDomain(d.db, ctx.actor, ctx.app.name, host, d.config.baseDomain));
+    const r = await attempt(() => addDomain(d.db, ctx.actor, ctx.app.name, host, d.config));
     if (!r.ok) return domainsPage(d, req, reply, ctx, { error: errorView(r.error), hostname: host.slice(0, 253) }, r.error.status);
     return redirect(req, reply, `/apps/${ctx.app.name}/domains`, `Added ${r.value}. Point its DNS at this platform's router.`);
   });

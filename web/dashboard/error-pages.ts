@@ -2,11 +2,22 @@
 // the API) in a page or an htmx fragment, a redirect to /signin when a session is needed, and the 404 page.
 import crypto from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { errorCodes, isPaasError, PaasError } from '../../core/errors.ts';
+import { errorCodes, frameworkErrorCode, isPaasError, PaasError } from '../../core/errors.ts';
 import { isBoosted, isHtmx, sendFragment, sendPage, type DashDeps } from './respond.ts';
 import { loadAuth, SignInRequired } from './sessions.ts';
 
-const TITLES: Record<number, string> = { 400: 'That did not work', 401: 'Sign in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 422: 'That did not work', 429: 'Slow down', 500: 'Something broke' };
+const TITLES: Record<number, string> = {
+  400: 'That did not work', 401: 'Sign in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 413: 'Too large',
+  415: 'That did not work', 422: 'That did not work', 429: 'Slow down', 500: 'Something broke',
+};
+
+/** What the dashboard says when fastify refused the request itself (the body could not be read as a form). */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  E_INPUT_TOO_LARGE: 'The form is larger than the dashboard accepts (1 MiB)',
+  E_UNSUPPORTED_MEDIA_TYPE: 'The dashboard accepts forms (application/x-www-form-urlencoded) only',
+  E_BAD_REQUEST: 'The request was not valid: its body could not be read',
+  E_NOT_FOUND: errorCodes.E_NOT_FOUND.doc,
+};
 
 /** Renders a PaasError: a fragment for htmx requests aimed at one element, else a whole page; the status is the code's. */
 export function renderError(d: DashDeps, req: FastifyRequest, reply: FastifyReply, err: PaasError): FastifyReply {
@@ -25,14 +36,19 @@ function toSignIn(req: FastifyRequest, reply: FastifyReply, err: SignInRequired)
   return reply.redirect(url, 303);
 }
 
-/** The dashboard's error handler: PaasErrors show their code; anything unexpected is logged with a reference. */
+/**
+ * The dashboard's error handler: PaasErrors show their code; fastify's own 4xx (bad JSON, another content type, a body
+ * over 1 MiB) become the same error page; anything unexpected is logged with a reference. A body that could not be
+ * parsed fails before the session was read (preHandler), so it is read here for the page's header.
+ */
 export function dashboardErrorHandler(d: DashDeps) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  return async (err: FastifyError, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    if (!req.auth) await loadAuth(d.db, req);
     if (err instanceof SignInRequired) return toSignIn(req, reply, err);
     if (isPaasError(err)) return renderError(d, req, reply, err);
     if (err.statusCode && err.statusCode < 500) {
-      const code = err.statusCode === 404 ? 'E_NOT_FOUND' : 'E_BAD_REQUEST';
-      return renderError(d, req, reply, new PaasError(code, err.statusCode === 404 ? errorCodes.E_NOT_FOUND.doc : 'The request was not valid'));
+      const code = frameworkErrorCode(err.statusCode);
+      return renderError(d, req, reply, new PaasError(code, FRAMEWORK_MESSAGES[code]!));
     }
     const ref = crypto.randomUUID().slice(0, 8);
     req.log.error({ err, ref, reqId: req.id }, 'dashboard request failed');

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { publish } from '../../core/bus.ts';
-import { createAppAs, openLive, signUp, startWeb } from '../../test/support/dashboard.ts';
+import { createAppAs, openLive, SAME_ORIGIN, signUp, startWeb } from '../../test/support/dashboard.ts';
 import { insertBuild } from '../../test/support/test-schema.ts';
 
 test('a running build streams its stored lines, then live lines in order, then the flipped badges, then closes', async (t) => {
@@ -147,4 +147,33 @@ test('open streams end when the session is signed out or the app is no longer sh
   assert.equal(await owners.closed, 1008);
   carols.close();
   owners.close();
+});
+
+test("a websocket opened by another site's page is refused with 403 before the upgrade, even with the user's cookie", async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'alice@example.com');
+  await createAppAs(b, 'demo');
+  await insertBuild(h.db, 'demo', { lines: ['private build line'] });
+  const sockets = ['/apps/demo/builds/1/live', '/apps/demo/logs/live', '/apps/demo/live?activity=1'];
+  const foreign = [
+    { origin: 'http://evil.example' }, { origin: 'http://localhost:5000.evil.example' }, { origin: 'http://localhost:5001' },
+    { origin: 'null' }, { origin: 'file://' }, { origin: 'http://user@localhost:5000' }, {},
+  ];
+  for (const url of sockets) {
+    for (const extra of foreign) {
+      const headers = { cookie: b.cookieHeader, host: SAME_ORIGIN.host, ...extra };
+      await assert.rejects(h.app.injectWS(url, { headers }), /Unexpected server response: 403/, `${url} ${JSON.stringify(extra)}`);
+    }
+    for (const origin of [SAME_ORIGIN.origin, 'https://localhost:5000', 'HTTP://LOCALHOST:5000']) {
+      const ws = await h.app.injectWS(url, { headers: { cookie: b.cookieHeader, host: SAME_ORIGIN.host, origin } });
+      ws.terminate();
+    }
+  }
+  const proxied = { cookie: b.cookieHeader, host: 'paas-web:5000', 'x-forwarded-host': 'paas.example.com', origin: 'https://paas.example.com' };
+  (await h.app.injectWS('/apps/demo/logs/live', { headers: proxied })).terminate();
+  await assert.rejects(h.app.injectWS('/apps/demo/logs/live', { headers: { ...proxied, origin: 'https://evil.example' } }), /Unexpected server response: 403/);
+  const page = await h.app.inject({ url: '/apps/demo/logs/live', headers: { cookie: b.cookieHeader, host: 'localhost:5000', origin: 'http://evil.example', accept: 'text/html', connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+  assert.equal(page.statusCode, 403);
+  assert.match(page.body, /E_CSRF/);
+  assert.match(page.body, /only this dashboard&#x27;s own pages may open it|only this dashboard's own pages may open it/);
 });

@@ -1,6 +1,7 @@
 // web/dashboard/live.ts — the dashboard's websockets (htmx-ext-ws): a build's log, an app's logs, and an
-// app's status and activity. Each checks the session and the app's access before the upgrade (another user's app
-// is a 404, as for pages), and again every few seconds while open, so sign-out or lost access ends the stream.
+// app's status and activity. Each refuses other sites' pages (Origin, origin.ts), then checks the session and the
+// app's access before the upgrade (another user's app is a 404, as for pages), and again every few seconds while
+// open, so sign-out or lost access ends the stream.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appForActor, type AppRow } from '../../core/access.ts';
 import { lookupSession } from '../../core/accounts/sessions.ts';
@@ -12,6 +13,7 @@ import { loadApp } from './app-context.ts';
 import { LOG_LINES } from './app-page-routes.ts';
 import { buildState } from './build-view.ts';
 import { BuildFollower, type LiveSocket } from './live-build.ts';
+import { requireSameOrigin } from './origin.ts';
 import type { DashDeps } from './respond.ts';
 import { requireUser, SESSION_COOKIE } from './sessions.ts';
 
@@ -100,6 +102,7 @@ export function registerLive(app: FastifyInstance, d: DashDeps): void {
   app.get<AppParams & { Params: { n: string } }>('/apps/:app/builds/:n/live', {
     websocket: true,
     preHandler: async (req) => {
+      requireSameOrigin(req);
       const ctx = await loadApp(d, req, req.params.app, 'activity');
       targets.set(req, { app: ctx.app, build: (await buildState(d.db, ctx.app, req.params.n)).build });
     },
@@ -112,7 +115,10 @@ export function registerLive(app: FastifyInstance, d: DashDeps): void {
 
   app.get<AppParams>('/apps/:app/logs/live', {
     websocket: true,
-    preHandler: async (req) => { targets.set(req, { app: (await loadApp(d, req, req.params.app, 'logs')).app }); },
+    preHandler: async (req) => {
+      requireSameOrigin(req);
+      targets.set(req, { app: (await loadApp(d, req, req.params.app, 'logs')).app });
+    },
   }, (socket, req) => {
     const t = targets.get(req)!;
     watch(d, socket, req, t.app);
@@ -121,7 +127,10 @@ export function registerLive(app: FastifyInstance, d: DashDeps): void {
 
   app.get<AppParams & { Querystring: { activity?: string } }>('/apps/:app/live', {
     websocket: true,
-    preHandler: async (req) => { targets.set(req, { app: (await loadApp(d, req, req.params.app, 'overview')).app }); },
+    preHandler: async (req) => {
+      requireSameOrigin(req);
+      targets.set(req, { app: (await loadApp(d, req, req.params.app, 'overview')).app });
+    },
   }, (socket, req) => {
     const t = targets.get(req)!;
     watch(d, socket, req, t.app);

@@ -1,0 +1,57 @@
+// web/web-limits.test.ts — the web port's HTTP limits (API, dashboard and git over HTTP share it) on a real socket:
+// a slowloris body or header stream is cut off, oversized headers get 431 in the API's error shape, and one address
+// holds at most its cap of connections.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { startWeb } from '../test/support/dashboard.ts';
+import { answers, closedByServer, hugeHeader, openSockets, slowHeaders, slowloris } from '../test/support/slow-client.ts';
+
+const CAP = 5;
+
+/** The web server with small limits, listening on a free port of 127.0.0.1. */
+async function listening(t: TestContext): Promise<number> {
+  const h = await startWeb(t, {
+    PAAS_HTTP_REQUEST_TIMEOUT_MS: '1000', PAAS_HTTP_HEADERS_TIMEOUT_MS: '600', PAAS_HTTP_MAX_CONNECTIONS_PER_CLIENT: String(CAP),
+  });
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  return (h.app.server.address() as AddressInfo).port;
+}
+
+test('the web port cuts off a POST whose body drips in (slowloris) with 408 E_REQUEST_TIMEOUT', async (t) => {
+  const port = await listening(t);
+  const closed = await slowloris(port, '127.0.0.1', 100, 5000, '/signin');
+  assert.match(closed.data, /^HTTP\/1\.1 408 /);
+  assert.match(closed.data, /"code":"E_REQUEST_TIMEOUT"/);
+  assert.ok(closed.afterMs < 3000, `closed after ${closed.afterMs} ms`);
+});
+
+test('the web port cuts off a request whose headers never end', async (t) => {
+  const port = await listening(t);
+  const closed = await slowHeaders(port, 100, 5000);
+  assert.ok(closed.afterMs < 3000, `closed after ${closed.afterMs} ms`);
+});
+
+test('the web port answers oversized request headers with 431 E_HEADERS_TOO_LARGE', async (t) => {
+  const port = await listening(t);
+  const closed = await hugeHeader(port, '127.0.0.1', 20 * 1024);
+  assert.match(closed.data, /^HTTP\/1\.1 431 /);
+  assert.match(closed.data, /\{"error":\{"code":"E_HEADERS_TOO_LARGE","message":"The request headers are too large"\}\}$/);
+});
+
+test('the web port closes connections past the per-address cap and takes new ones once others close', async (t) => {
+  const port = await listening(t);
+  const held = await openSockets(port, CAP);
+  const [extra] = await openSockets(port, 1);
+  assert.equal((await closedByServer(extra!, 3000)).data, '', 'the extra connection is closed without an answer');
+  assert.ok(await answers(held[0]!, '127.0.0.1', 3000), 'the held connections still work');
+  held.pop()!.destroy();
+  let accepted = false;
+  for (const deadline = Date.now() + 3000; !accepted && Date.now() < deadline;) {
+    const [next] = await openSockets(port, 1);
+    accepted = await answers(next!, '127.0.0.1', 1000);
+    next!.destroy();
+  }
+  held.forEach((s) => s.destroy());
+  assert.ok(accepted, 'a new connection is accepted after one closed');
+});
