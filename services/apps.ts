@@ -5,9 +5,16 @@ import { PaasError } from '../core/errors.ts';
 import { parseAppName, parseHostname } from '../core/names.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { getUserByEmail, type User } from '../core/accounts/users.ts';
+import type { IsolationState } from '../core/isolation.ts';
 
-/** Creates an app owned by the user. */
-export async function createApp(db: Knex, owner: User, rawName: string): Promise<AppRow> {
+/**
+ * Creates an app owned by the user. In single-tenant mode (no sandbox: apps would run as the platform's own user)
+ * only admins may own apps; this is the one check every face (API, dashboard, CLI) goes through.
+ */
+export async function createApp(db: Knex, owner: User, rawName: string, isolation: IsolationState): Promise<AppRow> {
+  if (isolation.mode === 'none' && !owner.isAdmin) {
+    throw new PaasError('E_SINGLE_TENANT', `This platform runs in single-tenant mode (${isolation.reason}): apps are not sandboxed, so only admins can create them`);
+  }
   const name = parseAppName(rawName);
   const [row] = await db('apps').insert({ name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
   if (!row) throw new PaasError('E_APP_EXISTS', `An app named ${name} already exists; pick another name`);
