@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Actor } from '../access.ts';
+import type { Config } from '../config.ts';
 import { PaasError } from '../errors.ts';
 import { requireAdmin } from '../settings.ts';
 import { hashToken } from './passwords.ts';
@@ -13,6 +14,16 @@ export const INVITE_TTL = { defaultHours: 72, maxHours: 24 * 30 } as const;
 export interface Invite { id: number; createdBy: string | null; createdAt: Date; expiresAt: Date }
 
 const newSecret = () => crypto.randomBytes(32).toString('base64url');
+
+/** The dashboard's address as the platform knows it (the host of git remotes; behind a proxy, the proxy's address). */
+export function dashboardUrl(config: Config): string {
+  return `http://${config.baseDomain}:${config.endpoints.httpPort}`;
+}
+
+/** The start-up banner's line for a fresh install: the set-up link, shown once. */
+export function setupBanner(config: Config, token: string): string {
+  return `  First admin:       open ${dashboardUrl(config)}/setup?token=${token} (one-time link; each start prints a new one)`;
+}
 
 /**
  * On a fresh install (no users yet): a new set-up token, replacing any earlier one, so only the link printed at
