@@ -1,10 +1,11 @@
 // test/e2e/first-run.test.ts — a fresh platform started as `npm start` does: the start banner's one-time set-up
 // link (a restart prints a new one and the old stops working), `users:create` taking the password on standard input
-// (never in argv, where `ps` shows it), and an invite made with the local CLI.
+// (never in argv, where `ps` shows it), an invite made with the local CLI, and single-tenant mode over SSH.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startPlatform, tempDir, type Platform } from '../support/platform.ts';
+import { createUser, startPlatform, tempDir, type Platform } from '../support/platform.ts';
+import { sshCli } from '../support/access.ts';
 
 let dir: string;
 let p: Platform;
@@ -73,4 +74,22 @@ test('invites:create prints a single-use link that opens the sign-up form', asyn
   assert.equal(page.status, 200);
   assert.match(await page.text(), /You were invited to this platform/);
   assert.equal(await status(`http://127.0.0.1:${p.httpPort}/signup`), 403, 'without an invite, sign-ups are closed');
+});
+
+test('single-tenant mode (PAAS_ISOLATION=none): /readyz says so, and apps:create over SSH by a non-admin is refused', async () => {
+  const solo = await startPlatform({ env: { PAAS_ISOLATION: 'none' } });
+  try {
+    const ready = await fetch(`http://127.0.0.1:${solo.httpPort}/readyz`);
+    assert.deepEqual(await ready.json(), { ok: true, isolation: { mode: 'none', reason: 'PAAS_ISOLATION=none' } });
+    const admin = await createUser(solo, 'admin@example.com', dir);
+    const bob = await createUser(solo, 'bob@example.com', dir);
+    const refused = await sshCli(solo, bob, ['apps:create', 'bobs']);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, ' !     This platform runs in single-tenant mode (PAAS_ISOLATION=none): apps are not sandboxed, so only admins can create them\n');
+    const made = await sshCli(solo, admin, ['apps:create', 'mine']);
+    assert.equal(made.code, 0, made.stderr);
+    assert.doesNotMatch((await sshCli(solo, admin, ['apps'])).stdout, /bobs/);
+  } finally {
+    await solo.destroy();
+  }
 });
