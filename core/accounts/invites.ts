@@ -39,6 +39,11 @@ export async function issueSetupToken(db: Knex): Promise<string | undefined> {
   });
 }
 
+/** The refusal of a set-up token that is not the current one. */
+export const badSetupToken = () => new PaasError('E_SETUP_TOKEN_INVALID', 'This set-up link is not valid. Use the newest link the platform printed at start (each start prints a new one)');
+/** The refusal of an invite that was used, expired, was revoked or never existed (one answer for all four). */
+export const badInvite = () => new PaasError('E_INVITE_INVALID', 'This invite link is not valid: it was used already, it expired, or it was revoked. Ask an admin for a new one');
+
 /** Whether the platform still waits for its first admin (no users at all). */
 export async function needsSetup(db: Knex): Promise<boolean> {
   return !(await db('users').first('id'));
@@ -53,7 +58,7 @@ export async function isSetupToken(db: Knex, token: unknown): Promise<boolean> {
 /** Uses up the set-up token inside the sign-up transaction; throws E_SETUP_TOKEN_INVALID when it is not the one. */
 export async function consumeSetupToken(trx: Knex.Transaction, token: string): Promise<void> {
   const n = token && token.length <= 100 ? await trx('invites').where({ kind: 'setup', token_hash: hashToken(token) }).delete() : 0;
-  if (!n) throw new PaasError('E_SETUP_TOKEN_INVALID', 'This set-up link is not valid. Use the newest link the platform printed at start (each start prints a new one)');
+  if (!n) throw badSetupToken();
 }
 
 /** Creates an invite (admins and the local operator); the plain token is returned once, for the link. */
@@ -82,7 +87,7 @@ export async function isOpenInvite(db: Knex, token: unknown): Promise<boolean> {
 export async function consumeInvite(trx: Knex.Transaction, token: string): Promise<number> {
   const rows = token && token.length <= 100 ? await trx('invites').where({ kind: 'invite', token_hash: hashToken(token) }).whereNull('used_at')
     .where('expires_at', '>', new Date()).update({ used_at: trx.fn.now() }).returning('id') : [];
-  if (!rows.length) throw new PaasError('E_INVITE_INVALID', 'This invite link is not valid: it was used already, it expired, or it was revoked. Ask an admin for a new one');
+  if (!rows.length) throw badInvite();
   return (rows[0] as { id: number }).id;
 }
 

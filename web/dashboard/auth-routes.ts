@@ -2,9 +2,8 @@
 // first admin comes from /setup), sign-in (rate-limited, one answer for unknown email and wrong password), sign-out.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../../core/accounts/login.ts';
-import { isOpenInvite, needsSetup } from '../../core/accounts/invites.ts';
+import { badInvite, isOpenInvite, needsSetup } from '../../core/accounts/invites.ts';
 import { signUp } from '../../core/accounts/users.ts';
-import { PaasError } from '../../core/errors.ts';
 import { getSettings, signupsAllowed } from '../../core/settings.ts';
 import { attempt, errorView, field, redirect, safeNext, sendPage, type DashDeps } from './respond.ts';
 import { endSession, startSession } from './sessions.ts';
@@ -13,7 +12,7 @@ import { endSession, startSession } from './sessions.ts';
 async function signupState(d: DashDeps, invite: string): Promise<{ open: boolean; first: boolean; invite?: string }> {
   if (await needsSetup(d.db)) return { open: false, first: true };
   if (invite) {
-    if (!(await isOpenInvite(d.db, invite))) throw new PaasError('E_INVITE_INVALID', 'This invite link is not valid: it was used already, it expired, or it was revoked. Ask an admin for a new one');
+    if (!(await isOpenInvite(d.db, invite))) throw badInvite();
     return { open: true, first: false, invite };
   }
   return { open: signupsAllowed(await getSettings(d.db), d.config.isolation.mode), first: false };

@@ -1,20 +1,19 @@
 // web/dashboard/setup-routes.ts — /setup: the one-time set-up link of a fresh install creates the first admin.
 // The link's token is the only way to an admin account from the dashboard; once any user exists, /setup is gone.
 import type { FastifyInstance } from 'fastify';
-import { isSetupToken, needsSetup } from '../../core/accounts/invites.ts';
+import { badSetupToken, isSetupToken, needsSetup } from '../../core/accounts/invites.ts';
 import { signUp } from '../../core/accounts/users.ts';
 import { PaasError } from '../../core/errors.ts';
 import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
 import { startSession } from './sessions.ts';
 
 const gone = () => new PaasError('E_NOT_FOUND', 'There is no such page');
-const badLink = () => new PaasError('E_SETUP_TOKEN_INVALID', 'This set-up link is not valid. Use the newest link the platform printed at start (each start prints a new one)');
 
 /** Registers GET and POST /setup. */
 export function registerSetupRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get<{ Querystring: { token?: string } }>('/setup', async (req, reply) => {
     if (!(await needsSetup(d.db))) throw gone();
-    if (!(await isSetupToken(d.db, req.query.token))) throw badLink();
+    if (!(await isSetupToken(d.db, req.query.token))) throw badSetupToken();
     return sendPage(d, req, reply, 'setup', { title: 'Set up', narrow: true, token: req.query.token });
   });
 
