@@ -3,6 +3,7 @@
 // the same process uses them instead; the Procfile runs web, gitd and controller as separate processes.
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { issueSetupToken, setupBanner } from './core/accounts/invites.ts';
 import { bootPlatform, runMain } from './core/boot.ts';
 import { writeEndpoints } from './core/endpoints.ts';
 import { startGitd } from './gitd/gitd.ts';
@@ -23,11 +24,13 @@ async function main() {
   await p.relay.start();
   config.endpoints.bind('http', (web.server.address() as AddressInfo).port);
   writeEndpoints(config.dataDir, config.endpoints);
+  const setup = await issueSetupToken(db); // a fresh install's one-time link to create the first admin
   const lines = [
     `paas is running (${config.natsUrl ? 'NATS' : 'embedded'} mode${config.databaseUrl ? ', external PostgreSQL' : ''})`,
     `  HTTP (API, git):  http://localhost:${config.endpoints.httpPort}/  (git: http://localhost:${config.endpoints.httpPort}/<app>.git)`,
     `  SSH (git, CLI):   ssh://git@localhost:${gitd.sshPort}/<app>.git  host key ${gitd.hostKeyFingerprint}`,
     `  Router (apps):    http://<app>.${config.baseDomain}:${controller.routerPort}/`,
+    ...(setup ? [setupBanner(config, setup)] : []),
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
   ];

@@ -21,12 +21,16 @@ export async function subjectUser(ctx: CommandContext, email: string | undefined
 
 export const accountCommands: Command[] = [
   {
-    name: 'users:create', args: 'EMAIL [--admin] [--password PW]', summary: 'Create a user (the first user is an admin)', localOnly: true,
-    flags: { admin: { type: 'boolean' }, password: { type: 'string' } },
+    name: 'users:create', args: 'EMAIL [--admin] < password', summary: 'Create a user (the first user is an admin); the password comes on standard input or a hidden prompt', localOnly: true,
+    // --password is declared only to refuse it with the way out: a password in argv is in `ps` for every local user.
+    flags: { admin: { type: 'boolean' }, password: { type: 'string', bareIsEmpty: true } },
     async run(ctx, args) {
-      const email = need(args, 0, 'EMAIL', 'users:create EMAIL [--admin]');
-      const given = flag(args, 'password');
-      const password = given ?? crypto.randomBytes(12).toString('base64url');
+      if (args.flags.has('password')) {
+        throw new PaasError('E_USAGE', '--password is not accepted: every user of this machine can read it in ps. Pipe the password on standard input instead (users:create EMAIL < file), or run users:create in a terminal to be asked for it');
+      }
+      const email = need(args, 0, 'EMAIL', 'users:create EMAIL [--admin] < password');
+      const given = (await ctx.readStdin()).replace(/\r?\n$/, '') || (await ctx.promptSecret?.('Password (leave empty to generate one): ')) || '';
+      const password = given || crypto.randomBytes(12).toString('base64url');
       const user = await signUp(ctx.db, email, password, { kind: 'operator', admin: args.flags.has('admin') });
       ctx.out(`Created user ${user.email}${user.isAdmin ? ' (admin)' : ''}`);
       if (!given) ctx.out(`Password: ${password}`);

@@ -40,7 +40,7 @@ export const appCommands: Command[] = [
     flags: { owner: { type: 'string' } },
     async run(ctx, args) {
       const owner = await ownerFor(ctx, flag(args, 'owner'));
-      const app = await createApp(ctx.db, owner, need(args, 0, 'APP', 'apps:create APP'));
+      const app = await createApp(ctx.db, owner, need(args, 0, 'APP', 'apps:create APP'), ctx.config.isolation);
       const [ssh, http] = remotes(ctx, app.name);
       ctx.out(`Creating ${app.name}... done`);
       ctx.out(`${appUrl(ctx.config, app.name)} | ${ssh}`);

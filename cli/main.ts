@@ -17,6 +17,35 @@ function readStdin(): Promise<string> {
   return readAll(process.stdin, stdinLimitBytes, 'Standard input');
 }
 
+/** Reads a line from the terminal without echoing it (users:create's password); '' when stdin is not a terminal. */
+function promptSecret(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return Promise.resolve('');
+  process.stderr.write(prompt);
+  return new Promise((resolve) => {
+    let value = '';
+    const done = (interrupted: boolean) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (interrupted) process.exit(130);
+      resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done(false);
+        if (ch === '\u0003') return done(true);
+        value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
 /** The database URL: DATABASE_URL, else the one the running platform recorded in its data dir. */
 function databaseUrl(config: Config): string {
   if (config.databaseUrl) return config.databaseUrl;
@@ -47,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     // No bus here: `logs -t` follows the log file (or, in Kubernetes mode, the pods' logs).
     const reader = await selectReader(config, db);
     return await runCommand({
-      db, config, actor: { kind: 'operator' }, reader, signal: abort.signal, readStdin,
+      db, config, actor: { kind: 'operator' }, reader, signal: abort.signal, readStdin, promptSecret,
       out: (l) => console.log(l), err: (l) => console.error(l),
     }, argv, true, invoke, log);
   } finally {

@@ -15,6 +15,8 @@ export interface CommandContext {
   out(line: string): void;
   err(line: string): void;
   readStdin(): Promise<string>;
+  /** Asks for a secret without echoing it, when a person sits at a terminal (the local CLI only); '' otherwise. */
+  promptSecret?(prompt: string): Promise<string>;
   /** Aborted when the client goes away (Ctrl-C, SSH channel closed): followers stop then. */
   signal: AbortSignal;
 }

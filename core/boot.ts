@@ -52,14 +52,14 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   };
 }
 
-/** A tiny HTTP server with /healthz (the process is up) and /readyz (its database and bus work). */
+/** A tiny HTTP server with /healthz (the process is up) and /readyz (its database and bus work; the isolation mode). */
 export async function startProbes(p: Platform, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const send = (code: number, body: object) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
     if (req.url === '/healthz') return send(200, { ok: true });
     if (req.url !== '/readyz') return send(404, { error: { code: 'E_NOT_FOUND', message: 'No such route' } });
     p.db.raw('SELECT 1').then(
-      () => (p.bus.ready() ? send(200, { ok: true }) : send(503, { error: { code: 'E_BUS_UNAVAILABLE', message: 'NATS is not reachable' } })),
+      () => (p.bus.ready() ? send(200, { ok: true, isolation: p.config.isolation }) : send(503, { error: { code: 'E_BUS_UNAVAILABLE', message: 'NATS is not reachable' } })),
       () => send(503, { error: { code: 'E_DATABASE_UNAVAILABLE', message: 'The database is not reachable' } }),
     );
   });

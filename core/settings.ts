@@ -2,16 +2,23 @@
 import type { Knex } from 'knex';
 import { PaasError } from './errors.ts';
 import type { Actor } from './access.ts';
+import type { Isolation } from './isolation.ts';
 
 export interface Settings { signupsOpen: boolean }
 
-const DEFAULTS: Settings = { signupsOpen: true };
+/** Sign-ups are closed until an admin opens them: new users come by invite (or users:create). */
+const DEFAULTS: Settings = { signupsOpen: false };
 
 /** The current settings, defaults filled in. */
 export async function getSettings(db: Knex): Promise<Settings> {
   const rows = await db('settings').select('key', 'value');
   const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
   return { signupsOpen: typeof stored.signupsOpen === 'boolean' ? stored.signupsOpen : DEFAULTS.signupsOpen };
+}
+
+/** Whether visitors may sign up without an invite: an admin opened sign-ups, and tenants are sandboxed. */
+export function signupsAllowed(settings: Settings, isolation: Isolation): boolean {
+  return settings.signupsOpen && isolation !== 'none';
 }
 
 /** Opens or closes sign-ups; only admins (or the local operator) may. */

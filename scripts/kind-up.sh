@@ -121,7 +121,7 @@ create_user() {
   [ -f "$STATE_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "$EMAIL" -f "$STATE_DIR/id_ed25519"
   if ! paas_cli users | grep -F "$EMAIL" >/dev/null; then
     say "Creating $EMAIL (an admin) with the key $STATE_DIR/id_ed25519"
-    paas_cli users:create "$EMAIL" --admin
+    paas_cli users:create "$EMAIL" --admin </dev/null # no password on stdin: one is generated and printed
     paas_cli keys:add "$EMAIL" <"$STATE_DIR/id_ed25519.pub"
   fi
   if ! paas_cli apps | grep -w "$APP" >/dev/null; then

@@ -11,8 +11,8 @@ import { unsetConfig } from './releases.ts';
 test('unsetting a key that is not set and removing a domain that is not attached are 404s naming it', async (t) => {
   const db = await openTestSchema(t, 'nf');
   if (!db) return;
-  const owner = await signUp(db, 'owner@example.com', 'correct-horse');
-  await createApp(db, owner, 'shop');
+  const owner = await signUp(db, 'owner@example.com', 'correct-horse', { kind: 'operator', admin: false });
+  await createApp(db, owner, 'shop', { mode: 'sandbox', reason: 'test' });
   const actor = { kind: 'user', user: owner } as const;
   await assert.rejects(unsetConfig(db, actor, 'shop', ['MISSING']), { code: 'E_CONFIG_KEY_NOT_FOUND', message: 'Not set on this app: MISSING' });
   await assert.rejects(removeDomain(db, actor, 'shop', 'www.example.com'), { code: 'E_DOMAIN_NOT_FOUND', message: 'www.example.com is not attached to shop' });

@@ -48,7 +48,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
       return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at }));
     });
     api.post<{ Body: { name?: string } }>('/api/apps', { schema: schemas.createApp, schemaErrorFormatter: invalidInput(fieldErrors.createApp) }, async (req, reply) => {
-      const created = await createApp(db, actorOf(req).user, req.body.name ?? '');
+      const created = await createApp(db, actorOf(req).user, req.body.name ?? '', config.isolation);
       return reply.code(201).send({ name: created.name, url: appUrl(config, created.name) });
     });
     api.get<AppParams>('/api/apps/:app', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {

@@ -1,5 +1,6 @@
 // web/main.ts — the Procfile's `web` process: the JSON API, the dashboard, and git over HTTP.
 import type { AddressInfo } from 'node:net';
+import { issueSetupToken, setupBanner } from '../core/accounts/invites.ts';
 import { bootPlatform, runMain } from '../core/boot.ts';
 import { startGitd } from '../gitd/gitd.ts';
 import { sshCommandRunner } from '../cli/ssh-runner.ts';
@@ -16,7 +17,9 @@ async function main() {
   await p.relay.start();
   const port = (web.server.address() as AddressInfo).port;
   p.config.endpoints.bind('http', port);
-  process.stdout.write(`paas web: HTTP (API, git) on http://localhost:${port}/; probes at /healthz and /readyz\n`);
+  const setup = await issueSetupToken(p.db);
+  process.stdout.write(`paas web: HTTP (API, git) on http://localhost:${port}/; probes at /healthz and /readyz\n`
+    + (setup ? `${setupBanner(p.config, setup)}\n` : ''));
   return { log: p.log, stops: [() => web.close(), () => gitd.stop(), () => p.close()] };
 }
 

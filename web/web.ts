@@ -59,7 +59,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
       return reply.code(503).send({ error: { code: 'E_DATABASE_UNAVAILABLE', message: errorCodes.E_DATABASE_UNAVAILABLE.doc } });
     }
     if (!deps.bus.ready()) return reply.code(503).send({ error: { code: 'E_BUS_UNAVAILABLE', message: errorCodes.E_BUS_UNAVAILABLE.doc } });
-    return { ok: true };
+    return { ok: true, isolation: deps.config.isolation };
   });
   await registerApi(app, deps.db, deps.config, deps.reader);
   if (deps.mount) await deps.mount(app);

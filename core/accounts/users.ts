@@ -5,7 +5,9 @@ import { parseEmail } from '../names.ts';
 import { hashPassword, hashToken, newToken, verifyPassword } from './passwords.ts';
 import { deleteUserSessions } from './sessions.ts';
 import { parsePublicKey, type PublicKeyInfo } from './ssh-keys.ts';
-import { getSettings, requireAdmin } from '../settings.ts';
+import { getSettings, requireAdmin, signupsAllowed } from '../settings.ts';
+import type { Isolation } from '../isolation.ts';
+import { consumeInvite, consumeSetupToken, markInviteUsed } from './invites.ts';
 import type { Actor } from '../access.ts';
 
 export interface User { id: number; email: string; isAdmin: boolean; disabled: boolean }
@@ -14,7 +16,7 @@ interface UserRow { id: number; email: string; is_admin: boolean; disabled: bool
 const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_admin, disabled: r.disabled });
 
 /** Inserts a user; the password must be at least 8 characters. Only signUp calls it, under the sign-up lock. */
-async function insertUser(db: Knex, emailRaw: string, password: string, isAdmin: boolean): Promise<User> {
+async function insertUser(db: Knex.Transaction, emailRaw: string, password: string, isAdmin: boolean): Promise<User> {
   const email = parseEmail(emailRaw);
   checkNewPassword(password);
   if (await db('users').where({ email }).first()) throw new PaasError('E_USER_EXISTS', `A user with the email ${email} already exists`);
@@ -28,23 +30,45 @@ function checkNewPassword(password: string): void {
   if (password.length > 1024) throw new PaasError('E_PASSWORD_INVALID', 'Passwords can have at most 1024 characters');
 }
 
-const SIGNUP_LOCK = 0x7061_6173; // serialises sign-ups, so exactly one first user becomes admin
-
-/** Who creates the account: the visitor (dashboard sign-up), or the local operator (`users:create`, maybe `--admin`). */
-export type SignUpBy = { kind: 'visitor' } | { kind: 'operator'; admin: boolean };
+const SIGNUP_LOCK = 0x7061_6173; // serialises sign-ups, so exactly one set-up link or first operator user becomes admin
 
 /**
- * The one sign-up rule: the first user becomes admin, even when sign-ups race (they are serialised by an advisory
- * lock). Later visitors sign up only while sign-ups are open; the operator creates accounts at any time.
+ * Who creates the account: the visitor of the one-time set-up link (the first admin), a visitor (with an invite, or
+ * while sign-ups are open and tenants are sandboxed), or the local operator (`users:create`, maybe `--admin`).
  */
-export async function signUp(db: Knex, emailRaw: string, password: string, by: SignUpBy = { kind: 'visitor' }): Promise<User> {
+export type SignUpBy =
+  | { kind: 'setup'; token: string }
+  | { kind: 'visitor'; invite?: string; isolation: Isolation }
+  | { kind: 'operator'; admin: boolean };
+
+/** Checks that this kind of sign-up may happen now (inside the lock), and whether it makes an admin. */
+async function admit(trx: Knex.Transaction, by: SignUpBy, first: boolean): Promise<{ admin: boolean; inviteId?: number }> {
+  if (by.kind === 'operator') return { admin: first || by.admin }; // the operator already holds the data dir
+  if (by.kind === 'setup') {
+    if (!first) throw new PaasError('E_NOT_FOUND', 'This platform is set up already; sign in instead');
+    await consumeSetupToken(trx, by.token);
+    return { admin: true };
+  }
+  if (first) throw new PaasError('E_SETUP_REQUIRED', 'This platform has no admin yet: open the one-time set-up link it printed at start');
+  if (by.invite) return { admin: false, inviteId: await consumeInvite(trx, by.invite) };
+  if (!signupsAllowed(await getSettings(trx), by.isolation)) {
+    throw new PaasError('E_SIGNUPS_CLOSED', 'Sign-ups are closed on this platform; ask an admin for an invite link');
+  }
+  return { admin: false };
+}
+
+/**
+ * The one sign-up rule. Sign-ups are serialised by an advisory lock, so the set-up link makes exactly one admin.
+ * On the dashboard only the set-up link makes an admin; the local operator's first user is an admin too.
+ */
+export async function signUp(db: Knex, emailRaw: string, password: string, by: SignUpBy): Promise<User> {
   return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [SIGNUP_LOCK]);
     const first = !(await trx('users').first('id'));
-    if (!first && by.kind === 'visitor' && !(await getSettings(trx)).signupsOpen) {
-      throw new PaasError('E_SIGNUPS_CLOSED', 'Sign-ups are closed on this platform; ask an admin to create your account');
-    }
-    return insertUser(trx, emailRaw, password, first || (by.kind === 'operator' && by.admin));
+    const { admin, inviteId } = await admit(trx, by, first);
+    const user = await insertUser(trx, emailRaw, password, admin);
+    if (inviteId !== undefined) await markInviteUsed(trx, inviteId, user.id);
+    return user;
   });
 }
 

@@ -198,7 +198,43 @@ const stack: Migration = {
   async down(knex) { await knex.schema.alterTable('builds', (t) => t.renameColumn('stack', 'runtime')); },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack];
+/**
+ * Accounts (issue 8): the one-time set-up token and admins' invites (only hashes stored), and the sign-in limiter as
+ * one counter row per key, bumped by a single upsert so parallel attempts cannot all pass a read-then-write check.
+ */
+const accounts: Migration = {
+  name: '007_accounts',
+  async up(knex) {
+    await knex.schema.createTable('invites', (t) => {
+      t.increments('id');
+      t.text('kind').notNullable(); // 'setup' (the first admin) or 'invite' (a plain user)
+      t.text('token_hash').notNullable().unique();
+      t.integer('created_by').references('users.id').onDelete('CASCADE');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('expires_at', { useTz: true });
+      t.timestamp('used_at', { useTz: true });
+      t.integer('used_by').references('users.id').onDelete('SET NULL');
+    });
+    await knex.schema.createTable('login_attempts', (t) => {
+      t.text('key').primary();
+      t.integer('count').notNullable();
+      t.timestamp('window_start', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+    await knex.schema.dropTableIfExists('login_failures');
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('login_attempts');
+    await knex.schema.dropTableIfExists('invites');
+    await knex.schema.createTable('login_failures', (t) => {
+      t.bigIncrements('id');
+      t.text('key').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.index(['key', 'created_at']);
+    });
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, accounts];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

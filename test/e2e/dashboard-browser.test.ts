@@ -1,5 +1,5 @@
 // test/e2e/dashboard-browser.test.ts — the dashboard in a real browser (Debian's chromium) against a started platform:
-// sign-up, an SSH key added in the page then used by the real git over SSH, the build log streaming live while the
+// the set-up link, an SSH key added in the page then used by the real git over SSH, the build log streaming live while the
 // push runs, config vars making releases, rollback, and a removed key failing at once. Screenshots go to
 // test-output/screenshots/.
 import { test, before, after } from 'node:test';
@@ -36,18 +36,20 @@ after(async () => {
   await stopPlatform(p, dir);
 });
 
-test('signing up makes the first user an admin and lands on the apps page with a next step', async () => {
+test('the set-up link printed at start makes the first admin and lands on the admin page', async () => {
+  const token = /\/setup\?token=([\w-]+) /.exec(p.output())?.[1];
+  assert.ok(token, `no set-up link in:\n${p.output()}`);
   await page.goto(base + '/');
   await page.waitForURL('**/signin');
   await screenshot(page, 'signin');
-  await page.getByRole('link', { name: 'Sign up' }).first().click();
-  await page.getByRole('heading', { name: 'Create your account' }).waitFor(); // boosted: wait for the swap before typing
+  await page.goto(`${base}/setup?token=${token}`);
+  await page.getByRole('heading', { name: 'Set up this platform' }).waitFor();
   await page.getByLabel('Email').fill('admin@example.com');
   await page.getByLabel(/^Password/).fill('correct-horse-battery');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.waitForURL('**/apps');
-  await page.getByText('You are the first user, so you are the admin.').waitFor();
-  await page.getByRole('link', { name: 'Admin' }).waitFor();
+  await page.getByRole('button', { name: 'Create the admin account' }).click();
+  await page.waitForURL('**/admin');
+  await page.getByText("You are this platform's admin.").waitFor();
+  await page.locator('.topnav').getByRole('link', { name: 'Apps' }).click();
   await page.getByText('No apps yet.').waitFor();
   await screenshot(page, 'apps-empty');
 });

@@ -91,7 +91,10 @@ test('each process answers /healthz and /readyz (web on its HTTP port, gitd and 
   for (const name of ['web', 'gitd', 'controller'] as ProcName[]) {
     const port = p.procs[name].probePort;
     assert.deepEqual(await probe(port, '/healthz'), { status: 200, body: '{"ok":true}' }, `${name} /healthz`);
-    assert.deepEqual(await probe(port, '/readyz'), { status: 200, body: '{"ok":true}' }, `${name} /readyz`);
+    const ready = await probe(port, '/readyz');
+    assert.equal(ready.status, 200, `${name} /readyz`);
+    const body = JSON.parse(ready.body) as { ok: boolean; isolation: { mode: string; reason: string } };
+    assert.deepEqual([body.ok, body.isolation.mode, typeof body.isolation.reason], [true, 'sandbox', 'string'], `${name} /readyz: ${ready.body}`);
   }
 });
 

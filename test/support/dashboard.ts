@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
+import { createInvite, issueSetupToken } from '../../core/accounts/invites.ts';
 import { MemoryBus } from '../../core/bus.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { openDb } from '../../core/db/connect.ts';
@@ -86,11 +87,17 @@ export class Browser {
   }
 }
 
-/** Signs up through the pages; returns the signed-in browser. */
+/**
+ * Signs up through the pages; returns the signed-in browser. The first user comes through the set-up link (so is
+ * the admin), later ones through an invite link (as an admin would send them).
+ */
 export async function signUp(h: Harness, email: string, password = 'correct-horse-battery'): Promise<Browser> {
   const b = new Browser(h);
-  await b.get('/signup');
-  const r = await b.post('/signup', { email, password });
+  const setup = await issueSetupToken(h.db);
+  const url = setup ? `/setup?token=${setup}` : `/signup?invite=${(await createInvite(h.db, { kind: 'operator' })).token}`;
+  const page = await b.get(url);
+  if (page.status !== 200) throw new Error(`${url} answered ${page.status} ${page.body.slice(0, 500)}`);
+  const r = await b.post(setup ? '/setup' : '/signup', { email, password, ...(setup ? { token: setup } : { invite: url.split('=')[1]! }) });
   if (r.status !== 303) throw new Error(`sign-up of ${email} failed: ${r.status} ${r.body.slice(0, 500)}`);
   await b.get('/apps');
   return b;

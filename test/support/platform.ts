@@ -93,9 +93,12 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
 
 export interface TestUser { email: string; keyPath: string; token: string; sshEnv: NodeJS.ProcessEnv }
 
-/** Creates a user with an ed25519 key and an API token through the local CLI, as the README does. */
+/**
+ * Creates a user with an ed25519 key and an API token through the local CLI, as the README does (the password on
+ * standard input). The first user created so is the platform's admin.
+ */
 export async function createUser(p: Platform, email: string, dir: string): Promise<TestUser> {
-  const created = await p.cli(['users:create', email, '--password', 'correct-horse']);
+  const created = await p.cli(['users:create', email], 'correct-horse\n');
   if (created.code !== 0) throw new Error(`users:create failed: ${created.stderr}`);
   const keyPath = path.join(dir, `${email.split('@')[0]}_ed25519`);
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', email, '-f', keyPath]);

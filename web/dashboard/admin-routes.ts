@@ -1,6 +1,7 @@
-// web/dashboard/admin-routes.ts — the admin page: every user (make admin, disable), every app, system stats,
-// and whether sign-ups are open. Non-admins get 404, so the page's existence is not advertised.
+// web/dashboard/admin-routes.ts — the admin page: every user (make admin, disable), every app, system stats, the
+// isolation mode, whether sign-ups are open, and invite links. Non-admins get 404, so the page is not advertised.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createInvite, INVITE_TTL, listOpenInvites, revokeInvite } from '../../core/accounts/invites.ts';
 import { updateUser } from '../../core/accounts/users.ts';
 import { PaasError } from '../../core/errors.ts';
 import { getSettings, setSignupsOpen } from '../../core/settings.ts';
@@ -9,7 +10,7 @@ import { listApps } from '../../services/apps.ts';
 import { appUrl } from '../../services/release-spec.ts';
 import { systemStats, userOverview } from '../../services/stats.ts';
 import { field, redirect, sendPage, type DashDeps } from './respond.ts';
-import { actorOf } from './sessions.ts';
+import { actorOf, isTls } from './sessions.ts';
 
 /** The admin as an actor, or E_NOT_FOUND for everyone else. */
 function adminActor(req: FastifyRequest) {
@@ -27,10 +28,30 @@ export function registerAdminRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get('/admin', async (req, reply) => {
     const actor = adminActor(req);
     const apps = await listApps(d.db, actor);
-    const [users, stats, settings, summaries] = await Promise.all([userOverview(d.db), systemStats(d.db, d.config.dataDir), getSettings(d.db), appSummaries(d.db, apps)]);
+    const [users, stats, settings, summaries, invites] = await Promise.all([
+      userOverview(d.db), systemStats(d.db, d.config.dataDir), getSettings(d.db), appSummaries(d.db, apps), listOpenInvites(d.db, actor),
+    ]);
     const appRows = apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(d.config, a.name), createdAt: a.created_at, ...summaries.get(a.id)! }));
     const userRows = users.map((u) => ({ ...u, self: u.id === actor.user.id }));
-    return sendPage(d, req, reply, 'admin', { title: 'Admin', nav: 'admin', users: userRows, apps: appRows, stats, settings });
+    const isolation = { ...d.config.isolation, singleTenant: d.config.isolation.mode === 'none' };
+    return sendPage(d, req, reply, 'admin', { title: 'Admin', nav: 'admin', users: userRows, apps: appRows, stats, settings, invites, isolation, ttl: INVITE_TTL });
+  });
+
+  // The link is shown on the page this POST answers, once: it is not put in a flash cookie or stored in plain.
+  app.post('/admin/invites', async (req, reply) => {
+    const actor = adminActor(req);
+    const raw = field(req, 'hours') || String(INVITE_TTL.defaultHours);
+    if (!/^\d{1,4}$/.test(raw)) throw new PaasError('E_BAD_REQUEST', 'Give how many hours the invite lasts');
+    const invite = await createInvite(d.db, actor, Number(raw));
+    const origin = `${isTls(req) ? 'https' : 'http'}://${req.host}`;
+    return sendPage(d, req, reply, 'invite', { title: 'Invite link', nav: 'admin', origin, token: invite.token, expiresAt: invite.expiresAt });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/invites/:id/revoke', async (req, reply) => {
+    const actor = adminActor(req);
+    if (!/^\d{1,9}$/.test(req.params.id)) throw new PaasError('E_BAD_REQUEST', 'Unknown invite');
+    await revokeInvite(d.db, actor, Number(req.params.id));
+    return redirect(req, reply, '/admin', 'The invite is revoked: its link no longer works.');
   });
 
   app.post<{ Params: { id: string } }>('/admin/users/:id', async (req, reply) => {

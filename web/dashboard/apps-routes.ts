@@ -25,7 +25,7 @@ export function registerAppsRoutes(app: FastifyInstance, d: DashDeps): void {
   app.post('/apps', async (req, reply) => {
     const actor = actorOf(req);
     const name = field(req, 'name').trim();
-    const r = await attempt(() => createApp(d.db, actor.user, name));
+    const r = await attempt(() => createApp(d.db, actor.user, name, d.config.isolation));
     if (!r.ok) return appsPage(d, req, reply, { error: errorView(r.error), name: name.slice(0, 100) }, r.error.status);
     return redirect(req, reply, `/apps/${r.value.name}`, `Created ${r.value.name}. Add the git remote below and push to deploy it.`);
   });

@@ -1,16 +1,21 @@
-// web/dashboard/auth-routes.ts — sign-up (the first user becomes admin; later ones while sign-ups are open),
-// sign-in (rate-limited, one answer for unknown email and wrong password) and sign-out.
+// web/dashboard/auth-routes.ts — sign-up (with an admin's invite link, or while an admin keeps sign-ups open; the
+// first admin comes from /setup), sign-in (rate-limited, one answer for unknown email and wrong password), sign-out.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../../core/accounts/login.ts';
+import { badInvite, isOpenInvite, needsSetup } from '../../core/accounts/invites.ts';
 import { signUp } from '../../core/accounts/users.ts';
-import { getSettings } from '../../core/settings.ts';
+import { getSettings, signupsAllowed } from '../../core/settings.ts';
 import { attempt, errorView, field, redirect, safeNext, sendPage, type DashDeps } from './respond.ts';
 import { endSession, startSession } from './sessions.ts';
 
-/** Whether a visitor may sign up now: always for the very first user, then while an admin keeps sign-ups open. */
-async function signupsOpen(d: DashDeps): Promise<boolean> {
-  const anyone = await d.db('users').first('id');
-  return !anyone || (await getSettings(d.db)).signupsOpen;
+/** What the sign-up page offers: the form (with an invite, or while sign-ups are open), or why not. */
+async function signupState(d: DashDeps, invite: string): Promise<{ open: boolean; first: boolean; invite?: string }> {
+  if (await needsSetup(d.db)) return { open: false, first: true };
+  if (invite) {
+    if (!(await isOpenInvite(d.db, invite))) throw badInvite();
+    return { open: true, first: false, invite };
+  }
+  return { open: signupsAllowed(await getSettings(d.db), d.config.isolation.mode), first: false };
 }
 
 const clientAddress = (req: FastifyRequest) => req.ip || req.socket.remoteAddress || 'unknown';
@@ -36,22 +41,23 @@ export function registerAuthRoutes(app: FastifyInstance, d: DashDeps): void {
     return redirect(req, reply, safeNext(field(req, 'next')));
   });
 
-  app.get('/signup', async (req, reply) => {
+  app.get<{ Querystring: { invite?: string } }>('/signup', async (req, reply) => {
     if (req.auth.user) return reply.redirect('/apps', 303);
-    const first = !(await d.db('users').first('id'));
-    return sendPage(d, req, reply, 'signup', { title: 'Sign up', nav: 'signup', narrow: true, open: await signupsOpen(d), first });
+    const state = await signupState(d, String(req.query.invite ?? ''));
+    return sendPage(d, req, reply, 'signup', { title: 'Sign up', nav: 'signup', narrow: true, ...state }, state.open || state.first ? 200 : 403);
   });
 
   app.post('/signup', async (req, reply) => {
-    const email = field(req, 'email');
-    const r = await attempt(() => signUp(d.db, email, field(req, 'password')));
+    const email = field(req, 'email'), invite = field(req, 'invite');
+    const by = { kind: 'visitor', isolation: d.config.isolation.mode, ...(invite ? { invite } : {}) } as const;
+    const r = await attempt(() => signUp(d.db, email, field(req, 'password'), by));
     if (!r.ok) {
-      const ctx = { title: 'Sign up', nav: 'signup', narrow: true, open: await signupsOpen(d), email, error: errorView(r.error) };
+      const state = await attempt(() => signupState(d, invite));
+      const ctx = { title: 'Sign up', nav: 'signup', narrow: true, ...(state.ok ? state.value : { open: false, first: false }), email, error: errorView(r.error) };
       return sendPage(d, req, reply, 'signup', ctx, r.error.status);
     }
     await startSession(d.db, req, reply, r.value);
-    const welcome = r.value.isAdmin ? `Welcome, ${r.value.email}. You are the first user, so you are the admin.` : `Welcome, ${r.value.email}.`;
-    return redirect(req, reply, '/apps', `${welcome} Add an SSH key next, then create an app and git push.`);
+    return redirect(req, reply, '/apps', `Welcome, ${r.value.email}. Add an SSH key next, then create an app and git push.`);
   });
 
   app.post('/signout', { config: { csrfWhenSignedOut: false } }, async (req, reply) => {

@@ -1,14 +1,15 @@
 // web/dashboard/auth.test.ts — sign-up, sign-in and sign-out through the dashboard's routes (inject, real
-// PostgreSQL): the first user is admin, closed sign-ups, cookie attributes, no user enumeration, the rate limit,
-// and sessions ended by sign-out, password change and disabling.
+// PostgreSQL): the set-up link's admin, closed sign-ups, cookie attributes, no user enumeration, the atomic rate
+// limit that locks out no owner, and sessions ended by sign-out, password change and disabling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { issueSetupToken } from '../../core/accounts/invites.ts';
 import { LOGIN_LIMITS } from '../../core/accounts/login.ts';
 import { Browser, signUp, startWeb } from '../../test/support/dashboard.ts';
 
 const PW = 'correct-horse-battery';
 
-test('the first user to sign up is admin, later ones are not', async (t) => {
+test('the set-up link makes the first admin; users who come by invite are not admins', async (t) => {
   const h = await startWeb(t);
   const first = await signUp(h, 'first@example.com');
   const second = await signUp(h, 'second@example.com');
@@ -22,8 +23,9 @@ test('the first user to sign up is admin, later ones are not', async (t) => {
 test('the session cookie is HttpOnly, SameSite=Lax, Path=/, and Secure only behind TLS', async (t) => {
   const h = await startWeb(t);
   const plain = new Browser(h);
-  await plain.get('/signup');
-  const r = await plain.post('/signup', { email: 'a@example.com', password: PW });
+  const token = (await issueSetupToken(h.db))!;
+  await plain.get(`/setup?token=${token}`);
+  const r = await plain.post('/setup', { email: 'a@example.com', password: PW, token });
   const cookie = String(([] as string[]).concat(r.headers['set-cookie'] as string[]).find((c) => c.startsWith('paas_session=')));
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Lax/);
@@ -41,14 +43,13 @@ test('the session cookie is HttpOnly, SameSite=Lax, Path=/, and Secure only behi
   assert.ok(stored.every((row) => !secure.includes(row.id_hash)), 'only a hash of the session id is stored');
 });
 
-test('once an admin closes sign-ups, the form is gone and a POST is refused with E_SIGNUPS_CLOSED', async (t) => {
+test('sign-ups are closed by default: the page says so and a POST is refused with E_SIGNUPS_CLOSED, until an admin opens them', async (t) => {
   const h = await startWeb(t);
   const admin = await signUp(h, 'admin@example.com');
-  await admin.get('/admin');
-  assert.equal((await admin.post('/admin/signups', { open: 'false' })).status, 303);
   const visitor = new Browser(h);
   const page = await visitor.get('/signup');
-  assert.match(page.body, /Sign-ups are closed/);
+  assert.equal(page.status, 403);
+  assert.match(page.body, /Sign-ups are closed on this platform. Ask an admin for an invite link/);
   assert.doesNotMatch(page.body, /action="\/signup"/);
   await visitor.get('/signin'); // a page with a form, for the CSRF token
   const r = await visitor.post('/signup', { email: 'late@example.com', password: PW });
@@ -56,8 +57,10 @@ test('once an admin closes sign-ups, the form is gone and a POST is refused with
   assert.match(r.body, /E_SIGNUPS_CLOSED/);
   assert.equal(await h.db('users').where({ email: 'late@example.com' }).first(), undefined);
   await admin.get('/admin');
-  await admin.post('/admin/signups', { open: 'true' });
-  await signUp(h, 'late@example.com');
+  assert.equal((await admin.post('/admin/signups', { open: 'true' })).status, 303);
+  assert.match((await visitor.get('/signup')).body, /action="\/signup"/);
+  assert.equal((await visitor.post('/signup', { email: 'late@example.com', password: PW })).status, 303);
+  assert.equal((await h.db('users').where({ email: 'late@example.com' }).first()).is_admin, false);
 });
 
 test('an unknown email and a wrong password get the same answer', async (t) => {
@@ -74,33 +77,47 @@ test('an unknown email and a wrong password get the same answer', async (t) => {
   assert.match(message(wrong.body)!, /Email or password is wrong.*E_UNAUTHENTICATED/s);
 });
 
-test(`after ${LOGIN_LIMITS.perEmail} failures an email is locked for a while, even with the right password; other emails are not`, async (t) => {
+test('after the pair limit of failures one address is locked out of one email; the owner still signs in from elsewhere', async (t) => {
   const h = await startWeb(t);
   await signUp(h, 'victim@example.com');
   await signUp(h, 'bystander@example.com');
   const attacker = new Browser(h, '10.0.0.66');
   await attacker.get('/signin');
-  for (let i = 0; i < LOGIN_LIMITS.perEmail; i++) assert.equal((await attacker.post('/signin', { email: 'victim@example.com', password: `guess-${i}-xx` })).status, 401);
+  for (let i = 0; i < LOGIN_LIMITS.perPair; i++) assert.equal((await attacker.post('/signin', { email: 'victim@example.com', password: `guess-${i}-xx` })).status, 401);
   const locked = await attacker.post('/signin', { email: 'victim@example.com', password: PW });
-  assert.equal(locked.status, 429);
+  assert.equal(locked.status, 429, 'even the right password, from the attacking address');
   assert.match(locked.body, /E_RATE_LIMITED/);
-  const elsewhere = new Browser(h, '10.0.0.77');
-  await elsewhere.get('/signin');
-  assert.equal((await elsewhere.post('/signin', { email: 'victim@example.com', password: PW })).status, 429, 'the email limit holds from any address');
-  assert.equal((await elsewhere.post('/signin', { email: 'bystander@example.com', password: PW })).status, 303);
+  const owner = new Browser(h, '10.0.0.77');
+  await owner.get('/signin');
+  assert.equal((await owner.post('/signin', { email: 'victim@example.com', password: PW })).status, 303, 'the owner is not locked out');
+  assert.equal((await attacker.post('/signin', { email: 'bystander@example.com', password: PW })).status, 303, 'the address may still try other emails');
   const unknown = new Browser(h, '10.0.0.88');
   await unknown.get('/signin');
-  for (let i = 0; i < LOGIN_LIMITS.perEmail; i++) await unknown.post('/signin', { email: 'ghost@example.com', password: 'whatever-1' });
+  for (let i = 0; i < LOGIN_LIMITS.perPair; i++) await unknown.post('/signin', { email: 'ghost@example.com', password: 'whatever-1' });
   assert.equal((await unknown.post('/signin', { email: 'ghost@example.com', password: 'whatever-1' })).status, 429, 'unknown emails are limited alike');
 });
 
-test(`one address gets ${LOGIN_LIMITS.perAddress} failures across all emails`, async (t) => {
+test('one address gets the address limit of attempts across all emails; other addresses are not blocked', async (t) => {
   const h = await startWeb(t);
   await signUp(h, 'someone@example.com');
   const sprayer = new Browser(h, '10.0.0.99');
   await sprayer.get('/signin');
   for (let i = 0; i < LOGIN_LIMITS.perAddress; i++) await sprayer.post('/signin', { email: `user${i}@example.com`, password: 'spray-spray' });
   assert.equal((await sprayer.post('/signin', { email: 'someone@example.com', password: PW })).status, 429);
+  const other = new Browser(h, '10.0.0.100');
+  await other.get('/signin');
+  assert.equal((await other.post('/signin', { email: 'someone@example.com', password: PW })).status, 303);
+});
+
+test('40 parallel wrong passwords from one address check at most the pair limit of them', async (t) => {
+  const h = await startWeb(t);
+  await signUp(h, 'victim@example.com');
+  const attacker = new Browser(h, '10.0.0.42');
+  await attacker.get('/signin');
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => attacker.post('/signin', { email: 'victim@example.com', password: `parallel-${i}` })));
+  const checked = answers.filter((a) => a.status === 401).length;
+  assert.equal(answers.filter((a) => a.status === 429).length, 40 - checked, 'every other attempt was refused unchecked');
+  assert.ok(checked >= 1 && checked <= LOGIN_LIMITS.perPair, `${checked} passwords were checked`);
 });
 
 test('sign-out deletes the session: the old cookie no longer opens any page', async (t) => {

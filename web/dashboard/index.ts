@@ -24,6 +24,7 @@ import { registerLive } from './live.ts';
 import { loadViews, VIEWS_DIR } from './render.ts';
 import type { DashDeps } from './respond.ts';
 import { loadAuth, type Auth } from './sessions.ts';
+import { registerSetupRoutes } from './setup-routes.ts';
 import { registerStatic } from './static.ts';
 
 export interface DashboardOptions {
@@ -73,6 +74,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     scope.setErrorHandler(dashboardErrorHandler(d));
     registerStatic(scope);
     registerAuthRoutes(scope, d);
+    registerSetupRoutes(scope, d);
     registerKeysRoutes(scope, d);
     registerAccountRoutes(scope, d);
     registerAppsRoutes(scope, d);
