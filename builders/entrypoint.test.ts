@@ -139,6 +139,16 @@ test('a missing setting names the variable', { timeout: 30_000 }, async (t) => {
   assert.deepEqual(run.lines, [' !     The builder needs PAAS_SOURCE_URL (the controller sets it on the build pod)']);
 });
 
+test('the token is read from its file: without one the builder says where it looked', { timeout: 30_000 }, async (t) => {
+  const buildId = crypto.randomUUID();
+  const run = await runEntrypoint(t, {
+    PAAS_SOURCE_URL: 'http://127.0.0.1:9/unused', PAAS_APP: 'demo', PAAS_BUILD_ID: buildId, PAAS_BUILD_TOKEN_FILE: '/nonexistent/token',
+  });
+  assert.equal(run.code, 1);
+  assert.deepEqual(run.lines, [' !     The builder cannot read its build token at /nonexistent/token (the controller mounts it from a per-build Secret): ENOENT']);
+  assert.equal((run.termination as { error: { code: string } }).error.code, 'E_BUILD_FAILED');
+});
+
 test('fetchSource retries 5xx answers, then unpacks', { timeout: 30_000 }, async (t) => {
   const tar = tarOf(t, path.join(fixtures, 'static'));
   let calls = 0;

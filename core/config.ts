@@ -37,8 +37,10 @@ export interface Config {
   builderImage: string;
   /** Kubernetes mode: gitd's URL as build pods reach it (they fetch the pushed source there). */
   gitdInternalUrl: string;
-  /** Kubernetes mode: the platform's own namespace; build Jobs run there, beside the registry Secret. */
+  /** Kubernetes mode: the platform's own namespace (web, gitd, the controller); no tenant code runs there. */
   namespace: string;
+  /** Kubernetes mode: where every build Job runs (PAAS_BUILD_NAMESPACE, default `<namespace>-builds`); never an app's or the platform's. */
+  buildNamespace: string;
   /** Kubernetes mode: each app runs in the namespace `<prefix><app>`. */
   namespacePrefix: string;
   /** Kubernetes mode: the Ingress class of app Ingresses (unset: the cluster's default class). */
@@ -52,6 +54,8 @@ export interface Config {
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
   kubeconfig?: string;
   bootTimeoutMs: number;
+  /** PAAS_APP_MEMORY_MB: the memory limit of each app process (Kubernetes: the container's limit; half of it is requested). */
+  appMemoryMb: number;
   /**
    * Leases of push locks, builds and deploys: renewed while their process works, so a crashed process's work is
    * taken over (and its push lock freed) this long after it died. JetStream redelivers unacked work items after it too.
@@ -69,6 +73,24 @@ function toPort(name: string, raw: string | undefined, fallback: number): number
   return n;
 }
 
+function toPositiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return n;
+}
+
+/**
+ * The build namespace: never the platform's, and never one an app could be given (`<prefix><app>`), or a tenant
+ * could name an app after it and run in beside every build.
+ */
+function toBuildNamespace(env: NodeJS.ProcessEnv, namespace: string, prefix: string): string {
+  const ns = env.PAAS_BUILD_NAMESPACE || `${namespace}-builds`;
+  if (ns === namespace) throw new Error(`PAAS_BUILD_NAMESPACE must differ from PAAS_NAMESPACE ("${namespace}"): builds run tenant code`);
+  if (prefix && ns.startsWith(prefix)) throw new Error(`PAAS_BUILD_NAMESPACE "${ns}" starts with PAAS_NAMESPACE_PREFIX "${prefix}": an app could be given that namespace`);
+  return ns;
+}
+
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
@@ -78,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const httpPort = toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000);
   const sshPort = toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222);
   const routerPort = toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080);
+  const namespace = env.PAAS_NAMESPACE || 'paas';
+  const namespacePrefix = env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-';
   // Frozen: nothing changes the config after boot (a test that tries throws); bound ports live in Endpoints.
   return Object.freeze({
     dataDir: path.resolve(env.PAAS_DATA_DIR || './data'),
@@ -96,14 +120,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',
     gitdInternalUrl: (env.PAAS_GITD_URL || 'http://paas-web:5000').replace(/\/+$/, ''),
-    namespace: env.PAAS_NAMESPACE || 'paas',
-    namespacePrefix: env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-',
+    namespace,
+    buildNamespace: toBuildNamespace(env, namespace, namespacePrefix),
+    namespacePrefix,
     ingressClass: env.PAAS_INGRESS_CLASS || undefined,
     tlsIssuer: env.PAAS_TLS_ISSUER || undefined,
     registrySecret: env.PAAS_REGISTRY_SECRET || undefined,
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
+    appMemoryMb: toPositiveInt('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512),
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),
