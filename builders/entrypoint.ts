@@ -1,12 +1,12 @@
 // builders/entrypoint.ts — the builder pod's init container (our builder image): fetch the pushed source from gitd,
 // detect the stack, write the injected Dockerfile for Kaniko, and report the result in the termination log.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPaasError, PaasError, type ErrorCode } from '../core/errors.ts';
 import { defaultProcessTypes, readProcfile } from './app-facts.ts';
 import { detectStack, type Stack, type StackName } from './detect.ts';
-import { dockerfileFor } from './dockerfiles.ts';
+import { dockerfileFor, nonRootWarning } from './dockerfiles.ts';
 import { installStaticServer, processTypeLines } from './native.ts';
 import { indent } from './run-step.ts';
 import { fetchSource } from './source-fetch.ts';
@@ -81,6 +81,9 @@ function formatSize(bytes: number): string {
 function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say): void {
   if (stack.name === 'dockerfile') {
     say("-----> Using the app's own Dockerfile");
+    const own = join(workspace, dockerfileName);
+    const warning = existsSync(own) ? nonRootWarning(readFileSync(own, 'utf8')) : undefined;
+    if (warning) say(`${indent}Warning: ${warning}`);
     return;
   }
   const text = dockerfileFor(stack.name, tree);
