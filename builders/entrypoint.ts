@@ -1,6 +1,6 @@
 // builders/entrypoint.ts — the builder pod's init container (our builder image): fetch the pushed source from gitd,
 // detect the stack, write the injected Dockerfile for Kaniko, and report the result in the termination log.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPaasError, PaasError, type ErrorCode } from '../core/errors.ts';
@@ -82,7 +82,8 @@ function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say):
   if (stack.name === 'dockerfile') {
     say("-----> Using the app's own Dockerfile");
     const own = join(workspace, dockerfileName);
-    const warning = existsSync(own) ? nonRootWarning(readFileSync(own, 'utf8')) : undefined;
+    // Only a regular file: a symlink out of the tree is not followed (Kaniko resolves it inside the context).
+    const warning = existsSync(own) && lstatSync(own).isFile() ? nonRootWarning(readFileSync(own, 'utf8')) : undefined;
     if (warning) say(`${indent}Warning: ${warning}`);
     return;
   }

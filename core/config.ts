@@ -119,7 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',
-    gitdInternalUrl: (env.PAAS_GITD_URL || 'http://paas-web:5000').replace(/\/+$/, ''),
+    // Build pods run in the build namespace: the Service's name needs the platform's namespace to resolve there.
+    gitdInternalUrl: (env.PAAS_GITD_URL || `http://paas-web.${namespace}.svc:5000`).replace(/\/+$/, ''),
     namespace,
     buildNamespace: toBuildNamespace(env, namespace, namespacePrefix),
     namespacePrefix,

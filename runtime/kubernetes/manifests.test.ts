@@ -62,7 +62,7 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
   assert.equal(builder!.image, 'ghcr.io/paas/builder:0.1.0');
   const env = Object.fromEntries(builder!.env!.map((e) => [e.name, e.value]));
   assert.deepEqual(env, {
-    PAAS_SOURCE_URL: 'http://paas-web:5000/internal/builds/0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00/source.tar',
+    PAAS_SOURCE_URL: 'http://paas-web.paas.svc:5000/internal/builds/0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00/source.tar',
     PAAS_BUILD_TOKEN_FILE: '/var/run/paas/build/token', PAAS_APP: 'shop', PAAS_BUILD_ID: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00',
   });
   const [kaniko] = pod.containers;

@@ -61,7 +61,7 @@ test('the platform takes no connection from app pods, and from build pods only t
   assert.deepEqual(open.map((r: { ports: unknown }) => r.ports), [[{ port: 2222, protocol: 'TCP' }]], 'only SSH is open to any address');
 });
 
-test('build pods take no connection, and reach only DNS, web\'s source route and the registry and mirrors', () => {
+test("build pods take no connection, and reach only DNS, web's source route and the registry and mirrors", () => {
   const objs = objects(external, release);
   const ns = find(objs, 'Namespace', 'platform-builds');
   assert.equal(ns.metadata.namespace, undefined);

@@ -114,7 +114,7 @@ test('a push builds in a Job, streams both containers, deploys the image by dige
   ]);
   const build = await p.db('builds').where({ id: r.buildId }).first();
   assert.equal(build.image, image);
-  assert.equal(jobEnv.PAAS_SOURCE_URL, `http://paas-web:5000/internal/builds/${r.buildId}/source.tar`);
+  assert.equal(jobEnv.PAAS_SOURCE_URL, `http://paas-web.paas.svc:5000/internal/builds/${r.buildId}/source.tar`);
   assert.equal(jobEnv.PAAS_BUILD_TOKEN, undefined, 'the token is a mounted file, not a variable');
   assert.equal(fs.existsSync(r.archivePath), false, 'the archive goes once the build is over');
   const web = p.standIn.find('apps/v1', 'Deployment', NS, 'web')!;
