@@ -47,8 +47,10 @@ export interface Config {
   ingressClass?: string;
   /** Kubernetes mode: a cert-manager ClusterIssuer; when set, app Ingresses get TLS from it. */
   tlsIssuer?: string;
-  /** Kubernetes mode: a kubernetes.io/dockerconfigjson Secret (in `namespace`) to push and pull app images. */
+  /** Kubernetes mode: a kubernetes.io/dockerconfigjson Secret (in `namespace`) Kaniko pushes app images with. */
   registrySecret?: string;
+  /** Kubernetes mode: the Secret (in `namespace`) copied into app namespaces for image pulls; PAAS_REGISTRY_PULL_SECRET, else registrySecret. */
+  registryPullSecret?: string;
   /** Kubernetes mode: the registry speaks plain HTTP (kind, k3d): Kaniko pushes to it with --insecure. */
   registryInsecure: boolean;
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
@@ -127,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingressClass: env.PAAS_INGRESS_CLASS || undefined,
     tlsIssuer: env.PAAS_TLS_ISSUER || undefined,
     registrySecret: env.PAAS_REGISTRY_SECRET || undefined,
+    // A pull-only credential keeps push rights out of app namespaces; without one, the push Secret serves both.
+    registryPullSecret: env.PAAS_REGISTRY_PULL_SECRET || env.PAAS_REGISTRY_SECRET || undefined,
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,

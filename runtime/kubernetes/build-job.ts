@@ -46,7 +46,7 @@ export class KubernetesBuildDriver implements BuildDriver {
   /** The build namespace, and the registry push Secret copied into it when one is configured. */
   private async prepareNamespace(): Promise<void> {
     const ns = this.config.buildNamespace;
-    const push = await registrySecretCopy(this.kube, this.config, ns, objectNames.pushSecret, buildNamespaceLabels);
+    const push = await registrySecretCopy(this.kube, this.config, this.config.registrySecret, ns, objectNames.pushSecret, buildNamespaceLabels);
     await applyObjects(this.kube, [toBuildNamespace(this.config), ...(push ? [push] : [])]);
   }
 

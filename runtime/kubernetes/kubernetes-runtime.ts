@@ -44,7 +44,7 @@ export class KubernetesRuntime implements RuntimeDriver {
 
   /** The app's namespace, and a copy of the registry pull Secret in it when one is configured. */
   private async prepareNamespace(app: string): Promise<void> {
-    const pull = await registrySecretCopy(this.kube, this.config, this.ns(app), objectNames.pullSecret, appLabels(app));
+    const pull = await registrySecretCopy(this.kube, this.config, this.config.registryPullSecret, this.ns(app), objectNames.pullSecret, appLabels(app));
     const objs: KubeObject[] = [toNamespace(this.config, app), ...(pull ? [pull] : [])];
     await applyObjects(this.kube, objs);
   }

@@ -12,7 +12,7 @@ import { appNamespace, buildJobName, processName, toDnsLabel } from './names.ts'
 import { assertValid, crossProblems, objectProblems } from './validate.ts';
 
 const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: 'registry.example.com:5000', PAAS_BASE_DOMAIN: 'apps.example.com' });
-const tls = { ...config, tlsIssuer: 'letsencrypt', ingressClass: 'nginx', registrySecret: 'registry-push' };
+const tls = { ...config, tlsIssuer: 'letsencrypt', ingressClass: 'nginx', registrySecret: 'registry-push', registryPullSecret: 'registry-pull' };
 
 function release(overrides: Partial<ReleaseSpec> = {}): KubeRelease {
   const spec: ReleaseSpec = {

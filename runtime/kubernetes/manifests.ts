@@ -17,7 +17,7 @@ import {
 } from './names.ts';
 
 /** The settings manifests depend on (a subset of the platform Config). */
-export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registrySecret' | 'appMemoryMb'>;
+export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registryPullSecret' | 'appMemoryMb'>;
 
 /** Every object the runtime writes, as plain JSON with its kind. */
 export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IService | IIngress | { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
@@ -106,7 +106,7 @@ export function appPodSpec(s: ManifestSettings, containers: IContainer[]): IPodS
     automountServiceAccountToken: false, // apps have no business with the Kubernetes API
     terminationGracePeriodSeconds: 30,
     securityContext: appPodSecurity(),
-    ...(s.registrySecret ? { imagePullSecrets: [{ name: objectNames.pullSecret }] } : {}),
+    ...(s.registryPullSecret ? { imagePullSecrets: [{ name: objectNames.pullSecret }] } : {}),
   };
 }
 

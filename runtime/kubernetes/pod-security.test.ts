@@ -91,6 +91,14 @@ test('the token Secret is in the build namespace, holds the token, and once the 
   }]);
 });
 
+test('app pods pull with PAAS_REGISTRY_PULL_SECRET when it is set, else with the push Secret', () => {
+  const pods = (c: typeof config) => (toReleaseObjects(c, release()).find((o) => o.kind === 'Deployment') as any).spec.template.spec;
+  assert.deepEqual(pods(config).imagePullSecrets, [{ name: 'registry-pull' }]);
+  assert.equal(config.registryPullSecret, 'push-creds', 'without a pull Secret, the push Secret serves both');
+  assert.equal(loadConfig({ PAAS_REGISTRY_SECRET: 'push', PAAS_REGISTRY_PULL_SECRET: 'pull' }).registryPullSecret, 'pull');
+  assert.equal(pods(loadConfig({ PAAS_RUNTIME: 'kubernetes' })).imagePullSecrets, undefined);
+});
+
 test('the build namespace can be set, but never to the platform namespace or one an app could be given', () => {
   assert.equal(loadConfig({ PAAS_BUILD_NAMESPACE: 'ci-builds' }).buildNamespace, 'ci-builds');
   assert.equal(loadConfig({ PAAS_NAMESPACE: 'platform' }).buildNamespace, 'platform-builds');

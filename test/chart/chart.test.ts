@@ -55,6 +55,7 @@ test('the settings and Secrets are what core/config.ts reads', () => {
   assert.equal(config.baseDomain, 'apps.test');
   assert.equal(config.registry, 'registry.example.com/team');
   assert.equal(config.registrySecret, 'push');
+  assert.equal(config.registryPullSecret, 'push', 'without registry.pullSecret the push Secret serves both');
   assert.equal(config.namespace, 'platform');
   assert.equal(config.buildNamespace, 'platform-builds', 'builds run in a namespace of their own');
   assert.equal(config.appMemoryMb, 512);

@@ -121,11 +121,13 @@ test('a push builds in a Job, streams both containers, deploys the image by dige
   assert.match(JSON.stringify(web.spec), new RegExp(image.replace(/[.@:]/g, '\\$&')));
 });
 
-test('a build runs in the build namespace; its token is a Secret owned by its Job and deleted when the build ends; Kaniko gets a copy of the push Secret', async (t) => {
-  const p = await startPipeline(t, { PAAS_REGISTRY_SECRET: 'push-creds' });
+test('a build runs in the build namespace; its token is a Secret owned by its Job and deleted when the build ends; Kaniko gets a copy of the push Secret, app namespaces one of the pull Secret', async (t) => {
+  const p = await startPipeline(t, { PAAS_REGISTRY_SECRET: 'push-creds', PAAS_REGISTRY_PULL_SECRET: 'pull-creds' });
   if (!p) return;
   const dockerconfig = Buffer.from('{"auths":{"registry.test:5000":{"auth":"cHVzaDpwdw=="}}}').toString('base64');
+  const pullconfig = Buffer.from('{"auths":{"registry.test:5000":{"auth":"cHVsbDpwdw=="}}}').toString('base64');
   await p.kube.core.createNamespacedSecret({ namespace: 'paas', body: { metadata: { name: 'push-creds' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig } } });
+  await p.kube.core.createNamespacedSecret({ namespace: 'paas', body: { metadata: { name: 'pull-creds' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': pullconfig } } });
   scriptBuilds(p.standIn, () => ({ digest: digestOf(7) }));
   const scripted = p.standIn.sim.jobScript;
   let seen: { job: KObject; secret: KObject } | undefined;
@@ -154,6 +156,8 @@ test('a build runs in the build namespace; its token is a Secret owned by its Jo
   const copy = p.standIn.find('v1', 'Secret', 'paas-builds', 'registry-push')!;
   assert.deepEqual(copy.data, { '.dockerconfigjson': dockerconfig });
   assert.equal(p.standIn.list('batch/v1', 'Job', 'paas').length, 0, 'nothing runs in the platform namespace');
+  // Nodes pull app images with the pull-only credential: the push credential never reaches an app's namespace.
+  assert.deepEqual(p.standIn.find('v1', 'Secret', NS, 'registry-pull')!.data, { '.dockerconfigjson': pullconfig });
 });
 
 test('a failed build shows the last Kaniko lines and fails the push; nothing is applied', async (t) => {
