@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPaasError } from '../core/errors.ts';
 import type { StackName } from './detect.ts';
-import { dockerfileFor } from './dockerfiles.ts';
+import { dockerfileFor, nonRootWarning } from './dockerfiles.ts';
 import { treeFromFiles } from './tree.ts';
 
 function linesOf(stack: StackName, files: Record<string, string>): string[] {
@@ -109,4 +109,18 @@ test('procfile without web: no CMD, the platform runs each type', () => {
 
 test('dockerfile: the app brings its own', () => {
   assert.equal(dockerfileFor('dockerfile', treeFromFiles({ Dockerfile: 'FROM scratch' })), undefined);
+});
+
+test("an app's own Dockerfile: a numeric non-root USER in the final stage passes; root, a name or none gets a warning", () => {
+  assert.equal(nonRootWarning('FROM node:20\nUSER 1000:1000\nCMD ["node", "s.js"]\n'), undefined);
+  assert.equal(nonRootWarning('FROM golang AS build\nUSER root\nFROM alpine\nUSER 10001\n'), undefined, 'only the final stage counts');
+  assert.equal(nonRootWarning('FROM alpine\nUSER $APP_UID\n'), undefined, 'a variable cannot be told at build time');
+  assert.match(nonRootWarning('FROM alpine\nUSER 1000\nUSER 0:0\n') ?? '', /^Your Dockerfile runs the app as root, so it will not start\. .*`USER 1000`$/);
+  assert.match(nonRootWarning('FROM alpine\nUSER root\n') ?? '', /runs the app as root/);
+  assert.match(nonRootWarning('FROM node:20\nUSER node\n') ?? '', /^Your Dockerfile's USER node is a name, which Kubernetes cannot check is non-root/);
+  assert.match(nonRootWarning('FROM node:20 AS b\nUSER 1000\nFROM node:20\nCMD x\n') ?? '', /^Your Dockerfile sets no USER; unless its base image runs as a numeric non-root user/);
+  for (const stack of ['node', 'python', 'static'] as const) {
+    const files: Record<string, string> = { node: { 'package.json': '{"scripts":{"start":"node s.js"}}' }, python: { 'requirements.txt': 'flask\n', Procfile: 'web: python app.py\n' }, static: { 'index.html': '<p>' } }[stack] as Record<string, string>;
+    assert.equal(nonRootWarning(dockerfileFor(stack, treeFromFiles(files))!), undefined, `the injected ${stack} Dockerfile starts under runAsNonRoot`);
+  }
 });

@@ -14,6 +14,24 @@ import type { Tree } from './tree.ts';
 const nodeUser = '1000:1000'; // the official node images' `node` user
 const appUser = '10001:10001';
 
+/**
+ * What an app's own Dockerfile says about the user its image runs as, for Kubernetes' runAsNonRoot (checked by
+ * the kubelet at container start): the last USER of the final stage. Undefined when it is fine (a numeric
+ * non-root uid); else a warning for the push. A USER with a variable, or none (the base image's), cannot be told.
+ */
+export function nonRootWarning(dockerfile: string): string | undefined {
+  const lines = dockerfile.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim());
+  const from = lines.reduce((last, l, i) => (/^FROM\s/i.test(l) ? i : last), -1);
+  const finalStage = lines.slice(from + 1);
+  const user = finalStage.filter((l) => /^USER\s/i.test(l)).at(-1)?.slice(5).trim().split(':')[0];
+  const advice = 'Kubernetes mode runs apps as non-root: end your Dockerfile with a numeric USER, e.g. `USER 1000`';
+  if (user === undefined) return `Your Dockerfile sets no USER; unless its base image runs as a numeric non-root user, the app will not start. ${advice}`;
+  if (user.includes('$')) return undefined;
+  if (user === 'root' || user === '0') return `Your Dockerfile runs the app as root, so it will not start. ${advice}`;
+  if (!/^\d+$/.test(user)) return `Your Dockerfile's USER ${user} is a name, which Kubernetes cannot check is non-root, so the app will not start. ${advice}`;
+  return undefined;
+}
+
 /** Quotes a value for a Dockerfile ENV line; `$` is escaped so $PORT is expanded when the process starts, not at build time. */
 function envValue(value: string): string {
   return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;

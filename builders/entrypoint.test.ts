@@ -99,6 +99,20 @@ test("an app's own Dockerfile is used as it is", { timeout: 30_000 }, async (t) 
   assert.deepEqual(run.termination, { stack: 'dockerfile', processTypes: {}, dockerfile: 'Dockerfile' });
 });
 
+test("an app's own Dockerfile running as root is built, with a warning that Kubernetes will not start it", { timeout: 30_000 }, async (t) => {
+  const app = tempDir(t, 'paas-app-');
+  fs.writeFileSync(path.join(app, 'Dockerfile'), 'FROM alpine:3\nUSER root\nCMD ["httpd", "-f"]\n');
+  const buildId = crypto.randomUUID();
+  const server = await serveSource(t, buildId, 'tok', tarOf(t, app));
+  const run = await runEntrypoint(t, { PAAS_SOURCE_URL: server.url, PAAS_BUILD_TOKEN: 'tok', PAAS_APP: 'demo', PAAS_BUILD_ID: buildId });
+  assert.equal(run.code, 0, run.lines.join('\n'));
+  assert.deepEqual(run.lines.slice(2, 5), [
+    '-----> Dockerfile app detected',
+    "-----> Using the app's own Dockerfile",
+    '       Warning: Your Dockerfile runs the app as root, so it will not start. Kubernetes mode runs apps as non-root: end your Dockerfile with a numeric USER, e.g. `USER 1000`',
+  ]);
+});
+
 test('a Dockerfile symlink pointing out of the tree is replaced, not written through', { timeout: 30_000 }, async (t) => {
   const app = tempDir(t, 'paas-app-');
   const outside = path.join(tempDir(t, 'paas-outside-'), 'victim');
@@ -137,6 +151,16 @@ test('a missing setting names the variable', { timeout: 30_000 }, async (t) => {
   const run = await runEntrypoint(t, { PAAS_BUILD_TOKEN: 'x', PAAS_APP: 'demo', PAAS_BUILD_ID: crypto.randomUUID() });
   assert.equal(run.code, 1);
   assert.deepEqual(run.lines, [' !     The builder needs PAAS_SOURCE_URL (the controller sets it on the build pod)']);
+});
+
+test('the token is read from its file: without one the builder says where it looked', { timeout: 30_000 }, async (t) => {
+  const buildId = crypto.randomUUID();
+  const run = await runEntrypoint(t, {
+    PAAS_SOURCE_URL: 'http://127.0.0.1:9/unused', PAAS_APP: 'demo', PAAS_BUILD_ID: buildId, PAAS_BUILD_TOKEN_FILE: '/nonexistent/token',
+  });
+  assert.equal(run.code, 1);
+  assert.deepEqual(run.lines, [' !     The builder cannot read its build token at /nonexistent/token (the controller mounts it from a per-build Secret): ENOENT']);
+  assert.equal((run.termination as { error: { code: string } }).error.code, 'E_BUILD_FAILED');
 });
 
 test('fetchSource retries 5xx answers, then unpacks', { timeout: 30_000 }, async (t) => {

@@ -1,12 +1,12 @@
 // builders/entrypoint.ts — the builder pod's init container (our builder image): fetch the pushed source from gitd,
 // detect the stack, write the injected Dockerfile for Kaniko, and report the result in the termination log.
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPaasError, PaasError, type ErrorCode } from '../core/errors.ts';
 import { defaultProcessTypes, readProcfile } from './app-facts.ts';
 import { detectStack, type Stack, type StackName } from './detect.ts';
-import { dockerfileFor } from './dockerfiles.ts';
+import { dockerfileFor, nonRootWarning } from './dockerfiles.ts';
 import { installStaticServer, processTypeLines } from './native.ts';
 import { indent } from './run-step.ts';
 import { fetchSource } from './source-fetch.ts';
@@ -31,12 +31,30 @@ export interface BuilderResult {
   dockerfile: string;
 }
 
+/** Where the build Job mounts the token (runtime/kubernetes/job-manifests.ts BUILD_TOKEN_FILE); PAAS_BUILD_TOKEN_FILE overrides it. */
+const defaultTokenFile = '/var/run/paas/build/token';
+
 /** Kubernetes keeps at most 4096 bytes of a termination message. */
 const terminationLimit = 4096;
 const dockerfileName = 'Dockerfile';
 
 
-/** Reads the builder's settings from its environment; throws when the controller left one out. */
+/**
+ * Reads the build token from its file: a projected Secret, never an environment variable (which `kubectl describe`,
+ * the Job's spec and every process of the container would show).
+ */
+function readToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new PaasError('E_BUILD_FAILED', `The builder cannot read its build token at ${file} (the controller mounts it from a per-build Secret): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!token) throw new PaasError('E_BUILD_FAILED', `The build token file ${file} is empty`);
+  return token;
+}
+
+/** Reads the builder's settings from its environment (the token from its file); throws when the controller left one out. */
 export function readBuilderEnv(env: NodeJS.ProcessEnv): BuilderEnv {
   const need = (name: string): string => {
     const value = env[name];
@@ -45,9 +63,9 @@ export function readBuilderEnv(env: NodeJS.ProcessEnv): BuilderEnv {
   };
   return {
     sourceUrl: need('PAAS_SOURCE_URL'),
-    token: need('PAAS_BUILD_TOKEN'),
     app: need('PAAS_APP'),
     buildId: need('PAAS_BUILD_ID'),
+    token: readToken(env.PAAS_BUILD_TOKEN_FILE || defaultTokenFile),
     workspace: env.PAAS_WORKSPACE || '/workspace',
     terminationLog: env.PAAS_TERMINATION_LOG || '/dev/termination-log',
   };
@@ -63,6 +81,10 @@ function formatSize(bytes: number): string {
 function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say): void {
   if (stack.name === 'dockerfile') {
     say("-----> Using the app's own Dockerfile");
+    const own = join(workspace, dockerfileName);
+    // Only a regular file: a symlink out of the tree is not followed (Kaniko resolves it inside the context).
+    const warning = existsSync(own) && lstatSync(own).isFile() ? nonRootWarning(readFileSync(own, 'utf8')) : undefined;
+    if (warning) say(`${indent}Warning: ${warning}`);
     return;
   }
   const text = dockerfileFor(stack.name, tree);

@@ -29,7 +29,7 @@ export const manifestCommands: Command[] = [
       const spec = releaseSpec(config, app, release, build, await listDomains(ctx.db, app.id));
       const { objects, pullSecret } = await kubernetesManifests(config, spec, build.number);
       ctx.out(`# ${app.name} v${release.version}: the objects the controller applies (server-side apply, field manager paas-controller)`);
-      if (config.registrySecret) ctx.out(`# plus Secret ${pullSecret}, a copy of ${config.namespace}/${config.registrySecret} (credentials, not shown)`);
+      if (config.registryPullSecret) ctx.out(`# plus Secret ${pullSecret}, a copy of ${config.namespace}/${config.registryPullSecret} (credentials, not shown)`);
       (await toYamlDocuments(objects)).forEach(ctx.out);
     },
   },

@@ -44,16 +44,20 @@ export interface Config {
   builderImage: string;
   /** Kubernetes mode: gitd's URL as build pods reach it (they fetch the pushed source there). */
   gitdInternalUrl: string;
-  /** Kubernetes mode: the platform's own namespace; build Jobs run there, beside the registry Secret. */
+  /** Kubernetes mode: the platform's own namespace (web, gitd, the controller); no tenant code runs there. */
   namespace: string;
+  /** Kubernetes mode: where every build Job runs (PAAS_BUILD_NAMESPACE, default `<namespace>-builds`); never an app's or the platform's. */
+  buildNamespace: string;
   /** Kubernetes mode: each app runs in the namespace `<prefix><app>`. */
   namespacePrefix: string;
   /** Kubernetes mode: the Ingress class of app Ingresses (unset: the cluster's default class). */
   ingressClass?: string;
   /** Kubernetes mode: a cert-manager ClusterIssuer; when set, app Ingresses get TLS from it. */
   tlsIssuer?: string;
-  /** Kubernetes mode: a kubernetes.io/dockerconfigjson Secret (in `namespace`) to push and pull app images. */
+  /** Kubernetes mode: a kubernetes.io/dockerconfigjson Secret (in `namespace`) Kaniko pushes app images with. */
   registrySecret?: string;
+  /** Kubernetes mode: the Secret (in `namespace`) copied into app namespaces for image pulls; PAAS_REGISTRY_PULL_SECRET, else registrySecret. */
+  registryPullSecret?: string;
   /** Kubernetes mode: the registry speaks plain HTTP (kind, k3d): Kaniko pushes to it with --insecure. */
   registryInsecure: boolean;
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
@@ -61,6 +65,8 @@ export interface Config {
   bootTimeoutMs: number;
   /** PAAS_HTTP_*: deadlines and caps of the web port and the router (core/http-limits.ts). */
   httpLimits: Readonly<HttpLimits>;
+  /** PAAS_APP_MEMORY_MB: the memory limit of each app process (Kubernetes: the container's limit; half of it is requested). */
+  appMemoryMb: number;
   /**
    * Leases of push locks, builds and deploys: renewed while their process works, so a crashed process's work is
    * taken over (and its push lock freed) this long after it died. JetStream redelivers unacked work items after it too.
@@ -82,21 +88,36 @@ function toHostList(raw: string): string[] {
   return raw.split(',').map((h) => h.trim().toLowerCase().replace(/\.$/, '')).filter((h) => h !== '');
 }
 
-function positive(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
 function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   const d = DEFAULT_HTTP_LIMITS;
+  const n = (name: string, fallback: number) => toPositiveInt(name, env[name], fallback);
   return {
-    requestTimeoutMs: positive(env.PAAS_HTTP_REQUEST_TIMEOUT_MS, d.requestTimeoutMs),
-    headersTimeoutMs: positive(env.PAAS_HTTP_HEADERS_TIMEOUT_MS, d.headersTimeoutMs),
-    idleTimeoutMs: positive(env.PAAS_HTTP_IDLE_TIMEOUT_MS, d.idleTimeoutMs),
-    maxHeaderBytes: positive(env.PAAS_HTTP_MAX_HEADER_BYTES, d.maxHeaderBytes),
-    maxHeadersCount: positive(env.PAAS_HTTP_MAX_HEADERS, d.maxHeadersCount),
-    maxConnectionsPerClient: positive(env.PAAS_HTTP_MAX_CONNECTIONS_PER_CLIENT, d.maxConnectionsPerClient),
+    requestTimeoutMs: n('PAAS_HTTP_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
+    headersTimeoutMs: n('PAAS_HTTP_HEADERS_TIMEOUT_MS', d.headersTimeoutMs),
+    idleTimeoutMs: n('PAAS_HTTP_IDLE_TIMEOUT_MS', d.idleTimeoutMs),
+    maxHeaderBytes: n('PAAS_HTTP_MAX_HEADER_BYTES', d.maxHeaderBytes),
+    maxHeadersCount: n('PAAS_HTTP_MAX_HEADERS', d.maxHeadersCount),
+    maxConnectionsPerClient: n('PAAS_HTTP_MAX_CONNECTIONS_PER_CLIENT', d.maxConnectionsPerClient),
   };
+}
+
+/** A positive whole number from the environment; anything else is refused at boot, naming the variable. */
+function toPositiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return n;
+}
+
+/**
+ * The build namespace: never the platform's, and never one an app could be given (`<prefix><app>`), or a tenant
+ * could name an app after it and run in beside every build.
+ */
+function toBuildNamespace(env: NodeJS.ProcessEnv, namespace: string, prefix: string): string {
+  const ns = env.PAAS_BUILD_NAMESPACE || `${namespace}-builds`;
+  if (ns === namespace) throw new Error(`PAAS_BUILD_NAMESPACE must differ from PAAS_NAMESPACE ("${namespace}"): builds run tenant code`);
+  if (prefix && ns.startsWith(prefix)) throw new Error(`PAAS_BUILD_NAMESPACE "${ns}" starts with PAAS_NAMESPACE_PREFIX "${prefix}": an app could be given that namespace`);
+  return ns;
 }
 
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
@@ -108,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const httpPort = toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000);
   const sshPort = toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222);
   const routerPort = toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080);
+  const namespace = env.PAAS_NAMESPACE || 'paas';
+  const namespacePrefix = env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-';
   // Frozen: nothing changes the config after boot (a test that tries throws); bound ports live in Endpoints.
   return Object.freeze({
     dataDir: path.resolve(env.PAAS_DATA_DIR || './data'),
@@ -126,16 +149,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',
-    gitdInternalUrl: (env.PAAS_GITD_URL || 'http://paas-web:5000').replace(/\/+$/, ''),
-    namespace: env.PAAS_NAMESPACE || 'paas',
-    namespacePrefix: env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-',
+    // Build pods run in the build namespace: the Service's name needs the platform's namespace to resolve there.
+    gitdInternalUrl: (env.PAAS_GITD_URL || `http://paas-web.${namespace}.svc:5000`).replace(/\/+$/, ''),
+    namespace,
+    buildNamespace: toBuildNamespace(env, namespace, namespacePrefix),
+    namespacePrefix,
     ingressClass: env.PAAS_INGRESS_CLASS || undefined,
     tlsIssuer: env.PAAS_TLS_ISSUER || undefined,
     registrySecret: env.PAAS_REGISTRY_SECRET || undefined,
+    // A pull-only credential keeps push rights out of app namespaces; without one, the push Secret serves both.
+    registryPullSecret: env.PAAS_REGISTRY_PULL_SECRET || env.PAAS_REGISTRY_SECRET || undefined,
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
     httpLimits: Object.freeze(toHttpLimits(env)),
+    appMemoryMb: toPositiveInt('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512),
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),

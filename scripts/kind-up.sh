@@ -101,6 +101,10 @@ dev_services() {
   kubectl -n "$NAMESPACE" rollout status deployment/nats --timeout=180s
 }
 
+# Build pods may reach the local registry (a container on the docker network, 172.16.0.0/12) besides the internet:
+# k3s enforces the chart's NetworkPolicies, and so does kindnet in recent kind releases.
+BUILD_EGRESS='[{"to":[{"ipBlock":{"cidr":"0.0.0.0/0","except":["10.0.0.0/8","172.16.0.0/12","192.168.0.0/16","169.254.0.0/16"]}}],"ports":[{"port":443,"protocol":"TCP"},{"port":80,"protocol":"TCP"}]},{"to":[{"ipBlock":{"cidr":"172.16.0.0/12"}}],"ports":[{"port":5000,"protocol":"TCP"}]}]'
+
 install_chart() {
   say "Installing the chart"
   helm upgrade --install paas "$REPO_ROOT/charts/paas" --namespace "$NAMESPACE" --wait --timeout 10m \
@@ -109,7 +113,8 @@ install_chart() {
     --set baseDomain=localhost --set ingressClass="$INGRESS_CLASS" --set ingress.host=paas.localhost \
     --set ssh.service.type=NodePort --set ssh.service.nodePort=30022 --set persistence.size=1Gi \
     --set database.url="postgres://paas:paas@postgres.${NAMESPACE}.svc:5432/paas" \
-    --set natsUrl="nats://nats.${NAMESPACE}.svc:4222"
+    --set natsUrl="nats://nats.${NAMESPACE}.svc:4222" \
+    --set-json "networkPolicy.buildEgress=$BUILD_EGRESS"
 }
 
 paas_cli() {

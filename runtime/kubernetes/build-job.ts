@@ -7,8 +7,11 @@ import type { Config } from '../../core/config.ts';
 import { PaasError, errorCodes, type ErrorCode } from '../../core/errors.ts';
 import type { BuildDriver, BuildInput, BuildOutput } from '../driver.ts';
 import type { Kube } from './client.ts';
-import { imageByDigest, toBuildJob } from './job-manifests.ts';
+import { applyObjects, deleteObject } from './apply.ts';
+import { buildNamespaceLabels, imageByDigest, toBuildJob, toBuildNamespace, toBuildTokenSecret, type BuildJobInput } from './job-manifests.ts';
 import { runJob, type ContainerEnd } from './job-run.ts';
+import { objectNames } from './names.ts';
+import { registrySecretCopy } from './registry-secret.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const KANIKO_LAST_LINES = 5;
@@ -40,15 +43,39 @@ function builderFailure(end: ContainerEnd): PaasError {
 export class KubernetesBuildDriver implements BuildDriver {
   constructor(private kube: Kube, private config: Config, private db: Knex) {}
 
-  /** Runs the build Job; throws PaasError with the builder's or Kaniko's reason when it fails. */
+  /** The build namespace, and the registry push Secret copied into it when one is configured. */
+  private async prepareNamespace(): Promise<void> {
+    const ns = this.config.buildNamespace;
+    const push = await registrySecretCopy(this.kube, this.config, this.config.registrySecret, ns, objectNames.pushSecret, buildNamespaceLabels);
+    await applyObjects(this.kube, [toBuildNamespace(this.config), ...(push ? [push] : [])]);
+  }
+
+  /**
+   * Runs the build Job; throws PaasError with the builder's or Kaniko's reason when it fails. The token goes in a
+   * Secret made before the Job (its pod mounts it), then owned by the Job, and deleted when the build is over.
+   */
   async build(input: BuildInput): Promise<BuildOutput> {
-    const token = await createBuildToken(this.db, input.buildId);
-    const job = toBuildJob(this.config, { app: input.app, buildId: input.buildId, number: input.number, token });
+    await this.prepareNamespace();
+    const b: BuildJobInput = { app: input.app, buildId: input.buildId, number: input.number, token: await createBuildToken(this.db, input.buildId) };
+    const secret = toBuildTokenSecret(this.config, b);
+    await applyObjects(this.kube, [secret]);
+    try {
+      return await this.runBuild(input, b);
+    } finally {
+      await deleteObject(this.kube, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.metadata!.name!, namespace: this.config.buildNamespace } });
+    }
+  }
+
+  private async runBuild(input: BuildInput, b: BuildJobInput): Promise<BuildOutput> {
+    const job = toBuildJob(this.config, b);
     let report: BuilderReport | undefined;
     let failure: PaasError | undefined;
     let digest: string | undefined;
     const kanikoLines: string[] = [];
     await runJob(this.kube, job, ['builder', 'kaniko'], {
+      onCreated: async (created) => {
+        await applyObjects(this.kube, [toBuildTokenSecret(this.config, b, { name: created.metadata!.name!, uid: created.metadata!.uid! })]);
+      },
       onLine: (container, line) => {
         if (container === 'builder') {
           // The builder prints its failure too; the pipeline prints it once, from the termination message.

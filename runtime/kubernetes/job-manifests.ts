@@ -1,15 +1,23 @@
 // runtime/kubernetes/job-manifests.ts — pure functions for the two Jobs the Kubernetes mode runs: the
-// build (our builder as an init container, then Kaniko) and the release phase (the Procfile's `release:` line).
+// build (our builder as an init container, then Kaniko, in the build namespace, with its token Secret) and the
+// release phase (the Procfile's `release:` line).
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { Config } from '../../core/config.ts';
-import { appPodSpec, envFrom, processResources, type KubeRelease, type ManifestSettings } from './manifests.ts';
-import { appLabels, appNamespace, buildJobName, labelKeys, releaseJobName } from './names.ts';
+import { appContainerSecurity, appPodSpec, envFrom, processResources, type KubeRelease, type ManifestSettings } from './manifests.ts';
+import { appLabels, appNamespace, buildJobName, buildTokenSecretName, labelKeys, objectNames, releaseJobName } from './names.ts';
 
 /** Settings the build Job depends on. */
-export type BuildJobSettings = Pick<Config, 'namespace' | 'registry' | 'registrySecret' | 'registryInsecure' | 'builderImage' | 'kanikoImage' | 'gitdInternalUrl'>;
+export type BuildJobSettings = Pick<Config, 'buildNamespace' | 'registry' | 'registrySecret' | 'registryInsecure' | 'builderImage' | 'kanikoImage' | 'gitdInternalUrl'>;
 
 /** What one build needs: who, which build, and the token that lets its pod fetch the source from gitd. */
 export interface BuildJobInput { app: string; buildId: string; number: number; token: string }
+
+/** Where the builder reads its token: a file of the projected per-build Secret, never an environment variable. */
+export const BUILD_TOKEN_DIR = '/var/run/paas/build';
+export const BUILD_TOKEN_FILE = `${BUILD_TOKEN_DIR}/token`;
 
 /** Finished Jobs (and their pods and logs) are kept this long for a look with kubectl, then collected. */
 export const JOB_TTL_SECONDS = 3600;
@@ -41,14 +49,60 @@ function kanikoArgs(s: BuildJobSettings, b: BuildJobInput): string[] {
   ];
 }
 
-/** The build Job: the builder init container fills /workspace, Kaniko builds and pushes it; never retried. */
+/** Labels of the build namespace and its shared objects (not any one app's); no managed-by: the chart may create it (Helm). */
+export const buildNamespaceLabels = { [labelKeys.partOf]: 'paas', [labelKeys.tenant]: 'build' };
+
+/** The build namespace: labelled as tenant code, so the chart's NetworkPolicy keeps its pods out of the platform's namespace. */
+export function toBuildNamespace(s: Pick<Config, 'buildNamespace'>): INamespace {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: s.buildNamespace, labels: buildNamespaceLabels } };
+}
+
+function buildLabels(b: Pick<BuildJobInput, 'app' | 'number'>): Record<string, string> {
+  return { ...appLabels(b.app), [labelKeys.component]: 'build', [labelKeys.build]: String(b.number) };
+}
+
+/**
+ * The Secret holding the build token, in the build namespace. With `owner` (the Job once created) it carries an
+ * ownerReference, so the garbage collector deletes it with the Job; the controller also deletes it when the build ends.
+ */
+export function toBuildTokenSecret(s: BuildJobSettings, b: BuildJobInput, owner?: { name: string; uid: string }): ISecret {
+  const ownerReferences = owner ? [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: false }] : undefined;
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: { name: buildTokenSecretName(b.app, b.number), namespace: s.buildNamespace, labels: buildLabels(b), ...(ownerReferences ? { ownerReferences } : {}) },
+    data: { token: Buffer.from(b.token, 'utf8').toString('base64') },
+  };
+}
+
+/** The builder: non-root (the builder image's numeric USER 1000), no capabilities, the token as a read-only file. */
+function builderContainer(s: BuildJobSettings, b: BuildJobInput): IContainer {
+  return {
+    name: 'builder', image: s.builderImage,
+    env: [
+      { name: 'PAAS_SOURCE_URL', value: `${s.gitdInternalUrl}/internal/builds/${b.buildId}/source.tar` },
+      { name: 'PAAS_BUILD_TOKEN_FILE', value: BUILD_TOKEN_FILE }, // single-build, expires after 15 minutes
+      { name: 'PAAS_APP', value: b.app },
+      { name: 'PAAS_BUILD_ID', value: b.buildId },
+    ],
+    volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }, { name: 'build-token', mountPath: BUILD_TOKEN_DIR, readOnly: true }],
+    resources: builderResources, terminationMessagePolicy: 'File',
+    securityContext: { ...appContainerSecurity(), runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+  };
+}
+
+/**
+ * The build Job, in the build namespace: the builder init container fills /workspace, Kaniko builds and pushes it;
+ * never retried. Kaniko runs as root (it unpacks base images) and runs the Dockerfile's RUN steps in its own
+ * container, beside the registry credentials at /kaniko/.docker; it never sees the build token (docs/security.md).
+ */
 export function toBuildJob(s: BuildJobSettings, b: BuildJobInput): IJob {
-  const labels = { ...appLabels(b.app), [labelKeys.component]: 'build', [labelKeys.build]: String(b.number) };
+  const labels = buildLabels(b);
   const workspace = { name: 'workspace', mountPath: '/workspace' };
   const dockerConfig = s.registrySecret ? [{ name: 'docker-config', mountPath: '/kaniko/.docker', readOnly: true }] : [];
+  const tokenSecret = buildTokenSecretName(b.app, b.number);
   return {
     apiVersion: 'batch/v1', kind: 'Job',
-    metadata: { name: buildJobName(b.app, b.number), namespace: s.namespace, labels, annotations: { 'paas.dev/build-id': b.buildId } },
+    metadata: { name: buildJobName(b.app, b.number), namespace: s.buildNamespace, labels, annotations: { 'paas.dev/build-id': b.buildId } },
     spec: {
       backoffLimit: 0, // a failed build is reported, not retried: the push is waiting
       ttlSecondsAfterFinished: JOB_TTL_SECONDS,
@@ -59,23 +113,16 @@ export function toBuildJob(s: BuildJobSettings, b: BuildJobInput): IJob {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          initContainers: [{
-            name: 'builder', image: s.builderImage,
-            env: [
-              { name: 'PAAS_SOURCE_URL', value: `${s.gitdInternalUrl}/internal/builds/${b.buildId}/source.tar` },
-              { name: 'PAAS_BUILD_TOKEN', value: b.token }, // single-build, expires after 15 minutes
-              { name: 'PAAS_APP', value: b.app },
-              { name: 'PAAS_BUILD_ID', value: b.buildId },
-            ],
-            volumeMounts: [workspace], resources: builderResources, terminationMessagePolicy: 'File',
-          }],
+          initContainers: [builderContainer(s, b)],
           containers: [{
             name: 'kaniko', image: s.kanikoImage, args: kanikoArgs(s, b),
             volumeMounts: [workspace, ...dockerConfig], resources: kanikoResources, terminationMessagePolicy: 'File',
           }],
           volumes: [
             { name: 'workspace', emptyDir: {} },
-            ...(s.registrySecret ? [{ name: 'docker-config', secret: { secretName: s.registrySecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : []),
+            // Only the builder mounts it; 0444 since the builder's uid does not own the file.
+            { name: 'build-token', projected: { defaultMode: 0o444, sources: [{ secret: { name: tokenSecret, items: [{ key: 'token', path: 'token' }] } }] } },
+            ...(s.registrySecret ? [{ name: 'docker-config', secret: { secretName: objectNames.pushSecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : []),
           ],
         },
       },
@@ -98,7 +145,7 @@ export function toReleaseJob(s: ManifestSettings, r: KubeRelease, command: strin
         spec: {
           ...appPodSpec(s, [{
             name: 'release', image: r.image, command: ['/bin/sh', '-c', command], envFrom,
-            env: [{ name: 'DYNO', value: 'release.1' }], resources: processResources, securityContext: { allowPrivilegeEscalation: false },
+            env: [{ name: 'DYNO', value: 'release.1' }], resources: processResources(s), securityContext: appContainerSecurity(),
           }]),
           restartPolicy: 'Never',
         },

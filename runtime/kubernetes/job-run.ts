@@ -1,6 +1,6 @@
 // runtime/kubernetes/job-run.ts — runs a Job and follows it: creates it (replacing a leftover of the
 // same name), finds its pod, and streams each container's log into the push as it is written, in order.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import { isPaasError, PaasError, type ErrorCode } from '../../core/errors.ts';
 import { applyObjects, deleteObject } from './apply.ts';
@@ -52,6 +52,8 @@ export interface JobFollow {
   onLine(container: string, line: string): void;
   /** Called when a container ended; return false to stop following the next ones. */
   onEnd(container: string, end: ContainerEnd): boolean;
+  /** Called once the Job exists, with what the server stored (its uid, for ownerReferences). */
+  onCreated?(job: KubernetesObject): Promise<void>;
 }
 
 /** Creates the Job and follows the given containers of its pod in order; returns the pod name. Failures to run carry `code`. */
@@ -61,7 +63,8 @@ export async function runJob(kube: Kube, job: IJob, containers: string[], follow
   // A Job's pod template cannot change: a leftover from an interrupted attempt is replaced, not updated.
   await deleteObject(kube, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: ns } });
   await waitUntilGone(kube, ns, name);
-  await applyObjects(kube, [job]);
+  const [created] = await applyObjects(kube, [job]);
+  await follow.onCreated?.(created!);
   const pod = await waitForJobPod(kube, ns, name, code);
   const done = new AbortController();
   const stuck = watchForStuck(kube, ns, pod, code, done.signal);

@@ -14,6 +14,7 @@ import {
 } from './manifests.ts';
 import { appLabels, appNamespace, appSelector, labelKeys, objectNames, processName, releasePodSelector } from './names.ts';
 import { toProcessStatuses } from './process-status.ts';
+import { registrySecretCopy } from './registry-secret.ts';
 import { KubernetesReader } from './reader.ts';
 import { runReleaseJob } from './release-job.ts';
 import { waitForRollout } from './rollout-watch.ts';
@@ -43,15 +44,8 @@ export class KubernetesRuntime implements RuntimeDriver {
 
   /** The app's namespace, and a copy of the registry pull Secret in it when one is configured. */
   private async prepareNamespace(app: string): Promise<void> {
-    const objs: KubeObject[] = [toNamespace(this.config, app)];
-    if (this.config.registrySecret) {
-      const src = await this.kube.core.readNamespacedSecret({ namespace: this.config.namespace, name: this.config.registrySecret })
-        .catch((err: unknown) => { throw kubeError(`read the registry Secret ${this.config.namespace}/${this.config.registrySecret}`, err); });
-      objs.push({
-        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/dockerconfigjson', data: src.data,
-        metadata: { name: objectNames.pullSecret, namespace: this.ns(app), labels: appLabels(app) },
-      } as KubeObject);
-    }
+    const pull = await registrySecretCopy(this.kube, this.config, this.config.registryPullSecret, this.ns(app), objectNames.pullSecret, appLabels(app));
+    const objs: KubeObject[] = [toNamespace(this.config, app), ...(pull ? [pull] : [])];
     await applyObjects(this.kube, objs);
   }
 
@@ -160,7 +154,7 @@ export class KubernetesRuntime implements RuntimeDriver {
   /** The cluster keeps the app running while the platform restarts: nothing to do. */
   async restore(): Promise<void> {}
 
-  /** Deletes everything labelled for the app (its build Jobs in the platform namespace too), then its namespace. */
+  /** Deletes everything labelled for the app (its build Jobs and token Secrets in the build namespace too), then its namespace. */
   async stop(app: string): Promise<void> {
     const ns = this.ns(app);
     for (const [apiVersion, kind] of appKinds) {
@@ -168,8 +162,10 @@ export class KubernetesRuntime implements RuntimeDriver {
         await deleteObject(this.kube, { apiVersion, kind, metadata: { name: o.metadata!.name!, namespace: ns } });
       }
     }
-    for (const job of await listObjects(this.kube, 'batch/v1', 'Job', this.config.namespace, appSelector(app))) {
-      await deleteObject(this.kube, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: job.metadata!.name!, namespace: this.config.namespace } });
+    for (const [apiVersion, kind] of [['batch/v1', 'Job'], ['v1', 'Secret']] as const) {
+      for (const o of await listObjects(this.kube, apiVersion, kind, this.config.buildNamespace, appSelector(app))) {
+        await deleteObject(this.kube, { apiVersion, kind, metadata: { name: o.metadata!.name!, namespace: this.config.buildNamespace } });
+      }
     }
     await deleteObject(this.kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }

@@ -12,7 +12,7 @@ import { appNamespace, buildJobName, processName, toDnsLabel } from './names.ts'
 import { assertValid, crossProblems, objectProblems } from './validate.ts';
 
 const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: 'registry.example.com:5000', PAAS_BASE_DOMAIN: 'apps.example.com' });
-const tls = { ...config, tlsIssuer: 'letsencrypt', ingressClass: 'nginx', registrySecret: 'registry-push' };
+const tls = { ...config, tlsIssuer: 'letsencrypt', ingressClass: 'nginx', registrySecret: 'registry-push', registryPullSecret: 'registry-pull' };
 
 function release(overrides: Partial<ReleaseSpec> = {}): KubeRelease {
   const spec: ReleaseSpec = {
@@ -48,7 +48,7 @@ test('the build Job and the release Job are valid', () => {
   const build = toBuildJob(tls, { app: 'shop', buildId: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00', number: 3, token: 'secret-token' });
   const rel = toReleaseJob(tls, release(), 'npm run migrate');
   assertValid([build, rel]);
-  assert.equal(build.metadata?.namespace, 'paas');
+  assert.equal(build.metadata?.namespace, 'paas-builds', 'builds run in the build namespace, never the platform namespace');
   assert.equal(rel.metadata?.namespace, 'paas-app-shop');
 });
 
@@ -62,8 +62,8 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
   assert.equal(builder!.image, 'ghcr.io/paas/builder:0.1.0');
   const env = Object.fromEntries(builder!.env!.map((e) => [e.name, e.value]));
   assert.deepEqual(env, {
-    PAAS_SOURCE_URL: 'http://paas-web:5000/internal/builds/0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00/source.tar',
-    PAAS_BUILD_TOKEN: 'tok', PAAS_APP: 'shop', PAAS_BUILD_ID: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00',
+    PAAS_SOURCE_URL: 'http://paas-web.paas.svc:5000/internal/builds/0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00/source.tar',
+    PAAS_BUILD_TOKEN_FILE: '/var/run/paas/build/token', PAAS_APP: 'shop', PAAS_BUILD_ID: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00',
   });
   const [kaniko] = pod.containers;
   assert.equal(kaniko!.image, 'ghcr.io/osscontainertools/kaniko');

@@ -17,7 +17,7 @@ import {
 } from './names.ts';
 
 /** The settings manifests depend on (a subset of the platform Config). */
-export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registrySecret'>;
+export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registryPullSecret' | 'appMemoryMb'>;
 
 /** Every object the runtime writes, as plain JSON with its kind. */
 export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IService | IIngress | { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
@@ -25,8 +25,24 @@ export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IServ
 /** The port every process listens on inside its container (the injected Dockerfiles EXPOSE it too). */
 export const APP_PORT = 5000;
 
-/** Resource requests and limits of app processes: a Heroku "standard" dyno, roughly. */
-export const processResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } };
+/** Resource requests and limits of app processes: PAAS_APP_MEMORY_MB as the limit (512 by default), half of it requested. */
+export function processResources(s: Pick<Config, 'appMemoryMb'>): { requests: Record<string, string>; limits: Record<string, string> } {
+  return { requests: { cpu: '100m', memory: `${Math.ceil(s.appMemoryMb / 2)}Mi` }, limits: { memory: `${s.appMemoryMb}Mi` } };
+}
+
+/**
+ * Security boundary: what every app pod runs with. The image must declare a numeric non-root USER (the injected
+ * Dockerfiles do: 1000 or 10001); one that runs as root is refused by the kubelet at start
+ * (CreateContainerConfigError), and the rollout reports it. RuntimeDefault seccomp exists since Kubernetes 1.19.
+ */
+export function appPodSecurity(): NonNullable<IPodSpec['securityContext']> {
+  return { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+/** Every app container: no privilege escalation (setuid binaries), no capabilities at all. */
+export function appContainerSecurity(): NonNullable<IContainer['securityContext']> {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+}
 
 /** How long a Deployment may go without progress before Kubernetes reports ProgressDeadlineExceeded. */
 export const PROGRESS_DEADLINE_SECONDS = 300;
@@ -44,7 +60,8 @@ export function toKubeRelease(spec: ReleaseSpec, registry: string, buildNumber: 
 
 /** The app's namespace object. */
 export function toNamespace(s: ManifestSettings, app: string): INamespace {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNamespace(s.namespacePrefix, app), labels: appLabels(app) } };
+  const labels = { ...appLabels(app), [labelKeys.tenant]: 'app' };
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNamespace(s.namespacePrefix, app), labels } };
 }
 
 function metadata(s: ManifestSettings, r: KubeRelease, name: string, component?: string): { name: string; namespace: string; labels: Record<string, string> } {
@@ -88,11 +105,12 @@ export function appPodSpec(s: ManifestSettings, containers: IContainer[]): IPodS
     enableServiceLinks: false, // service env vars would leak other apps' names into config
     automountServiceAccountToken: false, // apps have no business with the Kubernetes API
     terminationGracePeriodSeconds: 30,
-    ...(s.registrySecret ? { imagePullSecrets: [{ name: objectNames.pullSecret }] } : {}),
+    securityContext: appPodSecurity(),
+    ...(s.registryPullSecret ? { imagePullSecrets: [{ name: objectNames.pullSecret }] } : {}),
   };
 }
 
-function processContainer(r: KubeRelease, proc: ProcessSpec): IContainer {
+function processContainer(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec): IContainer {
   const web = proc.type === 'web';
   return {
     name: processName(proc.type),
@@ -105,8 +123,8 @@ function processContainer(r: KubeRelease, proc: ProcessSpec): IContainer {
       ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
       readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 },
     } : {}),
-    resources: processResources,
-    securityContext: { allowPrivilegeEscalation: false },
+    resources: processResources(s),
+    securityContext: appContainerSecurity(),
   };
 }
 
@@ -128,7 +146,7 @@ export function toDeployment(s: ManifestSettings, r: KubeRelease, proc: ProcessS
           labels: { ...meta.labels, ...selector, [labelKeys.release]: String(r.version) },
           annotations: { [annotationKeys.configHash]: configHash(r), [annotationKeys.processType]: proc.type },
         },
-        spec: appPodSpec(s, [processContainer(r, proc)]),
+        spec: appPodSpec(s, [processContainer(s, r, proc)]),
       },
     },
   };

@@ -12,6 +12,8 @@ export const labelKeys = {
   partOf: 'app.kubernetes.io/part-of',
   release: 'paas.dev/release',
   build: 'paas.dev/build',
+  /** On namespaces that run tenant code (`app` or `build`): the chart's NetworkPolicy keeps them out of the platform's. */
+  tenant: 'paas.dev/tenant',
 } as const;
 
 /** Annotation keys: the config hash rolls pods on a config change; the process type keeps the Procfile's spelling. */
@@ -31,6 +33,8 @@ export const objectNames = {
   ingress: 'web',
   tlsSecret: 'web-tls',
   pullSecret: 'registry-pull',
+  /** The build namespace's copy of PAAS_REGISTRY_SECRET, mounted into Kaniko. */
+  pushSecret: 'registry-push',
 } as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -61,9 +65,14 @@ export function processName(type: string): string {
   return toDnsLabel(type);
 }
 
-/** The name of a build's Job, in the platform namespace where every app's builds run. */
+/** The name of a build's Job, in the build namespace where every app's builds run. */
 export function buildJobName(app: string, buildNumber: number): string {
   return toDnsLabel(`build-${app}-${buildNumber}`);
+}
+
+/** The name of the Secret holding a build's token (owned by its Job, deleted when the build ends). */
+export function buildTokenSecretName(app: string, buildNumber: number): string {
+  return toDnsLabel(`build-${app}-${buildNumber}-token`);
 }
 
 /** The name of a release phase Job, in the app's namespace. */

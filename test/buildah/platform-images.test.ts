@@ -58,11 +58,12 @@ test('the builder image builds, runs as non-root, and its entrypoint writes the 
   const server = await serveFixture(buildId, 'tok', out);
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const { port } = server.address() as AddressInfo;
+  fs.writeFileSync(path.join(out, 'token'), 'tok\n', { mode: 0o444 }); // as the Job's projected Secret mounts it
   const stdout = await buildah!.runIn(tag, config.Entrypoint ?? [], {
     volumes: [`${out}:/out`],
     env: {
       PAAS_SOURCE_URL: `http://127.0.0.1:${port}/internal/builds/${buildId}/source.tar`,
-      PAAS_BUILD_TOKEN: 'tok', PAAS_APP: 'demo', PAAS_BUILD_ID: buildId,
+      PAAS_BUILD_TOKEN_FILE: '/out/token', PAAS_APP: 'demo', PAAS_BUILD_ID: buildId,
       PAAS_WORKSPACE: '/out/workspace', PAAS_TERMINATION_LOG: '/out/termination-log',
     },
   });

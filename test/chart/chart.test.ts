@@ -7,46 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { loadConfig } from '../../core/config.ts';
+import { external, find, models, objects, type Obj } from './chart-objects.ts';
 import { chartDir, renderChart } from './render-chart.ts';
-
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
-
-const models: Record<string, new (data: never) => { validate(): void }> = {
-  'apps/v1/Deployment': Deployment, 'v1/ConfigMap': ConfigMap, 'v1/PersistentVolumeClaim': PersistentVolumeClaim,
-  'v1/Secret': Secret, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount, 'networking.k8s.io/v1/Ingress': Ingress,
-  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole, 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
-};
-
-const external = { database: { url: 'postgres://paas:pw@db.example.com/paas' }, natsUrl: 'nats://nats.example.com:4222' };
-
-/** Renders, parses every YAML document and validates each object; returns the objects. */
-function objects(overrides: Record<string, unknown> = external, release = { name: 'paas', namespace: 'platform' }): Obj[] {
-  const out: Obj[] = [];
-  for (const [file, text] of renderChart(overrides, release)) {
-    if (!file.endsWith('.yaml')) continue;
-    for (const doc of YAML.parseAllDocuments(text)) {
-      assert.deepEqual(doc.errors, [], `${file}: ${doc.errors.join('; ')}`);
-      const obj = doc.toJS() as Obj | null;
-      if (obj === null) continue;
-      const Model = models[`${obj.apiVersion}/${obj.kind}`];
-      assert.ok(Model, `${file}: no model for ${obj.apiVersion} ${obj.kind}`);
-      assert.doesNotThrow(() => new Model(obj as never).validate(), `${file}: ${obj.kind} ${obj.metadata.name} is not valid`);
-      out.push(obj);
-    }
-  }
-  return out;
-}
-
-const find = (objs: Obj[], kind: string, name: string): Obj => {
-  const found = objs.find((o) => o.kind === kind && o.metadata.name === name);
-  assert.ok(found, `${kind} ${name}`);
-  return found;
-};
 
 const decode = (secret: Obj, key: string): string => Buffer.from(String(secret.data[key]), 'base64').toString();
 
@@ -55,6 +18,7 @@ test('every template renders to valid Kubernetes objects', () => {
   assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
     'ClusterRole/platform-paas-controller', 'ClusterRole/platform-paas-reader', 'ClusterRoleBinding/platform-paas-controller',
     'ClusterRoleBinding/platform-paas-reader', 'ConfigMap/paas-settings', 'Deployment/paas-controller', 'Deployment/paas-gitd', 'Deployment/paas-web', 'Ingress/paas-web',
+    'Namespace/platform-builds', 'NetworkPolicy/paas-build-source', 'NetworkPolicy/paas-builds', 'NetworkPolicy/paas-platform',
     'PersistentVolumeClaim/paas-data', 'Secret/paas-database', 'Secret/paas-nats', 'Service/paas-controller',
     'Service/paas-gitd', 'Service/paas-ssh', 'Service/paas-web', 'ServiceAccount/paas-controller', 'ServiceAccount/paas-reader',
   ]);
@@ -91,7 +55,10 @@ test('the settings and Secrets are what core/config.ts reads', () => {
   assert.equal(config.baseDomain, 'apps.test');
   assert.equal(config.registry, 'registry.example.com/team');
   assert.equal(config.registrySecret, 'push');
+  assert.equal(config.registryPullSecret, 'push', 'without registry.pullSecret the push Secret serves both');
   assert.equal(config.namespace, 'platform');
+  assert.equal(config.buildNamespace, 'platform-builds', 'builds run in a namespace of their own');
+  assert.equal(config.appMemoryMb, 512);
   assert.equal(config.gitdInternalUrl, 'http://paas-web.platform.svc:5000', 'build pods fetch sources from the web Service');
   assert.equal(config.dataDir, '/var/lib/paas');
   assert.equal(config.ingressClass, undefined, '"" means the cluster default');

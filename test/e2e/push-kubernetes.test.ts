@@ -31,14 +31,20 @@ before(async () => {
   alice = await createUser(p, 'alice@example.com', dir);
   standIn.sim.jobScript = async (run) => {
     // The build pod, played by the test: the real builder entrypoint, then Kaniko reporting a digest.
-    const spec = (run.job.spec as { template: { spec: { initContainers: Array<{ env: Array<{ name: string; value: string }> }> } } }).template.spec;
+    type Spec = { initContainers: Array<{ env: Array<{ name: string; value: string }> }>; volumes: Array<{ name: string; projected?: { sources: Array<{ secret: { name: string } }> } }> };
+    const spec = (run.job.spec as { template: { spec: Spec } }).template.spec;
     const env = Object.fromEntries(spec.initContainers[0]!.env.map((e) => [e.name, e.value]));
     const workspace = fs.mkdtempSync(path.join(dir, 'workspace-'));
     const termination = path.join(workspace, '..', `${path.basename(workspace)}.termination`);
+    // The kubelet's part: the projected token Secret (in the build namespace) as a file.
+    const secretName = spec.volumes.find((v) => v.name === 'build-token')!.projected!.sources[0]!.secret.name;
+    const secret = standIn.store.find(typeOfKind('v1', 'Secret')!, run.job.metadata.namespace, secretName)!;
+    const tokenFile = `${workspace}.token`;
+    fs.writeFileSync(tokenFile, Buffer.from((secret.data as { token: string }).token, 'base64'), { mode: 0o400 });
     run.start('builder');
     const code = await runBuilder({
       ...env, PAAS_SOURCE_URL: env.PAAS_SOURCE_URL!.replace('http://gitd.invalid', `http://127.0.0.1:${p.httpPort}`),
-      PAAS_WORKSPACE: workspace, PAAS_TERMINATION_LOG: termination,
+      PAAS_BUILD_TOKEN_FILE: tokenFile, PAAS_WORKSPACE: workspace, PAAS_TERMINATION_LOG: termination,
     }, (line) => run.log('builder', line));
     run.exit('builder', code, fs.readFileSync(termination, 'utf8'));
     if (code !== 0) return;

@@ -26,7 +26,7 @@ test('manifests prints the current release as it would be applied, image <regist
   const [release] = await db('releases').insert({ app_id: appId, version: 2, build_id: buildId, config: JSON.stringify({ GREETING: 'hi' }), description: 'Deploy', status: 'succeeded' }).returning('id');
   await db('apps').where({ id: appId }).update({ current_release_id: (release as { id: number }).id });
   await db('domains').insert({ hostname: 'shop.example.com', app_id: appId });
-  const config = loadConfig({ PAAS_REGISTRY: 'registry.test:5000', PAAS_DATA_DIR: '/tmp/paas-manifests-test' });
+  const config = loadConfig({ PAAS_REGISTRY: 'registry.test:5000', PAAS_DATA_DIR: '/tmp/paas-manifests-test', PAAS_APP_MEMORY_MB: '1024' });
   const out: string[] = [];
   const err: string[] = [];
   const ctx = { db, config, actor: { kind: 'operator' as const }, reader: await selectReader(config, db), out: (l: string) => out.push(l), err: (l: string) => err.push(l), readStdin: async () => '', signal: new AbortController().signal };
@@ -38,9 +38,13 @@ test('manifests prints the current release as it would be applied, image <regist
   ]);
   for (const o of objs) assert.deepEqual(objectProblems(o), [], `${o.kind} ${o.metadata?.name}`);
   assert.deepEqual(crossProblems(objs), []);
-  const worker = objs[4] as { spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } } };
+  const worker = objs[4] as { spec: { replicas: number; template: { spec: { securityContext: unknown; containers: Array<{ image: string; resources: unknown; securityContext: unknown }> } } } };
   assert.equal(worker.spec.template.spec.containers[0]!.image, 'registry.test:5000/shop:4');
   assert.equal(worker.spec.replicas, 2);
+  // What is printed is what runs: non-root, no escalation or capabilities, the configured memory.
+  assert.deepEqual(worker.spec.template.spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.deepEqual(worker.spec.template.spec.containers[0]!.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  assert.deepEqual(worker.spec.template.spec.containers[0]!.resources, { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1024Mi' } });
   assert.match(out.join('\n'), /host: shop\.example\.com/);
   assert.match(out.join('\n'), /PAAS_APP_URL: http:\/\/shop\.localhost\//, "the Ingress URL, not the router's");
   out.length = 0;

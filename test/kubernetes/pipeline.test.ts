@@ -21,6 +21,8 @@ import { startController } from '../../controller/controller.ts';
 import { selectReader } from '../../runtime/select.ts';
 import { scaleApp } from '../../services/formation.ts';
 import { setConfig, waitForRelease } from '../../services/releases.ts';
+import type { KObject } from '../support/kube-stand-in/store.ts';
+import { waitFor as waitUntil } from '../support/wait.ts';
 import { digestOf, scriptBuilds, scriptReleases, startKubeWorld, type KubeWorld } from '../support/kubernetes.ts';
 import { dropSchema } from '../support/test-schema.ts';
 
@@ -29,7 +31,7 @@ const operator = { kind: 'operator' as const };
 
 interface Pipeline extends KubeWorld { db: Knex; bus: MemoryBus; dataDir: string }
 
-async function startPipeline(t: TestContext): Promise<Pipeline | undefined> {
+async function startPipeline(t: TestContext, env: NodeJS.ProcessEnv = {}): Promise<Pipeline | undefined> {
   const url = process.env.DATABASE_URL;
   if (!url) { t.skip('DATABASE_URL is not set (.ci/run sets it to the machine PostgreSQL)'); return undefined; }
   // One cleanup, registered first so it runs first (node:test runs after-hooks in order): the controller stops
@@ -42,7 +44,7 @@ async function startPipeline(t: TestContext): Promise<Pipeline | undefined> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-kube-'));
   closers.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const kubeconfig = path.join(dataDir, 'kubeconfig.yaml');
-  const world = await startKubeWorld(t, { PAAS_DATA_DIR: dataDir, KUBECONFIG: kubeconfig });
+  const world = await startKubeWorld(t, { PAAS_DATA_DIR: dataDir, KUBECONFIG: kubeconfig, ...env });
   fs.writeFileSync(kubeconfig, world.standIn.kubeconfigYaml(), { mode: 0o600 });
   const log = createLogger('silent');
   const bus = new MemoryBus(log);
@@ -112,11 +114,50 @@ test('a push builds in a Job, streams both containers, deploys the image by dige
   ]);
   const build = await p.db('builds').where({ id: r.buildId }).first();
   assert.equal(build.image, image);
-  assert.equal(jobEnv.PAAS_SOURCE_URL, `http://paas-web:5000/internal/builds/${r.buildId}/source.tar`);
-  assert.ok(await checkBuildToken(p.db, r.buildId, jobEnv.PAAS_BUILD_TOKEN!), 'the pod got a working build token');
+  assert.equal(jobEnv.PAAS_SOURCE_URL, `http://paas-web.paas.svc:5000/internal/builds/${r.buildId}/source.tar`);
+  assert.equal(jobEnv.PAAS_BUILD_TOKEN, undefined, 'the token is a mounted file, not a variable');
   assert.equal(fs.existsSync(r.archivePath), false, 'the archive goes once the build is over');
   const web = p.standIn.find('apps/v1', 'Deployment', NS, 'web')!;
   assert.match(JSON.stringify(web.spec), new RegExp(image.replace(/[.@:]/g, '\\$&')));
+});
+
+test('a build runs in the build namespace; its token is a Secret owned by its Job and deleted when the build ends; Kaniko gets a copy of the push Secret, app namespaces one of the pull Secret', async (t) => {
+  const p = await startPipeline(t, { PAAS_REGISTRY_SECRET: 'push-creds', PAAS_REGISTRY_PULL_SECRET: 'pull-creds' });
+  if (!p) return;
+  const dockerconfig = Buffer.from('{"auths":{"registry.test:5000":{"auth":"cHVzaDpwdw=="}}}').toString('base64');
+  const pullconfig = Buffer.from('{"auths":{"registry.test:5000":{"auth":"cHVsbDpwdw=="}}}').toString('base64');
+  await p.kube.core.createNamespacedSecret({ namespace: 'paas', body: { metadata: { name: 'push-creds' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig } } });
+  await p.kube.core.createNamespacedSecret({ namespace: 'paas', body: { metadata: { name: 'pull-creds' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': pullconfig } } });
+  scriptBuilds(p.standIn, () => ({ digest: digestOf(7) }));
+  const scripted = p.standIn.sim.jobScript;
+  let seen: { job: KObject; secret: KObject } | undefined;
+  p.standIn.sim.jobScript = async (run) => {
+    const volumes = (run.job.spec as { template: { spec: { volumes: Array<{ name: string; projected?: { sources: Array<{ secret: { name: string } }> } }> } } }).template.spec.volumes;
+    const name = volumes.find((v) => v.name === 'build-token')!.projected!.sources[0]!.secret.name;
+    // The pod's kubelet would mount the Secret as it is; the test waits until the controller made the Job its owner.
+    const secret = await waitUntil(() => {
+      const found = p.standIn.find('v1', 'Secret', 'paas-builds', name);
+      return found?.metadata.ownerReferences ? found : undefined;
+    }, 5_000, 'the token Secret owned by its Job');
+    seen = { job: run.job, secret };
+    return scripted(run);
+  };
+  const r = await push(p);
+  assert.equal(r.code, 0, r.lines.join('\n'));
+  const { job, secret } = seen!;
+  assert.equal(job.metadata.namespace, 'paas-builds');
+  assert.deepEqual(secret.metadata.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: false }]);
+  const token = Buffer.from((secret.data as { token: string }).token, 'base64').toString();
+  assert.ok(await checkBuildToken(p.db, r.buildId, token), 'the Secret holds a working build token');
+  assert.doesNotMatch(JSON.stringify(job), new RegExp(token), 'the token is nowhere in the Job');
+  await waitFor(() => !p.standIn.find('v1', 'Secret', 'paas-builds', secret.metadata.name));
+  const ns = p.standIn.find('v1', 'Namespace', undefined, 'paas-builds')!;
+  assert.equal((ns.metadata.labels as Record<string, string>)['paas.dev/tenant'], 'build');
+  const copy = p.standIn.find('v1', 'Secret', 'paas-builds', 'registry-push')!;
+  assert.deepEqual(copy.data, { '.dockerconfigjson': dockerconfig });
+  assert.equal(p.standIn.list('batch/v1', 'Job', 'paas').length, 0, 'nothing runs in the platform namespace');
+  // Nodes pull app images with the pull-only credential: the push credential never reaches an app's namespace.
+  assert.deepEqual(p.standIn.find('v1', 'Secret', NS, 'registry-pull')!.data, { '.dockerconfigjson': pullconfig });
 });
 
 test('a failed build shows the last Kaniko lines and fails the push; nothing is applied', async (t) => {

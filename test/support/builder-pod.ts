@@ -11,10 +11,19 @@ const entrypoint = path.join(repoRoot, 'builders/entrypoint.ts');
 
 export interface Run { code: number | null; lines: string[]; workspace: string; termination: unknown }
 
-/** Runs the entrypoint as the init container would; returns its exit code, stdout lines and termination message. */
-export async function runEntrypoint(t: TestContext, env: Record<string, string>): Promise<Run> {
+/**
+ * Runs the entrypoint as the init container would; returns its exit code, stdout lines and termination message.
+ * A `PAAS_BUILD_TOKEN` given here is written to a file and handed over as PAAS_BUILD_TOKEN_FILE, as the Job's
+ * projected Secret does; the variable itself never reaches the entrypoint.
+ */
+export async function runEntrypoint(t: TestContext, given: Record<string, string>): Promise<Run> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-builder-'));
   t.after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  const { PAAS_BUILD_TOKEN: token, ...env } = given;
+  if (token !== undefined) {
+    env.PAAS_BUILD_TOKEN_FILE = path.join(scratch, 'token');
+    fs.writeFileSync(env.PAAS_BUILD_TOKEN_FILE, `${token}\n`, { mode: 0o400 });
+  }
   const workspace = path.join(scratch, 'workspace');
   const terminationLog = path.join(scratch, 'termination-log');
   const child = spawn(process.execPath, ['--import', 'tsx', entrypoint], {

@@ -114,3 +114,8 @@ affinity:
             app.kubernetes.io/component: gitd
 {{- end }}
 {{- end -}}
+
+{{/* The namespace build Jobs run in: builds.namespace, or <release namespace>-builds. */}}
+{{- define "paas.buildNamespace" -}}
+{{ default (printf "%s-builds" .Release.Namespace) .Values.builds.namespace }}
+{{- end -}}

@@ -1,0 +1,45 @@
+// test/chart/chart-objects.ts — renders charts/paas (render-chart.ts), parses every document and validates each
+// object with kubernetes-models; shared by the chart tests.
+import assert from 'node:assert/strict';
+import YAML from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { renderChart } from './render-chart.ts';
+
+export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+
+export const models: Record<string, new (data: never) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment, 'v1/ConfigMap': ConfigMap, 'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'v1/Secret': Secret, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount, 'networking.k8s.io/v1/Ingress': Ingress,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole, 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  'v1/Namespace': Namespace, 'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+};
+
+export const external = { database: { url: 'postgres://paas:pw@db.example.com/paas' }, natsUrl: 'nats://nats.example.com:4222' };
+
+/** Renders, parses every YAML document and validates each object; returns the objects. */
+export function objects(overrides: Record<string, unknown> = external, release = { name: 'paas', namespace: 'platform' }): Obj[] {
+  const out: Obj[] = [];
+  for (const [file, text] of renderChart(overrides, release)) {
+    if (!file.endsWith('.yaml')) continue;
+    for (const doc of YAML.parseAllDocuments(text)) {
+      assert.deepEqual(doc.errors, [], `${file}: ${doc.errors.join('; ')}`);
+      const obj = doc.toJS() as Obj | null;
+      if (obj === null) continue;
+      const Model = models[`${obj.apiVersion}/${obj.kind}`];
+      assert.ok(Model, `${file}: no model for ${obj.apiVersion} ${obj.kind}`);
+      assert.doesNotThrow(() => new Model(obj as never).validate(), `${file}: ${obj.kind} ${obj.metadata.name} is not valid`);
+      out.push(obj);
+    }
+  }
+  return out;
+}
+
+export const find = (objs: Obj[], kind: string, name: string): Obj => {
+  const found = objs.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind} ${name}`);
+  return found;
+};
+
