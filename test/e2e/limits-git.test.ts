@@ -44,7 +44,7 @@ function objectFiles(app: string): string[] {
 
 const TOO_LARGE = /^ !     Push refused: the pack is larger than this platform's limit of 1 MB per push \(PAAS_MAX_PUSH_MB\); nothing was stored$/;
 
-test('a push over the size limit is refused over SSH with " !     " naming the limit, and nothing is stored', async () => {
+test('a push over the size limit is refused over SSH with a line naming the limit, and nothing is stored', async () => {
   await createApp(p, 'big-ssh', alice.email);
   const repo = await staticRepoWith(1.5 * 1024 * 1024);
   const push = await git(repo, alice.sshEnv, 'push', sshRemote(p, 'big-ssh'), 'main');
