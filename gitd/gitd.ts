@@ -35,8 +35,6 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   const deps = { db, bus, dataDir: config.dataDir, log, hostEnv: config.hostEnv, appQuotaBytes: config.gitLimits.appQuotaBytes };
   installHooks(config.dataDir);
   const hookSocket = hookSocketPath(config.dataDir, roles.ssh ? 'gitd' : 'web');
-  // node-git-server runs git with this process's environment: that is how HTTP pushes' hooks find our socket.
-  if (roles.http) process.env.PAAS_HOOK_SOCKET = hookSocket;
   const hookServer = await startHookServer(deps, sessions, hookSocket);
   const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket, leaseSeconds: config.leaseSeconds, limits: config.gitLimits }, config) : undefined;
   const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
@@ -47,7 +45,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
     hostKeyFingerprint: ssh?.fingerprint ?? '',
     activePushes: () => sessions.size(),
     async mountHttp(app) {
-      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log, leaseSeconds: config.leaseSeconds, limits: config.gitLimits, hookSocket });
+      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log, leaseSeconds: config.leaseSeconds, limits: config.gitLimits, hookSocket, hostEnv: config.hostEnv });
       await registerBuildSource(app, { db, dataDir: config.dataDir });
     },
     async stop() {

@@ -8,6 +8,7 @@ import { appForActor } from '../core/access.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import { parseRepoPath } from '../core/names.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Config } from '../core/config.ts';
 import { loadGitLimits, type GitLimits } from '../core/git-limits.ts';
 import { ensureRepo } from './repos.ts';
 import { serveInfoRefs, serveRpc } from './http-git-serve.ts';
@@ -16,9 +17,13 @@ import type { PushSessions } from './hook-server.ts';
 
 /**
  * `leaseSeconds`: the push lock's lease (config.leaseSeconds); `limits`: config.gitLimits (defaults when absent);
- * `hookSocket`: where this process's hooks call back (else the PAAS_HOOK_SOCKET git inherits).
+ * `hookSocket` and `hostEnv`: git runs with PATH and HOME and the socket its hooks call back on, nothing else of
+ * this process's environment (a harness that gives neither lets git inherit the environment).
  */
-export interface HttpGitDeps { db: Knex; dataDir: string; sessions: PushSessions; log: Logger; leaseSeconds?: number; limits?: GitLimits; hookSocket?: string }
+export interface HttpGitDeps {
+  db: Knex; dataDir: string; sessions: PushSessions; log: Logger; leaseSeconds?: number;
+  limits?: GitLimits; hookSocket?: string; hostEnv?: Config['hostEnv'];
+}
 
 const SERVICES = new Set(['git-upload-pack', 'git-receive-pack']);
 
@@ -39,8 +44,7 @@ async function userOf(db: Knex, req: FastifyRequest): Promise<User | undefined> 
 /** Registers the git routes on the web server. */
 export async function registerGitHttp(app: FastifyInstance, deps: HttpGitDeps): Promise<void> {
   const limits = deps.limits ?? loadGitLimits({});
-  // git runs with this process's environment, as it always has here (PATH, HOME, and the hook socket).
-  const env = { ...process.env, ...(deps.hookSocket ? { PAAS_HOOK_SOCKET: deps.hookSocket } : {}) };
+  const env = deps.hostEnv && deps.hookSocket ? { ...deps.hostEnv, PAAS_HOOK_SOCKET: deps.hookSocket } : process.env;
   const opts = { env, maxPushBytes: limits.maxPushBytes };
   // git's request bodies stay unread streams for http-git-serve.ts.
   app.addContentTypeParser(['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'], (_req, _payload, done) => done(null));

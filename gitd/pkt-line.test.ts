@@ -19,7 +19,7 @@ test('a length that is not hex, too long or below 4 is malformed', () => {
 });
 
 test('the annotator adds its line right after git\'s size message, even when the packets arrive split', async () => {
-  const sideband = (band: number, text: string) => pkt(Buffer.concat([Buffer.from([band]), Buffer.from(text)]));
+  const sideband = (band: number, text: string | Buffer) => pkt(Buffer.concat([Buffer.from([band]), Buffer.from(text)]));
   const out = Buffer.concat([sideband(2, 'fatal: pack exceeds maximum allowed size\n'), sideband(1, pkt('unpack failed\n')), Buffer.from('0000')]);
   const chunks = [out.subarray(0, 3), out.subarray(3, 20), out.subarray(20)];
   const got: Buffer[] = [];

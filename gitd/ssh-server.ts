@@ -84,7 +84,13 @@ export function createSshServer(deps: SshDeps, hostKey: Buffer, signedIn: (ip: s
     }));
     client.on('ready', () => {
       signedIn(info.ip, info.port);
-      idle = new IdleWatch(deps.limits.sshIdleTimeoutMs, () => { deps.log.info({ ip: info.ip }, 'ssh connection idle, closed'); client.end(); });
+      const open = new Set<Channel>();
+      idle = new IdleWatch(deps.limits.sshIdleTimeoutMs, () => {
+        deps.log.info({ ip: info.ip }, 'ssh connection idle, closed');
+        const line = ` !     Closed: no traffic for ${deps.limits.sshIdleTimeoutMs / 1000} s (PAAS_SSH_IDLE_TIMEOUT)\n`;
+        for (const ch of open) ch.stderr.write(line);
+        client.end();
+      });
       const watch = idle;
       client.on('session', (accept) => {
         const session = accept();
@@ -100,6 +106,8 @@ export function createSshServer(deps: SshDeps, hostKey: Buffer, signedIn: (ip: s
         session.on('exec', (acceptExec, _reject, info) => {
           const ch = acceptExec();
           ch.on('data', () => watch.touch());
+          open.add(ch);
+          ch.once('close', () => open.delete(ch));
           void runExec(deps, user!, info.command, env, ch, watch).catch((err: unknown) => {
             deps.log.error({ err }, 'ssh exec failed');
             ch.exit(1); ch.end();

@@ -52,7 +52,7 @@ test('a client address over its SSH connection cap is closed at once, and gets i
   assert.ok(await extra.closed < 1000, 'closed at once');
   held.forEach((c) => c.socket.destroy());
   await Promise.all(held.map((c) => c.closed));
-  const ls = await waitFor(async () => { const r = await lsRemote('quiet'); return r.code === 0 && r; }, 10_000, 'git ls-remote over SSH after the connections closed');
+  const ls = await waitFor(async () => { const r = await lsRemote('quiet'); return r.code === 0 ? r : undefined; }, 10_000, 'git ls-remote over SSH after the connections closed');
   assert.equal(ls.code, 0);
 });
 
@@ -66,7 +66,7 @@ test('a flood of a few hundred SSH connections leaves /healthz answering, and gi
   assert.equal(await httpStatus(p.httpPort, '/healthz'), 200, '/healthz answers during the flood');
   flood.forEach((c) => c.socket.destroy());
   await Promise.all(flood.map((c) => c.closed));
-  const ls = await waitFor(async () => { const r = await lsRemote('quiet'); return r.code === 0 && r; }, 10_000, 'git ls-remote over SSH after the flood');
+  const ls = await waitFor(async () => { const r = await lsRemote('quiet'); return r.code === 0 ? r : undefined; }, 10_000, 'git ls-remote over SSH after the flood');
   assert.equal(ls.code, 0);
 });
 
@@ -74,13 +74,15 @@ test('an idle SSH session is closed after the idle timeout', async () => {
   // upload-pack advertises its refs, then waits for the client's wants, which never come.
   const started = Date.now();
   const child = spawn('ssh', [...sshOptions(p, alice.keyPath), 'git@127.0.0.1', '--', "git-upload-pack 'quiet.git'"], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
+  let out = '', err = '';
   child.stdout.on('data', (c) => { out += c; });
+  child.stderr.on('data', (c) => { err += c; });
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 255)));
   const ms = Date.now() - started;
   child.stdin.destroy();
   assert.match(out, /^[0-9a-f]{4}/, 'git advertised its refs first');
   assert.notEqual(code, 0);
+  assert.match(err, /^ !     Closed: no traffic for 1 s \(PAAS_SSH_IDLE_TIMEOUT\)$/m);
   assert.ok(ms >= IDLE_S * 1000, `closed after ${ms} ms, before the idle timeout`);
 });
 
