@@ -1,7 +1,7 @@
 // controller/slug-retention.ts — keeps the slugs of an app's newest builds (PAAS_SLUG_RETENTION) and deletes the
 // older ones after each successful deploy. A pruned build keeps its row (history, releases) with slug_dir null:
 // rolling back to it is refused with E_RELEASE_PRUNED (services/releases.ts).
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Logger } from '../core/logger.ts';
@@ -27,7 +27,7 @@ export async function pruneSlugs(db: Knex, dataDir: string, app: { id: number; n
     // Only ever a directory directly under the app's own slugs dir, whatever the row says.
     if (path.dirname(path.resolve(b.slug_dir)) !== root) { log.warn({ app: app.name, slugDir: b.slug_dir }, 'slug outside the app\'s slugs dir, left alone'); continue; }
     await db('builds').where({ id: b.id }).update({ slug_dir: null });
-    fs.rmSync(b.slug_dir, { recursive: true, force: true });
+    await fs.rm(b.slug_dir, { recursive: true, force: true });
     pruned++;
   }
   if (pruned) log.info({ app: app.name, pruned, keep }, 'old slugs deleted (PAAS_SLUG_RETENTION)');

@@ -13,7 +13,7 @@ import { hookSocketPath, installHooks, removeRepo } from './repos.ts';
 import type ssh2 from 'ssh2';
 import type net from 'node:net';
 import { createSshServer, loadHostKey, type CommandRunner, type SshDeps } from './ssh-server.ts';
-import { createSshGate } from './ssh-gate.ts';
+import { createSshGate, type SshGate } from './ssh-gate.ts';
 
 export interface Gitd {
   /** 0 when this process serves git over HTTP only (the Procfile's web process). */
@@ -56,6 +56,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
       const sshClosed = ssh ? new Promise<void>((r) => ssh.listener.close(() => r())) : Promise.resolve();
       await waitForPushes(sessions, 30_000);
       for (const client of ssh?.clients ?? []) client.end();
+      ssh?.gate.dropUnsignedIn();
       await sshClosed;
       hookServer.closeAllConnections();
       await new Promise<void>((r) => hookServer.close(() => r()));
@@ -64,11 +65,11 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
 }
 
 /** The SSH server behind its gate (connection caps, handshake timeout): the gate's socket is the one that listens. */
-async function listenSsh(deps: SshDeps, config: Config): Promise<{ listener: net.Server; fingerprint: string; clients: Set<ssh2.Connection> }> {
+async function listenSsh(deps: SshDeps, config: Config): Promise<{ listener: net.Server; gate: SshGate; fingerprint: string; clients: Set<ssh2.Connection> }> {
   const { key, fingerprint } = loadHostKey(config.dataDir);
-  let gate: ReturnType<typeof createSshGate> | undefined;
-  const server = createSshServer(deps, key, (ip, port) => gate?.signedIn(ip, port));
-  gate = createSshGate(server, config.gitLimits, deps.log);
+  // The gate hands sockets to the server only once it listens, so `server` is set by then.
+  const gate = createSshGate((socket) => server.injectSocket(socket), config.gitLimits, deps.log);
+  const server = createSshServer(deps, key, gate.signedIn);
   const clients = new Set<ssh2.Connection>();
   server.on('connection', (client) => { clients.add(client); client.once('close', () => clients.delete(client)); });
   const listener = gate.server;
@@ -77,7 +78,7 @@ async function listenSsh(deps: SshDeps, config: Config): Promise<{ listener: net
     listener.listen(config.sshPort, config.host, () => resolve());
   });
   config.endpoints.bind('ssh', (listener.address() as AddressInfo).port); // the effective port when 0 was asked
-  return { listener, fingerprint, clients };
+  return { listener, gate, fingerprint, clients };
 }
 
 /** On shutdown, pushes in progress may finish (up to a grace period) before the hook socket closes. */

@@ -3,7 +3,6 @@
 // silent connections holds at most `sshMaxConnections` sockets, each for at most the handshake timeout, so the
 // process keeps file descriptors for healthz, the dashboard and the router (issue 8 §5).
 import net from 'node:net';
-import type ssh2 from 'ssh2';
 import type { GitLimits } from '../core/git-limits.ts';
 import type { Logger } from '../core/logger.ts';
 
@@ -12,6 +11,8 @@ export interface SshGate {
   server: net.Server;
   /** Called when a connection has signed in: its handshake timer stops. */
   signedIn(address: string | undefined, port: number | undefined): void;
+  /** On shutdown: ends every connection that has not signed in (they would otherwise hold close() up). */
+  dropUnsignedIn(): void;
 }
 
 type Limits = Pick<GitLimits, 'sshHandshakeTimeoutMs' | 'sshMaxPerAddress' | 'sshMaxConnections'>;
@@ -36,10 +37,10 @@ export class ConnectionCounter {
   size(): number { return this.total; }
 }
 
-/** Creates the gate in front of `ssh`: accepted sockets are handed to it with injectSocket. */
-export function createSshGate(ssh: ssh2.Server, limits: Limits, log: Logger): SshGate {
+/** Creates the gate; each accepted socket is handed on with `hand` (the ssh2 server's injectSocket). */
+export function createSshGate(hand: (socket: net.Socket) => void, limits: Limits, log: Logger): SshGate {
   const counter = new ConnectionCounter(limits.sshMaxPerAddress, limits.sshMaxConnections);
-  const handshakes = new Map<string, NodeJS.Timeout>();
+  const handshakes = new Map<string, { timer: NodeJS.Timeout; socket: net.Socket }>();
   let refusedSinceLog = 0;
   const server = net.createServer((socket) => {
     const address = socket.remoteAddress ?? 'unknown';
@@ -51,17 +52,20 @@ export function createSshGate(ssh: ssh2.Server, limits: Limits, log: Logger): Ss
     }
     const key = `${address}|${socket.remotePort}`;
     const timer = setTimeout(() => socket.destroy(), limits.sshHandshakeTimeoutMs);
-    handshakes.set(key, timer);
+    handshakes.set(key, { timer, socket });
     socket.once('close', () => { clearTimeout(timer); handshakes.delete(key); counter.give(address); });
     socket.on('error', () => undefined);
-    ssh.injectSocket(socket);
+    hand(socket);
   });
   return {
     server,
     signedIn(address, port) {
       const key = `${address}|${port}`;
-      clearTimeout(handshakes.get(key));
+      clearTimeout(handshakes.get(key)?.timer);
       handshakes.delete(key);
+    },
+    dropUnsignedIn() {
+      for (const { socket } of handshakes.values()) socket.destroy();
     },
   };
 }
