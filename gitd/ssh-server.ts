@@ -88,8 +88,9 @@ export function createSshServer(deps: SshDeps, hostKey: Buffer, signedIn: (ip: s
       idle = new IdleWatch(deps.limits.sshIdleTimeoutMs, () => {
         deps.log.info({ ip: info.ip }, 'ssh connection idle, closed');
         const line = ` !     Closed: no traffic for ${deps.limits.sshIdleTimeoutMs / 1000} s (PAAS_SSH_IDLE_TIMEOUT)\n`;
-        for (const ch of open) ch.stderr.write(line);
-        client.end();
+        // Each channel says why and closes first (the client prints it and hangs up); the connection ends after.
+        for (const ch of open) { ch.stderr.write(line); ch.exit(255); ch.end(); }
+        if (open.size === 0) client.end(); else setTimeout(() => client.end(), 2000).unref();
       });
       const watch = idle;
       client.on('session', (accept) => {
@@ -191,6 +192,9 @@ function pipeGit(deps: SshDeps, service: GitService, gitDir: string, env: Record
   const { child, stdout } = spawnGitService(service, gitDir, { env, maxPushBytes: deps.limits.maxPushBytes });
   (ch as unknown as Duplex).pipe(child.stdin);
   stdout.on('data', () => idle.touch());
+  // Once a push's client has sent all it will (git closes its side after the pack), it only waits: unpacking, the
+  // hook starting and the build are the server's work, however quiet, so the connection is busy until git exits.
+  if (service === 'receive-pack') ch.once('end', () => { const done = idle.busy(); child.once('close', done); });
   child.stderr.on('data', () => idle.touch());
   stdout.pipe(ch, { end: false });
   child.stderr.pipe(ch.stderr, { end: false });

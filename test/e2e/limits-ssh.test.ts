@@ -93,3 +93,22 @@ test('a push whose build is quiet for longer than the idle timeout is not cut', 
   assert.equal(push.code, 0, pushOutput(push));
   assert.match(push.stderr, /step one[\s\S]*step two[\s\S]*v1 is live/);
 });
+
+test('logs -t keeps following past the idle timeout', async () => {
+  // The app 'slow' is live (the test above). Its log is quiet until config:set restarts it, seconds later.
+  const tail = spawn('ssh', [...sshOptions(p, alice.keyPath), 'git@127.0.0.1', '--', 'logs slow -t'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  tail.stdout.on('data', (c) => { out += c; });
+  const exited = new Promise<number>((resolve) => tail.on('exit', (c) => resolve(c ?? 255)));
+  try {
+    await waitFor(() => /listening on port/.test(out), 30_000, 'the app\'s first lines in the tail');
+    const set = await p.cli(['config:set', 'slow', 'GREETING=again']);
+    assert.equal(set.code, 0, set.stderr);
+    await waitFor(() => (out.match(/listening on port/g) ?? []).length >= 2, 60_000, 'the restarted app\'s line in the same tail');
+    assert.equal(tail.exitCode, null, 'the tail is still running');
+  } finally {
+    tail.kill('SIGTERM');
+    tail.stdin.destroy();
+    await exited;
+  }
+});
