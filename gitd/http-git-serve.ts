@@ -44,7 +44,11 @@ function bodyOf(req: http.IncomingMessage): Readable {
 export function readPktHead(body: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const stop = (err?: Error) => { body.off('data', onData); body.off('end', onEnd); body.off('error', onError); body.pause(); if (err) reject(err); else resolve(buf); };
+    const stop = (err?: Error) => {
+      body.off('data', onData); body.off('end', onEnd); body.off('close', onEnd); body.off('error', onError);
+      body.pause();
+      if (err) reject(err); else resolve(buf);
+    };
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       const check = checkPktHead(buf);
@@ -56,6 +60,7 @@ export function readPktHead(body: Readable): Promise<Buffer> {
     const onError = () => stop(new PaasError('E_BAD_REQUEST', 'Malformed git request: the body could not be read (bad compression?)'));
     body.on('data', onData);
     body.once('end', onEnd);
+    body.once('close', onEnd); // the client went away before its head was complete
     body.once('error', onError);
   });
 }
