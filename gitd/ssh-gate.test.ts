@@ -15,7 +15,8 @@ test('the counter caps each address and the total, and frees a slot on give', ()
   assert.equal(c.size(), 3);
 });
 
-test('only logs with -t or --tail counts as following', () => {
+test('logs with -t or --tail, and builds:output, count as following; nothing else does', () => {
+  assert.ok(isFollowCommand(['builds:output', 'shop']));
   assert.ok(isFollowCommand(['logs', 'shop', '-t']));
   assert.ok(isFollowCommand(['logs', 'shop', '--tail']));
   assert.ok(isFollowCommand(['logs', 'shop', '-tn', '5']));

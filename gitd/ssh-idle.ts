@@ -23,7 +23,11 @@ export class IdleWatch {
   }
 }
 
-/** `logs APP -t` (or --tail) follows an app's output for as long as the user wants: it is never idle-cut. */
+/**
+ * Commands that follow output and are never idle-cut: `logs APP -t` (or --tail), for as long as the user wants,
+ * and `builds:output`, which follows a running build until it ends.
+ */
 export function isFollowCommand(argv: string[]): boolean {
+  if (argv[0] === 'builds:output') return true;
   return argv[0] === 'logs' && argv.slice(1).some((a) => a === '--tail' || /^-[a-z]*t[a-z]*$/.test(a));
 }

@@ -154,7 +154,7 @@ async function runExec(deps: SshDeps, user: User, command: string, env: Record<s
   if (parsed.kind === 'cli') {
     const gone = new AbortController();
     ch.once('close', () => gone.abort());
-    // Following logs is legitimately long and may be quiet: never idle (the keepalives find a dead client).
+    // Following logs or a build is legitimately long and may be quiet: never idle (keepalives find a dead client).
     const done = isFollowCommand(parsed.argv) ? idle.busy() : () => {};
     const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr, signal: gone.signal }).finally(done);
     ch.exit(code); ch.end();
