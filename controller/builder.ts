@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import { appBaseEnv } from '../core/app-env.ts';
+import { appSlugsDir } from '../core/app-disk.ts';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
@@ -21,7 +22,7 @@ export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; 
 
 /** Where a build's slug lives: one directory per build, under the app's data directory. */
 export function slugDirOf(dataDir: string, app: string, number: number): string {
-  return path.join(dataDir, 'apps', app, 'slugs', String(number));
+  return path.join(appSlugsDir(dataDir, app), String(number));
 }
 
 /**

@@ -13,6 +13,7 @@ import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
 import { holdLease, leaseFrom } from './leases.ts';
 import { appUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
 import type { ReleaseRow } from '../services/releases.ts';
+import { pruneSlugs } from './slug-retention.ts';
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
 
 export interface DeployerDeps { db: Knex; bus: Bus; log: Logger; config: Config; runtime: RuntimeDriver }
@@ -77,6 +78,8 @@ export class Deployer {
       if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
       await this.deps.runtime.deploy(spec, say, previous);
       await this.finish(app, release, build, 'succeeded', undefined, say, log);
+      await pruneSlugs(db, this.deps.config.dataDir, app, this.deps.config.gitLimits.slugRetention, this.deps.log)
+        .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not delete old slugs; the next deploy tries again'));
     } catch (err) {
       const message = isPaasError(err) ? err.message : 'internal error while deploying (see the platform log)';
       if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, 'deploy failed unexpectedly');

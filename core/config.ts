@@ -4,6 +4,7 @@ import path from 'node:path';
 import { defaultPath } from './app-env.ts';
 import { Endpoints } from './endpoints.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
+import { loadGitLimits, type GitLimits } from './git-limits.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
@@ -73,6 +74,8 @@ export interface Config {
    */
   leaseSeconds: number;
   logLevel: string;
+  /** Git and SSH limits (issue 8 §5: handshake and idle timeouts, connection caps, push size, quota, slug retention). */
+  gitLimits: GitLimits;
   /** This process's own PATH and HOME, read at boot: the git, build and app processes it starts begin from them. */
   hostEnv: Readonly<{ PATH: string; HOME: string }>;
 }
@@ -166,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appMemoryMb: toPositiveInt('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512),
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
+    // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
+    gitLimits: loadGitLimits(env),
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),
     hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || '/' }),
   });

@@ -11,7 +11,9 @@ import { registerBuildSource } from './build-source.ts';
 import { startRefReconciler } from './ref-reconcile.ts';
 import { hookSocketPath, installHooks, removeRepo } from './repos.ts';
 import type ssh2 from 'ssh2';
+import type net from 'node:net';
 import { createSshServer, loadHostKey, type CommandRunner, type SshDeps } from './ssh-server.ts';
+import { createSshGate, type SshGate } from './ssh-gate.ts';
 
 export interface Gitd {
   /** 0 when this process serves git over HTTP only (the Procfile's web process). */
@@ -30,13 +32,11 @@ export interface GitdRoles { ssh: boolean; http: boolean }
 /** Starts gitd; SSH listens on config.sshPort (0 picks a free port). */
 export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger, runCommand: CommandRunner, roles: GitdRoles = { ssh: true, http: true }): Promise<Gitd> {
   const sessions = new PushSessions();
-  const deps = { db, bus, dataDir: config.dataDir, log, hostEnv: config.hostEnv };
+  const deps = { db, bus, dataDir: config.dataDir, log, hostEnv: config.hostEnv, appQuotaBytes: config.gitLimits.appQuotaBytes };
   installHooks(config.dataDir);
   const hookSocket = hookSocketPath(config.dataDir, roles.ssh ? 'gitd' : 'web');
-  // node-git-server runs git with this process's environment: that is how HTTP pushes' hooks find our socket.
-  if (roles.http) process.env.PAAS_HOOK_SOCKET = hookSocket;
   const hookServer = await startHookServer(deps, sessions, hookSocket);
-  const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket, leaseSeconds: config.leaseSeconds }, config) : undefined;
+  const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket, leaseSeconds: config.leaseSeconds, limits: config.gitLimits }, config) : undefined;
   const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
   // One process (the one serving SSH) moves the refs of pushes that deployed after their git process went away.
   const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
@@ -45,7 +45,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
     hostKeyFingerprint: ssh?.fingerprint ?? '',
     activePushes: () => sessions.size(),
     async mountHttp(app) {
-      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log, leaseSeconds: config.leaseSeconds });
+      await registerGitHttp(app, { db, dataDir: config.dataDir, sessions, log, leaseSeconds: config.leaseSeconds, limits: config.gitLimits, hookSocket, hostEnv: config.hostEnv });
       await registerBuildSource(app, { db, dataDir: config.dataDir });
     },
     async stop() {
@@ -53,9 +53,10 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
       await stopReconciler();
       // No new connections; pushes in progress may finish within a grace period. Then what is left (logs -t
       // followers, idle sessions, pushes past the grace) is ended: closing alone would wait for all of it.
-      const sshClosed = ssh ? new Promise<void>((r) => ssh.server.close(() => r())) : Promise.resolve();
+      const sshClosed = ssh ? new Promise<void>((r) => ssh.listener.close(() => r())) : Promise.resolve();
       await waitForPushes(sessions, 30_000);
       for (const client of ssh?.clients ?? []) client.end();
+      ssh?.gate.dropUnsignedIn();
       await sshClosed;
       hookServer.closeAllConnections();
       await new Promise<void>((r) => hookServer.close(() => r()));
@@ -63,17 +64,21 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   };
 }
 
-async function listenSsh(deps: SshDeps, config: Config): Promise<{ server: ssh2.Server; fingerprint: string; clients: Set<ssh2.Connection> }> {
+/** The SSH server behind its gate (connection caps, handshake timeout): the gate's socket is the one that listens. */
+async function listenSsh(deps: SshDeps, config: Config): Promise<{ listener: net.Server; gate: SshGate; fingerprint: string; clients: Set<ssh2.Connection> }> {
   const { key, fingerprint } = loadHostKey(config.dataDir);
-  const server = createSshServer(deps, key);
+  // The gate hands sockets to the server only once it listens, so `server` is set by then.
+  const gate = createSshGate((socket) => server.injectSocket(socket), config.gitLimits, deps.log);
+  const server = createSshServer(deps, key, gate.signedIn);
   const clients = new Set<ssh2.Connection>();
   server.on('connection', (client) => { clients.add(client); client.once('close', () => clients.delete(client)); });
+  const listener = gate.server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.sshPort, config.host, () => resolve());
+    listener.once('error', reject);
+    listener.listen(config.sshPort, config.host, () => resolve());
   });
-  config.endpoints.bind('ssh', (server.address() as AddressInfo).port); // the effective port when 0 was asked
-  return { server, fingerprint, clients };
+  config.endpoints.bind('ssh', (listener.address() as AddressInfo).port); // the effective port when 0 was asked
+  return { listener, gate, fingerprint, clients };
 }
 
 /** On shutdown, pushes in progress may finish (up to a grace period) before the hook socket closes. */

@@ -9,7 +9,8 @@ import { reposRoot } from './repos.ts';
 import { runPostReceive, runPreReceive, type PreReceiveDeps } from './pre-receive.ts';
 import { parseRefLines, type RefUpdate } from './refs.ts';
 
-export interface PushSession { app: string; userId: number }
+/** `busy`: the transport's idle clock stops while the push's hook runs (SSH); it returns the function that restarts it. */
+export interface PushSession { app: string; userId: number; busy?: () => () => void }
 
 /** Push sessions this process has open, by app: set when the push lock is taken, cleared when it is released. */
 export class PushSessions {
@@ -76,7 +77,8 @@ async function handle(deps: PreReceiveDeps, sessions: PushSessions, req: http.In
   res.once('close', () => { if (!res.writableEnded) gone = true; });
   const ctx = { app, userId: session.userId, gitDir: path.resolve(body.env.GIT_DIR!), hookEnv: body.env, clientGone: () => gone };
   if (req.url === '/pre-receive') {
-    const code = await runPreReceive(deps, ctx, body.refs, (line) => send({ out: line }));
+    const idle = session.busy?.() ?? (() => {});
+    const code = await runPreReceive(deps, ctx, body.refs, (line) => send({ out: line })).finally(idle);
     send({ exit: code });
   } else {
     // The refs have moved already: a failure to announce them is logged, and cannot undo the push.

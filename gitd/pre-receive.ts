@@ -15,6 +15,8 @@ import { isPaasError, PaasError } from '../core/errors.ts';
 import { buildLines, pushOutcome } from '../services/builds.ts';
 import type { Logger } from '../core/logger.ts';
 import { hasBranch } from './repos.ts';
+import { appSlugsDir, dirBytes } from '../core/app-disk.ts';
+import { formatMb } from '../core/git-limits.ts';
 import { announceRefUpdated } from './ref-updated.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
 import type { Say } from '../core/say.ts';
@@ -23,12 +25,13 @@ const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
-/** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv). */
-export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv'] }
+/** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits'. */
+export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number }
 
 /** Runs the pre-receive decision for one push; returns the hook's exit code. */
 export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<number> {
   try {
+    if (deps.appQuotaBytes) await checkQuota(deps.dataDir, ctx, deps.appQuotaBytes);
     const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
     for (const u of plan.stored) {
       const branch = u.ref.slice('refs/heads/'.length);
@@ -46,6 +49,19 @@ export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, upda
     say(` !     ${err.message}`);
     return 1;
   }
+}
+
+/**
+ * Refuses a push that would take the app over its disk quota: the repo (which now holds the push's objects in its
+ * quarantine) plus the kept slugs. Refused here, git drops the quarantine, so nothing of the push stays.
+ */
+async function checkQuota(dataDir: string, ctx: PushContext, quotaBytes: number): Promise<void> {
+  const quarantine = ctx.hookEnv.GIT_QUARANTINE_PATH;
+  const [repo, slugs, pushed] = await Promise.all([dirBytes(ctx.gitDir), dirBytes(appSlugsDir(dataDir, ctx.app)), quarantine ? dirBytes(quarantine) : 0]);
+  const total = repo + slugs;
+  if (total <= quotaBytes) return;
+  throw new PaasError('E_QUOTA_EXCEEDED', `Push refused: ${ctx.app} would use ${formatMb(total)} of its ${formatMb(quotaBytes)} disk quota `
+    + `(PAAS_APP_QUOTA_MB; in use before this push: ${formatMb(total - pushed)}, repo and slugs; this push: ${formatMb(pushed)}); nothing was stored`);
 }
 
 /** Exports the pushed revision from git's quarantine into a tarball the builder reads. */

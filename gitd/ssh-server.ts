@@ -2,7 +2,6 @@
 // git-upload-pack or a CLI command; no shell, no pty, no forwarding. The host key is made once and kept.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import ssh2 from 'ssh2';
 import type { Knex } from 'knex';
 import type { Duplex } from 'node:stream';
@@ -11,11 +10,14 @@ import { userForKey, type User } from '../core/accounts/users.ts';
 import { appForActor } from '../core/access.ts';
 import { isPaasError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
+import type { GitLimits } from '../core/git-limits.ts';
 import type { Logger } from '../core/logger.ts';
 import { parseSshCommand } from './ssh-command.ts';
 import { ensureRepo } from './repos.ts';
 import { acquirePushLock } from './push-lock.ts';
 import type { PushSessions } from './hook-server.ts';
+import { spawnGitService, type GitService } from './git-service.ts';
+import { IdleWatch, isFollowCommand } from './ssh-idle.ts';
 
 const { Server, utils } = ssh2;
 
@@ -25,8 +27,11 @@ export type CommandRunner = (argv: string[], user: User, io: CommandIo) => Promi
 /** The SSH channel as a command sees it; `signal` aborts when the client goes away (Ctrl-C on logs -t). */
 export interface CommandIo { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal: AbortSignal }
 
-/** `leaseSeconds`: the push lock's lease (config.leaseSeconds). */
-export interface SshDeps { db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string; hostEnv: Config['hostEnv']; leaseSeconds?: number }
+/** `leaseSeconds`: the push lock's lease (config.leaseSeconds); `limits`: config.gitLimits. */
+export interface SshDeps {
+  db: Knex; dataDir: string; log: Logger; sessions: PushSessions; runCommand: CommandRunner; hookSocket: string; hostEnv: Config['hostEnv'];
+  limits: GitLimits; leaseSeconds?: number;
+}
 
 /**
  * A new ed25519 pair that ssh2 can read back. ssh2's generator drops leading zero bytes of the public key, so about one
@@ -62,15 +67,32 @@ function pktErr(message: string): string {
   return (payload.length + 4).toString(16).padStart(4, '0') + payload;
 }
 
-/** Creates the SSH server (not yet listening). */
-export function createSshServer(deps: SshDeps, hostKey: Buffer): ssh2.Server {
-  return new Server({ hostKeys: [hostKey] }, (client) => {
+/**
+ * Creates the SSH server (not yet listening; gitd/ssh-gate.ts feeds it sockets). `signedIn` is told when a
+ * connection has authenticated, which ends its handshake timeout. The server pings quiet clients every
+ * sshKeepaliveMs (builds, `logs -t`) and ends those that miss three pings.
+ */
+export function createSshServer(deps: SshDeps, hostKey: Buffer, signedIn: (ip: string, port: number) => void = () => {}): ssh2.Server {
+  const keepalive = { keepaliveInterval: deps.limits.sshKeepaliveMs, keepaliveCountMax: 3 };
+  return new Server({ hostKeys: [hostKey], ...keepalive }, (client, info) => {
     let user: User | undefined;
+    let idle: IdleWatch | undefined;
+    client.once('close', () => idle?.stop());
     client.on('authentication', (ctx) => void authenticate(deps, ctx).then((u) => { if (u) user = u; }, (err: unknown) => {
       deps.log.error({ err }, 'ssh authentication failed');
       ctx.reject(['publickey']);
     }));
     client.on('ready', () => {
+      signedIn(info.ip, info.port);
+      const open = new Set<Channel>();
+      idle = new IdleWatch(deps.limits.sshIdleTimeoutMs, () => {
+        deps.log.info({ ip: info.ip }, 'ssh connection idle, closed');
+        const line = ` !     Closed: no traffic for ${deps.limits.sshIdleTimeoutMs / 1000} s (PAAS_SSH_IDLE_TIMEOUT)\n`;
+        // Each channel says why and closes first (the client prints it and hangs up); the connection ends after.
+        for (const ch of open) { ch.stderr.write(line); ch.exit(255); ch.end(); }
+        if (open.size === 0) client.end(); else setTimeout(() => client.end(), 2000).unref();
+      });
+      const watch = idle;
       client.on('session', (accept) => {
         const session = accept();
         const env: Record<string, string> = {};
@@ -84,7 +106,10 @@ export function createSshServer(deps: SshDeps, hostKey: Buffer): ssh2.Server {
         });
         session.on('exec', (acceptExec, _reject, info) => {
           const ch = acceptExec();
-          void runExec(deps, user!, info.command, env, ch).catch((err: unknown) => {
+          ch.on('data', () => watch.touch());
+          open.add(ch);
+          ch.once('close', () => open.delete(ch));
+          void runExec(deps, user!, info.command, env, ch, watch).catch((err: unknown) => {
             deps.log.error({ err }, 'ssh exec failed');
             ch.exit(1); ch.end();
           });
@@ -115,7 +140,7 @@ async function authenticate(deps: SshDeps, ctx: ssh2.AuthContext): Promise<User 
 
 type Channel = ssh2.ServerChannel;
 
-async function runExec(deps: SshDeps, user: User, command: string, env: Record<string, string>, ch: Channel): Promise<void> {
+async function runExec(deps: SshDeps, user: User, command: string, env: Record<string, string>, ch: Channel, idle: IdleWatch): Promise<void> {
   let parsed;
   try {
     parsed = parseSshCommand(command);
@@ -129,20 +154,23 @@ async function runExec(deps: SshDeps, user: User, command: string, env: Record<s
   if (parsed.kind === 'cli') {
     const gone = new AbortController();
     ch.once('close', () => gone.abort());
-    const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr, signal: gone.signal });
+    // Following logs or a build is legitimately long and may be quiet: never idle (keepalives find a dead client).
+    const done = isFollowCommand(parsed.argv) ? idle.busy() : () => {};
+    const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr, signal: gone.signal }).finally(done);
     ch.exit(code); ch.end();
     return;
   }
-  await runGit(deps, user, parsed.service, parsed.app, env, ch);
+  await runGit(deps, user, parsed.service, parsed.app, env, ch, idle);
 }
 
-async function runGit(deps: SshDeps, user: User, service: 'receive-pack' | 'upload-pack', app: string, env: Record<string, string>, ch: Channel): Promise<void> {
+async function runGit(deps: SshDeps, user: User, service: GitService, app: string, env: Record<string, string>, ch: Channel, idle: IdleWatch): Promise<void> {
   let release = async () => {};
   try {
     await appForActor(deps.db, { kind: 'user', user }, app);
     if (service === 'receive-pack') {
       const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
-      deps.sessions.open({ app, userId: user.id });
+      // While the push's hook runs (the build and deploy), the connection is busy, however quiet the build.
+      deps.sessions.open({ app, userId: user.id, busy: () => idle.busy() });
       release = async () => { deps.sessions.close(app); await lease.release(); };
     }
   } catch (err) {
@@ -153,22 +181,30 @@ async function runGit(deps: SshDeps, user: User, service: 'receive-pack' | 'uplo
   }
   try {
     const gitDir = await ensureRepo(deps.dataDir, app);
-    const code = await pipeGit(service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch);
+    const code = await pipeGit(deps, service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch, idle);
     ch.exit(code); ch.end();
   } finally {
     await release();
   }
 }
 
-function pipeGit(service: string, gitDir: string, env: Record<string, string>, ch: Channel): Promise<number> {
-  const child = spawn('git', [service, gitDir], { env });
+function pipeGit(deps: SshDeps, service: GitService, gitDir: string, env: Record<string, string>, ch: Channel, idle: IdleWatch): Promise<number> {
+  const { child, stdout } = spawnGitService(service, gitDir, { env, maxPushBytes: deps.limits.maxPushBytes });
   (ch as unknown as Duplex).pipe(child.stdin);
-  child.stdout.pipe(ch, { end: false });
+  stdout.on('data', () => idle.touch());
+  // Once a push's client has sent all it will (git closes its side after the pack), it only waits: unpacking, the
+  // hook starting and the build are the server's work, however quiet, so the connection is busy until git exits.
+  if (service === 'receive-pack') ch.once('end', () => { const done = idle.busy(); child.once('close', done); });
+  child.stderr.on('data', () => idle.touch());
+  stdout.pipe(ch, { end: false });
   child.stderr.pipe(ch.stderr, { end: false });
   child.stdin.on('error', () => undefined);
-  return new Promise((resolve) => {
+  // The exit status waits for the last of git's output too (it may still be in the annotator).
+  const drained = new Promise<void>((resolve) => { stdout.once('end', resolve); stdout.once('close', resolve); stdout.once('error', () => resolve()); });
+  const exited = new Promise<number>((resolve) => {
     child.on('error', () => resolve(1));
     child.on('close', (code) => resolve(code ?? 1));
   });
+  return Promise.all([exited, drained]).then(([code]) => code);
 }
 

@@ -1,0 +1,35 @@
+// controller/slug-retention.ts — keeps the slugs of an app's newest builds (PAAS_SLUG_RETENTION) and deletes the
+// older ones after each successful deploy. A pruned build keeps its row (history, releases) with slug_dir null:
+// rolling back to it is refused with E_RELEASE_PRUNED (services/releases.ts).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { Logger } from '../core/logger.ts';
+import { appSlugsDir } from '../core/app-disk.ts';
+
+/** Build ids whose slugs stay: the newest `keep` with a slug, the live one, and any a pending deploy needs. */
+export function slugsToKeep(newestFirst: Array<{ id: string }>, keep: number, needed: Iterable<string>): Set<string> {
+  const ids = new Set(newestFirst.slice(0, keep).map((b) => b.id));
+  for (const id of needed) ids.add(id);
+  return ids;
+}
+
+/** Deletes the slugs beyond the newest `keep` of the app; returns how many were deleted. */
+export async function pruneSlugs(db: Knex, dataDir: string, app: { id: number; name: string }, keep: number, log: Logger): Promise<number> {
+  const builds = (await db('builds').where({ app_id: app.id }).whereNotNull('slug_dir').orderBy('number', 'desc').select('id', 'slug_dir')) as Array<{ id: string; slug_dir: string }>;
+  if (builds.length <= keep) return 0;
+  const live = (await db('apps').join('releases', 'releases.id', 'apps.current_release_id').where('apps.id', app.id).select('releases.build_id'))
+    .concat(await db('releases').where({ app_id: app.id }).whereIn('status', ['pending', 'deploying']).select('build_id'));
+  const kept = slugsToKeep(builds, keep, live.map((r: { build_id: string | null }) => r.build_id).filter((id): id is string => !!id));
+  const root = appSlugsDir(dataDir, app.name);
+  let pruned = 0;
+  for (const b of builds.filter((x) => !kept.has(x.id))) {
+    // Only ever a directory directly under the app's own slugs dir, whatever the row says.
+    if (path.dirname(path.resolve(b.slug_dir)) !== root) { log.warn({ app: app.name, slugDir: b.slug_dir }, 'slug outside the app\'s slugs dir, left alone'); continue; }
+    await db('builds').where({ id: b.id }).update({ slug_dir: null });
+    await fs.rm(b.slug_dir, { recursive: true, force: true });
+    pruned++;
+  }
+  if (pruned) log.info({ app: app.name, pruned, keep }, 'old slugs deleted (PAAS_SLUG_RETENTION)');
+  return pruned;
+}
