@@ -31,6 +31,8 @@ export interface Config {
   mode: Mode;
   /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
   isolation: IsolationState;
+  /** Local mode, per sandboxed process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): runtime/local/jail.ts. */
+  appLimits: Readonly<{ memoryMb: number; pids: number; nofile: number }>;
   registry: string;
   kanikoImage: string;
   /** Kubernetes mode (docs/kubernetes.md): the builder pod's init-container image. */
@@ -69,6 +71,13 @@ function toPort(name: string, raw: string | undefined, fallback: number): number
   return n;
 }
 
+function toCount(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`);
+  return n;
+}
+
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
@@ -92,6 +101,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gitdHealthPort: toPort('PAAS_GITD_HEALTH_PORT', env.PAAS_GITD_HEALTH_PORT, 5002),
     mode,
     isolation: Object.freeze(resolveIsolation(isolationSetting, mode)),
+    appLimits: Object.freeze({
+      memoryMb: toCount('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),
+      pids: toCount('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),
+      nofile: toCount('PAAS_APP_NOFILE', env.PAAS_APP_NOFILE, 4096, 64),
+    }),
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',

@@ -198,7 +198,25 @@ const stack: Migration = {
   async down(knex) { await knex.schema.alterTable('builds', (t) => t.renameColumn('stack', 'runtime')); },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack];
+/**
+ * Each app's own uid on the host, for its sandboxes (runtime/local/jail.ts): drawn from a sequence, so never reused
+ * even after apps:destroy, and unique, so never shared. 200000 and up stays clear of system and login users and of the
+ * usual subuid ranges (100000-165535); an operator may move the range with ALTER SEQUENCE app_uid_seq RESTART.
+ */
+const appUids: Migration = {
+  name: '006_app_uids',
+  async up(knex) {
+    await knex.raw('CREATE SEQUENCE app_uid_seq START 200000 MINVALUE 200000 MAXVALUE 2000000000 NO CYCLE');
+    await knex.raw("ALTER TABLE apps ADD COLUMN uid integer NOT NULL DEFAULT nextval('app_uid_seq') UNIQUE");
+    await knex.raw('ALTER SEQUENCE app_uid_seq OWNED BY apps.uid');
+  },
+  async down(knex) {
+    await knex.schema.alterTable('apps', (t) => t.dropColumn('uid'));
+    await knex.raw('DROP SEQUENCE IF EXISTS app_uid_seq');
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
