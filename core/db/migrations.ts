@@ -199,7 +199,7 @@ const stack: Migration = {
 };
 
 /**
- * Each app's own uid on the host, for its sandboxes (runtime/local/jail.ts): drawn from a sequence, so never reused
+ * Each app's own uid on the host (and the reason a process is in its state), for its sandboxes (runtime/local/jail.ts): drawn from a sequence, so never reused
  * even after apps:destroy, and unique, so never shared. 200000 and up stays clear of system and login users and of the
  * usual subuid ranges (100000-165535); an operator may move the range with ALTER SEQUENCE app_uid_seq RESTART.
  */
@@ -209,8 +209,11 @@ const appUids: Migration = {
     await knex.raw('CREATE SEQUENCE app_uid_seq START 200000 MINVALUE 200000 MAXVALUE 2000000000 NO CYCLE');
     await knex.raw("ALTER TABLE apps ADD COLUMN uid integer NOT NULL DEFAULT nextval('app_uid_seq') UNIQUE");
     await knex.raw('ALTER SEQUENCE app_uid_seq OWNED BY apps.uid');
+    // Why a process is in its state, when the runtime knows ('out of memory'); `ps` shows it.
+    await knex.schema.alterTable('processes', (t) => { t.text('reason'); });
   },
   async down(knex) {
+    await knex.schema.alterTable('processes', (t) => t.dropColumn('reason'));
     await knex.schema.alterTable('apps', (t) => t.dropColumn('uid'));
     await knex.raw('DROP SEQUENCE IF EXISTS app_uid_seq');
   },

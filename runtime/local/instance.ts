@@ -218,6 +218,7 @@ export class Instance {
 
   private onExit(child: ChildProcess, info: ExitInfo): void {
     if (this.child === child) this.child = undefined;
+    this.reason = undefined;
     if (this.launch?.finish().oom) {
       this.reason = 'out of memory';
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: out of memory (the limit is ${this.ctx.jail.opts.limits.memoryMb} MB)`);
@@ -263,7 +264,8 @@ export class Instance {
 
   private markUp(message: string): void {
     this.supervised = true;
-    this.reason = undefined;
+    // `ps` keeps saying why the last run ended until the next exit, so a quick restart does not hide it.
+    if (this.reason === 'out of memory') this.reason = 'restarted after running out of memory';
     this.upSince = Date.now();
     this.setState('up');
     this.ctx.log.write(this.app, 'paas', message);

@@ -50,7 +50,7 @@ test('a sandboxed process runs as its app uid in /app, writes /app and /tmp, and
   await h.runtime.deploy({ ...toRelease('b', dirB, 1, [{ type: 'worker', command: 'sleep 300', quantity: 1 }]), uid: uidB }, () => {});
   const b = h.runtime.status('b')[0]?.pid as number;
   await h.runtime.deploy({ ...toRelease('a', dirA, 1, [{ type: 'worker', command: probe, quantity: 1 }], { B_PID: String(b) }), uid: uidA }, () => {}).catch(() => {});
-  const out = await waitFor('the probe output', () => { const o = output(h.logs, 'a'); return o.includes('setsid-child-started') && o; });
+  const out = await waitFor('the probe output', () => { const o = output(h.logs, 'a'); return o.includes('setsid-child-started') ? o : undefined; });
   assert.match(out, new RegExp(`uid=${uidA} gid=${uidA} home=/app pwd=/app`));
   for (const line of ["a's file", 'app-write-ok', 'tmp-write-ok', 'etc-write-refused', 'usr-write-refused', 'data-dir-refused', 'other-slug-refused', 'data-dir-hidden', 'kill-refused']) assert.ok(out.includes(line), `${line} in:\n${out}`);
   assert.equal(fs.readFileSync(path.join(dirA, 'written'), 'utf8'), 'w\n');

@@ -42,7 +42,8 @@ export function toBwrapArgs(spec: SandboxSpec): string[] {
   for (const [target, link] of spec.symlinks) args.push('--symlink', target, link);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind-fd', String(APP_FD), '/app');
   if (spec.cache) args.push('--bind-fd', String(CACHE_FD), '/cache');
-  args.push('--chdir', '/app');
+  // The sandbox's own root (a tmpfs bwrap made) is read-only too: only /app and /tmp take writes.
+  args.push('--remount-ro', '/', '--chdir', '/app');
   return args;
 }
 
