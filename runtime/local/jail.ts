@@ -169,11 +169,11 @@ export class Jail {
     const argv = toSandboxArgv({
       uid, cache: req.cacheDir !== undefined, readOnly: this.opts.readOnly, symlinks: this.opts.symlinks,
       argv: req.argv, limits: this.opts.limits, cgroupProcs: cgroup?.procs ?? [],
-    }, this.opts.bwrap);
+    }, this.opts.bwrap, this.opts.prlimit);
     let closed = false;
     const started = () => { if (!closed) fds.forEach((fd) => fs.closeSync(fd)); closed = true; };
     return {
-      file: this.opts.prlimit, args: argv.slice(1),
+      file: argv[0] as string, args: argv.slice(1),
       // cwd `/`: the app's uid may not enter the platform's own working dir; the sandbox starts in /app.
       options: { ...base, cwd: '/', env: toSandboxEnv(req.env), uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe', fds[0], fds[1] ?? 'ignore'] },
       started,

@@ -47,7 +47,7 @@ test('the command is the argv tail, after --, untouched: a Procfile command reac
   assert.equal(argv.filter((a) => a.includes('evil')).length, 1);
 });
 
-test('limits: open files always, processes per uid when the app has its own uid, and memory by address space without a cgroup', () => {
+test('without cgroups, prlimit sets open files, processes per uid when the app has its own uid, and the address space', () => {
   const argv = toSandboxArgv(spec);
   assert.equal(argv[0], 'prlimit');
   assert.ok(argv.includes('--nofile=1024:1024'));
@@ -57,13 +57,12 @@ test('limits: open files always, processes per uid when the app has its own uid,
   assert.ok(!shared.some((a) => a.startsWith('--nproc')), 'a uid shared with the platform is not capped: it would count the platform too');
 });
 
-test('with cgroups, the process joins them (a constant script, the files as arguments) before bwrap starts, and no address-space limit is set', () => {
+test('with cgroups, a constant script sets the open-files limit and joins them (the files as arguments) before bwrap starts', () => {
   const procs = ['/sys/fs/cgroup/memory/paas/a.web.1/cgroup.procs', '/sys/fs/cgroup/pids/paas/a.web.1/cgroup.procs'];
   const argv = toSandboxArgv({ ...spec, cgroupProcs: procs }, '/usr/bin/bwrap');
-  const sh = argv.indexOf('/bin/sh');
-  assert.deepEqual(argv.slice(sh, sh + 7), ['/bin/sh', '-c', CGROUP_JOIN_SCRIPT, 'paas-cgroup-join', ...procs, '--']);
-  assert.equal(argv[sh + 7], '/usr/bin/bwrap');
-  assert.ok(!argv.some((a) => a.startsWith('--as=')));
+  assert.deepEqual(argv.slice(0, 8), ['/bin/sh', '-c', CGROUP_JOIN_SCRIPT, 'paas-sandbox', '1024', ...procs, '--']);
+  assert.equal(argv[8], '/usr/bin/bwrap');
+  assert.ok(!argv.includes('prlimit') && !argv.some((a) => a.startsWith('--as=')));
 });
 
 test('inside, HOME and the working dir are /app and TMPDIR is the private /tmp; the rest of the env is kept', () => {

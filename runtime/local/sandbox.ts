@@ -29,8 +29,11 @@ export interface SandboxSpec {
 export const APP_FD = 3;
 export const CACHE_FD = 4;
 
-/** Joins each cgroup.procs given before `--` (as itself: the files are chowned to the app's uid), then execs the rest. */
-export const CGROUP_JOIN_SCRIPT = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+/**
+ * Sets the open-files limit ($1), joins each cgroup.procs given before `--` (as itself: the files are chowned to the
+ * app's uid), then execs the rest: one small shell instead of prlimit and a shell, as each exec adds to every start.
+ */
+export const CGROUP_JOIN_SCRIPT = 'ulimit -n "$1" || exit 125; shift; while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
 /** The bubblewrap arguments of the sandbox (before `--` and the command). */
 export function toBwrapArgs(spec: SandboxSpec): string[] {
@@ -48,19 +51,20 @@ export function toBwrapArgs(spec: SandboxSpec): string[] {
 }
 
 /**
- * The full argv (argv[0] is the program): prlimit (open files; processes per uid when the app has its own; address
- * space when no cgroup holds the memory), the cgroup join, then bwrap and the command. Nothing here passes through a
- * shell: the join script is a constant, and the environment travels in the process's env, not its (world-readable) argv.
+ * The full argv (argv[0] is the program), then bwrap and the command. With cgroups (memory, pids): a constant shell
+ * script sets the open-files limit and joins them. Without: prlimit sets open files, processes per uid (when the app
+ * has its own uid, RLIMIT_NPROC caps the app as a whole) and the address space. Nothing here is a shell string built
+ * from input, and the environment travels in the process's env, not its (world-readable) argv.
  */
-export function toSandboxArgv(spec: SandboxSpec, bwrap = 'bwrap'): string[] {
+export function toSandboxArgv(spec: SandboxSpec, bwrap = 'bwrap', prlimit = 'prlimit'): string[] {
   const { limits } = spec;
+  const inside = [bwrap, ...toBwrapArgs(spec), '--', ...spec.argv];
+  if (spec.cgroupProcs.length > 0) return ['/bin/sh', '-c', CGROUP_JOIN_SCRIPT, 'paas-sandbox', String(limits.nofile), ...spec.cgroupProcs, '--', ...inside];
   const rlimits = [`--nofile=${limits.nofile}:${limits.nofile}`];
-  // RLIMIT_NPROC counts every process of the real uid: with a uid per app it caps the app as a whole.
   if (spec.uid !== undefined) rlimits.push(`--nproc=${limits.pids}:${limits.pids}`);
-  // Without a memory cgroup, the address space is the one limit left; V8 reserves far more than it uses, hence 4x.
-  if (spec.cgroupProcs.length === 0) rlimits.push(`--as=${limits.memoryMb * 4 * 1024 * 1024}`);
-  const join = spec.cgroupProcs.length === 0 ? [] : ['/bin/sh', '-c', CGROUP_JOIN_SCRIPT, 'paas-cgroup-join', ...spec.cgroupProcs, '--'];
-  return ['prlimit', ...rlimits, ...join, bwrap, ...toBwrapArgs(spec), '--', ...spec.argv];
+  // The address space is the one memory limit left; V8 reserves far more than it uses, hence 4x.
+  rlimits.push(`--as=${limits.memoryMb * 4 * 1024 * 1024}`);
+  return [prlimit, ...rlimits, ...inside];
 }
 
 /** System dirs a sandbox sees read-only; missing ones are left out by the caller. /etc holds no secret an app uid may read. */

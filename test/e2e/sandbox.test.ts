@@ -74,7 +74,7 @@ async function othersAnswer(): Promise<void> {
   assert.equal(await healthz(), 200);
 }
 
-test('a hostile app cannot read the data dir, the host key, another app\'s slug, environ or logs, reach the database or platform sockets, signal others, write outside /app and /tmp, or take the router\'s port', { skip }, async () => {
+test("a hostile app cannot read the data dir, the host key, another app's slug, environ or logs, reach the database or platform sockets, signal others, write outside /app and /tmp, or take the router's port", { skip }, async () => {
   const hostileUid = Number((await call('hostile', '/probe?data=/&slug=/&pid=1&platform=1&router=1&log=/')).uid);
   const { platform, byUid } = sandboxes();
   const calm = [...byUid.values()].find((x) => x.uid !== hostileUid);
