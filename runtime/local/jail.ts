@@ -40,9 +40,11 @@ function isInside(child: string, parent: string): boolean {
 /**
  * The read-only view of the host: system dirs (symlinks kept as symlinks), plus each toolchain's install prefix when
  * it lives elsewhere (node under ~/.nvm, python under ~/.pyenv). A prefix that would show the data dir, the host's
- * home as a whole or `/` is left out (the toolchain is then missing inside, which a build reports as such).
+ * home as a whole or `/` is left out (the toolchain is then missing inside, which a build reports as such). With
+ * `openParents` (root), parents other users may not enter (a 0700 /root) get o+x, as bwrap binds as the app's uid.
  */
-export function hostView(searchPath: string, dataDir: string, home: string): { readOnly: string[]; symlinks: Array<[string, string]>; skipped: string[] } {
+export function hostView(searchPath: string, dataDir: string, home: string, openParents = false): { readOnly: string[]; symlinks: Array<[string, string]>; skipped: string[]; opened: string[] } {
+  const opened: string[] = [];
   const readOnly: string[] = [];
   const symlinks: Array<[string, string]> = [];
   for (const dir of SYSTEM_DIRS) {
@@ -58,10 +60,12 @@ export function hostView(searchPath: string, dataDir: string, home: string): { r
     const prefix = path.dirname(path.dirname(fs.realpathSync(tool)));
     if (skipped.includes(prefix)) continue;
     if ([...readOnly, ...symlinks.map((s) => s[1])].some((dir) => isInside(prefix, dir))) continue;
-    if (prefix === '/' || isInside(dataDir, prefix) || isInside(home, prefix) || !reachableByAll(prefix)) skipped.push(prefix);
-    else readOnly.push(prefix);
+    if (prefix === '/' || isInside(dataDir, prefix) || isInside(home, prefix)) { skipped.push(prefix); continue; }
+    if (openParents && !reachableByAll(prefix) && (fs.statSync(prefix).mode & 0o005) === 0o005) opened.push(...openPathTo(path.dirname(prefix)));
+    if (reachableByAll(prefix)) readOnly.push(prefix);
+    else skipped.push(prefix);
   }
-  return { readOnly, symlinks, skipped };
+  return { readOnly, symlinks, skipped, opened };
 }
 
 /**
@@ -107,7 +111,8 @@ export class Jail {
 
   /** The jail of this host: its system dirs, toolchains and cgroups, read once at boot. */
   static forHost(mode: Isolation, limits: Limits, searchPath: string, dataDir: string): { jail: Jail; notes: string[] } {
-    const view = hostView(searchPath, dataDir, os.homedir());
+    const root = process.getuid?.() === 0;
+    const view = hostView(searchPath, dataDir, os.homedir(), mode === 'sandbox' && root);
     const cgroups: CgroupSupport = mode === 'sandbox' ? detectCgroups() : { kind: 'none', reason: 'single-tenant mode' };
     const jail = new Jail({
       mode, dataDir, limits, cgroups, readOnly: view.readOnly, symlinks: view.symlinks,
@@ -120,6 +125,7 @@ export class Jail {
       if (changed.length) notes.push(`made ${changed.join(', ')} enterable by other users (o+x, not readable), so sandboxes can bind app dirs under ${dataDir}`);
     }
     if (mode === 'sandbox' && !jail.switchesUsers) notes.push('not running as root: every app shares the platform\'s uid; namespaces alone keep them apart');
+    if (view.opened.length) notes.push(`made ${view.opened.join(', ')} enterable by other users (o+x, not readable), so sandboxes can bind the toolchains under them`);
     for (const dir of view.skipped) notes.push(`toolchain under ${dir} is not shown to sandboxes (it holds the data or home dir, or other users may not enter it)`);
     return { jail, notes };
   }
