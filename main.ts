@@ -10,13 +10,7 @@ import { startController } from './controller/controller.ts';
 import { createWeb } from './web/web.ts';
 import { sshCommandRunner } from './cli/ssh-runner.ts';
 import { selectReader } from './runtime/select.ts';
-import { SANDBOX_PACKAGE, type IsolationState } from './core/isolation.ts';
-
-/** The banner's isolation line: single-tenant mode is a warning that names the package to install. */
-function isolationLine(isolation: IsolationState): string {
-  if (isolation.mode === 'sandbox') return `per-app sandboxes (${isolation.reason})`;
-  return `WARNING: single-tenant mode, apps are not sandboxed from the platform or each other (${isolation.reason}); install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes`;
-}
+import { describeIsolation } from './core/isolation.ts';
 
 /** Starts the process; returns what stops it. */
 async function main() {
@@ -38,7 +32,7 @@ async function main() {
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
   ];
-  if (config.mode === 'local') lines.push(`  Isolation:        ${isolationLine(config.isolation)}`);
+  if (config.mode === 'local') lines.push(`  Isolation:        ${describeIsolation(config.isolation)}`);
   process.stdout.write(lines.join('\n') + '\n');
   return { log: log, stops: [() => web.close(), () => gitd.stop(), () => controller.stop(), () => p.close()] };
 }
