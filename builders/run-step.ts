@@ -39,6 +39,8 @@ export interface Launch {
   args: string[];
   options: SpawnOptions;
   started(): void;
+  /** Whether an output line is the sandbox saying the program was not found (nothing of the app ran yet). */
+  notFound?(line: string): boolean;
   /** Frees what the launch held; `oom` when the memory limit killed something in it. */
   finish(): { oom: boolean };
 }
@@ -74,11 +76,15 @@ function cancelled(step: Step, reason: unknown): PaasError {
 }
 
 /** Starts the step's process in its own group; `relayed` resolves once both output pipes are read to their end. */
-function startStep(ctx: BuildContext, step: Step): { child: ChildProcess; relayed: Promise<unknown>; launch?: Launch } {
-  const relay = (line: string) => ctx.say(line.trim() === '' ? '' : indent + line); // no trailing blanks
+function startStep(ctx: BuildContext, step: Step): { child: ChildProcess; relayed: Promise<unknown>; launch?: Launch; missing: () => boolean } {
   const env = { ...ctx.env, ...step.env };
   const sb = ctx.sandbox;
   const launch = sb?.launcher({ app: sb.app, name: 'build', uid: sb.uid, dir: ctx.srcDir, cacheDir: sb.cacheDir, argv: step.argv, env });
+  let missing = false;
+  const relay = (line: string) => {
+    if (launch?.notFound?.(line)) missing = true; // said as step.missingTool instead
+    else ctx.say(line.trim() === '' ? '' : indent + line); // no trailing blanks
+  };
   const child = launch
     ? spawn(launch.file, launch.args, launch.options)
     : spawn(step.argv[0], step.argv.slice(1), {
@@ -90,13 +96,13 @@ function startStep(ctx: BuildContext, step: Step): { child: ChildProcess; relaye
   launch?.started();
   // A pipe that fails loses only output: the exit status still decides the step, so the error is not rethrown.
   const relayed = Promise.all([child.stdout, child.stderr].map((pipe) => pipe && eachLine(pipe, relay).catch(() => undefined)));
-  return { child, relayed, launch };
+  return { child, relayed, launch, missing: () => missing };
 }
 
 /** Runs the step in ctx.srcDir, relaying output indented; throws E_BUILD_FAILED on a non-zero exit, a missing tool or cancellation. */
 export function runStep(ctx: BuildContext, step: Step): Promise<void> {
   if (ctx.signal?.aborted) return Promise.reject(cancelled(step, ctx.signal.reason));
-  const { child, relayed, launch } = startStep(ctx, step);
+  const { child, relayed, launch, missing } = startStep(ctx, step);
   return new Promise<void>((resolve, reject) => {
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -122,6 +128,7 @@ export function runStep(ctx: BuildContext, step: Step): Promise<void> {
       const oom = launch?.finish().oom;
       if (ctx.signal?.aborted) settle(cancelled(step, ctx.signal.reason));
       else if (code === 0) settle();
+      else if (missing()) settle(stepError(step, step.missingTool));
       else if (oom) settle(stepError(step, `${step.name} ran out of memory (the limit is PAAS_APP_MEMORY_MB)`));
       else settle(stepError(step, `${step.name} failed (${code === null ? `killed by ${signal}` : `exit ${code}`})`));
     }));

@@ -183,6 +183,7 @@ export class Jail {
       // cwd `/`: the app's uid may not enter the platform's own working dir; the sandbox starts in /app.
       options: { ...base, cwd: '/', env: toSandboxEnv(req.env), uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe', fds[0], fds[1] ?? 'ignore'] },
       started,
+      notFound: (line) => line === `bwrap: execvp ${req.argv[0]}: No such file or directory`,
       finish: () => {
         started();
         const oom = cgroup?.oomKilled() ?? false;

@@ -1,7 +1,7 @@
 // runtime/local/native-build.test.ts — native builds in the app's sandbox: each step (npm install scripts and
 // `npm run build` here) runs as the app's uid with /app and its own /cache, and sees nothing of the data dir.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -42,4 +42,18 @@ test('a build step runs in the sandbox as the app uid, writes /app and its /cach
   assert.equal(fs.statSync(path.join(slugDir, 'built.txt')).uid, uid);
   assert.equal(fs.statSync(slugDir).mode & 0o777, 0o700);
   assert.equal(fs.statSync(path.join(cacheDirOf(slugDir), 'mark')).uid, uid);
+});
+
+test('a toolchain missing in the sandbox is reported as missing, as outside it', { skip: skip || (spawnSync('go', ['version']).status === 0 && 'this host has Go') }, async (t) => {
+  const root = await makeTempDir(t, 'native-build');
+  const dataDir = path.join(root, 'data');
+  const archivePath = path.join(root, 'src.tar');
+  execFileSync('tar', ['-c', '-f', archivePath, '-C', new URL('../../test/fixtures/apps/go', import.meta.url).pathname, '.']);
+  const { jail } = Jail.forHost('sandbox', { memoryMb: 512, pids: 128, nofile: 1024 }, process.env.PATH ?? '/usr/bin:/bin', dataDir);
+  const lines: string[] = [];
+  const build = new NativeBuildDriver(jail).build({
+    app: 'g', buildId: 'x', number: 1, archivePath, slugDir: path.join(dataDir, 'apps', 'g', 'slugs', '1'), uid, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, log: (l) => lines.push(l),
+  });
+  await assert.rejects(build, /^PaasError: Go toolchain not found on this host: install Go, or deploy in Kubernetes mode$/);
+  assert.ok(!lines.some((l) => l.includes('bwrap')), lines.join('\n'));
 });
