@@ -180,8 +180,8 @@ export class Jail {
     const started = () => { if (!closed) fds.forEach((fd) => fs.closeSync(fd)); closed = true; };
     return {
       file: argv[0] as string, args: argv.slice(1),
-      // cwd `/`: the app's uid may not enter the platform's own working dir; the sandbox starts in /app.
-      options: { ...base, cwd: '/', env: toSandboxEnv(req.env), uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe', fds[0], fds[1] ?? 'ignore'] },
+      // cwd: the app's dir, so the boot-time orphan sweep (orphans.ts, by cwd) finds bwrap; inside, it is /app.
+      options: { ...base, cwd: req.dir, env: toSandboxEnv(req.env), uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe', fds[0], fds[1] ?? 'ignore'] },
       started,
       notFound: (line) => line === `bwrap: execvp ${req.argv[0]}: No such file or directory`,
       finish: () => {
