@@ -144,7 +144,8 @@ export class Instance {
   }
 
   private async awaitSpawn(exited: Promise<ExitInfo>): Promise<BootOutcome> {
-    const child = this.child as ChildProcess;
+    const child = this.child;
+    if (!child) return { ok: false, reason: describeExit(await exited) }; // it could not be started at all
     const spawned = new Promise<boolean>((resolve) => child.once('spawn', () => resolve(true)));
     if (!(await Promise.race([spawned, exited.then(() => false)]))) return { ok: false, reason: describeExit(await exited) };
     if (!this.stopped) this.markUp(`${this.dyno}: running (pid ${child.pid})`);
@@ -159,7 +160,15 @@ export class Instance {
     this.ctx.log.write(this.app, 'paas', `${this.dyno}: starting v${this.version} with command \`${this.command}\``);
     // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
     // The process gets its own group (detached), or in a sandbox its own PID namespace, so stopping reaches all it started.
-    const launch = jail.plan({ app: this.app, name: this.dyno, uid: release.uid, dir: release.slugDir, argv: ['/bin/sh', '-c', this.command], env });
+    let launch: Launch;
+    try {
+      launch = jail.plan({ app: this.app, name: this.dyno, uid: release.uid, dir: release.slugDir, argv: ['/bin/sh', '-c', this.command], env });
+    } catch (err) {
+      // As a spawn that failed: the exit is reported (and restarted, once supervised) like any other.
+      const info: ExitInfo = { code: null, signal: null, error: (err as Error).message };
+      this.exited = Promise.resolve().then(() => { this.onExit(undefined, info); return info; });
+      return this.exited;
+    }
     const child = spawn(launch.file, launch.args, launch.options);
     launch.started();
     this.launch = launch;
@@ -216,7 +225,7 @@ export class Instance {
     }).catch(() => undefined);
   }
 
-  private onExit(child: ChildProcess, info: ExitInfo): void {
+  private onExit(child: ChildProcess | undefined, info: ExitInfo): void {
     if (this.child === child) this.child = undefined;
     this.reason = undefined;
     if (this.launch?.finish().oom) {

@@ -78,3 +78,12 @@ test('a sandbox is refused for an app without a uid of its own while the platfor
   const { jail } = await setup(t);
   assert.throws(() => jail.plan({ app: 'x', name: 'web.1', dir: '/tmp', argv: ['true'], env: {} }), /no uid of its own/);
 });
+
+test('a release whose slug is gone fails to boot with the reason, and holds no port', { skip }, async (t) => {
+  const { jail, dataDir } = await setup(t);
+  const h = await startHarness(t, { jail });
+  const gone = path.join(dataDir, 'apps', 'gone', 'slugs', '1');
+  const deploy = h.runtime.deploy({ ...toRelease('gone', gone, 1, [{ type: 'web', command: 'node server.js', quantity: 1 }]), uid: uidA }, () => {});
+  await assert.rejects(deploy, /web process did not start: could not be started \(ENOENT/);
+  assert.deepEqual(h.runtime.status('gone'), []);
+});
