@@ -23,9 +23,11 @@ export function parseProcCgroup(text: string): Map<string, string> {
   return out;
 }
 
+/** Makes dir (if missing) and checks this process may make cgroups in it; the problem in words, if any. */
 function tryMkdir(dir: string): string | undefined {
   try {
     fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
     return undefined;
   } catch (err) {
     return (err as Error).message;
