@@ -11,6 +11,7 @@ import { startController } from './controller/controller.ts';
 import { createWeb } from './web/web.ts';
 import { sshCommandRunner } from './cli/ssh-runner.ts';
 import { selectReader } from './runtime/select.ts';
+import { describeIsolation } from './core/isolation.ts';
 
 /** Starts the process; returns what stops it. */
 async function main() {
@@ -34,6 +35,7 @@ async function main() {
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
   ];
+  if (config.mode === 'local') lines.push(`  Isolation:        ${describeIsolation(config.isolation)}`);
   process.stdout.write(lines.join('\n') + '\n');
   return { log: log, stops: [() => web.close(), () => gitd.stop(), () => controller.stop(), () => p.close()] };
 }

@@ -61,7 +61,8 @@ async function buildPython(ctx: BuildContext, tree: Tree): Promise<string[]> {
     ctx.say(`${indent}No requirements to install`);
     return ['.venv/bin'];
   }
-  const pip = join(ctx.srcDir, '.venv', 'bin', 'pip');
+  // Relative to the app's dir (the step's cwd): the same path in and out of the sandbox, where the dir is /app.
+  const pip = './.venv/bin/pip';
   const target = mode === 'requirements' ? ['-r', 'requirements.txt'] : ['.'];
   const argv = [pip, 'install', '--disable-pip-version-check', ...target] as const;
   await runStep(ctx, { name: 'pip install', argv, missingTool: 'pip is missing from the virtualenv', env });

@@ -72,7 +72,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
     else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
     const result = await deps.builds.build({
-      app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), log: log.line,
+      app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: log.line,
     });
     await succeed(deps, app, build, p, result, log);
     recorded = true;

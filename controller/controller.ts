@@ -113,7 +113,7 @@ async function snapshotProcesses(db: Knex, runtime: RuntimeDriver): Promise<void
   await db.transaction(async (trx) => {
     await trx('processes').delete();
     const rows = statuses.map((p) => ({
-      app: p.app, type: p.type, index: p.index, version: p.version, state: p.state, pid: p.pid ?? null, port: p.port ?? null, restarts: p.restarts, since: p.since,
+      app: p.app, type: p.type, index: p.index, version: p.version, state: p.state, pid: p.pid ?? null, port: p.port ?? null, restarts: p.restarts, since: p.since, reason: p.reason ?? null,
     }));
     if (rows.length) await trx('processes').insert(rows);
   });

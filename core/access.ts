@@ -7,6 +7,8 @@ import type { User } from './accounts/users.ts';
 export interface AppRow {
   id: number; name: string; owner_id: number; config: Record<string, string>;
   formation: Record<string, number>; current_release_id: number | null; created_at: Date;
+  /** The app's own uid on the host (migration 006), never shared or reused; its sandboxes run as it. */
+  uid: number;
 }
 
 /** Who is acting: a user, or the local operator (the CLI on the platform's own machine, which may do anything). */

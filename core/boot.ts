@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MemoryBus, type Bus } from './bus.ts';
 import { loadConfig, type Config } from './config.ts';
+import { describeIsolation } from './isolation.ts';
 import { openDb, type Db } from './db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -29,6 +30,9 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   const log = createLogger(config.logLevel, `paas-${name}`);
   if (!allowEmbedded && (!config.databaseUrl || !config.natsUrl)) {
     throw new Error(`the ${name} process runs beside the others: set DATABASE_URL and NATS_URL (npm start runs everything in one process without them)`);
+  }
+  if (config.mode === 'local' && config.isolation.mode === 'none') {
+    log.warn({ isolation: config.isolation }, describeIsolation(config.isolation));
   }
   prepareDataDir(config.dataDir);
   let embedded: EmbeddedDatabase | undefined;

@@ -39,6 +39,8 @@ export interface Config {
   mode: Mode;
   /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
   isolation: IsolationState;
+  /** Local mode, per sandboxed process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): runtime/local/jail.ts. */
+  appLimits: Readonly<{ memoryMb: number; pids: number; nofile: number }>;
   registry: string;
   kanikoImage: string;
   /** Kubernetes mode (docs/kubernetes.md): the builder pod's init-container image. */
@@ -66,8 +68,6 @@ export interface Config {
   bootTimeoutMs: number;
   /** PAAS_HTTP_*: deadlines and caps of the web port and the router (core/http-limits.ts). */
   httpLimits: Readonly<HttpLimits>;
-  /** PAAS_APP_MEMORY_MB: the memory limit of each app process (Kubernetes: the container's limit; half of it is requested). */
-  appMemoryMb: number;
   /**
    * Leases of push locks, builds and deploys: renewed while their process works, so a crashed process's work is
    * taken over (and its push lock freed) this long after it died. JetStream redelivers unacked work items after it too.
@@ -106,10 +106,7 @@ function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
 
 /** A positive whole number from the environment; anything else is refused at boot, naming the variable. */
 function toPositiveInt(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
-  return n;
+  return toCount(name, raw, fallback, 1);
 }
 
 /**
@@ -121,6 +118,13 @@ function toBuildNamespace(env: NodeJS.ProcessEnv, namespace: string, prefix: str
   if (ns === namespace) throw new Error(`PAAS_BUILD_NAMESPACE must differ from PAAS_NAMESPACE ("${namespace}"): builds run tenant code`);
   if (prefix && ns.startsWith(prefix)) throw new Error(`PAAS_BUILD_NAMESPACE "${ns}" starts with PAAS_NAMESPACE_PREFIX "${prefix}": an app could be given that namespace`);
   return ns;
+}
+
+function toCount(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`);
+  return n;
 }
 
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
@@ -149,6 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gitdHealthPort: toPort('PAAS_GITD_HEALTH_PORT', env.PAAS_GITD_HEALTH_PORT, 5002),
     mode,
     isolation: Object.freeze(resolveIsolation(isolationSetting, mode)),
+    appLimits: Object.freeze({
+      memoryMb: toCount('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),
+      pids: toCount('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),
+      nofile: toCount('PAAS_APP_NOFILE', env.PAAS_APP_NOFILE, 4096, 64),
+    }),
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
     builderImage: env.PAAS_BUILDER_IMAGE || 'ghcr.io/paas/builder:0.1.0',
@@ -166,7 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
     httpLimits: Object.freeze(toHttpLimits(env)),
-    appMemoryMb: toPositiveInt('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512),
     leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.

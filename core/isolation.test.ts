@@ -1,7 +1,7 @@
 // core/isolation.test.ts — PAAS_ISOLATION: auto falls back to single-tenant with the reason, sandbox insists, none is none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probeSandbox, resolveIsolation } from './isolation.ts';
+import { describeIsolation, probeSandbox, resolveIsolation } from './isolation.ts';
 import { loadConfig } from './config.ts';
 
 test('auto takes the sandbox when it works and says why when it does not; sandbox insists; none is single-tenant', () => {
@@ -18,4 +18,18 @@ test('a missing bwrap is reported as not installed; a bad setting is refused', (
   assert.match(probeSandbox('/nonexistent/bwrap') ?? '', /not installed/);
   assert.throws(() => loadConfig({ PAAS_ISOLATION: 'maybe' }), /PAAS_ISOLATION must be auto, sandbox, none/);
   assert.equal(loadConfig({ PAAS_ISOLATION: 'none' }).isolation.mode, 'none');
+});
+
+test('single-tenant mode is announced at start as a warning naming the bubblewrap package; sandbox mode says so plainly', () => {
+  const none = describeIsolation(loadConfig({ PAAS_ISOLATION: 'none' }).isolation);
+  assert.match(none, /^WARNING: single-tenant mode: .*install the Debian package bubblewrap/);
+  assert.match(describeIsolation({ mode: 'sandbox', reason: 'apps and builds run in per-app bubblewrap sandboxes' }), /^per-app sandboxes/);
+});
+
+test('per-process limits come from PAAS_APP_MEMORY_MB, PAAS_APP_PIDS and PAAS_APP_NOFILE, with defaults; nonsense is refused', () => {
+  assert.deepEqual({ ...loadConfig({ PAAS_ISOLATION: 'none' }).appLimits }, { memoryMb: 512, pids: 256, nofile: 4096 });
+  const set = loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_MEMORY_MB: '96', PAAS_APP_PIDS: '48', PAAS_APP_NOFILE: '256' }).appLimits;
+  assert.deepEqual({ ...set }, { memoryMb: 96, pids: 48, nofile: 256 });
+  assert.throws(() => loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_MEMORY_MB: 'lots' }), /PAAS_APP_MEMORY_MB must be a whole number >= 16/);
+  assert.throws(() => loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_PIDS: '0' }), /PAAS_APP_PIDS must be a whole number >= 8/);
 });

@@ -21,6 +21,12 @@ export function probeSandbox(bwrap = 'bwrap'): string | undefined {
   return undefined;
 }
 
+/** The start-up banner's isolation line; single-tenant mode is a warning that names the package to install. */
+export function describeIsolation(isolation: IsolationState): string {
+  if (isolation.mode === 'sandbox') return `per-app sandboxes (${isolation.reason})`;
+  return `WARNING: single-tenant mode: apps and builds run unsandboxed, as the platform's user, and can read its data dir (${isolation.reason}); install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes`;
+}
+
 /**
  * Resolves the setting: `auto` takes the sandbox when it works, else single-tenant; `sandbox` insists (an error when it
  * cannot work, so an operator who asked for it never silently gets less); `none` is single-tenant on purpose.

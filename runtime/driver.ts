@@ -19,6 +19,8 @@ export interface BuildInput {
   slugDir: string;
   /** The build's environment (native builds; config vars plus PATH, HOME). */
   env: Record<string, string>;
+  /** The app's own uid (apps.uid): native build steps run as it, in the app's sandbox. */
+  uid?: number;
   log: Say;
 }
 

@@ -42,16 +42,19 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
     import('./router.ts'), import('./local/supervisor.ts'), import('./local/driver.ts'), import('./local/native-build.ts'),
     import('./local/log-file.ts'), import('./local/orphans.ts'),
   ]);
+  const { Jail } = await import('./local/jail.ts');
   const router = new Router({ baseDomain: config.baseDomain, limits: config.httpLimits });
   const routerPort = await router.listen(config.routerPort, config.host);
   config.endpoints.bind('router', routerPort); // the effective port when 0 was asked: app URLs must show it
+  const { jail, notes } = Jail.forHost(config.isolation.mode, config.appLimits, config.hostEnv.PATH, config.dataDir);
+  for (const note of notes) log.info({ isolation: config.isolation.mode }, `sandbox ${note}`);
   const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
-    baseEnv: appBaseEnv(config.hostEnv),
+    baseEnv: appBaseEnv(config.hostEnv), jail,
     onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
   if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
   const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app));
-  return { runtime, builds: new NativeBuildDriver(), router, routerPort };
+  return { runtime, builds: new NativeBuildDriver(jail), router, routerPort };
 }

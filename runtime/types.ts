@@ -16,6 +16,8 @@ export interface ReleaseSpec {
   slugDir: string;
   /** Config vars + platform vars (the caller includes RELEASE_VERSION, APP_NAME); the runtime adds PORT and DYNO per process. */
   env: Record<string, string>;
+  /** The app's own uid (apps.uid): its processes run as it, in its sandbox (local mode). */
+  uid?: number;
   /** Dirs relative to slugDir, put first on PATH. */
   pathPrepend: string[];
   /** e.g. web x1, worker x1 ('release' type is never passed here). */

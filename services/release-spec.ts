@@ -19,7 +19,7 @@ export function appUrl(config: Config, app: string): string {
 export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = []): ReleaseSpec {
   const types = Object.entries(build.process_types ?? {}).filter(([type]) => type !== 'release');
   return {
-    app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [],
+    app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [], uid: app.uid,
     env: { ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
     processes: types.map(([type, command]) => ({ type, command, quantity: app.formation[type] ?? 1 })),
     config: release.config, image: build.image ?? undefined, domains,

@@ -199,6 +199,27 @@ const stack: Migration = {
 };
 
 /**
+ * Each app's own uid on the host (and the reason a process is in its state), for its sandboxes (runtime/local/jail.ts): drawn from a sequence, so never reused
+ * even after apps:destroy, and unique, so never shared. 200000 and up stays clear of system and login users and of the
+ * usual subuid ranges (100000-165535); an operator may move the range with ALTER SEQUENCE app_uid_seq RESTART.
+ */
+const appUids: Migration = {
+  name: '006_app_uids',
+  async up(knex) {
+    await knex.raw('CREATE SEQUENCE app_uid_seq START 200000 MINVALUE 200000 MAXVALUE 2000000000 NO CYCLE');
+    await knex.raw("ALTER TABLE apps ADD COLUMN uid integer NOT NULL DEFAULT nextval('app_uid_seq') UNIQUE");
+    await knex.raw('ALTER SEQUENCE app_uid_seq OWNED BY apps.uid');
+    // Why a process is in its state, when the runtime knows ('out of memory'); `ps` shows it.
+    await knex.schema.alterTable('processes', (t) => { t.text('reason'); });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('processes', (t) => t.dropColumn('reason'));
+    await knex.schema.alterTable('apps', (t) => t.dropColumn('uid'));
+    await knex.raw('DROP SEQUENCE IF EXISTS app_uid_seq');
+  },
+};
+
+/**
  * Accounts (issue 8): the one-time set-up token and admins' invites (only hashes stored), and the sign-in limiter as
  * one counter row per key, bumped by a single upsert so parallel attempts cannot all pass a read-then-write check.
  */
@@ -234,7 +255,7 @@ const accounts: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, accounts];
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -17,7 +17,7 @@ import {
 } from './names.ts';
 
 /** The settings manifests depend on (a subset of the platform Config). */
-export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registryPullSecret' | 'appMemoryMb'>;
+export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registryPullSecret' | 'appLimits'>;
 
 /** Every object the runtime writes, as plain JSON with its kind. */
 export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IService | IIngress | { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
@@ -26,8 +26,8 @@ export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IServ
 export const APP_PORT = 5000;
 
 /** Resource requests and limits of app processes: PAAS_APP_MEMORY_MB as the limit (512 by default), half of it requested. */
-export function processResources(s: Pick<Config, 'appMemoryMb'>): { requests: Record<string, string>; limits: Record<string, string> } {
-  return { requests: { cpu: '100m', memory: `${Math.ceil(s.appMemoryMb / 2)}Mi` }, limits: { memory: `${s.appMemoryMb}Mi` } };
+export function processResources(s: Pick<Config, 'appLimits'>): { requests: Record<string, string>; limits: Record<string, string> } {
+  return { requests: { cpu: '100m', memory: `${Math.ceil(s.appLimits.memoryMb / 2)}Mi` }, limits: { memory: `${s.appLimits.memoryMb}Mi` } };
 }
 
 /**

@@ -42,8 +42,8 @@ test('app and release containers get PAAS_APP_MEMORY_MB as their memory limit an
   ];
   for (const c of containers) assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '384Mi' }, limits: { memory: '768Mi' } });
   const defaults = loadConfig({ PAAS_RUNTIME: 'kubernetes' });
-  assert.equal(defaults.appMemoryMb, 512);
-  assert.throws(() => loadConfig({ PAAS_APP_MEMORY_MB: 'lots' }), /PAAS_APP_MEMORY_MB must be a positive whole number, got "lots"/);
+  assert.equal(defaults.appLimits.memoryMb, 512);
+  assert.throws(() => loadConfig({ PAAS_APP_MEMORY_MB: 'lots' }), /PAAS_APP_MEMORY_MB must be a whole number >= 16, got "lots"/);
 });
 
 test('app namespaces and the build namespace are labelled as tenant namespaces, for the chart\'s NetworkPolicy', () => {

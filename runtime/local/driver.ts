@@ -22,9 +22,12 @@ export class LocalDriver implements RuntimeDriver {
   async runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
     say(`-----> Running release command: ${command}`);
     // The same environment a Procfile process of this release gets (no PORT: it serves nothing), as on Heroku.
-    const env = toProcessEnv(this.runtime.baseEnv, spec, 'release.1', undefined);
+    const { jail } = this.runtime;
+    const env = toProcessEnv(this.runtime.baseEnv, { ...spec, slugDir: jail.appRoot(spec.slugDir) }, 'release.1', undefined);
+    // In its sandbox, as the app's uid, with the slug at /app (Dokku's `touch /app/release.test` works).
+    const sandbox = jail.sandboxed ? { launcher: jail.plan.bind(jail), app: spec.app, uid: spec.uid } : undefined;
     // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
-    await runStep({ srcDir: spec.slugDir, env, say }, {
+    await runStep({ srcDir: spec.slugDir, env, say, sandbox }, {
       name: 'release command',
       argv: ['/bin/sh', '-c', command],
       missingTool: 'release command could not start: /bin/sh is missing',

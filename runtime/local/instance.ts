@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { eachLine } from '../../core/lines.ts';
 import { signalGroup } from '../../core/process-group.ts';
 import type { AppLog } from './app-log.ts';
+import { signalSandbox, type Jail, type Launch } from './jail.ts';
 import { waitForHttp } from './net-probe.ts';
 import { backoff, toProcessEnv, toRestartDelayMs } from './process-policy.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
@@ -15,6 +16,8 @@ export interface InstanceContext {
   bootTimeoutMs: number;
   graceMs: number;
   log: AppLog;
+  /** Starts the process in the app's sandbox, or directly in single-tenant mode. */
+  jail: Jail;
   allocatePort(): Promise<number>;
   releasePort(port: number): void;
   /** Called on every state change, so the runtime can put web instances in or out of the router. */
@@ -46,7 +49,10 @@ export class Instance {
   restarts = 0;
   since = new Date();
   port?: number;
+  /** Why the last exit happened, when the platform knows better than the exit code ('out of memory'). */
+  reason?: string;
   private child?: ChildProcess;
+  private launch?: Launch;
   private exited?: Promise<ExitInfo>;
   private readonly lines: string[] = [];
   /** Becomes true once the process has been up; from then on an exit is a crash to restart, not a failed boot. */
@@ -106,6 +112,12 @@ export class Instance {
     return { ok: false, reason: describeExit(await exited) };
   }
 
+  /** In a sandbox: SIGTERM to what runs inside, SIGKILL ends the sandbox with all in it; else the process group. */
+  private signal(pid: number, sig: NodeJS.Signals): void {
+    if (this.ctx.jail.sandboxed) signalSandbox(pid, sig);
+    else signalGroup(pid, sig);
+  }
+
   /** SIGTERM to the process group, SIGKILL after graceMs; resolves when the process is gone. Idempotent. */
   stop(): Promise<void> {
     this.stopped ??= this.terminate();
@@ -118,21 +130,22 @@ export class Instance {
     const pid = this.child?.pid;
     if (pid !== undefined && this.exited) {
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopping with SIGTERM`);
-      signalGroup(pid, 'SIGTERM');
+      this.signal(pid, 'SIGTERM');
       const kill = setTimeout(() => {
-        signalGroup(pid, 'SIGKILL');
+        this.signal(pid, 'SIGKILL');
         this.forceExit?.();
       }, this.ctx.graceMs);
       await this.exited;
       clearTimeout(kill);
       // Members of the group that closed their output (so 'close' came early) must not outlive the instance.
-      signalGroup(pid, 'SIGKILL');
+      this.signal(pid, 'SIGKILL');
     }
     this.freePort();
   }
 
   private async awaitSpawn(exited: Promise<ExitInfo>): Promise<BootOutcome> {
-    const child = this.child as ChildProcess;
+    const child = this.child;
+    if (!child) return { ok: false, reason: describeExit(await exited) }; // it could not be started at all
     const spawned = new Promise<boolean>((resolve) => child.once('spawn', () => resolve(true)));
     if (!(await Promise.race([spawned, exited.then(() => false)]))) return { ok: false, reason: describeExit(await exited) };
     if (!this.stopped) this.markUp(`${this.dyno}: running (pid ${child.pid})`);
@@ -141,11 +154,24 @@ export class Instance {
 
   private spawnChild(): Promise<ExitInfo> {
     const { release, baseEnv } = this.ctx;
-    const env = toProcessEnv(baseEnv, release, this.dyno, this.port);
+    const { jail } = this.ctx;
+    // Inside a sandbox the slug is /app, so PATH entries are resolved against that.
+    const env = toProcessEnv(baseEnv, { ...release, slugDir: jail.appRoot(release.slugDir) }, this.dyno, this.port);
     this.ctx.log.write(this.app, 'paas', `${this.dyno}: starting v${this.version} with command \`${this.command}\``);
     // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
-    // detached puts the process in its own group, so signals reach everything it started.
-    const child = spawn('/bin/sh', ['-c', this.command], { cwd: release.slugDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The process gets its own group (detached), or in a sandbox its own PID namespace, so stopping reaches all it started.
+    let launch: Launch;
+    try {
+      launch = jail.plan({ app: this.app, name: this.dyno, uid: release.uid, dir: release.slugDir, argv: ['/bin/sh', '-c', this.command], env });
+    } catch (err) {
+      // As a spawn that failed: the exit is reported (and restarted, once supervised) like any other.
+      const info: ExitInfo = { code: null, signal: null, error: (err as Error).message };
+      this.exited = Promise.resolve().then(() => { this.onExit(undefined, info); return info; });
+      return this.exited;
+    }
+    const child = spawn(launch.file, launch.args, launch.options);
+    launch.started();
+    this.launch = launch;
     this.child = child;
     this.readLines(child.stdout);
     this.readLines(child.stderr);
@@ -180,7 +206,7 @@ export class Instance {
         // While stopping, terminate() gives the rest of the group its grace period (sh may die before its child).
         if (this.stopped || child.pid === undefined) return;
         // Otherwise the dyno ends with its main process: kill whatever it left behind in its group.
-        signalGroup(child.pid, 'SIGKILL');
+        this.signal(child.pid, 'SIGKILL');
         this.forceExit?.();
       });
       // 'close' comes after the pipes are drained, so lastLines is complete when a boot failure is reported.
@@ -199,8 +225,13 @@ export class Instance {
     }).catch(() => undefined);
   }
 
-  private onExit(child: ChildProcess, info: ExitInfo): void {
+  private onExit(child: ChildProcess | undefined, info: ExitInfo): void {
     if (this.child === child) this.child = undefined;
+    this.reason = undefined;
+    if (this.launch?.finish().oom) {
+      this.reason = 'out of memory';
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: out of memory (the limit is ${this.ctx.jail.opts.limits.memoryMb} MB)`);
+    }
     if (this.stopped) {
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopped (${describeExit(info)})`);
       return;
@@ -232,7 +263,7 @@ export class Instance {
     try {
       const outcome = await this.boot();
       // A restart that never answers is killed; its exit then schedules the next try (onExit).
-      if (!outcome.ok && this.child?.pid !== undefined && !this.stopped) signalGroup(this.child.pid, 'SIGKILL');
+      if (!outcome.ok && this.child?.pid !== undefined && !this.stopped) this.signal(this.child.pid, 'SIGKILL');
     } catch (err) {
       // The supervisor must keep supervising: record why this attempt failed and try again later.
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: restart failed: ${(err as Error).message}`);
@@ -242,6 +273,8 @@ export class Instance {
 
   private markUp(message: string): void {
     this.supervised = true;
+    // `ps` keeps saying why the last run ended until the next exit, so a quick restart does not hide it.
+    if (this.reason === 'out of memory') this.reason = 'restarted after running out of memory';
     this.upSince = Date.now();
     this.setState('up');
     this.ctx.log.write(this.app, 'paas', message);

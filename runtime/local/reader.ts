@@ -10,7 +10,7 @@ import { appLogFile, followLogFile, lastLogLines, logLine } from './log-file.ts'
 /** A row of the processes table (controller/controller.ts snapshotProcesses writes it). */
 interface ProcessRow {
   app: string; type: string; index: number; version: number; state: ProcessStatus['state'];
-  pid: number | null; port: number | null; restarts: number; since: Date;
+  pid: number | null; port: number | null; restarts: number; since: Date; reason: string | null;
 }
 
 /** Resolves when the signal aborts (at once if it already has). */
@@ -28,7 +28,7 @@ export class LocalReader implements RuntimeReader {
     const rows = (await this.db('processes').where({ app }).orderBy(['type', 'index'])) as ProcessRow[];
     return rows.map((r) => ({
       app: r.app, type: r.type, index: r.index, version: r.version, state: r.state, restarts: r.restarts, since: new Date(r.since),
-      ...(r.pid !== null ? { pid: r.pid } : {}), ...(r.port !== null ? { port: r.port } : {}),
+      ...(r.pid !== null ? { pid: r.pid } : {}), ...(r.port !== null ? { port: r.port } : {}), ...(r.reason ? { reason: r.reason } : {}),
     }));
   }
 

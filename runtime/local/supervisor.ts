@@ -4,6 +4,7 @@ import type { Say } from '../../core/say.ts';
 import { AppLog } from './app-log.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { Instance } from './instance.ts';
+import { Jail } from './jail.ts';
 import { findFreePort } from '../../core/net.ts';
 import type { Router } from '../router.ts';
 import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
@@ -21,6 +22,8 @@ export interface SupervisorOptions {
   graceMs?: number;
   /** Base env incl. PATH, HOME; the only environment processes inherit from the platform. */
   baseEnv: Record<string, string>;
+  /** Where processes run: per-app sandboxes or, single-tenant, plain child processes (the default, for unit tests). */
+  jail?: Jail;
 }
 
 
@@ -44,12 +47,19 @@ export class Supervisor {
   private readonly bootTimeoutMs: number;
   private readonly graceMs: number;
   private closed = false;
+  private readonly jailUsed: Jail;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = new AppLog(opts.logDir, opts.onLog);
     this.router = opts.router;
     this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
     this.graceMs = opts.graceMs ?? 10_000;
+    this.jailUsed = opts.jail ?? Jail.plain();
+  }
+
+  /** Where processes run; the release phase runs there too. */
+  get jail(): Jail {
+    return this.jailUsed;
   }
 
   /** The base environment every process of every app starts from (the release phase uses it too). */
@@ -87,6 +97,7 @@ export class Supervisor {
         state: i.state,
         restarts: i.restarts,
         since: i.since,
+        reason: i.reason,
       }));
   }
 
@@ -217,6 +228,7 @@ export class Supervisor {
         bootTimeoutMs: this.bootTimeoutMs,
         graceMs: this.graceMs,
         log: this.log,
+        jail: this.jailUsed,
         allocatePort: () => this.allocatePort(),
         releasePort: (port) => this.ports.delete(port),
         onChange: (changed) => this.onInstanceChange(changed),

@@ -58,7 +58,7 @@ test('the settings and Secrets are what core/config.ts reads', () => {
   assert.equal(config.registryPullSecret, 'push', 'without registry.pullSecret the push Secret serves both');
   assert.equal(config.namespace, 'platform');
   assert.equal(config.buildNamespace, 'platform-builds', 'builds run in a namespace of their own');
-  assert.equal(config.appMemoryMb, 512);
+  assert.equal(config.appLimits.memoryMb, 512);
   assert.equal(config.gitdInternalUrl, 'http://paas-web.platform.svc:5000', 'build pods fetch sources from the web Service');
   assert.equal(config.dataDir, '/var/lib/paas');
   assert.equal(config.ingressClass, undefined, '"" means the cluster default');
