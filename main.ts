@@ -34,8 +34,8 @@ async function main() {
     ...(setup ? [setupBanner(config, setup)] : []),
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
+    `  Isolation:        ${describeIsolation(config.isolation)}`,
   ];
-  if (config.mode === 'local') lines.push(`  Isolation:        ${describeIsolation(config.isolation)}`);
   process.stdout.write(lines.join('\n') + '\n');
   return { log: log, stops: [() => web.close(), () => gitd.stop(), () => controller.stop(), () => p.close()] };
 }

@@ -31,7 +31,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   if (!allowEmbedded && (!config.databaseUrl || !config.natsUrl)) {
     throw new Error(`the ${name} process runs beside the others: set DATABASE_URL and NATS_URL (npm start runs everything in one process without them)`);
   }
-  if (config.mode === 'local' && config.isolation.mode === 'none') {
+  if (config.isolation.mode === 'none') {
     log.warn({ isolation: config.isolation }, describeIsolation(config.isolation));
   }
   prepareDataDir(config.dataDir);
