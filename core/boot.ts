@@ -14,9 +14,20 @@ import { OutboxRelay } from './outbox.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
 
+/**
+ * The data dir's folders that only the platform reads (repos, app logs, its sockets, the git hooks): 0700, so that
+ * even a process outside every sandbox's view, under an app's uid, finds nothing there. Slugs have their own modes.
+ */
+export const PRIVATE_DIRS = ['repos', 'logs', 'run', 'git-hooks'] as const;
+
 /** Prepares the data dir; its package.json keeps the platform's own "type": "module" away from app code under it. */
 function prepareDataDir(dataDir: string): void {
   fs.mkdirSync(dataDir, { recursive: true });
+  for (const name of PRIVATE_DIRS) {
+    const dir = path.join(dataDir, name);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700); // also for data dirs made by earlier versions
+  }
   const pkg = path.join(dataDir, 'package.json');
   if (!fs.existsSync(pkg)) fs.writeFileSync(pkg, '{ "private": true, "type": "commonjs" }\n');
 }

@@ -95,6 +95,8 @@ test("a hostile app cannot read the data dir, the host key, another app's slug, 
   assert.equal(r['release.test'], true, 'the release phase (touch /app/release.test) wrote the slug');
   assert.ok(fs.existsSync(path.join(p.dataDir, 'apps', 'hostile', 'slugs', '1', 'written')), '/app is the slug');
   assert.equal(fs.statSync(path.join(p.dataDir, 'apps', 'hostile', 'slugs', '1', 'written')).uid, hostileUid);
+  // Behind the sandbox's view, the platform's own folders are closed to other uids too.
+  for (const dir of ['repos', 'logs', 'run', 'git-hooks']) assert.equal(fs.statSync(path.join(p.dataDir, dir)).mode & 0o777, 0o700, dir);
   await othersAnswer();
 });
 
