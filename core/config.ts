@@ -26,6 +26,12 @@ export interface Config {
    * hostname). No app may be given one of them, or a name under one, as a custom domain: it would get the dashboard's cookies.
    */
   dashboardHosts: readonly string[];
+  /**
+   * PAAS_TRUST_PROXY: which proxies in front of the web port may name the client (X-Forwarded-For), as fastify's
+   * trustProxy takes it: a hop count, or addresses/CIDRs. Unset: none, so a client cannot pose as another address to
+   * the sign-in limiter. Behind an Ingress or reverse proxy, set it, or every client shares the proxy's address.
+   */
+  trustProxy?: number | readonly string[];
   databaseUrl?: string;
   /** PAAS_DB_SCHEMA: the PostgreSQL schema the platform's tables live in (tests run one platform per schema). */
   dbSchema: string;
@@ -104,6 +110,16 @@ function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   };
 }
 
+/** PAAS_TRUST_PROXY: a hop count, or a comma-separated list of addresses and CIDRs; never "trust everyone". */
+function toTrustProxy(raw: string | undefined): number | readonly string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+$/.test(raw.trim())) return toPositiveInt('PAAS_TRUST_PROXY', raw.trim(), 1);
+  const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = list.find((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s));
+  if (bad !== undefined) throw new Error(`PAAS_TRUST_PROXY must be a hop count or addresses/CIDRs separated by commas, got "${bad}"`);
+  return Object.freeze(list);
+}
+
 /** A positive whole number from the environment; anything else is refused at boot, naming the variable. */
 function toPositiveInt(name: string, raw: string | undefined, fallback: number): number {
   return toCount(name, raw, fallback, 1);
@@ -145,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.PAAS_HOST || '0.0.0.0',
     baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
     dashboardHosts: Object.freeze(toHostList(env.PAAS_DASHBOARD_HOST || os.hostname())),
+    trustProxy: toTrustProxy(env.PAAS_TRUST_PROXY),
     databaseUrl: env.DATABASE_URL || undefined,
     dbSchema: env.PAAS_DB_SCHEMA || 'public',
     natsUrl: env.NATS_URL || undefined,

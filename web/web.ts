@@ -15,6 +15,11 @@ import { registerDashboard } from './dashboard/index.ts';
  * `bus` feeds the dashboard's live views (build logs, status); `reader` is the runtime's read port (processes, app
  * logs) for the dashboard and the API; `liveRecheckMs` is how often live views re-check access.
  */
+/** PAAS_TRUST_PROXY as fastify takes it: a hop count is a function of the hop (its types take no number). */
+function toTrust(trust: number | readonly string[]): string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : [...trust];
+}
+
 export interface WebDeps {
   db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void>;
 }
@@ -30,6 +35,8 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
       type: 'application/json; charset=utf-8', text: JSON.stringify({ error: { code: e.code, message: e.message } }),
     })),
     logController: new LogController({ disableRequestLogging: true }),
+    // req.ip (the sign-in limiter's client) comes from X-Forwarded-For only through the proxies PAAS_TRUST_PROXY names.
+    ...(deps.config.trustProxy !== undefined ? { trustProxy: toTrust(deps.config.trustProxy) } : {}),
     // The API's schemas mean what they say: 42 is not a string (an app name "42" must not come from a number).
     ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
     // A malformed URL or an over-long path part never reaches a route or the error handler: same error shape.

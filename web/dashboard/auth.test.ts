@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { issueSetupToken } from '../../core/accounts/invites.ts';
 import { LOGIN_LIMITS } from '../../core/accounts/login.ts';
+import { loadConfig } from '../../core/config.ts';
 import { Browser, signUp, startWeb } from '../../test/support/dashboard.ts';
 
 const PW = 'correct-horse-battery';
@@ -196,4 +197,25 @@ test('a new session id is issued at sign-in (no fixation)', async (t) => {
   b.cookies.set('paas_session', before!);
   await b.post('/signin', { email: 'a@example.com', password: PW });
   assert.notEqual(b.cookies.get('paas_session'), before);
+});
+
+test('X-Forwarded-For names the client only through the proxies PAAS_TRUST_PROXY names', async (t) => {
+  const spray = async (b: Browser, n: number) => {
+    for (let i = 0; i < n; i++) await b.post('/signin', { email: `user${i}@example.com`, password: 'spray-spray' }, { 'x-forwarded-for': `198.51.100.${i}` });
+  };
+  // Without it, a client cannot pose as many addresses: its own address is limited.
+  const direct = await startWeb(t);
+  await signUp(direct, 'someone@example.com');
+  const forger = new Browser(direct, '10.0.0.99');
+  await forger.get('/signin');
+  await spray(forger, LOGIN_LIMITS.perAddress);
+  assert.equal((await forger.post('/signin', { email: 'someone@example.com', password: PW }, { 'x-forwarded-for': '198.51.100.250' })).status, 429);
+  // Behind a trusted proxy, each forwarded client has its own limit, and the proxy's address is not one shared by all.
+  const proxied = await startWeb(t, { PAAS_TRUST_PROXY: '10.0.0.1' });
+  await signUp(proxied, 'someone@example.com');
+  const proxy = new Browser(proxied, '10.0.0.1');
+  await proxy.get('/signin');
+  await spray(proxy, LOGIN_LIMITS.perAddress);
+  assert.equal((await proxy.post('/signin', { email: 'someone@example.com', password: PW }, { 'x-forwarded-for': '198.51.100.250' })).status, 303);
+  assert.throws(() => loadConfig({ PAAS_TRUST_PROXY: 'everyone' }), /PAAS_TRUST_PROXY must be a hop count or addresses/);
 });
