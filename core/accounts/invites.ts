@@ -22,7 +22,7 @@ export function dashboardUrl(config: Config): string {
 
 /** The start-up banner's line for a fresh install: the set-up link, shown once. */
 export function setupBanner(config: Config, token: string): string {
-  return `  First admin:       open ${dashboardUrl(config)}/setup?token=${token} (one-time link; each start prints a new one)`;
+  return `  First admin:      open ${dashboardUrl(config)}/setup?token=${token} (one-time link; each start prints a new one)`;
 }
 
 /**
