@@ -133,7 +133,7 @@ const BODY_CUT_MESSAGES = {
 export function guardRequestBodies(server: http.Server, limits: HttpLimits, body: RefusalBody): void {
   const tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(limits.bodyGraceMs, limits.bodyIdleTimeoutMs) / 4)));
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (req.complete) return;
+    if (req.complete || !hasBody(req)) return;
     const socket = req.socket;
     const p: BodyProgress = { bytes: 0, activeMs: 0, silentMs: 0 };
     let read = socket.bytesRead;
@@ -161,6 +161,12 @@ export function guardRequestBodies(server: http.Server, limits: HttpLimits, body
     }, tickMs);
     socket.once('close', stop);
   });
+}
+
+/** Whether a body is to come: HTTP/1.1 has one only with Transfer-Encoding or a Content-Length over 0 (a GET has none). */
+function hasBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** True while the server is not reading the body: its buffer is full, so node has stopped reading the socket. */

@@ -45,12 +45,14 @@ test('the router cuts off a POST whose body drips in (slowloris) with 408 once i
 });
 
 test('the router cuts off a body that stops arriving with 408 at the body idle timeout', async (t) => {
-  // A long grace: only the idle timeout can cut it.
+  // A long grace: only the idle timeout can cut it. A Content-Length body and a chunked one, at the same time.
   const port = await startRouter(t, { ...SMALL, bodyGraceMs: 30_000 });
-  const closed = await stalledBody(port, 'shop.localhost', 10, 5000);
-  assert.match(closed.data, /^HTTP\/1\.1 408 /);
-  assert.match(closed.data, /The request body stopped arriving\.$/);
-  assert.ok(closed.afterMs >= SMALL.bodyIdleTimeoutMs - 100 && closed.afterMs < 3000, `closed after ${closed.afterMs} ms`);
+  const all = await Promise.all([false, true].map((chunked) => stalledBody(port, 'shop.localhost', 10, 5000, '/upload', chunked)));
+  for (const closed of all) {
+    assert.match(closed.data, /^HTTP\/1\.1 408 /);
+    assert.match(closed.data, /The request body stopped arriving\.$/);
+    assert.ok(closed.afterMs >= SMALL.bodyIdleTimeoutMs - 100 && closed.afterMs < 3000, `closed after ${closed.afterMs} ms`);
+  }
 });
 
 test('the router lets an honest upload above the minimum rate run past the grace and idle timeouts', async (t) => {

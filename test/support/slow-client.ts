@@ -67,11 +67,16 @@ export async function steadyUpload(port: number, host: string, path: string, opt
   }
 }
 
-/** A POST that promises 1000 bytes, sends `bytes` of them at once and then nothing: the server must close it. */
-export async function stalledBody(port: number, host: string, bytes: number, deadlineMs: number, path = '/api/apps'): Promise<Closed> {
+/**
+ * A POST that promises 1000 bytes (or, `chunked`, a chunked body), sends `bytes` of them at once and then nothing:
+ * the server must close it.
+ */
+export async function stalledBody(port: number, host: string, bytes: number, deadlineMs: number, path = '/api/apps', chunked = false): Promise<Closed> {
   const s = await connect(port);
   const closed = closedByServer(s, deadlineMs);
-  s.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{${' '.repeat(bytes - 1)}`);
+  const data = `{${' '.repeat(bytes - 1)}`;
+  const framing = chunked ? `Transfer-Encoding: chunked\r\n\r\n${bytes.toString(16)}\r\n${data}\r\n` : `Content-Length: 1000\r\n\r\n${data}`;
+  s.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n${framing}`);
   return closed;
 }
 
