@@ -101,8 +101,10 @@ function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   const d = DEFAULT_HTTP_LIMITS;
   const n = (name: string, fallback: number) => toPositiveInt(name, env[name], fallback);
   return {
-    requestTimeoutMs: n('PAAS_HTTP_REQUEST_TIMEOUT_MS', d.requestTimeoutMs),
     headersTimeoutMs: n('PAAS_HTTP_HEADERS_TIMEOUT_MS', d.headersTimeoutMs),
+    bodyGraceMs: n('PAAS_HTTP_BODY_GRACE_MS', d.bodyGraceMs),
+    minBodyRate: n('PAAS_HTTP_MIN_BODY_RATE', d.minBodyRate),
+    bodyIdleTimeoutMs: n('PAAS_HTTP_BODY_IDLE_TIMEOUT_MS', d.bodyIdleTimeoutMs),
     idleTimeoutMs: n('PAAS_HTTP_IDLE_TIMEOUT_MS', d.idleTimeoutMs),
     maxHeaderBytes: n('PAAS_HTTP_MAX_HEADER_BYTES', d.maxHeaderBytes),
     maxHeadersCount: n('PAAS_HTTP_MAX_HEADERS', d.maxHeadersCount),

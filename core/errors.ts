@@ -58,7 +58,7 @@ export const errorCodes = {
   E_NOT_FOUND: { status: 404, doc: 'No such route.' },
   E_BAD_REQUEST: { status: 400, doc: 'The request is not valid (its body, query string or path); the message names the part.' },
   E_INPUT_TOO_LARGE: { status: 413, doc: 'The input (standard input, or a request body) is larger than the platform accepts there.' },
-  E_REQUEST_TIMEOUT: { status: 408, doc: 'The request (its headers and body) did not arrive in time; the connection is closed.' },
+  E_REQUEST_TIMEOUT: { status: 408, doc: 'The request headers did not arrive in time, or its body stopped arriving or arrived below the minimum rate; the connection is closed.' },
   E_HEADERS_TOO_LARGE: { status: 431, doc: 'The request headers are larger than the platform accepts.' },
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The request body has a content type this route does not accept.' },
   E_INTERNAL: { status: 500, doc: 'Unexpected failure; the message carries a reference to the server log.' },

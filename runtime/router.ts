@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { isIpLiteral } from '../core/hostnames.ts';
-import { answerClientError, applyHttpLimits, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from '../core/http-limits.ts';
+import { answerClientError, applyHttpLimits, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits, type RefusalBody } from '../core/http-limits.ts';
 import { forwardRequest, forwardUpgrade, rejectUpgrade, sendText } from './proxy.ts';
 
 interface Route {
@@ -21,6 +21,9 @@ export function toHostName(header: string | undefined): string {
   return bare.replace(/\.$/, '');
 }
 
+/** A refusal the HTTP limits make (408, 431, 400), as the router's own text pages are. */
+const textRefusal: RefusalBody = (e) => ({ type: 'text/plain; charset=utf-8', text: `${e.message}.` });
+
 /** Routes HTTP and Upgrade requests by Host to 127.0.0.1 backends, round-robin. */
 export class Router {
   private readonly baseSuffix: string;
@@ -34,7 +37,7 @@ export class Router {
   private server?: http.Server;
   private readonly limits: HttpLimits;
 
-  /** `limits`: the request deadlines, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
+  /** `limits`: the headers deadline, body rate and idle limits, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
   constructor(opts: { baseDomain: string; limits?: HttpLimits }) {
     this.baseSuffix = `.${toHostName(opts.baseDomain)}`;
     this.limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
@@ -86,11 +89,11 @@ export class Router {
   async listen(port: number, host?: string): Promise<number> {
     if (this.server) throw new Error('Router is already listening');
     const server = http.createServer(serverOptions(this.limits));
-    applyHttpLimits(server, this.limits);
+    applyHttpLimits(server, this.limits, textRefusal);
     server.on('request', (req, res) => this.onRequest(req, res));
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     // A slow, oversized or malformed request: 408, 431 or 400 as text, and the socket is closed.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, (e) => ({ type: 'text/plain; charset=utf-8', text: `${e.message}.` })));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, textRefusal));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import { errorCodes, frameworkErrorCode, isPaasError } from '../core/errors.ts';
-import { answerClientError, applyHttpLimits, serverOptions } from '../core/http-limits.ts';
+import { answerClientError, applyHttpLimits, serverOptions, type RefusalBody } from '../core/http-limits.ts';
 import type { Logger } from '../core/logger.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
 import { registerApi } from './api.ts';
@@ -20,6 +20,11 @@ function toTrust(trust: number | readonly string[]): string[] | ((address: strin
   return typeof trust === 'number' ? (_address, hop) => hop < trust : [...trust];
 }
 
+/** A refusal the HTTP limits make (408, 431, 400), in the API's error shape. */
+const jsonRefusal: RefusalBody = (e) => ({
+  type: 'application/json; charset=utf-8', text: JSON.stringify({ error: { code: e.code, message: e.message } }),
+});
+
 export interface WebDeps {
   db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void>;
 }
@@ -29,11 +34,9 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
   const limits = deps.config.httpLimits;
   const app = Fastify({
     loggerInstance: deps.log.child({ module: 'web' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024,
-    // Slow or oversized requests are cut off by node (core/http-limits.ts); the refusal keeps the API's error shape.
-    http: serverOptions(limits), requestTimeout: limits.requestTimeoutMs, connectionTimeout: limits.idleTimeoutMs,
-    clientErrorHandler: (err, socket) => answerClientError(err, socket, (e) => ({
-      type: 'application/json; charset=utf-8', text: JSON.stringify({ error: { code: e.code, message: e.message } }),
-    })),
+    // Slow, stalled or oversized requests are cut off (core/http-limits.ts); the refusal keeps the API's error shape.
+    http: serverOptions(limits), connectionTimeout: limits.idleTimeoutMs,
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, jsonRefusal),
     logController: new LogController({ disableRequestLogging: true }),
     // req.ip (the sign-in limiter's client) comes from X-Forwarded-For only through the proxies PAAS_TRUST_PROXY names.
     ...(deps.config.trustProxy !== undefined ? { trustProxy: toTrust(deps.config.trustProxy) } : {}),
@@ -44,7 +47,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
       error: { code: 'E_BAD_REQUEST', message: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL is too long' : 'The URL is not valid' },
     }),
   }) as unknown as FastifyInstance;
-  applyHttpLimits(app.server, limits);
+  applyHttpLimits(app.server, limits, jsonRefusal);
   app.setErrorHandler((err, req, reply) => {
     if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const e = err as { statusCode?: number; message: string };

@@ -1,5 +1,6 @@
 // test/support/slow-client.ts — hostile HTTP clients on raw sockets for the limits tests of the web port and the
-// router: a slowloris body, oversized headers, and many connections from one address; each waits with a deadline.
+// router: a slowloris body, a stalled body, an honest slow upload, oversized headers, and many connections from one
+// address; each waits with a deadline.
 import net from 'node:net';
 
 export interface Closed { data: string; afterMs: number }
@@ -37,6 +38,46 @@ export async function slowloris(port: number, host: string, everyMs: number, dea
   } finally {
     clearInterval(drip);
   }
+}
+
+/**
+ * An honest slow upload: a POST of `chunks` chunks of `chunkBytes` bytes, one every everyMs (its rate is
+ * chunkBytes * 1000 / everyMs bytes a second); resolves with the answer once the server closes or answers in full.
+ */
+export async function steadyUpload(port: number, host: string, path: string, opts: { chunkBytes: number; chunks: number; everyMs: number; contentType: string }): Promise<Closed & { sentMs: number }> {
+  const s = await connect(port);
+  const started = Date.now();
+  const closed = closedByServer(s, opts.chunks * opts.everyMs + 5000);
+  const total = opts.chunkBytes * opts.chunks;
+  s.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${opts.contentType}\r\nContent-Length: ${total}\r\nConnection: close\r\n\r\n`);
+  let sent = 0;
+  let sentMs = -1;
+  const pace = setInterval(() => {
+    if (!s.writable) return;
+    s.write('a'.repeat(opts.chunkBytes));
+    if (++sent === opts.chunks) {
+      sentMs = Date.now() - started;
+      clearInterval(pace);
+    }
+  }, opts.everyMs);
+  try {
+    return { ...(await closed), sentMs };
+  } finally {
+    clearInterval(pace);
+  }
+}
+
+/**
+ * A POST that promises 1000 bytes (or, `chunked`, a chunked body), sends `bytes` of them at once and then nothing:
+ * the server must close it.
+ */
+export async function stalledBody(port: number, host: string, bytes: number, deadlineMs: number, path = '/api/apps', chunked = false): Promise<Closed> {
+  const s = await connect(port);
+  const closed = closedByServer(s, deadlineMs);
+  const data = `{${' '.repeat(bytes - 1)}`;
+  const framing = chunked ? `Transfer-Encoding: chunked\r\n\r\n${bytes.toString(16)}\r\n${data}\r\n` : `Content-Length: 1000\r\n\r\n${data}`;
+  s.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n${framing}`);
+  return closed;
 }
 
 /** Headers sent one line every everyMs, never finished. */
