@@ -1,7 +1,7 @@
 // runtime/local/jail.test.ts — app processes in real bubblewrap sandboxes (as root, each app its own uid): what they
 // can reach, what they cannot, that stopping one ends all it started, and that one over its memory limit is restarted.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -72,6 +72,43 @@ test('a process over its memory limit is killed, shows as out of memory, and is 
   assert.equal(st.state, 'crashed');
   assert.ok(h.logs.some((l) => l.app === 'hog' && l.line === 'worker.1: out of memory (the limit is 48 MB)'));
   await waitFor('a restart', () => h.runtime.status('hog').find((s) => s.restarts > 0), 10_000);
+});
+
+/** Runs one command in the jail's sandbox as uidA in `dir`; its stdout once it has exited. */
+async function runIn(jail: Jail, dir: string, command: string): Promise<string> {
+  const launch = jail.plan({ app: 'x', name: 'run.1', uid: uidA, dir, argv: ['/bin/sh', '-c', command], env: { PATH: '/usr/bin:/bin' } });
+  const child = spawn(launch.file, launch.args, launch.options);
+  launch.started();
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += String(d); });
+  child.stderr?.on('data', (d: Buffer) => { out += String(d); });
+  await new Promise((resolve) => child.on('close', resolve));
+  launch.finish();
+  return out;
+}
+
+test('a data dir under a read-only bound dir (as /opt/paas/data under /opt) shows inside the sandbox as an empty dir', { skip }, async (t) => {
+  // Not under /tmp, which the sandbox's own /tmp would hide anyway: a dir bound read-only like /opt.
+  const opt = fs.mkdtempSync('/var/tmp/paas-opt-');
+  fs.chmodSync(opt, 0o755);
+  t.after(() => fs.rmSync(opt, { recursive: true, force: true }));
+  const dataDir = path.join(opt, 'data');
+  fs.mkdirSync(dataDir, { mode: 0o700 });
+  fs.writeFileSync(path.join(dataDir, 'ssh_host_key'), 'SECRET-KEY\n', { mode: 0o600 });
+  const { jail } = Jail.forHost('sandbox', { memoryMb: 64, pids: 64, nofile: 256 }, process.env.PATH ?? '/usr/bin:/bin', dataDir);
+  const dir = path.join(dataDir, 'apps', 'a', 'slugs', '1');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'f'), "a's file\n");
+  await jail.own(dir, uidA);
+  const bound = new Jail({ ...jail.opts, readOnly: [...jail.opts.readOnly, opt] });
+  assert.deepEqual(bound.masked, [dataDir]);
+  const look = `ls -A ${opt}; echo "data:[$(ls -A ${dataDir} 2>&1)]"; cat ${dataDir}/ssh_host_key 2>/dev/null || echo key-hidden; cat /app/f`;
+  const out = await runIn(bound, dir, look);
+  assert.match(out, /^data$/m, `the bound dir shows the data dir itself:\n${out}`);
+  assert.match(out, /^data:\[\]$/m, `but empty:\n${out}`);
+  assert.ok(out.includes('key-hidden') && out.includes("a's file"), out);
+  const unmasked = await runIn(new Jail({ ...bound.opts, dataDir: '/nonexistent' }), dir, look);
+  assert.doesNotMatch(unmasked, /^data:\[\]$/m, `without the mask the data dir is there (so the test can fail):\n${unmasked}`);
 });
 
 test('a sandbox is refused for an app without a uid of its own while the platform is root', { skip }, async (t) => {

@@ -38,6 +38,16 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /**
+ * The dirs a sandbox must see as empty: the data dir (by its real path, as bwrap binds real paths) when a read-only
+ * bind holds it (`git clone … /opt/paas` puts it at /opt/paas/data). Security boundary: it holds every app's secrets.
+ */
+export function maskedDirs(readOnly: readonly string[], dataDir: string): string[] {
+  let real = path.resolve(dataDir);
+  try { real = fs.realpathSync(real); } catch { /* made later; its path as given */ }
+  return readOnly.some((dir) => isInside(real, dir)) ? [real] : [];
+}
+
+/**
  * The read-only view of the host: system dirs (symlinks kept as symlinks), plus each toolchain's install prefix when
  * it lives elsewhere (node under ~/.nvm, python under ~/.pyenv). A prefix that would show the data dir, the host's
  * home as a whole or `/` is left out (the toolchain is then missing inside, which a build reports as such). With
@@ -107,7 +117,12 @@ export class Jail {
   /** Whether the platform can give each app its own uid (it runs as root); otherwise namespaces alone separate apps. */
   readonly switchesUsers = process.getuid?.() === 0;
 
-  constructor(readonly opts: JailOptions) {}
+  /** What sandboxes see as empty dirs (maskedDirs). */
+  readonly masked: string[];
+
+  constructor(readonly opts: JailOptions) {
+    this.masked = maskedDirs(opts.readOnly, opts.dataDir);
+  }
 
   /** The jail of this host: its system dirs, toolchains and cgroups, read once at boot. */
   static forHost(mode: Isolation, limits: Limits, searchPath: string, dataDir: string): { jail: Jail; notes: string[] } {
@@ -173,7 +188,7 @@ export class Jail {
       throw err;
     }
     const argv = toSandboxArgv({
-      uid, cache: req.cacheDir !== undefined, readOnly: this.opts.readOnly, symlinks: this.opts.symlinks,
+      uid, cache: req.cacheDir !== undefined, readOnly: this.opts.readOnly, masked: this.masked, symlinks: this.opts.symlinks,
       argv: req.argv, limits: this.opts.limits, cgroupProcs: cgroup?.procs ?? [],
     }, this.opts.bwrap, this.opts.prlimit);
     let closed = false;

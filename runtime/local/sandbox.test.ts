@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CGROUP_JOIN_SCRIPT, toSandboxArgv, toSandboxEnv, type SandboxSpec } from './sandbox.ts';
 import { parseProcCgroup } from './cgroups.ts';
+import { maskedDirs } from './jail.ts';
 
 const spec: SandboxSpec = {
-  uid: 200001, cache: false, readOnly: ['/usr', '/etc', '/root/.nvm/versions/node/v22'], symlinks: [['usr/bin', '/bin']],
+  uid: 200001, cache: false, readOnly: ['/usr', '/etc', '/root/.nvm/versions/node/v22'], masked: [], symlinks: [['usr/bin', '/bin']],
   argv: ['/bin/sh', '-c', 'node server.js; rm -rf / $(evil)'], limits: { memoryMb: 256, pids: 64, nofile: 1024 }, cgroupProcs: [],
 };
 
@@ -38,6 +39,16 @@ test('the sandbox shows the app at /app (from an fd, no data dir path), a privat
   assert.ok(!argv.includes('--bind'), 'nothing else is bound (the list above has no host root)');
   assert.ok(!argv.includes('/cache'), 'no cache outside builds');
   assert.deepEqual(after(toSandboxArgv({ ...spec, cache: true }), '--bind-fd', 4).slice(2), ['--bind-fd', '4']);
+});
+
+test('a data dir under a read-only bound dir (/opt/paas/data) is masked by an empty tmpfs after the binds; one elsewhere needs no mask', () => {
+  assert.deepEqual(maskedDirs(['/usr', '/etc', '/opt'], '/opt/paas/data'), ['/opt/paas/data']);
+  assert.deepEqual(maskedDirs(['/usr', '/etc', '/opt'], '/var/lib/paas'), []);
+  assert.deepEqual(maskedDirs(['/usr', '/opt'], '/optional/data'), [], 'a sibling with a common prefix is not inside');
+  const argv = toSandboxArgv({ ...spec, readOnly: [...spec.readOnly, '/opt'], masked: ['/opt/paas/data'] });
+  const mask = argv.findIndex((a, i) => a === '--tmpfs' && argv[i + 1] === '/opt/paas/data');
+  assert.ok(mask > argv.lastIndexOf('--ro-bind'), 'after every read-only bind');
+  assert.ok(mask < argv.indexOf('--remount-ro'));
 });
 
 test('the command is the argv tail, after --, untouched: a Procfile command reaches /bin/sh -c as one argument', () => {

@@ -16,6 +16,8 @@ export interface SandboxSpec {
   cache: boolean;
   /** Host dirs bound read-only at the same path (system dirs and toolchains); bwrap must reach them as the app's uid. */
   readOnly: readonly string[];
+  /** Dirs inside a read-only bind that show as empty (the data dir, when it lives under /opt or /usr). */
+  masked: readonly string[];
   /** Symlinks to create, [target, path] (merged-/usr systems: /bin -> usr/bin). */
   symlinks: readonly (readonly [string, string])[];
   /** What runs inside, as argv; a Procfile command arrives as ['/bin/sh', '-c', command]. */
@@ -43,6 +45,8 @@ export function toBwrapArgs(spec: SandboxSpec): string[] {
   ];
   for (const dir of spec.readOnly) args.push('--ro-bind', dir, dir);
   for (const [target, link] of spec.symlinks) args.push('--symlink', target, link);
+  // Security boundary: an empty tmpfs over the data dir, after the binds that would show it.
+  for (const dir of spec.masked) args.push('--tmpfs', dir);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind-fd', String(APP_FD), '/app');
   if (spec.cache) args.push('--bind-fd', String(CACHE_FD), '/cache');
   // The sandbox's own root (a tmpfs bwrap made) is read-only too: only /app and /tmp take writes.
