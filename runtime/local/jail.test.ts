@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Jail } from './jail.ts';
+import { ROOT_ENV } from './sandbox.ts';
 import { makeTempDir, startHarness, toRelease, waitFor } from '../../test/support/local-runtime.ts';
 import { probeSandbox } from '../../core/isolation.ts';
 
@@ -41,7 +42,7 @@ test('a sandboxed process runs as its app uid in /app, writes /app and /tmp, and
   const dirA = await slug('a', uidA);
   const dirB = await slug('b', uidB);
   const probe = [
-    'echo "uid=$(id -u) gid=$(id -g) home=$HOME pwd=$(pwd)"', 'cat /app/f', 'echo w > /app/written && echo app-write-ok',
+    'echo "uid=$(id -u) gid=$(id -g) groups=$(id -G) home=$HOME pwd=$(pwd)"', 'cat /app/f', 'echo w > /app/written && echo app-write-ok',
     'echo t > /tmp/t && echo tmp-write-ok', 'echo x > /etc/x 2>/dev/null || echo etc-write-refused', 'echo x > /usr/x 2>/dev/null || echo usr-write-refused',
     `cat ${dataDir}/ssh_host_key 2>/dev/null || echo data-dir-refused`, `cat ${dirB}/f 2>/dev/null || echo other-slug-refused`,
     `ls ${dataDir} 2>/dev/null || echo data-dir-hidden`, 'echo "pids=$(ls /proc | grep -c "^[0-9]")"',
@@ -51,7 +52,7 @@ test('a sandboxed process runs as its app uid in /app, writes /app and /tmp, and
   const b = h.runtime.status('b')[0]?.pid as number;
   await h.runtime.deploy({ ...toRelease('a', dirA, 1, [{ type: 'worker', command: probe, quantity: 1 }], { B_PID: String(b) }), uid: uidA }, () => {}).catch(() => {});
   const out = await waitFor('the probe output', () => { const o = output(h.logs, 'a'); return o.includes('setsid-child-started') ? o : undefined; });
-  assert.match(out, new RegExp(`uid=${uidA} gid=${uidA} home=/app pwd=/app`));
+  assert.match(out, new RegExp(`uid=${uidA} gid=${uidA} groups=${uidA} home=/app pwd=/app`));
   for (const line of ["a's file", 'app-write-ok', 'tmp-write-ok', 'etc-write-refused', 'usr-write-refused', 'data-dir-refused', 'other-slug-refused', 'data-dir-hidden', 'kill-refused']) assert.ok(out.includes(line), `${line} in:\n${out}`);
   assert.equal(fs.readFileSync(path.join(dirA, 'written'), 'utf8'), 'w\n');
   assert.ok(Number(/pids=(\d+)/.exec(out)?.[1]) <= 6, `only its own processes in /proc:\n${out}`);
@@ -75,8 +76,8 @@ test('a process over its memory limit is killed, shows as out of memory, and is 
 });
 
 /** Runs one command in the jail's sandbox as uidA in `dir`; its stdout once it has exited. */
-async function runIn(jail: Jail, dir: string, command: string): Promise<string> {
-  const launch = jail.plan({ app: 'x', name: 'run.1', uid: uidA, dir, argv: ['/bin/sh', '-c', command], env: { PATH: '/usr/bin:/bin' } });
+async function runIn(jail: Jail, dir: string, command: string, env: Record<string, string> = {}): Promise<string> {
+  const launch = jail.plan({ app: 'x', name: 'run.1', uid: uidA, dir, argv: ['/bin/sh', '-c', command], env: { PATH: '/usr/bin:/bin', ...env } });
   const child = spawn(launch.file, launch.args, launch.options);
   launch.started();
   let out = '';
@@ -107,8 +108,22 @@ test('a data dir under a read-only bound dir (as /opt/paas/data under /opt) show
   assert.match(out, /^data$/m, `the bound dir shows the data dir itself:\n${out}`);
   assert.match(out, /^data:\[\]$/m, `but empty:\n${out}`);
   assert.ok(out.includes('key-hidden') && out.includes("a's file"), out);
-  const unmasked = await runIn(new Jail({ ...bound.opts, dataDir: '/nonexistent' }), dir, look);
+  const unmasked = await runIn(new Jail({ ...bound.opts, dataDir: '/var/tmp' }), dir, look);
   assert.doesNotMatch(unmasked, /^data:\[\]$/m, `without the mask the data dir is there (so the test can fail):\n${unmasked}`);
+});
+
+test('with cgroups the wrapper starts as root with a fixed env (no tenant LD_PRELOAD), joins them, and the app runs as its uid with its own env', { skip }, async (t) => {
+  const { jail, slug } = await setup(t);
+  assert.equal(jail.opts.cgroups.kind !== 'none', true, 'this host has cgroups');
+  const dir = await slug('a', uidA);
+  const launch = jail.plan({ app: 'a', name: 'run.1', uid: uidA, dir, argv: ['true'], env: { LD_PRELOAD: '/app/evil.so', FOO: 'a b' } });
+  launch.finish();
+  assert.equal(launch.options.uid, undefined, 'spawned as root, to join its cgroups (v2 requires it)');
+  assert.deepEqual(launch.options.env, ROOT_ENV);
+  assert.equal(launch.args[launch.args.indexOf('--') + 1], jail.opts.setpriv);
+  // That it joined its cgroups shows in the out-of-memory test (the kill is counted in its own cgroup).
+  const out = await runIn(jail, dir, 'echo "uid=$(id -u) groups=$(id -G) foo=[$FOO] preload=[$LD_PRELOAD] nofile=$(ulimit -n)"', { FOO: 'a b', LD_PRELOAD: '' });
+  assert.match(out, new RegExp(`uid=${uidA} groups=${uidA} foo=\\[a b\\] preload=\\[\\] nofile=256`), out);
 });
 
 test('a sandbox is refused for an app without a uid of its own while the platform is root', { skip }, async (t) => {

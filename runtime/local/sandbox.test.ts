@@ -1,7 +1,7 @@
 // runtime/local/sandbox.test.ts — the sandbox's argv, as built from a spec: namespaces, binds, limits, no shell strings.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CGROUP_JOIN_SCRIPT, toSandboxArgv, toSandboxEnv, type SandboxSpec } from './sandbox.ts';
+import { CGROUP_JOIN_SCRIPT, ENV_FD, dropsUidInside, toEnvArgs, toSandboxArgv, toSandboxEnv, type SandboxSpec } from './sandbox.ts';
 import { parseProcCgroup } from './cgroups.ts';
 import { maskedDirs } from './jail.ts';
 
@@ -68,12 +68,20 @@ test('without cgroups, prlimit sets open files, processes per uid when the app h
   assert.ok(!shared.some((a) => a.startsWith('--nproc')), 'a uid shared with the platform is not capped: it would count the platform too');
 });
 
-test('with cgroups, a constant script sets the open-files limit and joins them (the files as arguments) before bwrap starts', () => {
+test('with cgroups, a constant script sets the open-files limit and joins them (the files as arguments) as root, then setpriv drops to the app uid right before bwrap', () => {
   const procs = ['/sys/fs/cgroup/memory/paas/a.web.1/cgroup.procs', '/sys/fs/cgroup/pids/paas/a.web.1/cgroup.procs'];
-  const argv = toSandboxArgv({ ...spec, cgroupProcs: procs }, '/usr/bin/bwrap');
+  const withCgroups = { ...spec, cgroupProcs: procs };
+  const argv = toSandboxArgv(withCgroups, '/usr/bin/bwrap', 'prlimit', '/usr/bin/setpriv');
   assert.deepEqual(argv.slice(0, 8), ['/bin/sh', '-c', CGROUP_JOIN_SCRIPT, 'paas-sandbox', '1024', ...procs, '--']);
-  assert.equal(argv[8], '/usr/bin/bwrap');
+  assert.deepEqual(argv.slice(8, 14), ['/usr/bin/setpriv', '--reuid=200001', '--regid=200001', '--clear-groups', '--', '/usr/bin/bwrap']);
+  assert.ok(dropsUidInside(withCgroups), 'spawned as root: under cgroup v2 only root may move it into its cgroup');
+  assert.deepEqual(after(argv, '--args'), [String(ENV_FD)], 'bwrap reads the app env from an fd; the root wrapper never holds it');
+  assert.equal(toEnvArgs({ A: 'x y', B: '' }).toString(), '--clearenv\0--setenv\0A\0x y\0--setenv\0B\0\0');
   assert.ok(!argv.includes('prlimit') && !argv.some((a) => a.startsWith('--as=')));
+  const shared = { ...withCgroups, uid: undefined };
+  assert.equal(toSandboxArgv(shared, '/usr/bin/bwrap')[8], '/usr/bin/bwrap', 'no uid to switch to: bwrap right after the script');
+  assert.ok(!dropsUidInside(shared) && !dropsUidInside(spec), 'no cgroups: spawned as the app uid, as before');
+  assert.ok(!toSandboxArgv(spec).includes('--args') && !toSandboxArgv(shared).includes('--args'), 'and its env is the process env');
 });
 
 test('inside, HOME and the working dir are /app and TMPDIR is the private /tmp; the rest of the env is kept', () => {
