@@ -7,7 +7,13 @@ export type Isolation = 'sandbox' | 'none';
 export const ISOLATION_SETTINGS = ['auto', 'sandbox', 'none'] as const;
 export type IsolationSetting = typeof ISOLATION_SETTINGS[number];
 
-export interface IsolationState { mode: Isolation; /** Why this mode, in words for the start-up banner and /readyz. */ reason: string }
+export interface IsolationState {
+  mode: Isolation;
+  /** Why this mode, in words for the start-up banner and /readyz. */
+  reason: string;
+  /** Set when `auto` found no working sandbox: single-tenant by fall-back, not by choice (core/isolation-history.ts). */
+  fellBack?: true;
+}
 
 /** The package that provides the sandbox, named in the single-tenant warning. */
 export const SANDBOX_PACKAGE = 'bubblewrap';
@@ -44,5 +50,5 @@ export function resolveIsolation(setting: IsolationSetting, mode: 'local' | 'kub
   const problem = probe();
   if (!problem) return { mode: 'sandbox', reason: 'apps and builds run in per-app bubblewrap sandboxes' };
   if (setting === 'sandbox') throw new Error(`PAAS_ISOLATION=sandbox, but the sandbox cannot run: ${problem}. Install the Debian package ${SANDBOX_PACKAGE}`);
-  return { mode: 'none', reason: `${problem}; install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes` };
+  return { mode: 'none', reason: `${problem}; install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes`, fellBack: true };
 }
