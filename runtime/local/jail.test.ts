@@ -43,7 +43,8 @@ test('a sandboxed process runs as its app uid in /app, writes /app and /tmp, and
   const dirB = await slug('b', uidB);
   const probe = [
     'echo "uid=$(id -u) gid=$(id -g) groups=$(id -G) home=$HOME pwd=$(pwd)"', 'cat /app/f', 'echo w > /app/written && echo app-write-ok',
-    'echo t > /tmp/t && echo tmp-write-ok', 'echo x > /etc/x 2>/dev/null || echo etc-write-refused', 'echo x > /usr/x 2>/dev/null || echo usr-write-refused',
+    'echo t > /tmp/t && echo tmp-write-ok', 'echo "tmp-kb=$(df -k /tmp | awk \'NR == 2 { print $2 }\')"',
+    'unshare -U true 2>/dev/null || echo userns-refused', 'echo x > /etc/x 2>/dev/null || echo etc-write-refused', 'echo x > /usr/x 2>/dev/null || echo usr-write-refused',
     `cat ${dataDir}/ssh_host_key 2>/dev/null || echo data-dir-refused`, `cat ${dirB}/f 2>/dev/null || echo other-slug-refused`,
     `ls ${dataDir} 2>/dev/null || echo data-dir-hidden`, 'echo "pids=$(ls /proc | grep -c "^[0-9]")"',
     'kill -9 "$B_PID" 2>/dev/null || echo kill-refused', '(setsid sh -c "echo setsid-child-started; exec sleep 300" &)', 'sleep 300',
@@ -53,7 +54,7 @@ test('a sandboxed process runs as its app uid in /app, writes /app and /tmp, and
   await h.runtime.deploy({ ...toRelease('a', dirA, 1, [{ type: 'worker', command: probe, quantity: 1 }], { B_PID: String(b) }), uid: uidA }, () => {}).catch(() => {});
   const out = await waitFor('the probe output', () => { const o = output(h.logs, 'a'); return o.includes('setsid-child-started') ? o : undefined; });
   assert.match(out, new RegExp(`uid=${uidA} gid=${uidA} groups=${uidA} home=/app pwd=/app`));
-  for (const line of ["a's file", 'app-write-ok', 'tmp-write-ok', 'etc-write-refused', 'usr-write-refused', 'data-dir-refused', 'other-slug-refused', 'data-dir-hidden', 'kill-refused']) assert.ok(out.includes(line), `${line} in:\n${out}`);
+  for (const line of ["a's file", 'app-write-ok', 'tmp-write-ok', 'etc-write-refused', 'usr-write-refused', 'data-dir-refused', 'other-slug-refused', 'data-dir-hidden', 'kill-refused', 'tmp-kb=65536', 'userns-refused']) assert.ok(out.includes(line), `${line} in:\n${out}`);
   assert.equal(fs.readFileSync(path.join(dirA, 'written'), 'utf8'), 'w\n');
   assert.ok(Number(/pids=(\d+)/.exec(out)?.[1]) <= 6, `only its own processes in /proc:\n${out}`);
   const mine = () => execFileSync('ps', ['-o', 'pid=,cmd=', '-u', String(uidA)], { encoding: 'utf8' }).trim();
@@ -103,11 +104,11 @@ test('a data dir under a read-only bound dir (as /opt/paas/data under /opt) show
   await jail.own(dir, uidA);
   const bound = new Jail({ ...jail.opts, readOnly: [...jail.opts.readOnly, opt] });
   assert.deepEqual(bound.masked, [dataDir]);
-  const look = `ls -A ${opt}; echo "data:[$(ls -A ${dataDir} 2>&1)]"; cat ${dataDir}/ssh_host_key 2>/dev/null || echo key-hidden; cat /app/f`;
+  const look = `ls -A ${opt}; echo "data:[$(ls -A ${dataDir} 2>&1)]"; cat ${dataDir}/ssh_host_key 2>/dev/null || echo key-hidden; touch ${dataDir}/x 2>/dev/null || echo mask-read-only; cat /app/f`;
   const out = await runIn(bound, dir, look);
   assert.match(out, /^data$/m, `the bound dir shows the data dir itself:\n${out}`);
   assert.match(out, /^data:\[\]$/m, `but empty:\n${out}`);
-  assert.ok(out.includes('key-hidden') && out.includes("a's file"), out);
+  assert.ok(out.includes('key-hidden') && out.includes('mask-read-only') && out.includes("a's file"), out);
   const unmasked = await runIn(new Jail({ ...bound.opts, dataDir: '/var/tmp' }), dir, look);
   assert.doesNotMatch(unmasked, /^data:\[\]$/m, `without the mask the data dir is there (so the test can fail):\n${unmasked}`);
 });

@@ -18,7 +18,7 @@ function after(argv: string[], flag: string, n = 1): string[] {
 
 test('the sandbox argv unshares PID, IPC, UTS and user namespaces, drops every capability and dies with the platform', () => {
   const argv = toSandboxArgv(spec);
-  for (const flag of ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']) assert.ok(argv.includes(flag), flag);
+  for (const flag of ['--unshare-user', '--disable-userns', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']) assert.ok(argv.includes(flag), flag);
   assert.deepEqual(after(argv, '--cap-drop'), ['ALL']);
   assert.ok(!argv.includes('--unshare-net') && !argv.includes('--unshare-all'), 'the network stays shared: apps listen on $PORT');
   assert.ok(!argv.includes('--share-net'));
@@ -28,7 +28,7 @@ test('the sandbox shows the app at /app (from an fd, no data dir path), a privat
   const argv = toSandboxArgv(spec);
   assert.deepEqual(after(argv, '--bind-fd', 2), ['3', '/app']);
   assert.deepEqual(after(argv, '--chdir'), ['/app']);
-  assert.deepEqual(after(argv, '--tmpfs'), ['/tmp']);
+  assert.deepEqual(after(argv, '--size', 3), [String(256 * 1024 * 1024), '--tmpfs', '/tmp'], '/tmp holds at most the memory limit');
   assert.deepEqual(after(argv, '--proc'), ['/proc']);
   assert.deepEqual(after(argv, '--dev'), ['/dev']);
   assert.deepEqual(after(argv, '--remount-ro'), ['/'], 'the sandbox root itself is read-only');
@@ -48,6 +48,7 @@ test('a data dir under a read-only bound dir (/opt/paas/data) is masked by an em
   const argv = toSandboxArgv({ ...spec, readOnly: [...spec.readOnly, '/opt'], masked: ['/opt/paas/data'] });
   const mask = argv.findIndex((a, i) => a === '--tmpfs' && argv[i + 1] === '/opt/paas/data');
   assert.ok(mask > argv.lastIndexOf('--ro-bind'), 'after every read-only bind');
+  assert.deepEqual(argv.slice(mask + 2, mask + 4), ['--remount-ro', '/opt/paas/data'], 'and read-only: no writable RAM there');
   assert.ok(mask < argv.indexOf('--remount-ro'));
 });
 

@@ -58,7 +58,8 @@ export function dropsUidInside(spec: Pick<SandboxSpec, 'uid' | 'cgroupProcs'>): 
 /** The bubblewrap arguments of the sandbox (before `--` and the command). */
 export function toBwrapArgs(spec: SandboxSpec): string[] {
   const args = [
-    '--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    // --disable-userns (bwrap >= 0.8, needs --unshare-user): no nested user namespace, the kernel's most-attacked surface.
+    '--unshare-user', '--disable-userns', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
     '--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--hostname', 'app',
   ];
   // Started as root, the wrapper holds a fixed env; the app's comes from a file only root could write, not from argv.
@@ -66,8 +67,9 @@ export function toBwrapArgs(spec: SandboxSpec): string[] {
   for (const dir of spec.readOnly) args.push('--ro-bind', dir, dir);
   for (const [target, link] of spec.symlinks) args.push('--symlink', target, link);
   // Security boundary: an empty tmpfs over the data dir, after the binds that would show it.
-  for (const dir of spec.masked) args.push('--tmpfs', dir);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind-fd', String(APP_FD), '/app');
+  for (const dir of spec.masked) args.push('--tmpfs', dir, '--remount-ro', dir);
+  // /tmp is RAM: it holds no more than the app's memory limit (under rlimits nothing else would bound it).
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(spec.limits.memoryMb * 1024 * 1024), '--tmpfs', '/tmp', '--bind-fd', String(APP_FD), '/app');
   if (spec.cache) args.push('--bind-fd', String(CACHE_FD), '/cache');
   // The sandbox's own root (a tmpfs bwrap made) is read-only too: only /app and /tmp take writes.
   args.push('--remount-ro', '/', '--chdir', '/app');
