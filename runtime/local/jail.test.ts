@@ -127,6 +127,20 @@ test('with cgroups the wrapper starts as root with a fixed env (no tenant LD_PRE
   assert.match(out, new RegExp(`uid=${uidA} groups=${uidA} foo=\\[a b\\] preload=\\[\\] nofile=256`), out);
 });
 
+test('a slug built before sandboxes (root\'s) becomes the app\'s own when its release is deployed, and the app writes to it', { skip }, async (t) => {
+  const { dataDir, jail } = await setup(t);
+  const h = await startHarness(t, { jail });
+  const dir = path.join(dataDir, 'apps', 'old', 'slugs', '1');
+  fs.mkdirSync(path.join(dir, 'sub'), { recursive: true, mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'sub', 'f'), 'old\n');
+  assert.equal(fs.statSync(dir).uid, 0);
+  const command = 'cat sub/f && echo w > sub/written && echo adopted-write-ok; sleep 300';
+  await h.runtime.deploy({ ...toRelease('old', dir, 1, [{ type: 'worker', command, quantity: 1 }]), uid: uidA }, () => {});
+  await waitFor('the write', () => output(h.logs, 'old').includes('adopted-write-ok') || undefined);
+  assert.equal(fs.statSync(path.join(dir, 'sub', 'f')).uid, uidA);
+  await h.runtime.stop('old');
+});
+
 test('a sandbox is refused for an app without a uid of its own while the platform is root', { skip }, async (t) => {
   const { jail } = await setup(t);
   assert.throws(() => jail.plan({ app: 'x', name: 'web.1', dir: '/tmp', argv: ['true'], env: {} }), /no uid of its own/);

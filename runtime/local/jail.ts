@@ -180,6 +180,17 @@ export class Jail {
     openPathTo(path.dirname(dir), this.opts.dataDir);
   }
 
+  /**
+   * Makes a slug the app's own if it is not yet (slugs built before sandboxes were root's): one stat when it already
+   * is, a recursive chown once when not. A missing dir is left for the start to report.
+   */
+  async adopt(dir: string, uid: number | undefined): Promise<void> {
+    if (!this.sandboxed || !this.switchesUsers || uid === undefined) return;
+    let owner: number;
+    try { owner = fs.statSync(dir).uid; } catch { return; }
+    if (owner !== uid) await this.own(dir, uid);
+  }
+
   /** What to spawn for one process; call launch.started() right after spawn and launch.finish() once it has exited. */
   plan(req: LaunchRequest): Launch {
     const base: SpawnOptions = { detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
