@@ -206,7 +206,7 @@ export class Jail {
     const env = toSandboxEnv(req.env);
     // Security boundary: with cgroups the wrapper starts as root (to join them) and setpriv drops to the app's uid
     // before bwrap; until then it holds a fixed env, and bwrap reads the app's from ENV_FD (dropsUidInside).
-    const asRoot = dropsUidInside({ uid, cgroupProcs: this.opts.cgroups.kind === 'none' ? [] : ['(made below)'] });
+    const asRoot = uid !== undefined && this.opts.cgroups.kind !== 'none'; // what dropsUidInside says once they exist
     let cgroup;
     let envFd: number | undefined;
     try {
