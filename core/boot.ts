@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { MemoryBus, type Bus } from './bus.ts';
 import { loadConfig, type Config } from './config.ts';
 import { describeIsolation } from './isolation.ts';
+import { checkIsolationHistory } from './isolation-history.ts';
 import { openDb, type Db } from './db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -49,6 +50,13 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   let embedded: EmbeddedDatabase | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, log.child({ module: 'postgres' }))).url;
   const db = await openDb(url, config.dbSchema);
+  try {
+    await checkIsolationHistory(db, config.isolation, config.dataDir);
+  } catch (err) {
+    await db.destroy();
+    await embedded?.stop();
+    throw err;
+  }
   // The NATS client loads only when NATS_URL is set: the in-process bus needs none of it.
   const bus: Bus = config.natsUrl
     ? await (await import('./nats-bus.ts')).NatsBus.connect(config.natsUrl, config.subjectPrefix, log.child({ module: 'nats' }), async (subject, payload, reason) => {

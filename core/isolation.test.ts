@@ -1,7 +1,10 @@
 // core/isolation.test.ts — PAAS_ISOLATION: auto falls back to single-tenant with the reason, sandbox insists, none is none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeIsolation, probeSandbox, resolveIsolation } from './isolation.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROBE_UID, describeIsolation, probeSandbox, resolveIsolation } from './isolation.ts';
 import { loadConfig } from './config.ts';
 
 test('auto takes the sandbox when it works and says why when it does not; sandbox insists; none is single-tenant', () => {
@@ -18,6 +21,21 @@ test('a missing bwrap is reported as not installed; a bad setting is refused', (
   assert.match(probeSandbox('/nonexistent/bwrap') ?? '', /not installed/);
   assert.throws(() => loadConfig({ PAAS_ISOLATION: 'maybe' }), /PAAS_ISOLATION must be auto, sandbox, none/);
   assert.equal(loadConfig({ PAAS_ISOLATION: 'none' }).isolation.mode, 'none');
+});
+
+test('as root, the probe runs bwrap as nobody (as apps run as their own uid) and passes where unprivileged user namespaces work', { skip: process.getuid?.() !== 0 && 'needs root' }, () => {
+  assert.equal(probeSandbox(), undefined, 'this host allows unprivileged user namespaces');
+  assert.equal(probeSandbox('bwrap', PROBE_UID), undefined);
+  // A uid the probe runs as, seen by what it runs: a bwrap stand-in that fails unless it is nobody.
+  const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-probe-'));
+  try {
+    fs.chmodSync(fake, 0o755);
+    fs.writeFileSync(path.join(fake, 'bwrap'), `#!/bin/sh\n[ "$(id -u)" = ${PROBE_UID} ] || { echo "not nobody: $(id -u)" >&2; exit 1; }\n`, { mode: 0o755 });
+    assert.equal(probeSandbox(path.join(fake, 'bwrap')), undefined);
+    assert.match(probeSandbox(path.join(fake, 'bwrap'), 0) ?? '', /not nobody: 0/);
+  } finally {
+    fs.rmSync(fake, { recursive: true, force: true });
+  }
 });
 
 test('single-tenant mode is announced at start as a warning naming the bubblewrap package; sandbox mode says so plainly', () => {

@@ -7,17 +7,30 @@ export type Isolation = 'sandbox' | 'none';
 export const ISOLATION_SETTINGS = ['auto', 'sandbox', 'none'] as const;
 export type IsolationSetting = typeof ISOLATION_SETTINGS[number];
 
-export interface IsolationState { mode: Isolation; /** Why this mode, in words for the start-up banner and /readyz. */ reason: string }
+export interface IsolationState {
+  mode: Isolation;
+  /** Why this mode, in words for the start-up banner and /readyz. */
+  reason: string;
+  /** Set when `auto` found no working sandbox: single-tenant by fall-back, not by choice (core/isolation-history.ts). */
+  fellBack?: true;
+}
 
 /** The package that provides the sandbox, named in the single-tenant warning. */
 export const SANDBOX_PACKAGE = 'bubblewrap';
 
-/** Whether bwrap runs here and can make the namespaces the sandbox needs; undefined when it can, else why not. */
-export function probeSandbox(bwrap = 'bwrap'): string | undefined {
+/** The uid and gid the probe runs as when the platform is root: nobody, as real sandboxes run as an app's uid. */
+export const PROBE_UID = 65534;
+
+/**
+ * Whether bwrap runs here and can make the namespaces the sandbox needs; undefined when it can, else why not. As root
+ * it tries as nobody: root may always make user namespaces, app uids only where unprivileged ones are allowed.
+ */
+export function probeSandbox(bwrap = 'bwrap', asUid: number | undefined = process.getuid?.() === 0 ? PROBE_UID : undefined): string | undefined {
   const r = spawnSync(bwrap, ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent',
-    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+    '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000, uid: asUid, gid: asUid, cwd: '/' });
   if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${bwrap} is not installed` : r.error.message;
-  if (r.status !== 0) return `${bwrap} cannot create namespaces here: ${String(r.stderr).trim() || `exit ${r.status}`}`;
+  const who = asUid === undefined ? '' : ` as an unprivileged user (uid ${asUid}), as apps run`;
+  if (r.status !== 0) return `${bwrap} cannot create namespaces here${who}: ${String(r.stderr).trim() || `exit ${r.status}`}`;
   return undefined;
 }
 
@@ -37,5 +50,5 @@ export function resolveIsolation(setting: IsolationSetting, mode: 'local' | 'kub
   const problem = probe();
   if (!problem) return { mode: 'sandbox', reason: 'apps and builds run in per-app bubblewrap sandboxes' };
   if (setting === 'sandbox') throw new Error(`PAAS_ISOLATION=sandbox, but the sandbox cannot run: ${problem}. Install the Debian package ${SANDBOX_PACKAGE}`);
-  return { mode: 'none', reason: `${problem}; install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes` };
+  return { mode: 'none', reason: `${problem}; install the Debian package ${SANDBOX_PACKAGE} for per-app sandboxes`, fellBack: true };
 }

@@ -81,8 +81,8 @@ function removeDir(dir: string, tries = 20): void {
   }
 }
 
-/** Makes the cgroup(s) of one process with its limits, joinable by `uid` (the process joins itself before bwrap). */
-export function createCgroup(support: CgroupSupport, name: string, limits: Limits, uid?: number, gid?: number): ProcessCgroup | undefined {
+/** Makes the cgroup(s) of one process with its limits; the process joins them itself, as the platform's user, before bwrap. */
+export function createCgroup(support: CgroupSupport, name: string, limits: Limits): ProcessCgroup | undefined {
   if (support.kind === 'none') return undefined;
   const bytes = String(limits.memoryMb * 1024 * 1024);
   const memory = path.join(support.kind === 'v1' ? support.memory : support.dir, name);
@@ -98,7 +98,6 @@ export function createCgroup(support: CgroupSupport, name: string, limits: Limit
   }
   write(path.join(pids, 'pids.max'), String(limits.pids));
   const procs = dirs.map((dir) => path.join(dir, 'cgroup.procs'));
-  if (uid !== undefined) for (const file of procs) fs.chownSync(file, uid, gid ?? uid);
   const events = path.join(memory, support.kind === 'v1' ? 'memory.oom_control' : 'memory.events');
   return {
     procs,

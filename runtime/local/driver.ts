@@ -23,6 +23,7 @@ export class LocalDriver implements RuntimeDriver {
     say(`-----> Running release command: ${command}`);
     // The same environment a Procfile process of this release gets (no PORT: it serves nothing), as on Heroku.
     const { jail } = this.runtime;
+    await jail.adopt(spec.slugDir, spec.uid); // a slug built before sandboxes is root's
     const env = toProcessEnv(this.runtime.baseEnv, { ...spec, slugDir: jail.appRoot(spec.slugDir) }, 'release.1', undefined);
     // In its sandbox, as the app's uid, with the slug at /app (Dokku's `touch /app/release.test` works).
     const sandbox = jail.sandboxed ? { launcher: jail.plan.bind(jail), app: spec.app, uid: spec.uid } : undefined;

@@ -10,7 +10,7 @@ import { signalGroup } from '../../core/process-group.ts';
 import type { Isolation } from '../../core/isolation.ts';
 import type { Launch, LaunchRequest } from '../../builders/run-step.ts';
 import { createCgroup, describeLimits, detectCgroups, type CgroupSupport } from './cgroups.ts';
-import { SYSTEM_DIRS, toSandboxArgv, toSandboxEnv, type Limits } from './sandbox.ts';
+import { ROOT_ENV, SYSTEM_DIRS, dropsUidInside, toEnvArgs, toSandboxArgv, toSandboxEnv, type Limits } from './sandbox.ts';
 
 export type { Launch, LaunchRequest };
 
@@ -35,6 +35,16 @@ export function reachableByAll(dir: string): boolean {
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * The dirs a sandbox must see as empty: the data dir (by its real path, as bwrap binds real paths) when a read-only
+ * bind holds it (`git clone … /opt/paas` puts it at /opt/paas/data). Security boundary: it holds every app's secrets.
+ */
+export function maskedDirs(readOnly: readonly string[], dataDir: string): string[] {
+  let real = path.resolve(dataDir);
+  try { real = fs.realpathSync(real); } catch { /* made later; its path as given */ }
+  return readOnly.some((dir) => isInside(real, dir)) ? [real] : [];
 }
 
 /**
@@ -94,6 +104,8 @@ export interface JailOptions {
   symlinks: Array<[string, string]>;
   prlimit: string;
   bwrap: string;
+  /** Drops from root to the app's uid after its cgroups are joined (util-linux). */
+  setpriv: string;
 }
 
 let counter = 0;
@@ -102,12 +114,26 @@ function openDir(dir: string): number {
   return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
 }
 
+/** An fd of an unlinked root-only file (0600, made new in `dir`) holding `data` from offset 0, for bwrap's `--args`. */
+function openSealed(dir: string, data: Buffer): number {
+  const file = path.join(dir, `.paas-env-${process.pid}-${++counter}-${Math.random().toString(36).slice(2)}`);
+  const fd = fs.openSync(file, 'wx+', 0o600);
+  fs.unlinkSync(file);
+  fs.writeSync(fd, data, 0, data.length, 0); // positional: the fd's offset stays at 0 for bwrap to read from
+  return fd;
+}
+
 /** Runs processes as configured: per-app sandboxes (`sandbox`) or plain child processes (`none`, single-tenant). */
 export class Jail {
   /** Whether the platform can give each app its own uid (it runs as root); otherwise namespaces alone separate apps. */
   readonly switchesUsers = process.getuid?.() === 0;
 
-  constructor(readonly opts: JailOptions) {}
+  /** What sandboxes see as empty dirs (maskedDirs). */
+  readonly masked: string[];
+
+  constructor(readonly opts: JailOptions) {
+    this.masked = maskedDirs(opts.readOnly, opts.dataDir);
+  }
 
   /** The jail of this host: its system dirs, toolchains and cgroups, read once at boot. */
   static forHost(mode: Isolation, limits: Limits, searchPath: string, dataDir: string): { jail: Jail; notes: string[] } {
@@ -117,6 +143,7 @@ export class Jail {
     const jail = new Jail({
       mode, dataDir, limits, cgroups, readOnly: view.readOnly, symlinks: view.symlinks,
       prlimit: which('prlimit', searchPath) ?? 'prlimit', bwrap: which('bwrap', searchPath) ?? 'bwrap',
+      setpriv: which('setpriv', searchPath) ?? 'setpriv',
     });
     const notes = mode === 'none' ? [] : [`limits: ${describeLimits(cgroups, limits)}`];
     if (mode === 'sandbox' && jail.switchesUsers) {
@@ -132,7 +159,7 @@ export class Jail {
 
   /** Single-tenant: processes run as plain children of the platform. */
   static plain(): Jail {
-    return new Jail({ mode: 'none', dataDir: '/', limits: { memoryMb: 0, pids: 0, nofile: 0 }, cgroups: { kind: 'none', reason: 'single-tenant mode' }, readOnly: [], symlinks: [], prlimit: 'prlimit', bwrap: 'bwrap' });
+    return new Jail({ mode: 'none', dataDir: '/', limits: { memoryMb: 0, pids: 0, nofile: 0 }, cgroups: { kind: 'none', reason: 'single-tenant mode' }, readOnly: [], symlinks: [], prlimit: 'prlimit', bwrap: 'bwrap', setpriv: 'setpriv' });
   }
 
   get sandboxed(): boolean {
@@ -153,6 +180,17 @@ export class Jail {
     openPathTo(path.dirname(dir), this.opts.dataDir);
   }
 
+  /**
+   * Makes a slug the app's own if it is not yet (slugs built before sandboxes were root's): one stat when it already
+   * is, a recursive chown once when not. A missing dir is left for the start to report.
+   */
+  async adopt(dir: string, uid: number | undefined): Promise<void> {
+    if (!this.sandboxed || !this.switchesUsers || uid === undefined) return;
+    let owner: number;
+    try { owner = fs.statSync(dir).uid; } catch { return; }
+    if (owner !== uid) await this.own(dir, uid);
+  }
+
   /** What to spawn for one process; call launch.started() right after spawn and launch.finish() once it has exited. */
   plan(req: LaunchRequest): Launch {
     const base: SpawnOptions = { detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
@@ -165,23 +203,31 @@ export class Jail {
     const fds = [openDir(req.dir)];
     if (req.cacheDir) fds.push(openDir(req.cacheDir));
     const name = `${req.app}.${req.name}.${process.pid}.${++counter}`;
+    const env = toSandboxEnv(req.env);
+    // Security boundary: with cgroups the wrapper starts as root (to join them) and setpriv drops to the app's uid
+    // before bwrap; until then it holds a fixed env, and bwrap reads the app's from ENV_FD (dropsUidInside).
+    const asRoot = uid !== undefined && this.opts.cgroups.kind !== 'none'; // what dropsUidInside says once they exist
     let cgroup;
+    let envFd: number | undefined;
     try {
-      cgroup = createCgroup(this.opts.cgroups, name, this.opts.limits, uid, uid);
+      cgroup = createCgroup(this.opts.cgroups, name, this.opts.limits);
+      if (asRoot) fds.push(envFd = openSealed(this.opts.dataDir, toEnvArgs(env)));
     } catch (err) {
       fds.forEach((fd) => fs.closeSync(fd));
+      cgroup?.remove();
       throw err;
     }
-    const argv = toSandboxArgv({
-      uid, cache: req.cacheDir !== undefined, readOnly: this.opts.readOnly, symlinks: this.opts.symlinks,
+    const spec = {
+      uid, cache: req.cacheDir !== undefined, readOnly: this.opts.readOnly, masked: this.masked, symlinks: this.opts.symlinks,
       argv: req.argv, limits: this.opts.limits, cgroupProcs: cgroup?.procs ?? [],
-    }, this.opts.bwrap, this.opts.prlimit);
+    };
+    const argv = toSandboxArgv(spec, this.opts.bwrap, this.opts.prlimit, this.opts.setpriv);
     let closed = false;
     const started = () => { if (!closed) fds.forEach((fd) => fs.closeSync(fd)); closed = true; };
     return {
       file: argv[0] as string, args: argv.slice(1),
       // cwd: the app's dir, so the boot-time orphan sweep (orphans.ts, by cwd) finds bwrap; inside, it is /app.
-      options: { ...base, cwd: req.dir, env: toSandboxEnv(req.env), uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe', fds[0], fds[1] ?? 'ignore'] },
+      options: { ...base, cwd: req.dir, env: asRoot ? { ...ROOT_ENV } : env, uid: asRoot ? undefined : uid, gid: asRoot ? undefined : uid, stdio: ['ignore', 'pipe', 'pipe', fds[0], req.cacheDir ? fds[1] : 'ignore', envFd ?? 'ignore'] },
       started,
       notFound: (line) => line === `bwrap: execvp ${req.argv[0]}: No such file or directory`,
       finish: () => {

@@ -121,6 +121,7 @@ export class Supervisor {
   }
 
   private async deployRelease(release: ReleaseSpec, say: Say): Promise<void> {
+    await this.jailUsed.adopt(release.slugDir, release.uid); // a slug built before sandboxes is root's
     const previous = this.apps.get(release.app);
     const next: AppState = { release, instances: [] };
     const web = release.processes.find((p) => p.type === 'web');
