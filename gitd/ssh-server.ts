@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import type { Knex } from 'knex';
-import type { Duplex } from 'node:stream';
+import { Transform, type Duplex, type Readable } from 'node:stream';
 import { fingerprintOf } from '../core/accounts/ssh-keys.ts';
 import { userForKey, type User } from '../core/accounts/users.ts';
 import { appForActor } from '../core/access.ts';
@@ -106,10 +106,10 @@ export function createSshServer(deps: SshDeps, hostKey: Buffer, signedIn: (ip: s
         });
         session.on('exec', (acceptExec, _reject, info) => {
           const ch = acceptExec();
-          ch.on('data', () => watch.touch());
+          const input = tapInput(ch, () => watch.touch());
           open.add(ch);
           ch.once('close', () => open.delete(ch));
-          void runExec(deps, user!, info.command, env, ch, watch).catch((err: unknown) => {
+          void runExec(deps, user!, info.command, env, ch, input, watch).catch((err: unknown) => {
             deps.log.error({ err }, 'ssh exec failed');
             ch.exit(1); ch.end();
           });
@@ -140,7 +140,17 @@ async function authenticate(deps: SshDeps, ctx: ssh2.AuthContext): Promise<User 
 
 type Channel = ssh2.ServerChannel;
 
-async function runExec(deps: SshDeps, user: User, command: string, env: Record<string, string>, ch: Channel, idle: IdleWatch): Promise<void> {
+/**
+ * The channel's input as commands and git read it, counted as traffic on its way through. A 'data' listener on the
+ * channel itself would set it flowing, and input that came before the command began reading (keys:add's key) was lost.
+ */
+export function tapInput(ch: Channel, touch: () => void): Readable {
+  const tap = new Transform({ transform(chunk, _encoding, done) { touch(); done(null, chunk); } });
+  (ch as unknown as Duplex).pipe(tap);
+  return tap;
+}
+
+async function runExec(deps: SshDeps, user: User, command: string, env: Record<string, string>, ch: Channel, input: Readable, idle: IdleWatch): Promise<void> {
   let parsed;
   try {
     parsed = parseSshCommand(command);
@@ -156,14 +166,14 @@ async function runExec(deps: SshDeps, user: User, command: string, env: Record<s
     ch.once('close', () => gone.abort());
     // Following logs or a build is legitimately long and may be quiet: never idle (keepalives find a dead client).
     const done = isFollowCommand(parsed.argv) ? idle.busy() : () => {};
-    const code = await deps.runCommand(parsed.argv, user, { stdin: ch, stdout: ch, stderr: ch.stderr, signal: gone.signal }).finally(done);
+    const code = await deps.runCommand(parsed.argv, user, { stdin: input, stdout: ch, stderr: ch.stderr, signal: gone.signal }).finally(done);
     ch.exit(code); ch.end();
     return;
   }
-  await runGit(deps, user, parsed.service, parsed.app, env, ch, idle);
+  await runGit(deps, user, parsed.service, parsed.app, env, ch, input, idle);
 }
 
-async function runGit(deps: SshDeps, user: User, service: GitService, app: string, env: Record<string, string>, ch: Channel, idle: IdleWatch): Promise<void> {
+async function runGit(deps: SshDeps, user: User, service: GitService, app: string, env: Record<string, string>, ch: Channel, input: Readable, idle: IdleWatch): Promise<void> {
   let release = async () => {};
   try {
     await appForActor(deps.db, { kind: 'user', user }, app);
@@ -181,16 +191,16 @@ async function runGit(deps: SshDeps, user: User, service: GitService, app: strin
   }
   try {
     const gitDir = await ensureRepo(deps.dataDir, app);
-    const code = await pipeGit(deps, service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch, idle);
+    const code = await pipeGit(deps, service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch, input, idle);
     ch.exit(code); ch.end();
   } finally {
     await release();
   }
 }
 
-function pipeGit(deps: SshDeps, service: GitService, gitDir: string, env: Record<string, string>, ch: Channel, idle: IdleWatch): Promise<number> {
+function pipeGit(deps: SshDeps, service: GitService, gitDir: string, env: Record<string, string>, ch: Channel, input: Readable, idle: IdleWatch): Promise<number> {
   const { child, stdout } = spawnGitService(service, gitDir, { env, maxPushBytes: deps.limits.maxPushBytes });
-  (ch as unknown as Duplex).pipe(child.stdin);
+  input.pipe(child.stdin);
   stdout.on('data', () => idle.touch());
   // Once a push's client has sent all it will (git closes its side after the pack), it only waits: unpacking, the
   // hook starting and the build are the server's work, however quiet, so the connection is busy until git exits.
