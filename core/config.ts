@@ -5,6 +5,7 @@ import { defaultPath } from './app-env.ts';
 import { Endpoints } from './endpoints.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 import { loadGitLimits, type GitLimits } from './git-limits.ts';
+import { positiveNumber, wholeNumber } from './env-numbers.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
@@ -99,7 +100,7 @@ function toHostList(raw: string): string[] {
 
 function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   const d = DEFAULT_HTTP_LIMITS;
-  const n = (name: string, fallback: number) => toPositiveInt(name, env[name], fallback);
+  const n = (name: string, fallback: number) => wholeNumber(name, env[name], fallback);
   return {
     headersTimeoutMs: n('PAAS_HTTP_HEADERS_TIMEOUT_MS', d.headersTimeoutMs),
     bodyGraceMs: n('PAAS_HTTP_BODY_GRACE_MS', d.bodyGraceMs),
@@ -115,16 +116,11 @@ function toHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
 /** PAAS_TRUST_PROXY: a hop count, or a comma-separated list of addresses and CIDRs; never "trust everyone". */
 function toTrustProxy(raw: string | undefined): number | readonly string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  if (/^\d+$/.test(raw.trim())) return toPositiveInt('PAAS_TRUST_PROXY', raw.trim(), 1);
+  if (/^\d+$/.test(raw.trim())) return wholeNumber('PAAS_TRUST_PROXY', raw.trim(), 1);
   const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = list.find((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s));
   if (bad !== undefined) throw new Error(`PAAS_TRUST_PROXY must be a hop count or addresses/CIDRs separated by commas, got "${bad}"`);
   return Object.freeze(list);
-}
-
-/** A positive whole number from the environment; anything else is refused at boot, naming the variable. */
-function toPositiveInt(name: string, raw: string | undefined, fallback: number): number {
-  return toCount(name, raw, fallback, 1);
 }
 
 /**
@@ -136,13 +132,6 @@ function toBuildNamespace(env: NodeJS.ProcessEnv, namespace: string, prefix: str
   if (ns === namespace) throw new Error(`PAAS_BUILD_NAMESPACE must differ from PAAS_NAMESPACE ("${namespace}"): builds run tenant code`);
   if (prefix && ns.startsWith(prefix)) throw new Error(`PAAS_BUILD_NAMESPACE "${ns}" starts with PAAS_NAMESPACE_PREFIX "${prefix}": an app could be given that namespace`);
   return ns;
-}
-
-function toCount(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`);
-  return n;
 }
 
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
@@ -173,9 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mode,
     isolation: Object.freeze(resolveIsolation(isolationSetting, mode)),
     appLimits: Object.freeze({
-      memoryMb: toCount('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),
-      pids: toCount('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),
-      nofile: toCount('PAAS_APP_NOFILE', env.PAAS_APP_NOFILE, 4096, 64),
+      memoryMb: wholeNumber('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),
+      pids: wholeNumber('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),
+      nofile: wholeNumber('PAAS_APP_NOFILE', env.PAAS_APP_NOFILE, 4096, 64),
     }),
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',
@@ -192,9 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryPullSecret: env.PAAS_REGISTRY_PULL_SECRET || env.PAAS_REGISTRY_SECRET || undefined,
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
-    bootTimeoutMs: Number(env.PAAS_BOOT_TIMEOUT_MS) || 60_000,
+    bootTimeoutMs: wholeNumber('PAAS_BOOT_TIMEOUT_MS', env.PAAS_BOOT_TIMEOUT_MS, 60_000),
     httpLimits: Object.freeze(toHttpLimits(env)),
-    leaseSeconds: Number(env.PAAS_LEASE_SECONDS) > 0 ? Number(env.PAAS_LEASE_SECONDS) : 60,
+    leaseSeconds: positiveNumber('PAAS_LEASE_SECONDS', env.PAAS_LEASE_SECONDS, 60),
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
     gitLimits: loadGitLimits(env),

@@ -1,5 +1,6 @@
 // core/git-limits.ts — the connection and resource limits of git and SSH (issue 8 §5), read once at boot by
 // core/config.ts; docs/limits.md lists each setting, its default and what a client sees when it is hit.
+import { positiveNumber, wholeNumber } from './env-numbers.ts';
 
 export interface GitLimits {
   /** PAAS_SSH_HANDSHAKE_TIMEOUT (s): a connection not signed in by then is closed (banner-only floods). */
@@ -21,21 +22,8 @@ export interface GitLimits {
 }
 
 const MB = 1024 * 1024;
-
-/** A positive number from the environment (fractions allowed, so tests can ask for 0.5 s), or the fallback. */
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return n;
-}
-
-function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const n = positive(env, name, fallback);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, got "${env[name]}"`);
-  return n;
-}
+const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number) => positiveNumber(name, env[name], fallback);
+const count = (env: NodeJS.ProcessEnv, name: string, fallback: number) => wholeNumber(name, env[name], fallback);
 
 /** Reads the limits from the environment, with the defaults of docs/limits.md. */
 export function loadGitLimits(env: NodeJS.ProcessEnv): GitLimits {
