@@ -76,13 +76,15 @@ test('invites:create prints a single-use link that opens the sign-up form', asyn
   assert.equal(await status(`http://127.0.0.1:${p.httpPort}/signup`), 403, 'without an invite, sign-ups are closed');
 });
 
-test('single-tenant mode (PAAS_ISOLATION=none): /readyz says so, and apps:create over SSH by a non-admin is refused', async () => {
+test('single-tenant mode (PAAS_ISOLATION=none): a warning at start names bubblewrap, sign-ups are closed, /readyz says so, and apps:create over SSH by a non-admin is refused', async () => {
   const solo = await startPlatform({ env: { PAAS_ISOLATION: 'none' } });
   try {
+    assert.match(solo.output(), /WARNING: single-tenant mode: .*install the Debian package bubblewrap/);
     const ready = await fetch(`http://127.0.0.1:${solo.httpPort}/readyz`);
     assert.deepEqual(await ready.json(), { ok: true, isolation: { mode: 'none', reason: 'PAAS_ISOLATION=none' } });
     const admin = await createUser(solo, 'admin@example.com', dir);
     const bob = await createUser(solo, 'bob@example.com', dir);
+    assert.equal(await status(`http://127.0.0.1:${solo.httpPort}/signup`), 403, 'sign-ups are closed');
     const refused = await sshCli(solo, bob, ['apps:create', 'bobs']);
     assert.equal(refused.code, 1);
     assert.equal(refused.stderr, ' !     This platform runs in single-tenant mode (PAAS_ISOLATION=none): apps are not sandboxed, so only admins can create them\n');
