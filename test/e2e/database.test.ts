@@ -127,7 +127,7 @@ test('a data dir from the earlier layout (superuser role on TCP) is upgraded on 
       assert.equal(left.n, 0, 'nothing of the platform\'s is left owned by the superuser');
       assert.equal((await c.query("SELECT current_setting('listen_addresses') AS v")).rows[0].v, '');
     });
-    const created = await p.cli(['users:create', 'new@example.com', '--password', 'correct-horse']);
+    const created = await p.cli(['users:create', 'new@example.com'], 'correct-horse\n');
     assert.equal(created.code, 0, created.stderr);
     const keys = await p.cli(['keys', 'old@example.com']);
     assert.equal(keys.code, 0, `the user made before the upgrade is still there: ${keys.stderr}`);
