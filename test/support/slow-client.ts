@@ -117,3 +117,24 @@ export function answers(socket: net.Socket, host: string, deadlineMs: number): P
     socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
   });
 }
+
+/**
+ * Fills one address's connection cap, opens one more, then closes one held socket: what the server did with the extra
+ * one, whether the held ones still answer, and whether a new connection is taken once the close has been counted.
+ */
+export async function probeConnectionCap(port: number, cap: number, host: string): Promise<{ extra: Closed; heldAnswer: boolean; acceptedAfterClose: boolean }> {
+  const held = await openSockets(port, cap);
+  const [extraSocket] = await openSockets(port, 1);
+  const extra = await closedByServer(extraSocket!, 3000);
+  const heldAnswer = await answers(held[0]!, host, 3000);
+  held.pop()!.destroy();
+  // The server counts the close when it sees it: the next connection is accepted once it has.
+  let acceptedAfterClose = false;
+  for (const deadline = Date.now() + 3000; !acceptedAfterClose && Date.now() < deadline;) {
+    const [next] = await openSockets(port, 1);
+    acceptedAfterClose = await answers(next!, host, 1000);
+    next!.destroy();
+  }
+  held.forEach((s) => s.destroy());
+  return { extra, heldAnswer, acceptedAfterClose };
+}
