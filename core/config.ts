@@ -73,6 +73,24 @@ export interface Config {
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
   kubeconfig?: string;
   bootTimeoutMs: number;
+  /**
+   * PAAS_ROUTER_TLS_PORT: the router's HTTPS port, SNI per host (unset: no HTTPS listener; 0 picks a free one).
+   * Certificates come from ACME (`acme`) or are uploaded (`certs:add`).
+   */
+  routerTlsPort?: number;
+  /** PAAS_ROUTER_UPSTREAM_TIMEOUT_MS: how long an app may take to begin its response through the router (504 after). */
+  routerUpstreamTimeoutMs: number;
+  /**
+   * PAAS_DOMAIN: the platform's own host (dashboard, API, git over HTTP). The router serves it from the web port, over
+   * HTTPS when the TLS port is on, and session cookies become `__Host-` and Secure. It is also one of dashboardHosts.
+   */
+  platformDomain?: string;
+  /**
+   * Automatic HTTPS for the router (local mode), on when PAAS_ACME_EMAIL is set: the ACME directory
+   * (PAAS_ACME_DIRECTORY, Let's Encrypt production by default), an extra CA file to trust for that directory
+   * (PAAS_ACME_CA_FILE, for a private ACME server), and how many days before expiry a certificate is renewed.
+   */
+  acme?: Readonly<{ email: string; directory: string; caFile?: string; renewDays: number }>;
   /** PAAS_HTTP_*: deadlines and caps of the web port and the router (core/http-limits.ts). */
   httpLimits: Readonly<HttpLimits>;
   /**
@@ -134,6 +152,35 @@ function toBuildNamespace(env: NodeJS.ProcessEnv, namespace: string, prefix: str
   return ns;
 }
 
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** PAAS_ACME_*: automatic HTTPS; needs the router's TLS port, and is the router's job (not Kubernetes', where cert-manager issues). */
+function toAcme(env: NodeJS.ProcessEnv, mode: Mode, tlsPort: number | undefined): Config['acme'] {
+  const email = env.PAAS_ACME_EMAIL?.trim();
+  if (!email) return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Error(`PAAS_ACME_EMAIL must be an email address, got "${email}"`);
+  if (mode === 'kubernetes') throw new Error('PAAS_ACME_EMAIL is for the router of the local mode; in Kubernetes mode, set PAAS_TLS_ISSUER (a cert-manager ClusterIssuer)');
+  if (tlsPort === undefined) throw new Error('PAAS_ACME_EMAIL needs PAAS_ROUTER_TLS_PORT: the port the router serves HTTPS on (443 on a server)');
+  const directory = env.PAAS_ACME_DIRECTORY || LETS_ENCRYPT_DIRECTORY;
+  let url: URL;
+  try { url = new URL(directory); } catch { throw new Error(`PAAS_ACME_DIRECTORY must be an https:// URL, got "${directory}"`); }
+  if (url.protocol !== 'https:') throw new Error(`PAAS_ACME_DIRECTORY must be an https:// URL, got "${directory}"`);
+  return Object.freeze({
+    email, directory: url.href, caFile: env.PAAS_ACME_CA_FILE || undefined,
+    renewDays: wholeNumber('PAAS_ACME_RENEW_DAYS', env.PAAS_ACME_RENEW_DAYS, 30, 1),
+  });
+}
+
+/** PAAS_DOMAIN: one host name (no scheme, port or path). */
+function toPlatformDomain(raw: string | undefined): string | undefined {
+  const host = raw?.trim().toLowerCase().replace(/\.$/, '');
+  if (!host) return undefined;
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(host) || host.length > 253) {
+    throw new Error(`PAAS_DOMAIN must be a host name such as paas.example.com (no scheme, port or path), got "${raw}"`);
+  }
+  return host;
+}
+
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
@@ -143,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const httpPort = toPort('PAAS_HTTP_PORT', env.PAAS_HTTP_PORT, 5000);
   const sshPort = toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222);
   const routerPort = toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080);
+  const routerTlsPort = env.PAAS_ROUTER_TLS_PORT ? toPort('PAAS_ROUTER_TLS_PORT', env.PAAS_ROUTER_TLS_PORT, 0) : undefined;
+  const platformDomain = toPlatformDomain(env.PAAS_DOMAIN);
   const namespace = env.PAAS_NAMESPACE || 'paas';
   const namespacePrefix = env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-';
   // Frozen: nothing changes the config after boot (a test that tries throws); bound ports live in Endpoints.
@@ -151,7 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpPort, sshPort, routerPort,
     host: env.PAAS_HOST || '0.0.0.0',
     baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
-    dashboardHosts: Object.freeze(toHostList(env.PAAS_DASHBOARD_HOST || os.hostname())),
+    dashboardHosts: Object.freeze([...new Set([...(platformDomain ? [platformDomain] : []), ...toHostList(env.PAAS_DASHBOARD_HOST || os.hostname())])]),
+    platformDomain,
     trustProxy: toTrustProxy(env.PAAS_TRUST_PROXY),
     databaseUrl: env.DATABASE_URL || undefined,
     dbSchema: env.PAAS_DB_SCHEMA || 'public',
@@ -182,12 +232,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: wholeNumber('PAAS_BOOT_TIMEOUT_MS', env.PAAS_BOOT_TIMEOUT_MS, 60_000),
+    routerTlsPort,
+    routerUpstreamTimeoutMs: wholeNumber('PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, 60_000, 1),
+    acme: toAcme(env, mode, routerTlsPort),
     httpLimits: Object.freeze(toHttpLimits(env)),
     leaseSeconds: positiveNumber('PAAS_LEASE_SECONDS', env.PAAS_LEASE_SECONDS, 60),
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
     gitLimits: loadGitLimits(env),
-    endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort }),
+    endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort, routerTls: routerTlsPort }),
     hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || '/' }),
   });
 }

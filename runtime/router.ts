@@ -12,6 +12,25 @@ interface Route {
   next: number;
 }
 
+/** A certificate chain and its private key, PEM (the router's HTTPS port serves it for the hosts it is set for). */
+export interface CertificatePem { cert: string; key: string }
+
+/** Per app edge options: HTTP→HTTPS redirect (when the host has a certificate), and HSTS on HTTPS responses. */
+export interface AppEdgeOptions { redirectHttps: boolean; hsts: boolean }
+
+/** One app's traffic through the router since it started (for the metrics): bounded labels, app only. */
+export interface AppTraffic {
+  /** Responses by status class. */
+  responses: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx', number>;
+  /** Time from the request head to the response's last byte, as a cumulative histogram (upper bounds in ms). */
+  latencyMs: { bounds: readonly number[]; counts: number[]; sum: number; count: number };
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** What the router counted: per app, plus requests for hosts no app is served at (never keyed by host). */
+export interface RouterStats { apps: Record<string, AppTraffic>; unrouted: number; openConnections: number }
+
 type Target = { port: number } | { status: 404 | 503; reason: string; message: string };
 
 /** Lowercases a Host header value and strips its port and any trailing dot ('App.Localhost:8080' -> 'app.localhost'). */
@@ -36,9 +55,13 @@ export class Router {
   private readonly sockets = new Set<Duplex>();
   private server?: http.Server;
   private readonly limits: HttpLimits;
+  private readonly certificates = new Map<string, CertificatePem>();
+  private readonly challenges = new Map<string, string>();
+  private readonly appOptions = new Map<string, AppEdgeOptions>();
+  private platform?: { hosts: string[]; port: number };
 
   /** `limits`: the headers deadline, body rate and idle limits, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
-  constructor(opts: { baseDomain: string; limits?: HttpLimits }) {
+  constructor(opts: { baseDomain: string; limits?: HttpLimits; upstreamTimeoutMs?: number }) {
     this.baseSuffix = `.${toHostName(opts.baseDomain)}`;
     this.limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
   }
@@ -66,6 +89,38 @@ export class Router {
     for (const [owner, list] of this.domains) for (const host of list) index.set(host, owner);
     for (const host of hosts) index.set(host, app);
     this.hostToApp = index;
+  }
+
+  /** Serves cert for host on the HTTPS port (SNI; exact host, or `*.parent` for a wildcard); undefined removes it. */
+  setCertificate(host: string, pem: CertificatePem | undefined): void {
+    if (pem) this.certificates.set(toHostName(host), pem);
+    else this.certificates.delete(toHostName(host));
+  }
+
+  /** Answers GET /.well-known/acme-challenge/<token> on plain HTTP, for any host, with keyAuthorization; undefined removes it. */
+  setChallenge(token: string, keyAuthorization: string | undefined): void {
+    if (keyAuthorization === undefined) this.challenges.delete(token);
+    else this.challenges.set(token, keyAuthorization);
+  }
+
+  /** Sets an app's redirect and HSTS options (default: both off). */
+  setAppOptions(app: string, options: AppEdgeOptions): void {
+    this.appOptions.set(app, options);
+  }
+
+  /** Routes the platform's own hosts (PAAS_DOMAIN) to the web port on 127.0.0.1, with no response deadline (git pushes). */
+  setPlatformRoute(hosts: string[], port: number): void {
+    this.platform = { hosts: hosts.map((h) => toHostName(h)), port };
+  }
+
+  /** Starts the HTTPS listener; returns the bound port. */
+  async listenTls(_port: number, _host?: string): Promise<number> {
+    throw new Error('the router does not serve HTTPS yet');
+  }
+
+  /** Traffic counted since start, per app. */
+  async stats(): Promise<RouterStats> {
+    return { apps: {}, unrouted: 0, openConnections: 0 };
   }
 
   /** Resolves once no proxied request is in flight to any of ports, or after timeoutMs; used before an old release is stopped. */
