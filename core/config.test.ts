@@ -23,3 +23,25 @@ test('a bound port is recorded once and shows in app URLs; until then the asked 
   assert.equal(config.endpoints.sshPort, 2200);
   assert.throws(() => config.endpoints.bind('router', 41235), /already recorded/);
 });
+
+test('HTTPS settings: ACME needs an email, the TLS port and an https directory; PAAS_DOMAIN is one host name', () => {
+  const off = loadConfig({});
+  assert.equal(off.acme, undefined);
+  assert.equal(off.routerTlsPort, undefined);
+  assert.equal(off.endpoints.routerTlsPort, undefined);
+  const on = loadConfig({ PAAS_ROUTER_TLS_PORT: '0', PAAS_ACME_EMAIL: 'ops@example.com', PAAS_DOMAIN: 'PaaS.Example.com.' });
+  assert.deepEqual({ ...on.acme }, { email: 'ops@example.com', directory: 'https://acme-v02.api.letsencrypt.org/directory', caFile: undefined, renewDays: 30 });
+  assert.equal(on.routerTlsPort, 0);
+  assert.equal(on.platformDomain, 'paas.example.com');
+  assert.ok(on.dashboardHosts.includes('paas.example.com'), 'no app may claim the platform host');
+  on.endpoints.bind('routerTls', 41443);
+  assert.equal(on.endpoints.routerTlsPort, 41443);
+  assert.throws(() => loadConfig({ PAAS_ACME_EMAIL: 'ops@example.com' }), /PAAS_ACME_EMAIL needs PAAS_ROUTER_TLS_PORT/);
+  assert.throws(() => loadConfig({ PAAS_ROUTER_TLS_PORT: '443', PAAS_ACME_EMAIL: 'not an email' }), /must be an email address/);
+  assert.throws(() => loadConfig({ PAAS_ROUTER_TLS_PORT: '443', PAAS_ACME_EMAIL: 'a@b.co', PAAS_ACME_DIRECTORY: 'http://acme.test/dir' }), /https:\/\/ URL/);
+  assert.throws(() => loadConfig({ PAAS_ROUTER_TLS_PORT: '443', PAAS_ACME_EMAIL: 'a@b.co', PAAS_RUNTIME: 'kubernetes' }), /PAAS_TLS_ISSUER/);
+  for (const bad of ['https://paas.example.com', 'paas.example.com:8443', 'paas.example.com/x', 'localhost', 'a b.com']) {
+    assert.throws(() => loadConfig({ PAAS_DOMAIN: bad }), /PAAS_DOMAIN must be a host name/, bad);
+  }
+  assert.throws(() => loadConfig({ PAAS_ROUTER_TLS_PORT: '70000' }), /PAAS_ROUTER_TLS_PORT must be a port number/);
+});
