@@ -12,6 +12,18 @@ import { createWeb } from './web/web.ts';
 import { sshCommandRunner } from './cli/ssh-runner.ts';
 import { selectReader } from './runtime/select.ts';
 import { describeIsolation } from './core/isolation.ts';
+import type { Config } from './core/config.ts';
+
+/** The banner's HTTPS lines: the router's TLS port, where its certificates come from, and the platform's own host. */
+function httpsLines(config: Config): string[] {
+  const port = config.endpoints.routerTlsPort;
+  if (port === undefined || config.mode === 'kubernetes') return [];
+  const suffix = port === 443 ? '' : `:${port}`;
+  return [
+    `  Router (HTTPS):   https://<app>.${config.baseDomain}${suffix}/  certificates: ${config.acme ? `ACME (${config.acme.directory}) and uploaded` : 'uploaded only (set PAAS_ACME_EMAIL for automatic ones)'}`,
+    ...(config.platformDomain ? [`  Dashboard:        https://${config.platformDomain}${suffix}/`] : []),
+  ];
+}
 
 /** Starts the process; returns what stops it. */
 async function main() {
@@ -31,6 +43,7 @@ async function main() {
     `  HTTP (API, git):  http://localhost:${config.endpoints.httpPort}/  (git: http://localhost:${config.endpoints.httpPort}/<app>.git)`,
     `  SSH (git, CLI):   ssh://git@localhost:${gitd.sshPort}/<app>.git  host key ${gitd.hostKeyFingerprint}`,
     `  Router (apps):    http://<app>.${config.baseDomain}:${controller.routerPort}/`,
+    ...httpsLines(config),
     ...(setup ? [setupBanner(config, setup)] : []),
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
