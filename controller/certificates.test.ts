@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Knex } from 'knex';
 import { CertificateManager, type Issuer } from './certificates.ts';
+import { addCertificate } from '../services/certs.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { openTestSchema } from '../test/support/test-schema.ts';
@@ -172,4 +173,31 @@ test('an app without a web process has no hosts, so nothing is ordered', async (
   await m.start();
   await m.idle();
   assert.deepEqual(ordered, []);
+});
+
+test('hostile: an uploaded certificate naming another app\'s host is served only for the uploading app\'s own hosts', async (t) => {
+  const db = await openTestSchema(t, 'certs');
+  if (!db) return;
+  const config = loadConfig({ PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DASHBOARD_HOST: 'paas.example.net' });
+  const evilId = await deployedApp(db, 'evil', ['evil-shop.example.org']);
+  await deployedApp(db, 'victim', ['victim.example.org']);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-upload-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // The tenant's certificate claims every app host, the victim's custom domain, and its own domain.
+  const [certFile, keyFile] = await selfSigned(dir, 'evil', 30, 'DNS:*.apps.example.com,DNS:victim.example.org,DNS:evil-shop.example.org', 'evil');
+  const owner = await db('apps').where({ id: evilId }).first('owner_id');
+  await addCertificate(db, { kind: 'user', user: { id: owner.owner_id, email: 'x', isAdmin: false, disabled: false } }, 'evil', fs.readFileSync(certFile), fs.readFileSync(keyFile), config.baseDomain);
+  const router = recordingRouter();
+  const m = manager(t, { db, config, router });
+  await m.start();
+  assert.deepEqual([...router.certs.keys()].sort(), ['evil-shop.example.org', 'evil.apps.example.com']);
+  assert.equal(router.certs.has('victim.apps.example.com'), false);
+  assert.equal(router.certs.has('victim.example.org'), false);
+  assert.equal(router.certs.has('*.apps.example.com'), false, 'a wildcard is never handed to the router as such');
+  // Replaced by an upload that covers only the app's own host: the custom domain loses it.
+  const [cert2, key2] = await selfSigned(dir, 'evil2', 30, 'DNS:evil.apps.example.com', 'evil');
+  await addCertificate(db, { kind: 'operator' }, 'evil', fs.readFileSync(cert2, 'utf8'), fs.readFileSync(key2, 'utf8'), config.baseDomain);
+  await m.syncApp('evil');
+  assert.deepEqual([...router.certs.keys()], ['evil.apps.example.com']);
+  assert.equal((await db('certificates').where({ source: 'upload' })).length, 1, 'one upload per app');
 });
