@@ -201,3 +201,22 @@ test('hostile: an uploaded certificate naming another app\'s host is served only
   assert.deepEqual([...router.certs.keys()], ['evil.apps.example.com']);
   assert.equal((await db('certificates').where({ source: 'upload' })).length, 1, 'one upload per app');
 });
+
+test('an upload that expires while the platform runs leaves the router at the next check', async (t) => {
+  const db = await openTestSchema(t, 'certs');
+  if (!db) return;
+  const config = loadConfig({ PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DASHBOARD_HOST: 'paas.example.net' });
+  await deployedApp(db, 'shop');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-upload-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const [cert, key] = await selfSigned(dir, 'shop', 3, 'DNS:shop.apps.example.com', 'shop');
+  await addCertificate(db, { kind: 'operator' }, 'shop', fs.readFileSync(cert), fs.readFileSync(key), config.baseDomain);
+  let now = new Date();
+  const router = recordingRouter();
+  const m = manager(t, { db, config, router }, { now: () => now });
+  await m.start();
+  assert.ok(router.certs.has('shop.apps.example.com'));
+  now = new Date(now.getTime() + 4 * DAY);
+  await m.tick();
+  assert.equal(router.certs.has('shop.apps.example.com'), false);
+});

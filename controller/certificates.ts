@@ -48,6 +48,8 @@ export class CertificateManager {
   /** Who each host is served for now (an app's name, or PLATFORM), and by which kind of certificate. */
   private readonly owner = new Map<string, string>();
   private readonly servedBy = new Map<string, 'upload' | 'acme'>();
+  /** When each app's served upload expires: the tick takes it out of the router then. */
+  private readonly uploadExpiry = new Map<string, Date>();
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private running?: Promise<void>;
@@ -100,6 +102,8 @@ export class CertificateManager {
     const upload = await uploadedCertificate(db, app.id);
     const uploadLive = upload?.expires_at && upload.expires_at > this.now() ? upload : undefined;
     this.release(name, hosts);
+    if (uploadLive) this.uploadExpiry.set(name, uploadLive.expires_at!);
+    else this.uploadExpiry.delete(name);
     for (const host of hosts) {
       this.owner.set(host, name);
       if (uploadLive && namesCover(uploadLive.names, host)) this.serve(host, 'upload', uploadLive);
@@ -110,6 +114,7 @@ export class CertificateManager {
   /** Stops serving certificates for a destroyed app's hosts (its rows went with it). */
   removeApp(name: string): void {
     this.release(name, []);
+    this.uploadExpiry.delete(name);
     this.opts.router.setAppOptions(name, { redirectHttps: false, hsts: false });
   }
 
@@ -160,10 +165,12 @@ export class CertificateManager {
     return !row.expires_at || row.expires_at.getTime() < now + this.opts.config.acme!.renewDays * DAY_MS;
   }
 
-  /** Queues due renewals and retries of hosts still served. */
+  /** Takes expired uploads out of the router, and queues due renewals and retries of hosts still served. */
   async tick(): Promise<void> {
-    if (!this.issuer || this.stopped) return;
+    if (this.stopped) return;
     const now = this.now();
+    for (const [app, expiry] of [...this.uploadExpiry]) if (expiry <= now) await this.syncApp(app);
+    if (!this.issuer) return;
     const renewBefore = new Date(now.getTime() + this.opts.config.acme!.renewDays * DAY_MS);
     for (const row of await dueAcmeRows(this.opts.db, now, renewBefore)) {
       if (this.owner.has(row.host)) this.enqueue(row.host);
