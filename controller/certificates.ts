@@ -173,7 +173,8 @@ export class CertificateManager {
     if (!this.issuer) return;
     const renewBefore = new Date(now.getTime() + this.opts.config.acme!.renewDays * DAY_MS);
     for (const row of await dueAcmeRows(this.opts.db, now, renewBefore)) {
-      if (this.owner.has(row.host)) this.enqueue(row.host);
+      // A host served with its app's upload needs no ACME certificate while the upload lasts.
+      if (this.owner.has(row.host) && this.servedBy.get(row.host) !== 'upload') this.enqueue(row.host);
     }
   }
 
