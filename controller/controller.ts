@@ -12,7 +12,6 @@ import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { listDomains } from '../services/apps.ts';
 import { buildPush } from './builder.ts';
-import { CertificateManager } from './certificates.ts';
 import { Deployer } from './deployer.ts';
 import { liveSpec } from '../services/release-spec.ts';
 import type { RuntimeDriver } from '../runtime/driver.ts';
@@ -33,7 +32,8 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     return work;
   };
   // Local mode's certificates for the router's HTTPS port: loaded at start, re-synced on deploys and domain changes.
-  const certs = router ? new CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
+  // Loaded only there: Kubernetes mode never loads the ACME client.
+  const certs = router ? new (await import('./certificates.ts')).CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
   const syncCerts = (app: string): Promise<void> | undefined => certs?.syncApp(app);
   const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime });
   const unsubs = [
