@@ -19,6 +19,8 @@ export interface Pebble {
   caPem: string;
   /** The root that signs the certificates pebble issues (from its management interface; new per start). */
   rootPem: string;
+  /** Makes the test DNS answer SERVFAIL for host, so pebble cannot validate it (a failing challenge). */
+  servfail(host: string): Promise<void>;
 }
 
 /** Runs a command (argv) to completion; throws with its output when it fails (the tests' openssl calls). */
@@ -97,14 +99,14 @@ export async function startPebble(t: Pick<TestContext, 'after'>, opts: { challen
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-pebble-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const [caFile, keyFile] = await selfSigned(dir, 'pebble', 2);
-  const dnsPort = await withFreshPorts(async () => {
+  const { dnsPort, dnsManagement } = await withFreshPorts(async () => {
     const [dns, management] = [await findFreePort(), await findFreePort()];
     const child = await startUntil('/usr/bin/pebble-challtestsrv', [
       '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-management', `127.0.0.1:${management}`, '-dns01', `127.0.0.1:${dns}`,
       '-http01', '', '-https01', '', '-tlsalpn01', '',
     ], process.env, /Starting management server/);
     stopper(t, child);
-    return dns;
+    return { dnsPort: dns, dnsManagement: management };
   });
   const { directory, managementPort } = await withFreshPorts(async () => {
     const [listen, management, tls] = [await findFreePort(), await findFreePort(), await findFreePort()];
@@ -122,5 +124,9 @@ export async function startPebble(t: Pick<TestContext, 'after'>, opts: { challen
   // pebble logs the directory's URL just before it binds: its first answer, over the TLS we trust, is the signal.
   await waitFor(() => httpsGet(directory, caPem), 10_000, `pebble's directory at ${directory}`);
   const rootPem = await httpsGet(`https://127.0.0.1:${managementPort}/roots/0`, caPem);
-  return { directory, caFile, caPem, rootPem };
+  const servfail = async (host: string): Promise<void> => {
+    const res = await fetch(`http://127.0.0.1:${dnsManagement}/set-servfail`, { method: 'POST', body: JSON.stringify({ host: `${host}.` }) });
+    if (!res.ok) throw new Error(`pebble-challtestsrv /set-servfail: ${res.status} ${await res.text()}`);
+  };
+  return { directory, caFile, caPem, rootPem, servfail };
 }

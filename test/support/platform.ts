@@ -17,6 +17,8 @@ export interface RunResult { code: number; stdout: string; stderr: string }
 
 export interface Platform {
   dataDir: string; httpPort: number; sshPort: number; routerPort: number; hostKey: string;
+  /** The router's HTTPS port, when PAAS_ROUTER_TLS_PORT was set. */
+  routerTlsPort?: number;
   env: NodeJS.ProcessEnv; output(): string;
   cli(args: string[], stdin?: string): Promise<RunResult>;
   stop(): Promise<void>;
@@ -76,7 +78,8 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
     dataDir, env,
     httpPort: port(/HTTP \(API, git\):\s+http:\/\/localhost:(\d+)/),
     sshPort: port(/SSH \(git, CLI\):\s+ssh:\/\/git@localhost:(\d+)/),
-    routerPort: port(/Router \(apps\):\s+http:\/\/<app>\.localhost:(\d+)/),
+    routerPort: port(/Router \(apps\):\s+http:\/\/<app>\.[^:/\s]+:(\d+)/),
+    routerTlsPort: /Router \(HTTPS\):/.test(out) ? port(/Router \(HTTPS\):\s+https:\/\/<app>\.[^:/\s]+:(\d+)/) : undefined,
     hostKey: /host key (SHA256:\S+)/.exec(out)?.[1] ?? '',
     output: () => out,
     cli: (args, stdin) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], { cwd: ROOT, env, stdin }),
