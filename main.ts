@@ -3,7 +3,7 @@
 // the same process uses them instead; the Procfile runs web, gitd and controller as separate processes.
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { issueSetupToken, setupBanner } from './core/accounts/invites.ts';
+import { dashboardUrl, issueSetupToken, setupBanner } from './core/accounts/invites.ts';
 import { bootPlatform, runMain } from './core/boot.ts';
 import { writeEndpoints } from './core/endpoints.ts';
 import { startGitd } from './gitd/gitd.ts';
@@ -31,6 +31,7 @@ async function main() {
     `  HTTP (API, git):  http://localhost:${config.endpoints.httpPort}/  (git: http://localhost:${config.endpoints.httpPort}/<app>.git)`,
     `  SSH (git, CLI):   ssh://git@localhost:${gitd.sshPort}/<app>.git  host key ${gitd.hostKeyFingerprint}`,
     `  Router (apps):    http://<app>.${config.baseDomain}:${controller.routerPort}/`,
+    ...(config.platformDomain && config.endpoints.routerTlsPort !== undefined ? [`  Dashboard:        ${dashboardUrl(config)}/  (HTTPS through the router)`] : []),
     ...(setup ? [setupBanner(config, setup)] : []),
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,

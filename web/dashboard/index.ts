@@ -18,6 +18,7 @@ import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { csrfGuard } from './csrf.ts';
+import { edgeOf, type Edge } from './edge.ts';
 import { dashboardErrorHandler, notFoundPage, wantsHtml } from './error-pages.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
 import { registerLive } from './live.ts';
@@ -55,6 +56,10 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000,
   };
   await app.register(cookie);
+  // At the root, so the 404 page (outside the scope below) names its cookies as every page does.
+  const edge = edgeOf(opts.config);
+  app.decorateRequest('edge', null as unknown as Edge);
+  app.addHook('onRequest', async (req) => { req.edge = edge; });
   await app.register(websocket, {
     options: { maxPayload: 4096 },
     // On shutdown, end live streams at once rather than waiting out each socket's close handshake.
