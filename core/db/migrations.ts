@@ -255,7 +255,56 @@ const accounts: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts];
+/**
+ * Certificates for the router's HTTPS port (issue 10): ACME certificates, one row per host (app_id NULL for the
+ * platform's own host), and each app's one uploaded certificate, whose `names` are its DNS names (wildcards too).
+ * The two kinds have their own unique indexes, so a tenant's upload never collides with another app's row. Keys are
+ * kept here (the database is the source of truth) and are never logged or shown. Also each app's edge options.
+ */
+const certificates: Migration = {
+  name: '008_certificates',
+  async up(knex) {
+    await knex.schema.createTable('certificates', (t) => {
+      t.increments('id');
+      t.integer('app_id').references('apps.id').onDelete('CASCADE');
+      t.text('host').notNullable();
+      t.text('source').notNullable(); // 'acme' | 'upload'
+      t.text('state').notNullable(); // 'pending' | 'issued' | 'failed'
+      t.text('cert_pem');
+      t.text('key_pem');
+      t.specificType('names', 'text[]').notNullable().defaultTo('{}');
+      t.timestamp('expires_at', { useTz: true });
+      t.text('error');
+      t.integer('attempts').notNullable().defaultTo(0);
+      t.timestamp('next_attempt_at', { useTz: true });
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.index(['app_id']);
+    });
+    await knex.raw("ALTER TABLE certificates ADD CONSTRAINT certificates_source_check CHECK (source IN ('acme', 'upload'))");
+    await knex.raw("ALTER TABLE certificates ADD CONSTRAINT certificates_state_check CHECK (state IN ('pending', 'issued', 'failed'))");
+    await knex.raw("CREATE UNIQUE INDEX certificates_acme_host ON certificates (host) WHERE source = 'acme'");
+    await knex.raw("CREATE UNIQUE INDEX certificates_upload_app ON certificates (app_id) WHERE source = 'upload'");
+    await knex.schema.createTable('acme_accounts', (t) => {
+      t.text('directory').primary();
+      t.text('email').notNullable();
+      t.text('key_pem').notNullable();
+      t.text('url').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    });
+    await knex.schema.alterTable('apps', (t) => {
+      t.boolean('https_redirect').notNullable().defaultTo(false);
+      t.boolean('hsts').notNullable().defaultTo(false);
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('apps', (t) => { t.dropColumn('https_redirect'); t.dropColumn('hsts'); });
+    await knex.schema.dropTableIfExists('acme_accounts');
+    await knex.schema.dropTableIfExists('certificates');
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
