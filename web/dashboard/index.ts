@@ -12,6 +12,7 @@ import type { RuntimeReader } from '../../runtime/reader.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
+import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
 import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
@@ -86,6 +87,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppPageRoutes(scope, d);
     registerAppConfigRoutes(scope, d);
     registerAppResourcesRoutes(scope, d);
+    registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
     registerAdminRoutes(scope, d);
     registerLive(scope, d);
