@@ -18,8 +18,9 @@ export function registerAppCertsRoutes(app: FastifyInstance, d: DashDeps): void 
     const ctx = await loadApp(d, req, req.params.app, 'domains');
     const cert = field(req, 'cert');
     const r = await attempt(() => addCertificate(d.db, ctx.actor, ctx.app.name, cert, field(req, 'key'), d.config.baseDomain));
-    // The chain comes back to be corrected (it is public, and capped); the key never does.
-    if (!r.ok) return domainsPage(d, req, reply, ctx, { certError: errorView(r.error), cert: cert.slice(0, 65536) }, r.error.status);
+    // The chain comes back to be corrected (it is public, and capped); a key never does, even pasted in the chain's field.
+    const shown = /PRIVATE KEY/.test(cert) ? '' : cert.slice(0, 65536);
+    if (!r.ok) return domainsPage(d, req, reply, ctx, { certError: errorView(r.error), cert: shown }, r.error.status);
     const serves = r.value.hosts.length ? `It serves ${r.value.hosts.join(', ')}.` : `It covers none of ${ctx.app.name}'s hosts yet.`;
     return redirect(req, reply, `/apps/${ctx.app.name}/domains`, `Added a certificate for ${r.value.names.join(', ')}. ${serves}`);
   });
