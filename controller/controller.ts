@@ -31,6 +31,10 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     void work.finally(() => inFlight.delete(work)).catch(() => undefined);
     return work;
   };
+  // Local mode's certificates for the router's HTTPS port: loaded at start, re-synced on deploys and domain changes.
+  // Loaded only there: Kubernetes mode never loads the ACME client.
+  const certs = router ? new (await import('./certificates.ts')).CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
+  const syncCerts = (app: string): Promise<void> | undefined => certs?.syncApp(app);
   const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime });
   const unsubs = [
     bus.subscribe('paas.push.received', (_s, p) => track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config, builds }, p as unknown as Payload<'pushReceived'>)),
@@ -40,23 +44,32 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
       await runtime.stop(String(p.app));
       fs.rmSync(path.join(config.dataDir, 'apps', String(p.app)), { recursive: true, force: true });
       await db('processes').where({ app: p.app }).delete();
+      certs?.removeApp(String(p.app));
     }, { durable: 'controller-destroys' }),
     bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>), { durable: 'controller-formation' }),
     bus.subscribe('paas.domains.updated', async (_s, p) => {
       const app = (await db('apps').where({ name: p.app }).first()) as AppRow | undefined;
       if (app) await runtime.setDomains(app.name, await listDomains(db, app.id), await liveSpec(db, config, app));
+      await syncCerts(String(p.app));
     }, { durable: 'controller-domains' }),
+    // A first deploy gives an app its hosts (and so its certificate orders); the order itself runs in the background.
+    bus.subscribe('paas.deploy.*.status', (_s, p) => {
+      if (p.status !== 'succeeded') return;
+      void syncCerts(String(p.app))?.catch((err: unknown) => log.warn({ err, app: p.app }, 'could not sync the certificates after a deploy'));
+    }),
   ];
   await recover(db, log, config.natsUrl ? 10 * 60 : undefined);
   await restoreApps(db, config, runtime, log);
   const pending = await db('releases').join('apps', 'apps.id', 'releases.app_id').where('releases.status', 'pending').select('releases.id', 'apps.name');
   for (const r of pending) void deployer.enqueue(r.name, r.id, false);
+  await certs?.start();
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   return {
     runtime, builds, router, routerPort,
     async stop() {
       clearInterval(snapshot);
       unsubs.forEach((u) => u());
+      await certs?.stop();
       const grace = new Promise((r) => setTimeout(r, 25_000).unref());
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       await runtime.stopAll();

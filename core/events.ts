@@ -51,7 +51,7 @@ export const events = {
     fields: { app: 'string', quantities: 'object' },
   },
   domainsUpdated: {
-    subject: 'paas.domains.updated', version: 1, delivery: 'work', publisher: 'controller (domains:add/remove)', listeners: 'controller (router)',
+    subject: 'paas.domains.updated', version: 1, delivery: 'work', publisher: 'controller (domains:add/remove, certs:add/remove, HTTPS options)', listeners: 'controller (router, certificates)',
     fields: { app: 'string' },
   },
 } as const satisfies Record<string, EventDef>;

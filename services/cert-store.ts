@@ -71,13 +71,6 @@ export async function uploadedCertificate(db: Knex, appId: number): Promise<Cert
   return db('certificates').where({ app_id: appId, source: 'upload' }).first();
 }
 
-/** Every certificate with a chain that is still in date, with its app's name (null: the platform's host). */
-export async function servableCertificates(db: Knex, now: Date): Promise<Array<CertRow & { app: string | null }>> {
-  return db('certificates').leftJoin('apps', 'apps.id', 'certificates.app_id')
-    .whereNotNull('certificates.cert_pem').where('certificates.expires_at', '>', now)
-    .select('certificates.*', 'apps.name as app');
-}
-
 /** Every app's edge options. */
 export async function allHttpsOptions(db: Knex): Promise<Array<{ name: string; redirect: boolean; hsts: boolean }>> {
   const rows = await db('apps').select('name', 'https_redirect', 'hsts');

@@ -21,8 +21,8 @@ export interface Pebble {
   rootPem: string;
 }
 
-/** Runs a command (argv) to completion; throws with its output when it fails. */
-function runChecked(cmd: string, args: string[]): Promise<void> {
+/** Runs a command (argv) to completion; throws with its output when it fails (the tests' openssl calls). */
+export function runChecked(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
