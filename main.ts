@@ -3,7 +3,7 @@
 // the same process uses them instead; the Procfile runs web, gitd and controller as separate processes.
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { issueSetupToken, setupBanner } from './core/accounts/invites.ts';
+import { dashboardUrl, issueSetupToken, setupBanner } from './core/accounts/invites.ts';
 import { bootPlatform, runMain } from './core/boot.ts';
 import { writeEndpoints } from './core/endpoints.ts';
 import { startGitd } from './gitd/gitd.ts';
@@ -21,7 +21,7 @@ function httpsLines(config: Config): string[] {
   const suffix = port === 443 ? '' : `:${port}`;
   return [
     `  Router (HTTPS):   https://<app>.${config.baseDomain}${suffix}/  certificates: ${config.acme ? `ACME (${config.acme.directory}) and uploaded` : 'uploaded only (set PAAS_ACME_EMAIL for automatic ones)'}`,
-    ...(config.platformDomain ? [`  Dashboard:        https://${config.platformDomain}${suffix}/`] : []),
+    ...(config.platformDomain ? [`  Dashboard:        ${dashboardUrl(config)}/  (HTTPS through the router)`] : []),
   ];
 }
 

@@ -3,16 +3,17 @@ import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { accountCommands } from './accounts.ts';
 import { appCommands } from './apps.ts';
+import { certCommands } from './certs.ts';
 import { inviteCommands } from './invites.ts';
 import { manifestCommands } from './manifests.ts';
 import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
-/** The most standard input a command reads (the largest is an SSH public key, a few KiB). */
+/** The most standard input a command reads (the largest are an SSH public key and a certificate bundle, a few KiB each). */
 export const stdinLimitBytes = 64 * 1024;
 
-export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...releaseCommands, ...processCommands, ...manifestCommands];
+export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...manifestCommands];
 
 /** The --help text; SSH users don't see local-only commands. */
 export function helpText(local: boolean, invoke: string): string[] {

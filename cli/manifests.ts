@@ -5,6 +5,7 @@ import { appForActor } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { listDomains } from '../services/apps.ts';
 import type { BuildRow } from '../services/builds.ts';
+import { appEdge } from '../services/https-edge.ts';
 import { releaseSpec } from '../services/release-spec.ts';
 import { currentRelease } from '../services/releases.ts';
 import { kubernetesManifests, type KubeObject } from '../runtime/reader.ts';
@@ -26,9 +27,11 @@ export const manifestCommands: Command[] = [
       const build = (await ctx.db('builds').where({ id: release.build_id }).first()) as BuildRow;
       // Rendered as Kubernetes mode would, whichever mode runs now (the app's URL is the Ingress's, not the router's).
       const config = { ...ctx.config, mode: 'kubernetes' as const };
-      const spec = releaseSpec(config, app, release, build, await listDomains(ctx.db, app.id));
+      const domains = await listDomains(ctx.db, app.id);
+      const spec = releaseSpec(config, app, release, build, domains, await appEdge(ctx.db, config.baseDomain, app, domains));
       const { objects, pullSecret } = await kubernetesManifests(config, spec, build.number);
       ctx.out(`# ${app.name} v${release.version}: the objects the controller applies (server-side apply, field manager paas-controller)`);
+      if (spec.edge?.uploaded) ctx.out(`# Secret uploaded-tls holds ${app.name}'s uploaded certificate; its private key (tls.key) is never printed`);
       if (config.registryPullSecret) ctx.out(`# plus Secret ${pullSecret}, a copy of ${config.namespace}/${config.registryPullSecret} (credentials, not shown)`);
       (await toYamlDocuments(objects)).forEach(ctx.out);
     },

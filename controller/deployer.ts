@@ -11,7 +11,8 @@ import type { Logger } from '../core/logger.ts';
 import { listDomains } from '../services/apps.ts';
 import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
 import { holdLease, leaseFrom } from './leases.ts';
-import { appUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
+import { appEdge } from '../services/https-edge.ts';
+import { liveAppUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
 import type { ReleaseRow } from '../services/releases.ts';
 import { pruneSlugs } from './slug-retention.ts';
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
@@ -72,7 +73,7 @@ export class Deployer {
       // Work items may arrive out of order: an older release never replaces a newer live one.
       if (live && live.version > release.version) throw new PaasError('E_RELEASE_BOOT_FAILED', `superseded by v${live.version}, which is already live`);
       const domains = await listDomains(db, app.id);
-      const spec = releaseSpec(this.deps.config, app, release, build, domains);
+      const spec = releaseSpec(this.deps.config, app, release, build, domains, await appEdge(db, this.deps.config.baseDomain, app, domains));
       const previous = await liveSpec(db, this.deps.config, app, domains);
       say(`-----> Releasing v${release.version}`);
       if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
@@ -103,7 +104,8 @@ export class Deployer {
   }
 
   private async finish(app: AppRow, release: ReleaseRow, build: BuildRow, status: 'succeeded' | 'failed', error: string | undefined, say: (l: string) => void, log?: BuildLog): Promise<void> {
-    const url = appUrl(this.deps.config, app.name);
+    // https once the app's host has a certificate the edge serves (release-spec.ts); the exact http URL otherwise.
+    const url = await liveAppUrl(this.deps.db, this.deps.config, app);
     if (status === 'succeeded') say(`-----> v${release.version} is live at ${url}`);
     await log?.flush();
     await this.deps.db.transaction(async (trx) => {

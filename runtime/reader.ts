@@ -33,14 +33,15 @@ export async function recentLogLines(reader: RuntimeReader, app: string, lines: 
 
 /**
  * The objects Kubernetes mode applies for a release (image `<registry>/<app>:<build>` when it has none yet), validated,
- * and the name of the registry pull Secret copied beside them. The renderer and the Kubernetes models load only
+ * with any private key redacted, and the name of the registry pull Secret copied beside them. The renderer and the Kubernetes models load only
  * when asked: every process serves the `manifests` command, and none should hold them at rest.
  */
 export async function kubernetesManifests(config: Config, spec: ReleaseSpec, buildNumber: number): Promise<{ objects: KubeObject[]; pullSecret: string }> {
-  const [{ toKubeRelease, toReleaseObjects }, { objectNames }, { assertValid }] = await Promise.all([
-    import('./kubernetes/manifests.ts'), import('./kubernetes/names.ts'), import('./kubernetes/validate.ts'),
+  const [{ toKubeRelease, toReleaseObjects }, { objectNames }, { assertValid }, { redactKeys }] = await Promise.all([
+    import('./kubernetes/manifests.ts'), import('./kubernetes/names.ts'), import('./kubernetes/validate.ts'), import('./kubernetes/edge-manifests.ts'),
   ]);
   const objects = toReleaseObjects(config, toKubeRelease(spec, config.registry, buildNumber));
   assertValid(objects);
-  return { objects, pullSecret: objectNames.pullSecret };
+  // Printed, never applied: an uploaded certificate's private key is replaced once the objects are validated.
+  return { objects: redactKeys(objects), pullSecret: objectNames.pullSecret };
 }

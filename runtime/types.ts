@@ -28,6 +28,16 @@ export interface ReleaseSpec {
   config?: Record<string, string>;
   /** Custom domains served besides `<app>.<base domain>` (the Kubernetes Ingress lists them). */
   domains?: string[];
+  /** HTTPS at the edge (services/https-edge.ts reads it): Kubernetes mode turns it into a TLS Secret and Ingress settings. */
+  edge?: ReleaseEdge;
+}
+
+/** An app's HTTPS settings at the edge: HTTP→HTTPS redirect, HSTS, and its uploaded certificate (if any). */
+export interface ReleaseEdge {
+  redirectHttps: boolean;
+  hsts: boolean;
+  /** The uploaded certificate (chain and key, PEM) and which of the app's hosts it covers. */
+  uploaded?: { cert: string; key: string; hosts: string[] };
 }
 
 /** What `ps APP` shows for one running (or restarting) instance. */

@@ -1,11 +1,12 @@
 // services/release-spec.ts — what a release runs as: the app's public URL and the runtime spec of a release
-// (its build's slug or image, process types, formation, env). The deployer, the controller's restore and domain
+// (its build's slug or image, process types, formation, env, HTTPS edge). The deployer, the controller's restore and domain
 // updates, the CLI's `manifests` and the faces' app URLs all read them from here.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import type { Config } from '../core/config.ts';
-import type { ReleaseSpec } from '../runtime/types.ts';
+import type { ReleaseEdge, ReleaseSpec } from '../runtime/types.ts';
 import { listDomains } from './apps.ts';
+import { appEdge, hostHasCertificate } from './https-edge.ts';
 import type { BuildRow } from './builds.ts';
 import type { ReleaseRow } from './releases.ts';
 
@@ -15,21 +16,35 @@ export function appUrl(config: Config, app: string): string {
   return `http://${app}.${config.baseDomain}:${config.endpoints.routerPort}/`;
 }
 
-/** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation. */
-export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = []): ReleaseSpec {
+/**
+ * The URL a push's last line names: https (with the router's TLS port unless 443) once the router serves HTTPS and
+ * `<app>.<base domain>` has an issued or uploaded certificate (in Kubernetes mode: an upload covers it); else appUrl.
+ */
+export async function liveAppUrl(db: Knex, config: Config, app: AppRow): Promise<string> {
+  const plain = appUrl(config, app.name);
+  if (plain.startsWith('https:')) return plain;
+  const tlsPort = config.mode === 'local' ? config.endpoints.routerTlsPort : 443;
+  if (tlsPort === undefined || !(await hostHasCertificate(db, config.baseDomain, app))) return plain;
+  return `https://${app.name}.${config.baseDomain}${tlsPort === 443 ? '' : `:${tlsPort}`}/`;
+}
+
+/** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation and edge. */
+export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = [], edge?: ReleaseEdge): ReleaseSpec {
   const types = Object.entries(build.process_types ?? {}).filter(([type]) => type !== 'release');
   return {
     app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [], uid: app.uid,
     env: { ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
     processes: types.map(([type, command]) => ({ type, command, quantity: app.formation[type] ?? 1 })),
-    config: release.config, image: build.image ?? undefined, domains,
+    config: release.config, image: build.image ?? undefined, domains, ...(edge ? { edge } : {}),
   };
 }
 
-/** The spec of the app's live release with its domains (read unless given); undefined before its first deploy. */
+/** The spec of the app's live release with its domains (read unless given) and edge; undefined before its first deploy. */
 export async function liveSpec(db: Knex, config: Config, app: AppRow, domains?: string[]): Promise<ReleaseSpec | undefined> {
   if (!app.current_release_id) return undefined;
   const release = (await db('releases').where({ id: app.current_release_id }).first()) as ReleaseRow | undefined;
   const build = release?.build_id ? ((await db('builds').where({ id: release.build_id }).first()) as BuildRow | undefined) : undefined;
-  return release && build ? releaseSpec(config, app, release, build, domains ?? await listDomains(db, app.id)) : undefined;
+  if (!release || !build) return undefined;
+  const hosts = domains ?? await listDomains(db, app.id);
+  return releaseSpec(config, app, release, build, hosts, await appEdge(db, config.baseDomain, app, hosts));
 }

@@ -8,6 +8,9 @@ import { PaasError, type ErrorCode } from '../core/errors.ts';
 /** The largest number of log lines one request may ask for (as `logs -n`). */
 export const MAX_LOG_LINES = 10_000;
 
+/** The largest body POST /api/apps/:app/certs takes: a chain and a key, each at most 64 KiB (services/cert-validate.ts). */
+export const CERT_BODY_LIMIT = 160 * 1024;
+
 const appParams = { type: 'object', properties: { app: { type: 'string' } }, required: ['app'] } as const;
 
 /** Route schemas by route; fastify checks them before the handler runs (after the token, see api.ts). */
@@ -27,6 +30,19 @@ export const apiSchemas = {
   },
   buildOutput: {
     params: { type: 'object', properties: { app: { type: 'string' }, build: { type: 'string', pattern: '^([0-9]{1,9}|[0-9a-f-]{36})$' } }, required: ['app', 'build'] },
+  },
+  /** `{"cert": "<PEM chain, leaf first>", "key": "<PEM private key>"}`; the services check what they hold. */
+  addCert: {
+    params: appParams,
+    body: {
+      type: 'object', required: ['cert', 'key'], additionalProperties: false,
+      properties: { cert: { type: 'string', minLength: 1, maxLength: 65536 }, key: { type: 'string', minLength: 1, maxLength: 65536 } },
+    },
+  },
+  /** `{"redirect": true, "hsts": false}`: either or both, booleans only. */
+  setHttps: {
+    params: appParams,
+    body: { type: 'object', minProperties: 1, additionalProperties: false, properties: { redirect: { type: 'boolean' }, hsts: { type: 'boolean' } } },
   },
   logs: { params: appParams, querystring: { type: 'object', properties: { lines: { type: 'string', pattern: `^([1-9][0-9]{0,3}|${MAX_LOG_LINES})$`, default: '100' } } } },
 } satisfies Record<string, FastifySchema>;
@@ -54,4 +70,9 @@ export const fieldErrors = {
   // E_USAGE, as the services answer the same mistake (and the CLI's rollback and builds:output with it).
   rollback: { 'body/version': { code: 'E_USAGE', message: 'version must be a release version like v3 or 3' } },
   buildOutput: { 'params/build': { code: 'E_USAGE', message: 'build must be a build number or id' } },
+  addCert: {
+    'body/cert': { code: 'E_CERT_INVALID', message: 'cert must be the PEM certificate chain as a string, at most 64 KiB' },
+    'body/key': { code: 'E_CERT_KEY_INVALID', message: 'key must be the PEM private key as a string, at most 64 KiB' },
+  },
+  setHttps: { 'body/*': { code: 'E_BAD_REQUEST', message: 'redirect and hsts must be true or false' } },
 } satisfies Record<string, FieldErrors>;

@@ -12,6 +12,7 @@ import { createApp, destroyApp, listApps } from '../services/apps.ts';
 import { buildLines, findBuild, listBuilds } from '../services/builds.ts';
 import { appUrl } from '../services/release-spec.ts';
 import { listReleases, rollback, setConfig, unsetConfig } from '../services/releases.ts';
+import { registerCertRoutes } from './api-certs.ts';
 import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
 type ApiActor = Actor & { kind: 'user' };
@@ -75,6 +76,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     });
     registerHistoryRoutes(api, db);
     registerRuntimeRoutes(api, db, reader);
+    registerCertRoutes(api, db, config, actorOf);
   });
 }
 

@@ -15,8 +15,13 @@ export interface Invite { id: number; createdBy: string | null; createdAt: Date;
 
 const newSecret = () => crypto.randomBytes(32).toString('base64url');
 
-/** The dashboard's address as the platform knows it (the host of git remotes; behind a proxy, the proxy's address). */
+/**
+ * The dashboard's address as the platform knows it: https://PAAS_DOMAIN (with the router's TLS port unless 443) when
+ * the router serves it over HTTPS; else the web port on the base domain (behind a proxy, the proxy's address).
+ */
 export function dashboardUrl(config: Config): string {
+  const tlsPort = config.endpoints.routerTlsPort;
+  if (config.platformDomain && tlsPort !== undefined) return `https://${config.platformDomain}${tlsPort === 443 ? '' : `:${tlsPort}`}`;
   return `http://${config.baseDomain}:${config.endpoints.httpPort}`;
 }
 

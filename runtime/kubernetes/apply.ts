@@ -8,9 +8,9 @@ import { assertValid } from './validate.ts';
 /** The field manager of every apply; `kubectl get -o yaml --show-managed-fields` shows it. */
 export const FIELD_MANAGER = 'paas-controller';
 
-/** Validates, then server-side-applies each object in order; returns what the server stored. */
-export async function applyObjects(kube: Kube, objs: KubeObject[]): Promise<KubernetesObject[]> {
-  assertValid(objs);
+/** Validates (with `whole`, the release they belong to), then server-side-applies each object in order; returns what the server stored. */
+export async function applyObjects(kube: Kube, objs: KubeObject[], whole: KubeObject[] = objs): Promise<KubernetesObject[]> {
+  assertValid(objs, whole);
   const out: KubernetesObject[] = [];
   for (const obj of objs) {
     try {

@@ -148,6 +148,24 @@ test('scale patches replicas; ps shows the pods; logs prints and follows them; d
   }
 });
 
+test('certs:add in Kubernetes mode: the upload is a TLS Secret with an Ingress of its own, and both go when it is removed', async (t) => {
+  const w = await world(t);
+  const spec = kubeSpec('shop', 1, { domains: ['www.shop.example'] });
+  await w.runtime.deploy(spec, () => undefined);
+  const edge = { redirectHttps: true, hsts: false, uploaded: { cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', key: '-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n', hosts: ['www.shop.example'] } };
+  await w.runtime.setDomains('shop', ['www.shop.example'], { ...spec, edge });
+  const secret = w.standIn.find('v1', 'Secret', NS, 'uploaded-tls')!;
+  assert.equal((secret as { type?: string }).type, 'kubernetes.io/tls');
+  const uploaded = w.standIn.find('networking.k8s.io/v1', 'Ingress', NS, 'web-uploaded')!;
+  assert.deepEqual((uploaded.spec as { tls: unknown }).tls, [{ hosts: ['www.shop.example'], secretName: 'uploaded-tls' }]);
+  assert.equal((uploaded.metadata as { annotations?: Record<string, string> }).annotations?.['nginx.ingress.kubernetes.io/ssl-redirect'], 'true');
+  assert.deepEqual((w.standIn.find('networking.k8s.io/v1', 'Ingress', NS, 'web')!.spec as { rules: Array<{ host: string }> }).rules.map((r) => r.host), ['shop.apps.test']);
+  await w.runtime.setDomains('shop', ['www.shop.example'], { ...spec, edge: { redirectHttps: false, hsts: false } });
+  assert.equal(w.standIn.find('v1', 'Secret', NS, 'uploaded-tls'), undefined);
+  assert.equal(w.standIn.find('networking.k8s.io/v1', 'Ingress', NS, 'web-uploaded'), undefined);
+  assert.deepEqual((w.standIn.find('networking.k8s.io/v1', 'Ingress', NS, 'web')!.spec as { rules: Array<{ host: string }> }).rules.map((r) => r.host), ['shop.apps.test', 'www.shop.example']);
+});
+
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {

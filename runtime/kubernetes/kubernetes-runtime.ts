@@ -9,8 +9,9 @@ import { RolloutFailedError, type LogOptions, type RuntimeDriver, type Say } fro
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 import { applyObjects, deleteObject, FIELD_MANAGER, listObjects } from './apply.ts';
 import { isNotFound, kubeError, type Kube } from './client.ts';
+import { allEdgeRefs, staleEdgeObjects, toEdgeObjects } from './edge-manifests.ts';
 import {
-  toConfigSecret, toIngress, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type KubeObject, type KubeRelease,
+  toConfigSecret, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type KubeObject, type KubeRelease,
 } from './manifests.ts';
 import { appLabels, appNamespace, appSelector, labelKeys, objectNames, processName, releasePodSelector } from './names.ts';
 import { toProcessStatuses } from './process-status.ts';
@@ -92,14 +93,17 @@ export class KubernetesRuntime implements RuntimeDriver {
     return p.version;
   }
 
-  /** Deletes the app's Deployments not in `keep` (types a release no longer has), and web's Service and Ingress without web. */
+  /** Deletes the app's Deployments not in `keep` (types a release no longer has), web's edge objects it no longer has, and web's Service and edge without web. */
   private async prune(r: KubeRelease, keep = r.processes.map((p) => processName(p.type))): Promise<void> {
     const ns = this.ns(r.app);
     for (const d of await listObjects(this.kube, 'apps/v1', 'Deployment', ns, appSelector(r.app))) {
       if (!keep.includes(d.metadata!.name!)) await deleteObject(this.kube, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata!.name!, namespace: ns } });
     }
-    if (keep.includes(processName('web'))) return;
-    await deleteObject(this.kube, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: objectNames.ingress, namespace: ns } });
+    if (keep.includes(processName('web'))) {
+      for (const stale of staleEdgeObjects(this.config, r)) await deleteObject(this.kube, stale);
+      return;
+    }
+    for (const edge of allEdgeRefs(this.config, r.app)) await deleteObject(this.kube, edge);
     await deleteObject(this.kube, { apiVersion: 'v1', kind: 'Service', metadata: { name: objectNames.service, namespace: ns } });
   }
 
@@ -146,9 +150,13 @@ export class KubernetesRuntime implements RuntimeDriver {
     return this.reader.logs(app, opts, out);
   }
 
+  /** Applies web's edge (Ingresses, the uploaded certificate's Secret) for the domains and removes what it no longer has. */
   async setDomains(_app: string, domains: string[], current?: ReleaseSpec): Promise<void> {
     if (!current?.image || !current.processes.some((p) => p.type === 'web')) return;
-    await applyObjects(this.kube, [toIngress(this.config, this.kubeRelease({ ...current, domains }))]);
+    const r = this.kubeRelease({ ...current, domains });
+    // Checked with the whole release: its Ingresses point at the Service the release has.
+    await applyObjects(this.kube, toEdgeObjects(this.config, r), toReleaseObjects(this.config, r));
+    for (const stale of staleEdgeObjects(this.config, r)) await deleteObject(this.kube, stale);
   }
 
   /** The cluster keeps the app running while the platform restarts: nothing to do. */

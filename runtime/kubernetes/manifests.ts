@@ -1,6 +1,6 @@
 // runtime/kubernetes/manifests.ts — pure functions that turn a release into the Kubernetes objects the
 // runtime applies (namespace, config Secret, platform ConfigMap, a Deployment per process type, web Service and
-// Ingress). No I/O: `paas manifests` prints exactly what these return, and the tests validate every object.
+// Ingresses, and the uploaded certificate's TLS Secret: edge-manifests.ts). No I/O: `paas manifests` prints exactly what these return, and the tests validate every object.
 import crypto from 'node:crypto';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -11,6 +11,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { Config } from '../../core/config.ts';
+import { toEdgeObjects } from './edge-manifests.ts';
 import type { ProcessSpec, ReleaseSpec } from '../types.ts';
 import {
   annotationKeys, appLabels, appNamespace, labelKeys, objectNames, processName, processSelector,
@@ -169,22 +170,9 @@ export function toService(s: ManifestSettings, r: KubeRelease): IService {
   };
 }
 
-/** The Ingress for web: one rule per host; TLS from cert-manager when an issuer is configured. */
-export function toIngress(s: ManifestSettings, r: KubeRelease): IIngress {
-  const hosts = webHosts(s, r);
-  const meta = metadata(s, r, objectNames.ingress, processName('web'));
-  return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
-    metadata: s.tlsIssuer ? { ...meta, annotations: { [annotationKeys.issuer]: s.tlsIssuer } } : meta,
-    spec: {
-      ...(s.ingressClass ? { ingressClassName: s.ingressClass } : {}),
-      ...(s.tlsIssuer ? { tls: [{ hosts, secretName: objectNames.tlsSecret }] } : {}),
-      rules: hosts.map((host) => ({
-        host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: objectNames.service, port: { name: 'http' } } } }] },
-      })),
-    },
-  };
+/** The Ingress for web's hosts that cert-manager (or nothing) gives TLS; edge-manifests.ts also makes the upload's. */
+export function toIngress(s: ManifestSettings, r: KubeRelease): IIngress | undefined {
+  return toEdgeObjects(s, r).find((o): o is IIngress => o.kind === 'Ingress' && o.metadata?.name === objectNames.ingress);
 }
 
 /** Everything a release applies, in apply order (namespace and config before the Deployments that read them). */
@@ -195,6 +183,6 @@ export function toReleaseObjects(s: ManifestSettings, r: KubeRelease): KubeObjec
     toConfigSecret(s, r),
     toPlatformConfigMap(s, r),
     ...r.processes.map((p) => toDeployment(s, r, p)),
-    ...(hasWeb ? [toService(s, r), toIngress(s, r)] : []),
+    ...(hasWeb ? [toService(s, r), ...toEdgeObjects(s, r)] : []),
   ];
 }

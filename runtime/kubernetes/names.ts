@@ -32,6 +32,9 @@ export const objectNames = {
   service: 'web',
   ingress: 'web',
   tlsSecret: 'web-tls',
+  /** The uploaded certificate (certs:add), a kubernetes.io/tls Secret, and the Ingress of the hosts it covers. */
+  uploadedTlsSecret: 'uploaded-tls',
+  uploadedIngress: 'web-uploaded',
   pullSecret: 'registry-pull',
   /** The build namespace's copy of PAAS_REGISTRY_SECRET, mounted into Kaniko. */
   pushSecret: 'registry-push',

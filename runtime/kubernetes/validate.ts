@@ -153,8 +153,11 @@ export function crossProblems(objs: KubeObject[]): string[] {
   return out;
 }
 
-/** Throws unless every object (and the set as a whole) is valid; a failure here is a platform bug, never applied. */
-export function assertValid(objs: KubeObject[]): void {
-  const problems = [...objs.flatMap(objectProblems), ...crossProblems(objs)];
+/**
+ * Throws unless every object (and the set as a whole) is valid; a failure here is a platform bug, never applied.
+ * `whole`: the release the objects belong to, for the checks between objects, when only some of it is applied.
+ */
+export function assertValid(objs: KubeObject[], whole: KubeObject[] = objs): void {
+  const problems = [...objs.flatMap(objectProblems), ...crossProblems(whole)];
   if (problems.length) throw new PaasError('E_INTERNAL', `Refusing to apply invalid Kubernetes objects:\n${problems.join('\n')}`);
 }

@@ -10,7 +10,8 @@ import { listApps } from '../../services/apps.ts';
 import { appUrl } from '../../services/release-spec.ts';
 import { systemStats, userOverview } from '../../services/stats.ts';
 import { field, redirect, sendPage, type DashDeps } from './respond.ts';
-import { actorOf, isTls } from './sessions.ts';
+import { isTls } from './edge.ts';
+import { actorOf } from './sessions.ts';
 
 /** The admin as an actor, or E_NOT_FOUND for everyone else. */
 function adminActor(req: FastifyRequest) {

@@ -5,7 +5,8 @@ import { appForActor, isOwner, type Actor, type AppRow } from '../../core/access
 import { appSummaries, type AppSummary } from '../../services/app-status.ts';
 import { appUrl } from '../../services/release-spec.ts';
 import type { DashDeps } from './respond.ts';
-import { actorOf, isTls } from './sessions.ts';
+import { isTls } from './edge.ts';
+import { actorOf } from './sessions.ts';
 
 export const TABS = [
   ['overview', 'Overview', ''], ['activity', 'Activity', '/activity'], ['config', 'Config', '/config'],

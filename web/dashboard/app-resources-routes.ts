@@ -1,10 +1,11 @@
 // web/dashboard/app-resources-routes.ts — an app's processes (scale per process type, as ps:scale) and its
-// custom domains (add, and remove after a confirmation, as domains:add/remove).
+// custom domains (add, and remove after a confirmation, as domains:add/remove); the page itself is domains-page.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
 import { addDomain, listDomains, removeDomain } from '../../services/apps.ts';
 import { parseScale, processTypes, scaleApp } from '../../services/formation.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
+import { domainsPage } from './domains-page.ts';
 import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
 
 type AppParams = { Params: { app: string } };
@@ -13,11 +14,6 @@ async function processesPage(d: DashDeps, req: FastifyRequest, reply: FastifyRep
   const [types, procs] = await Promise.all([processTypes(d.db, ctx.app), d.reader.status(ctx.app.name)]);
   const rows = types.map((type) => ({ type, quantity: ctx.app.formation[type] ?? 1 }));
   return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types: rows, procs, ...extra }), status);
-}
-
-async function domainsPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
-  const domains = await listDomains(d.db, ctx.app.id);
-  return sendPage(d, req, reply, 'app-domains', appPageCtx(ctx, 'Domains', { domains, defaultHost: `${ctx.app.name}.${d.config.baseDomain}`, ...extra }), status);
 }
 
 /** The TYPE=N pairs of the scale form (fields named qty_<type>). */

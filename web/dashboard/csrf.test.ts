@@ -11,7 +11,7 @@ import { insertBuild } from '../../test/support/test-schema.ts';
 
 /** Everything a forged POST could change. */
 async function snapshot(h: Harness): Promise<unknown> {
-  const tables = ['users', 'ssh_keys', 'api_tokens', 'apps', 'releases', 'domains', 'collaborators', 'sessions', 'settings'];
+  const tables = ['users', 'ssh_keys', 'api_tokens', 'apps', 'releases', 'domains', 'collaborators', 'sessions', 'settings', 'certificates'];
   const counts = await Promise.all(tables.map(async (t) => [t, Number((await h.db(t).count({ n: '*' }).first())!.n)]));
   const apps = await h.db('apps').orderBy('id').select('name', 'config', 'formation');
   const users = await h.db('users').orderBy('id').select('email', 'is_admin', 'disabled', 'password_hash');
@@ -46,6 +46,7 @@ test('every dashboard POST without a valid token is refused with E_CSRF and chan
     ['/apps/demo/config/A/remove', {}], ['/apps/demo/processes', { qty_web: '3' }], ['/apps/demo/domains', { hostname: 'evil.example.com' }],
     ['/apps/demo/domains/remove', { hostname: 'www.example.com' }], ['/apps/demo/access', { email: 'admin@example.com' }],
     ['/apps/demo/access/remove', { email: 'bob@example.com' }], ['/apps/demo/destroy', { confirm: 'demo' }],
+    ['/apps/demo/certs', { cert: 'x', key: 'y' }], ['/apps/demo/certs/remove', {}], ['/apps/demo/https', { option: 'redirect', value: 'on' }],
     [`/admin/users/${bobId}`, { action: 'make-admin' }], ['/admin/signups', { open: 'false' }],
   ];
   const bobToken = (await bob.get('/apps'), bob.csrf);

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
+import { cookieName } from './edge.ts';
 import { cookieOptions } from './sessions.ts';
 
 export const ANON_CSRF_COOKIE = 'paas_csrf';
@@ -10,10 +11,10 @@ export const ANON_CSRF_COOKIE = 'paas_csrf';
 /** The token forms on this page must carry: the session's secret, or (signed out) the anonymous cookie's value. */
 export function csrfToken(req: FastifyRequest, reply: FastifyReply): string {
   if (req.auth.csrf) return req.auth.csrf;
-  let token = req.cookies[ANON_CSRF_COOKIE];
+  let token = req.cookies[cookieName(req, ANON_CSRF_COOKIE)];
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
     token = crypto.randomBytes(32).toString('base64url');
-    reply.setCookie(ANON_CSRF_COOKIE, token, cookieOptions(req));
+    reply.setCookie(cookieName(req, ANON_CSRF_COOKIE), token, cookieOptions(req));
   }
   req.auth.csrf = token;
   return token;
@@ -28,7 +29,7 @@ function sameToken(a: string, b: string): boolean {
 export function verifyCsrf(req: FastifyRequest): void {
   const body = (req.body ?? {}) as Record<string, unknown>;
   const sent = typeof body._csrf === 'string' ? body._csrf : String(req.headers['x-csrf-token'] ?? '');
-  const expected = req.auth.user ? req.auth.csrf : req.cookies[ANON_CSRF_COOKIE];
+  const expected = req.auth.user ? req.auth.csrf : req.cookies[cookieName(req, ANON_CSRF_COOKIE)];
   if (!expected || !sent || !sameToken(sent, expected)) {
     throw new PaasError('E_CSRF', 'This form has expired or did not come from this dashboard; reload the page and try again');
   }

@@ -12,12 +12,14 @@ import type { RuntimeReader } from '../../runtime/reader.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
+import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
 import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { csrfGuard } from './csrf.ts';
+import { edgeOf, type Edge } from './edge.ts';
 import { dashboardErrorHandler, notFoundPage, wantsHtml } from './error-pages.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
 import { registerLive } from './live.ts';
@@ -55,6 +57,10 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000,
   };
   await app.register(cookie);
+  // At the root, so the 404 page (outside the scope below) names its cookies as every page does.
+  const edge = edgeOf(opts.config);
+  app.decorateRequest('edge', null as unknown as Edge);
+  app.addHook('onRequest', async (req) => { req.edge = edge; });
   await app.register(websocket, {
     options: { maxPayload: 4096 },
     // On shutdown, end live streams at once rather than waiting out each socket's close handshake.
@@ -81,6 +87,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppPageRoutes(scope, d);
     registerAppConfigRoutes(scope, d);
     registerAppResourcesRoutes(scope, d);
+    registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
     registerAdminRoutes(scope, d);
     registerLive(scope, d);

@@ -15,6 +15,7 @@ import { buildState } from './build-view.ts';
 import { BuildFollower, type LiveSocket } from './live-build.ts';
 import { requireSameOrigin } from './origin.ts';
 import type { DashDeps } from './respond.ts';
+import { cookieName } from './edge.ts';
 import { requireUser, SESSION_COOKIE } from './sessions.ts';
 
 const targets = new WeakMap<FastifyRequest, { app: AppRow; build?: BuildRow }>();
@@ -26,7 +27,7 @@ function watch(d: DashDeps, socket: LiveSocket, req: FastifyRequest, app: AppRow
   const userId = requireUser(req).id;
   const timer = setInterval(() => {
     void (async () => {
-      const s = await lookupSession(d.db, req.cookies[SESSION_COOKIE]);
+      const s = await lookupSession(d.db, req.cookies[cookieName(req, SESSION_COOKIE)]);
       if (s.state !== 'valid' || s.user.id !== userId) throw new Error('session ended');
       await appForActor(d.db, { kind: 'user', user: s.user }, app.name);
     })().catch(() => socket.close(1008, 'access ended'));

@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { RuntimeReader } from '../../runtime/reader.ts';
 import { csrfToken } from './csrf.ts';
 import type { Views } from './render.ts';
+import { cookieName } from './edge.ts';
 import { cookieOptions, SignInRequired } from './sessions.ts';
 
 /** What every dashboard route module gets. */
@@ -22,8 +23,8 @@ export function isHtmx(req: FastifyRequest): boolean { return req.headers['hx-re
 export function isBoosted(req: FastifyRequest): boolean { return req.headers['hx-boosted'] === 'true'; }
 
 function takeFlash(req: FastifyRequest, reply: FastifyReply): string | undefined {
-  const flash = req.cookies[FLASH_COOKIE];
-  if (flash) reply.clearCookie(FLASH_COOKIE, cookieOptions(req));
+  const flash = req.cookies[cookieName(req, FLASH_COOKIE)];
+  if (flash) reply.clearCookie(cookieName(req, FLASH_COOKIE), cookieOptions(req));
   return flash || undefined;
 }
 
@@ -40,7 +41,7 @@ export function sendFragment(d: DashDeps, reply: FastifyReply, name: string, ctx
 
 /** Post/Redirect/Get: a 303 to a page, with a message shown once there. */
 export function redirect(req: FastifyRequest, reply: FastifyReply, url: string, flash?: string): FastifyReply {
-  if (flash) reply.setCookie(FLASH_COOKIE, flash.slice(0, 300), cookieOptions(req));
+  if (flash) reply.setCookie(cookieName(req, FLASH_COOKIE), flash.slice(0, 300), cookieOptions(req));
   return reply.redirect(url, 303);
 }
 

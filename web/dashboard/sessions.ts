@@ -8,7 +8,9 @@ import type { Actor } from '../../core/access.ts';
 import { createSession, deleteSession, lookupSession, SESSION_TTL_MS } from '../../core/accounts/sessions.ts';
 import type { User } from '../../core/accounts/users.ts';
 import { PaasError } from '../../core/errors.ts';
+import { cookieName, edgeOfRequest, isTls } from './edge.ts';
 
+/** The session cookie's base name (`__Host-paas_session` with PAAS_DOMAIN: edge.ts). */
 export const SESSION_COOKIE = 'paas_session';
 
 /** Who sent the request: a signed-in user with the session's CSRF secret, or nobody (maybe with an expired session). */
@@ -25,20 +27,17 @@ export class SignInRequired extends PaasError {
   }
 }
 
-/** True when the request reached us over TLS, directly or through a proxy that says so. */
-export function isTls(req: FastifyRequest): boolean {
-  const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase();
-  return req.protocol === 'https' || forwarded === 'https';
-}
+export { isTls };
 
-/** The attributes every dashboard cookie gets. */
+/** The attributes every dashboard cookie gets (host-only: never a Domain; Secure always with PAAS_DOMAIN's `__Host-` names). */
 export function cookieOptions(req: FastifyRequest, maxAgeMs?: number) {
-  return { httpOnly: true, sameSite: 'lax' as const, path: '/', secure: isTls(req), ...(maxAgeMs ? { maxAge: Math.floor(maxAgeMs / 1000) } : {}) };
+  const secure = edgeOfRequest(req).secureCookies || isTls(req);
+  return { httpOnly: true, sameSite: 'lax' as const, path: '/', secure, ...(maxAgeMs ? { maxAge: Math.floor(maxAgeMs / 1000) } : {}) };
 }
 
 /** Reads the session cookie into req.auth (runs before every dashboard route). */
 export async function loadAuth(db: Knex, req: FastifyRequest): Promise<void> {
-  const token = req.cookies[SESSION_COOKIE];
+  const token = req.cookies[cookieName(req, SESSION_COOKIE)];
   const found = await lookupSession(db, token);
   req.auth = found.state === 'valid' ? { user: found.user, csrf: found.csrf, token, expired: false } : { expired: found.state === 'expired' };
 }
@@ -58,14 +57,14 @@ export function actorOf(req: FastifyRequest): Actor & { kind: 'user' } {
 export async function startSession(db: Knex, req: FastifyRequest, reply: FastifyReply, user: User): Promise<void> {
   if (req.auth?.token) await deleteSession(db, req.auth.token);
   const session = await createSession(db, user.id);
-  reply.setCookie(SESSION_COOKIE, session.token, cookieOptions(req, SESSION_TTL_MS));
+  reply.setCookie(cookieName(req, SESSION_COOKIE), session.token, cookieOptions(req, SESSION_TTL_MS));
   req.auth = { user, csrf: session.csrf, token: session.token, expired: false };
 }
 
 /** Signs the browser out: the session row is deleted, so the cookie is worthless even if it was copied. */
 export async function endSession(db: Knex, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const token = req.cookies[SESSION_COOKIE];
+  const token = req.cookies[cookieName(req, SESSION_COOKIE)];
   if (token) await deleteSession(db, token);
-  reply.clearCookie(SESSION_COOKIE, cookieOptions(req));
+  reply.clearCookie(cookieName(req, SESSION_COOKIE), cookieOptions(req));
   req.auth = { expired: false };
 }
