@@ -7,6 +7,7 @@ import { signUp } from '../../core/accounts/users.ts';
 import { getSettings, signupsAllowed } from '../../core/settings.ts';
 import { attempt, errorView, field, redirect, safeNext, sendPage, type DashDeps } from './respond.ts';
 import { endSession, startSession } from './sessions.ts';
+import { clientAddress } from './edge.ts';
 
 /** What the sign-up page offers: the form (with an invite, or while sign-ups are open), or why not. */
 async function signupState(d: DashDeps, invite: string): Promise<{ open: boolean; first: boolean; invite?: string }> {
@@ -18,7 +19,6 @@ async function signupState(d: DashDeps, invite: string): Promise<{ open: boolean
   return { open: signupsAllowed(await getSettings(d.db), d.config.isolation.mode), first: false };
 }
 
-const clientAddress = (req: FastifyRequest) => req.ip || req.socket.remoteAddress || 'unknown';
 
 /** Registers /, /signin, /signup and /signout. */
 export function registerAuthRoutes(app: FastifyInstance, d: DashDeps): void {

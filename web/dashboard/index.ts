@@ -19,6 +19,7 @@ import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { csrfGuard } from './csrf.ts';
+import { routerSecret } from '../../core/router-secret.ts';
 import { edgeOf, type Edge } from './edge.ts';
 import { dashboardErrorHandler, notFoundPage, wantsHtml } from './error-pages.ts';
 import { registerKeysRoutes } from './keys-routes.ts';
@@ -58,7 +59,8 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   };
   await app.register(cookie);
   // At the root, so the 404 page (outside the scope below) names its cookies as every page does.
-  const edge = edgeOf(opts.config);
+  // With PAAS_DOMAIN in local mode the router forwards the platform host with the data dir's secret.
+  const edge = edgeOf(opts.config, opts.config.platformDomain && opts.config.mode === 'local' ? routerSecret(opts.config.dataDir) : undefined);
   app.decorateRequest('edge', null as unknown as Edge);
   app.addHook('onRequest', async (req) => { req.edge = edge; });
   await app.register(websocket, {
