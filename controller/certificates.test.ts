@@ -9,7 +9,10 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Knex } from 'knex';
 import { CertificateManager, type Issuer } from './certificates.ts';
+import type { IssuedCertificate } from '../runtime/acme.ts';
 import { addCertificate } from '../services/certs.ts';
+import { routerSecret } from '../core/router-secret.ts';
+import { releaseAppCertificates } from '../services/cert-store.ts';
 import { loadConfig, type Config } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { openTestSchema } from '../test/support/test-schema.ts';
@@ -67,15 +70,27 @@ test('a deployed app gets a certificate for its host from pebble, and a custom d
   await m.syncApp('shop');
   await m.idle();
   assertIssuedFor(s, 'www.shop-example.org');
-  // The domain is removed: its certificate leaves the router and its row goes.
-  await s.db('domains').where({ hostname: 'www.shop-example.org' }).delete();
+  // The domain is removed: its certificate leaves the router; its row is kept, released, for the host's return.
+  const www = { hostname: 'www.shop-example.org', app_id: appId };
+  await s.db('domains').where(www).delete();
   await m.syncApp('shop');
   assert.equal(s.router.certs.has('www.shop-example.org'), false);
-  assert.equal(await s.db('certificates').where({ host: 'www.shop-example.org' }).first(), undefined);
-  // The app is destroyed: nothing of it stays in the router.
+  const released = await s.db('certificates').where({ host: 'www.shop-example.org' }).first();
+  assert.equal(released.app_id, null);
+  assert.ok(released.released_at, 'released, not deleted');
+  // Removed and added again (a tenant toggling a domain): the kept certificate is served again and nothing is ordered.
+  await s.db('domains').insert(www);
+  await m.syncApp('shop');
+  assert.equal(s.router.certs.get('www.shop-example.org')?.cert, released.cert_pem, 'served again at once');
+  await m.idle();
+  const back = await s.db('certificates').where({ host: 'www.shop-example.org' }).first();
+  assert.deepEqual([back.app_id, back.released_at, back.cert_pem, back.updated_at.getTime()], [appId, null, released.cert_pem, released.updated_at.getTime()]);
+  // The app is destroyed (as apps:destroy does it): nothing of it stays in the router; its rows are released.
+  await releaseAppCertificates(s.db, appId);
   await s.db('apps').where({ id: appId }).delete();
   await m.syncApp('shop');
   assert.equal(s.router.certs.size, 0);
+  assert.equal(await s.db('certificates').whereNull('released_at').count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
 });
 
 test('a challenge that cannot be met leaves the host failed with the reason and a later retry, doubling each time', async (t) => {
@@ -143,7 +158,7 @@ test('the platform\'s own host (PAAS_DOMAIN) is routed to the web port and gets 
   const m = manager(t, s);
   await m.start();
   await m.idle();
-  assert.deepEqual(s.router.platform, { hosts: ['paas.example.net'], port: 5123 });
+  assert.deepEqual(s.router.platform, { hosts: ['paas.example.net'], port: 5123, secret: routerSecret(s.config.dataDir) }, 'the web port, marked with the router secret');
   assertIssuedFor(s, 'paas.example.net');
   assert.equal((await s.db('certificates').where({ host: 'paas.example.net' }).first()).app_id, null);
 });
@@ -219,4 +234,103 @@ test('an upload that expires while the platform runs leaves the router at the ne
   now = new Date(now.getTime() + 4 * DAY);
   await m.tick();
   assert.equal(router.certs.has('shop.apps.example.com'), false);
+});
+
+/** A stand without pebble: the manager's own Issuer port, answering from a function (for budget and deadline cases). */
+async function quickStand(t: TestContext, order: (host: string) => Promise<IssuedCertificate>, env: Record<string, string> = {}) {
+  const db = await openTestSchema(t, 'certq');
+  if (!db) return undefined;
+  const config = loadConfig({
+    PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DASHBOARD_HOST: 'paas.example.net', PAAS_ROUTER_TLS_PORT: '0',
+    PAAS_ACME_EMAIL: 'ops@example.com', PAAS_ACME_DIRECTORY: 'https://acme.invalid/dir', ...env,
+  });
+  const ordered: string[] = [];
+  const issuer: Issuer = { order: (host) => { ordered.push(host); return order(host); } };
+  return { db, config, router: recordingRouter(), ordered, issuer };
+}
+
+/** One self-signed certificate, made once per file, handed out as every "issued" certificate. */
+let sample: Promise<{ certPem: string; keyPem: string }> | undefined;
+function sampleCert(): Promise<{ certPem: string; keyPem: string }> {
+  sample ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cert-sample-'));
+    const [cert, key] = await selfSigned(dir, 'sample', 90, 'DNS:sample.example.com');
+    const out = { certPem: fs.readFileSync(cert, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
+    fs.rmSync(dir, { recursive: true, force: true });
+    return out;
+  })();
+  return sample;
+}
+
+test('hostile: an app with many domains starts at most 5 orders an hour; the others wait, shown as waiting', async (t) => {
+  const s = await quickStand(t, async () => ({ ...(await sampleCert()), expiresAt: new Date(Date.now() + 90 * DAY) }));
+  if (!s) return;
+  const domains = Array.from({ length: 9 }, (_, i) => `d${i}.shop-example.org`);
+  await deployedApp(s.db, 'shop', domains);
+  let now = new Date();
+  const m = manager(t, s, { issuer: s.issuer, now: () => now });
+  await m.start();
+  await m.idle();
+  assert.equal(s.ordered.length, 5, `orders started: ${s.ordered.join(', ')}`);
+  const waiting = await s.db('certificates').where({ state: 'pending' }).select('host', 'error');
+  assert.equal(waiting.length, 5, 'the other hosts (10 in all with shop.apps.example.com) stay pending');
+  for (const w of waiting) assert.match(w.error, /at most 5 certificate orders an hour/);
+  now = new Date(now.getTime() + 61 * 60 * 1000); // an hour later the budget allows five more
+  await m.tick();
+  await m.idle();
+  assert.equal(s.ordered.length, 10);
+  assert.equal(await s.db('certificates').where({ state: 'issued' }).count({ n: '*' }).first().then((r) => Number(r?.n)), 10);
+});
+
+test('an order that hangs fails at the deadline with a clear reason, and the queue goes on to the next host', async (t) => {
+  const s = await quickStand(t, async (host) => {
+    if (host === 'stuck.apps.example.com') return new Promise<never>(() => undefined);
+    return { ...(await sampleCert()), expiresAt: new Date(Date.now() + 90 * DAY) };
+  });
+  if (!s) return;
+  await deployedApp(s.db, 'stuck');
+  await deployedApp(s.db, 'fine');
+  const m = manager(t, s, { issuer: s.issuer, orderTimeoutMs: 300 });
+  await m.start();
+  await m.idle();
+  const stuck = await s.db('certificates').where({ host: 'stuck.apps.example.com' }).first();
+  assert.equal(stuck.state, 'failed');
+  assert.match(stuck.error, /took longer than/);
+  assert.ok(stuck.next_attempt_at > new Date(), 'tried again later');
+  assert.ok(s.router.certs.has('fine.apps.example.com'), 'the next host was ordered');
+});
+
+test('an ACME certificate whose renewal keeps failing leaves the router when it expires', async (t) => {
+  let fail = false;
+  const s = await quickStand(t, async () => {
+    if (fail) throw new Error('the CA said no');
+    return { ...(await sampleCert()), expiresAt: new Date(Date.now() + 40 * DAY) };
+  });
+  if (!s) return;
+  await deployedApp(s.db, 'shop');
+  let now = new Date();
+  const m = manager(t, s, { issuer: s.issuer, now: () => now });
+  await m.start();
+  await m.idle();
+  assert.ok(s.router.certs.has('shop.apps.example.com'));
+  fail = true;
+  now = new Date(now.getTime() + 20 * DAY); // renewal due (30 days before expiry), and it fails
+  await m.tick();
+  await m.idle();
+  assert.ok(s.router.certs.has('shop.apps.example.com'), 'the old certificate serves until it expires');
+  now = new Date(now.getTime() + 21 * DAY);
+  await m.tick();
+  await m.idle();
+  assert.equal(s.router.certs.has('shop.apps.example.com'), false, 'an expired certificate is not served');
+});
+
+test('hostile: an app whose host is the platform\'s own (an older config) gets no certificate or order for it', async (t) => {
+  const s = await quickStand(t, async () => ({ ...(await sampleCert()), expiresAt: new Date(Date.now() + 90 * DAY) }), { PAAS_DASHBOARD_HOST: 'deploy.apps.example.com' });
+  if (!s) return;
+  await deployedApp(s.db, 'deploy', ['www.deploy-example.org']);
+  const m = manager(t, s, { issuer: s.issuer });
+  await m.start();
+  await m.idle();
+  assert.deepEqual(s.ordered, ['www.deploy-example.org']);
+  assert.equal(s.router.certs.has('deploy.apps.example.com'), false);
 });

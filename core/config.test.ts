@@ -30,7 +30,7 @@ test('HTTPS settings: ACME needs an email, the TLS port and an https directory; 
   assert.equal(off.routerTlsPort, undefined);
   assert.equal(off.endpoints.routerTlsPort, undefined);
   const on = loadConfig({ PAAS_ROUTER_TLS_PORT: '0', PAAS_ACME_EMAIL: 'ops@example.com', PAAS_DOMAIN: 'PaaS.Example.com.' });
-  assert.deepEqual({ ...on.acme }, { email: 'ops@example.com', directory: 'https://acme-v02.api.letsencrypt.org/directory', caFile: undefined, renewDays: 30 });
+  assert.deepEqual({ ...on.acme }, { email: 'ops@example.com', directory: 'https://acme-v02.api.letsencrypt.org/directory', caFile: undefined, renewDays: 30, ordersPerHour: 30 });
   assert.equal(on.routerTlsPort, 0);
   assert.equal(on.platformDomain, 'paas.example.com');
   assert.ok(on.dashboardHosts.includes('paas.example.com'), 'no app may claim the platform host');
@@ -44,4 +44,7 @@ test('HTTPS settings: ACME needs an email, the TLS port and an https directory; 
     assert.throws(() => loadConfig({ PAAS_DOMAIN: bad }), /PAAS_DOMAIN must be a host name/, bad);
   }
   assert.throws(() => loadConfig({ PAAS_ROUTER_TLS_PORT: '70000' }), /PAAS_ROUTER_TLS_PORT must be a port number/);
+  // Under the base domain, only a reserved name: deploy.apps.example.com is where an app "deploy" is served.
+  assert.throws(() => loadConfig({ PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DOMAIN: 'deploy.apps.example.com' }), /an app named "deploy" would be served/);
+  assert.equal(loadConfig({ PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DOMAIN: 'paas.apps.example.com' }).platformDomain, 'paas.apps.example.com');
 });

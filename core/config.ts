@@ -6,6 +6,7 @@ import { Endpoints } from './endpoints.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 import { loadGitLimits, type GitLimits } from './git-limits.ts';
 import { positiveNumber, wholeNumber } from './env-numbers.ts';
+import { RESERVED_NAMES } from './names.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
@@ -88,9 +89,10 @@ export interface Config {
   /**
    * Automatic HTTPS for the router (local mode), on when PAAS_ACME_EMAIL is set: the ACME directory
    * (PAAS_ACME_DIRECTORY, Let's Encrypt production by default), an extra CA file to trust for that directory
-   * (PAAS_ACME_CA_FILE, for a private ACME server), and how many days before expiry a certificate is renewed.
+   * (PAAS_ACME_CA_FILE, for a private ACME server), how many days before expiry a certificate is renewed, and how
+   * many orders may start in an hour (PAAS_ACME_ORDERS_PER_HOUR: the CA's rate limits are the whole platform's).
    */
-  acme?: Readonly<{ email: string; directory: string; caFile?: string; renewDays: number }>;
+  acme?: Readonly<{ email: string; directory: string; caFile?: string; renewDays: number; ordersPerHour: number }>;
   /** PAAS_HTTP_*: deadlines and caps of the web port and the router (core/http-limits.ts). */
   httpLimits: Readonly<HttpLimits>;
   /**
@@ -168,15 +170,23 @@ function toAcme(env: NodeJS.ProcessEnv, mode: Mode, tlsPort: number | undefined)
   return Object.freeze({
     email, directory: url.href, caFile: env.PAAS_ACME_CA_FILE || undefined,
     renewDays: wholeNumber('PAAS_ACME_RENEW_DAYS', env.PAAS_ACME_RENEW_DAYS, 30, 1),
+    ordersPerHour: wholeNumber('PAAS_ACME_ORDERS_PER_HOUR', env.PAAS_ACME_ORDERS_PER_HOUR, 30, 1),
   });
 }
 
-/** PAAS_DOMAIN: one host name (no scheme, port or path). */
-function toPlatformDomain(raw: string | undefined): string | undefined {
+/**
+ * PAAS_DOMAIN: one host name (no scheme, port or path). Under the base domain it must be a reserved name
+ * (`paas.<base>`, `dashboard.<base>` …): any other `<label>.<base>` is where an app named `<label>` is served.
+ */
+function toPlatformDomain(raw: string | undefined, baseDomain: string): string | undefined {
   const host = raw?.trim().toLowerCase().replace(/\.$/, '');
   if (!host) return undefined;
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(host) || host.length > 253) {
     throw new Error(`PAAS_DOMAIN must be a host name such as paas.example.com (no scheme, port or path), got "${raw}"`);
+  }
+  const label = host.endsWith(`.${baseDomain}`) ? host.slice(0, -baseDomain.length - 1) : undefined;
+  if (label !== undefined && !label.includes('.') && !RESERVED_NAMES.has(label)) {
+    throw new Error(`PAAS_DOMAIN ${host} is where an app named "${label}" would be served; use a reserved name such as paas.${baseDomain} or dashboard.${baseDomain}, or a host outside ${baseDomain}`);
   }
   return host;
 }
@@ -191,7 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sshPort = toPort('PAAS_SSH_PORT', env.PAAS_SSH_PORT, 2222);
   const routerPort = toPort('PAAS_ROUTER_PORT', env.PAAS_ROUTER_PORT, 8080);
   const routerTlsPort = env.PAAS_ROUTER_TLS_PORT ? toPort('PAAS_ROUTER_TLS_PORT', env.PAAS_ROUTER_TLS_PORT, 0) : undefined;
-  const platformDomain = toPlatformDomain(env.PAAS_DOMAIN);
+  const baseDomain = (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase();
+  const platformDomain = toPlatformDomain(env.PAAS_DOMAIN, baseDomain);
   const namespace = env.PAAS_NAMESPACE || 'paas';
   const namespacePrefix = env.PAAS_NAMESPACE_PREFIX ?? 'paas-app-';
   // Frozen: nothing changes the config after boot (a test that tries throws); bound ports live in Endpoints.
@@ -199,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.PAAS_DATA_DIR || './data'),
     httpPort, sshPort, routerPort,
     host: env.PAAS_HOST || '0.0.0.0',
-    baseDomain: (env.PAAS_BASE_DOMAIN || 'localhost').toLowerCase(),
+    baseDomain,
     dashboardHosts: Object.freeze([...new Set([...(platformDomain ? [platformDomain] : []), ...toHostList(env.PAAS_DASHBOARD_HOST || os.hostname())])]),
     platformDomain,
     trustProxy: toTrustProxy(env.PAAS_TRUST_PROXY),

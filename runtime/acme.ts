@@ -112,7 +112,8 @@ function wrapRequests(client: acme.Client, agent: https.Agent | undefined): void
   if (!http || typeof original !== 'function') throw new Error('acme-client changed: cannot set the CA for the ACME directory (PAAS_ACME_CA_FILE)');
   http.request = async (url, method, opts = {}) => {
     try {
-      return await original.call(http, url, method, agent ? { ...opts, httpsAgent: agent } : opts);
+      // 30 s per request: the library sets no timeout, and one stalled connection would hold the order queue.
+      return await original.call(http, url, method, { timeout: 30_000, ...opts, ...(agent ? { httpsAgent: agent } : {}) });
     } catch (err) {
       if (err instanceof TypeError && /reading 'config'/.test(err.message)) {
         throw new Error(`could not reach the ACME server at ${new URL(url).origin} (network or TLS failure; a private CA needs PAAS_ACME_CA_FILE)`);

@@ -58,7 +58,7 @@ export class Router {
   private readonly certificates = new Map<string, CertificatePem>();
   private readonly challenges = new Map<string, string>();
   private readonly appOptions = new Map<string, AppEdgeOptions>();
-  private platform?: { hosts: string[]; port: number };
+  private platform?: { hosts: string[]; port: number; secret: string };
 
   /** `limits`: the headers deadline, body rate and idle limits, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
   constructor(opts: { baseDomain: string; limits?: HttpLimits; upstreamTimeoutMs?: number }) {
@@ -109,8 +109,8 @@ export class Router {
   }
 
   /** Routes the platform's own hosts (PAAS_DOMAIN) to the web port on 127.0.0.1, with no response deadline (git pushes). */
-  setPlatformRoute(hosts: string[], port: number): void {
-    this.platform = { hosts: hosts.map((h) => toHostName(h)), port };
+  setPlatformRoute(hosts: string[], port: number, secret: string): void {
+    this.platform = { hosts: hosts.map((h) => toHostName(h)), port, secret };
   }
 
   /** Starts the HTTPS listener; returns the bound port. */

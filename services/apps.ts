@@ -5,6 +5,7 @@ import { PaasError } from '../core/errors.ts';
 import { parseCustomDomain, type PlatformHosts } from '../core/hostnames.ts';
 import { parseHostname, parseNewAppName } from '../core/names.ts';
 import { enqueueEvent } from '../core/outbox.ts';
+import { releaseAppCertificates } from './cert-store.ts';
 import { getUserByEmail, type User } from '../core/accounts/users.ts';
 import type { IsolationState } from '../core/isolation.ts';
 
@@ -40,6 +41,7 @@ export async function destroyApp(db: Knex, actor: Actor, rawName: string, confir
   if (confirm !== app.name) throw new PaasError('E_CONFIRM_REQUIRED', `This destroys ${app.name} and its releases. To proceed, run: apps:destroy ${app.name} --confirm ${app.name}`);
   await db.transaction(async (trx) => {
     await trx('releases').where({ app_id: app.id }).delete();
+    await releaseAppCertificates(trx, app.id); // its ACME certificates are kept a week, in case the names come back
     await trx('apps').where({ id: app.id }).delete();
     await trx('push_locks').where({ app: app.name }).delete();
     await enqueueEvent(trx, 'appDestroyed', { app: app.name });
@@ -79,10 +81,19 @@ export async function listDomains(db: Knex, appId: number): Promise<string[]> {
  * Attaches a custom domain. core/hostnames.ts refuses IP literals and the platform's own hosts: names under the base
  * domain (`<app>.<base>` belongs to the app of that name) and the dashboard's host, whose cookies an app must never get.
  */
+/**
+ * Custom domains one app may have. Each may get an ACME certificate from the platform's one account, whose rate
+ * limits every tenant shares (controller/certificates.ts budgets orders too); Heroku's limit is higher, Dokku has none.
+ */
+export const MAX_DOMAINS_PER_APP = 50;
+
 export async function addDomain(db: Knex, actor: Actor, rawName: string, rawHost: string, platform: PlatformHosts): Promise<string> {
   const app = await appForActor(db, actor, rawName);
   const hostname = parseCustomDomain(rawHost, platform);
   await db.transaction(async (trx) => {
+    await trx('apps').where({ id: app.id }).forUpdate().first('id'); // one count at a time per app
+    const counted = await trx('domains').where({ app_id: app.id }).count({ n: '*' }).first();
+    if (Number(counted?.n ?? 0) >= MAX_DOMAINS_PER_APP) throw new PaasError('E_DOMAIN_LIMIT', `${app.name} has ${MAX_DOMAINS_PER_APP} custom domains, as many as an app may have; remove one first (domains:remove)`);
     const [row] = await trx('domains').insert({ hostname, app_id: app.id }).onConflict('hostname').ignore().returning('hostname');
     if (!row) throw new PaasError('E_DOMAIN_EXISTS', `${hostname} is already attached to an app`);
     await enqueueEvent(trx, 'domainsUpdated', { app: app.name });

@@ -8,7 +8,7 @@ import type { CertSource, CertState } from './certs.ts';
 export interface CertRow {
   id: number; app_id: number | null; host: string; source: CertSource; state: CertState;
   cert_pem: string | null; key_pem: string | null; names: string[]; expires_at: Date | null;
-  error: string | null; attempts: number; next_attempt_at: Date | null; created_at: Date; updated_at: Date;
+  error: string | null; attempts: number; next_attempt_at: Date | null; released_at: Date | null; created_at: Date; updated_at: Date;
 }
 
 /** An ACME account: its key and URL at one directory. */
@@ -16,14 +16,20 @@ export interface AcmeAccountRow { directory: string; email: string; key_pem: str
 
 /**
  * Records that host needs an ACME certificate (state pending) unless it has a row already; the row follows the host
- * to its current owner (appId, null for the platform's own host). Returns the row as it now is.
+ * to its current owner (appId, null for the platform's own host), released or not, keeping its certificate, failure
+ * count and next attempt. Returns the row as it now is.
  */
 export async function ensureAcmeRow(db: Knex, appId: number | null, host: string): Promise<CertRow> {
   const { rows } = await db.raw(
     `INSERT INTO certificates (app_id, host, source, state) VALUES (?, ?, 'acme', 'pending')
-     ON CONFLICT (host) WHERE source = 'acme' DO UPDATE SET app_id = EXCLUDED.app_id
+     ON CONFLICT (host) WHERE source = 'acme' DO UPDATE SET app_id = EXCLUDED.app_id, released_at = NULL
      RETURNING *`, [appId, host]);
   return rows[0] as CertRow;
+}
+
+/** Notes why a pending order waits (the order budget), for `certs` to show; the row stays pending. */
+export async function markWaiting(db: Knex, host: string, note: string): Promise<void> {
+  await db('certificates').where({ host, source: 'acme', state: 'pending' }).update({ error: note, updated_at: db.fn.now() });
 }
 
 /** Marks an ACME order issued: the new chain and key replace the old, and the failure count resets. */
@@ -46,12 +52,28 @@ export async function acmeRow(db: Knex, host: string): Promise<CertRow | undefin
   return db('certificates').where({ host, source: 'acme' }).first();
 }
 
-/** Deletes an owner's ACME rows for hosts it no longer has (appId null: the platform's); returns the deleted hosts. */
-export async function dropAcmeRowsExcept(db: Knex, appId: number | null, keep: readonly string[]): Promise<string[]> {
-  const q = db('certificates').where({ source: 'acme' }).whereNotIn('host', [...keep]);
+/**
+ * Releases an owner's ACME rows for hosts it no longer has (appId null: the platform's, which are the unreleased rows
+ * of no app); returns their hosts. Released rows keep everything for a week (purgeReleased), in case the host returns.
+ */
+export async function releaseAcmeRowsExcept(db: Knex, appId: number | null, keep: readonly string[]): Promise<string[]> {
+  const q = db('certificates').where({ source: 'acme' }).whereNull('released_at').whereNotIn('host', [...keep]);
   if (appId === null) q.whereNull('app_id');
   else q.where({ app_id: appId });
-  return (await q.delete().returning('host')).map((r: { host: string }) => r.host);
+  return (await q.update({ app_id: null, released_at: db.fn.now() }).returning('host')).map((r: { host: string }) => r.host);
+}
+
+/** On apps:destroy (in its transaction): the upload goes, the ACME rows are released. */
+export async function releaseAppCertificates(db: Knex, appId: number): Promise<void> {
+  await db('certificates').where({ app_id: appId, source: 'upload' }).delete();
+  await db('certificates').where({ app_id: appId, source: 'acme' }).update({ app_id: null, released_at: db.fn.now() });
+}
+
+/** Deletes ACME rows released before `before`, and uploads left without an app. */
+export async function purgeReleased(db: Knex, before: Date): Promise<number> {
+  return db('certificates').where((w) => w
+    .where((a) => a.where({ source: 'acme' }).where('released_at', '<', before))
+    .orWhere((u) => u.where({ source: 'upload' }).whereNull('app_id'))).delete();
 }
 
 /**
@@ -59,7 +81,7 @@ export async function dropAcmeRowsExcept(db: Knex, appId: number | null, keep: r
  * `renewBefore`. Oldest first.
  */
 export async function dueAcmeRows(db: Knex, now: Date, renewBefore: Date): Promise<CertRow[]> {
-  return db('certificates').where({ source: 'acme' }).where((w) => w
+  return db('certificates').where({ source: 'acme' }).whereNull('released_at').where((w) => w
     .where({ state: 'pending' })
     .orWhere((f) => f.where({ state: 'failed' }).where((n) => n.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now)))
     .orWhere((i) => i.where({ state: 'issued' }).where('expires_at', '<', renewBefore)))

@@ -68,7 +68,8 @@ function parseChain(text: string): crypto.X509Certificate[] {
   });
   chain.forEach((c, i) => {
     const next = chain[i + 1];
-    if (next && !c.checkIssued(next)) {
+    // Names alone (checkIssued) could be copied into a forged chain; the signature cannot.
+    if (next && (!c.checkIssued(next) || !c.verify(next.publicKey))) {
       throw new PaasError('E_CERT_INVALID', `Certificate ${i + 2} of the file did not issue certificate ${i + 1}: put the server's certificate first, then its intermediates in order`);
     }
   });
@@ -97,13 +98,23 @@ function parseKey(text: string): crypto.KeyObject {
   }
 }
 
-/** RSA keys of at least 2048 bits, or EC keys; anything else a browser would refuse or that is too weak. */
+/** The EC curves browsers accept for TLS. */
+const CURVES = new Set(['prime256v1', 'secp384r1']);
+
+/**
+ * RSA keys of 2048 to 4096 bits, or EC keys on P-256 or P-384: weaker ones, and curves browsers refuse, are no use;
+ * a larger RSA key would let anyone tie up the router with a few handshakes a second (8192 bits signs ~100× slower).
+ */
 function checkStrength(key: crypto.KeyObject, what: string): void {
-  if (key.asymmetricKeyType === 'ec') return;
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
+    if (CURVES.has(curve)) return;
+    throw new PaasError('E_CERT_KEY_WEAK', `The ${what} is EC on ${curve}; use P-256 or P-384`);
+  }
   if (key.asymmetricKeyType === 'rsa') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits >= 2048) return;
-    throw new PaasError('E_CERT_KEY_WEAK', `The ${what} is RSA with ${bits} bits; at least 2048 are needed`);
+    if (bits >= 2048 && bits <= 4096) return;
+    throw new PaasError('E_CERT_KEY_WEAK', `The ${what} is RSA with ${bits} bits; use 2048 to 4096 bits`);
   }
-  throw new PaasError('E_CERT_KEY_WEAK', `The ${what} is of type ${key.asymmetricKeyType ?? 'unknown'}; use RSA (2048 bits or more) or EC`);
+  throw new PaasError('E_CERT_KEY_WEAK', `The ${what} is of type ${key.asymmetricKeyType ?? 'unknown'}; use RSA (2048 to 4096 bits) or EC (P-256 or P-384)`);
 }

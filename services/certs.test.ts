@@ -47,7 +47,7 @@ test('hostile: garbage, a key in the certificate field, an IP-only certificate a
   assert.deepEqual(ok.names, ['shop.example.com']);
 });
 
-test('hostile: a key that does not match, a weak RSA key, an encrypted key and an expired certificate are refused, never echoing the key', async (t) => {
+test('hostile: a key that does not match, a weak or oversized RSA key, an odd EC curve, an encrypted key and an expired certificate are refused, never echoing the key', async (t) => {
   const dir = tmp(t);
   const [cert, key] = await selfSigned(dir, 'a', 30, 'DNS:a.example.com');
   const [, otherKey] = await selfSigned(dir, 'b', 30, 'DNS:b.example.com');
@@ -55,6 +55,12 @@ test('hostile: a key that does not match, a weak RSA key, an encrypted key and a
   const weakKey = path.join(dir, 'weak.key'), weakCert = path.join(dir, 'weak.crt');
   await runChecked('openssl', ['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', weakKey, '-out', weakCert, '-days', '30', '-subj', '/CN=w', '-addext', 'subjectAltName=DNS:w.example.com']);
   refuses(() => validateUpload(read(weakCert), read(weakKey)), 'E_CERT_KEY_WEAK', read(weakKey));
+  // A huge RSA key makes every handshake slow for everyone (a cheap way to tie up the router); browsers refuse secp256k1.
+  for (const [name, keyArgs] of [['big', ['-newkey', 'rsa:4608']], ['k1', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1']]] as const) {
+    const k = path.join(dir, `${name}.key`), c = path.join(dir, `${name}.crt`);
+    await runChecked('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', k, '-out', c, '-days', '30', '-subj', '/CN=w', '-addext', 'subjectAltName=DNS:w.example.com']);
+    refuses(() => validateUpload(read(c), read(k)), 'E_CERT_KEY_WEAK', read(k));
+  }
   const encrypted = path.join(dir, 'enc.key');
   await runChecked('openssl', ['pkey', '-in', key, '-out', encrypted, '-aes256', '-passout', 'pass:secret']);
   refuses(() => validateUpload(read(cert), read(encrypted)), 'E_CERT_KEY_INVALID');

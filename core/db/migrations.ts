@@ -266,7 +266,8 @@ const certificates: Migration = {
   async up(knex) {
     await knex.schema.createTable('certificates', (t) => {
       t.increments('id');
-      t.integer('app_id').references('apps.id').onDelete('CASCADE');
+      // An app's destroy deletes its upload and releases its ACME rows (services/apps.ts); SET NULL is the safety net.
+      t.integer('app_id').references('apps.id').onDelete('SET NULL');
       t.text('host').notNullable();
       t.text('source').notNullable(); // 'acme' | 'upload'
       t.text('state').notNullable(); // 'pending' | 'issued' | 'failed'
@@ -277,6 +278,9 @@ const certificates: Migration = {
       t.text('error');
       t.integer('attempts').notNullable().defaultTo(0);
       t.timestamp('next_attempt_at', { useTz: true });
+      // When an ACME row's host left its app: kept a week (certificate, failures and backoff), so a host removed and
+      // added again reuses them instead of ordering anew (a CA's rate limits are per account: every tenant's).
+      t.timestamp('released_at', { useTz: true });
       t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
       t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
       t.index(['app_id']);

@@ -22,7 +22,7 @@ export async function deployedApp(db: Knex, name: string, domains: string[] = []
 export interface RecordingRouter extends CertificateRouter {
   certs: Map<string, CertificatePem>;
   options: Map<string, { redirectHttps: boolean; hsts: boolean }>;
-  platform?: { hosts: string[]; port: number };
+  platform?: { hosts: string[]; port: number; secret: string };
 }
 
 /** A RecordingRouter whose challenges go to sink (the test's responder, standing in for the router's HTTP port). */
@@ -32,7 +32,7 @@ export function recordingRouter(sink?: { set(token: string, ka: string): void; r
     setCertificate: (host, pem) => { if (pem) r.certs.set(host, pem); else r.certs.delete(host); },
     setChallenge: (token, ka) => { if (ka === undefined) sink?.remove(token); else sink?.set(token, ka); },
     setAppOptions: (app, o) => { r.options.set(app, o); },
-    setPlatformRoute: (hosts, port) => { r.platform = { hosts, port }; },
+    setPlatformRoute: (hosts, port, secret) => { r.platform = { hosts, port, secret }; },
   };
   return r;
 }
