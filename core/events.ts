@@ -35,7 +35,7 @@ export const events = {
     fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', source: 'string', description: 'string' },
   },
   deployStatus: {
-    subject: 'paas.deploy.<id>.status', version: 1, delivery: 'core', publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release',
+    subject: 'paas.deploy.<id>.status', version: 1, delivery: 'core', publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release, controller (certificates, local mode)',
     fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', status: 'string', error: 'string?', url: 'string?' },
   },
   appLog: {
@@ -43,7 +43,7 @@ export const events = {
     fields: { app: 'string', source: 'string', line: 'string', time: 'string' },
   },
   appDestroyed: {
-    subject: 'paas.app.destroyed', version: 1, delivery: 'work', publisher: 'controller (apps:destroy)', listeners: 'controller (stops processes), gitd (removes the repo)',
+    subject: 'paas.app.destroyed', version: 1, delivery: 'work', publisher: 'controller (apps:destroy)', listeners: 'controller (stops processes, takes its certificates out of the router), gitd (removes the repo)',
     fields: { app: 'string' },
   },
   formationUpdated: {
