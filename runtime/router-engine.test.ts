@@ -7,6 +7,7 @@ import net, { type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { DEFAULT_HTTP_LIMITS } from '../core/http-limits.ts';
 import { Router, type RouterOptions } from './router.ts';
+import { UPSTREAM_IDLE_MS } from './router/edge.ts';
 import { rawGet, RawClient } from '../test/support/raw-http.ts';
 import { request, waitFor } from '../test/support/local-runtime.ts';
 
@@ -107,6 +108,19 @@ test('an idle upstream the app closed as a request was sent is retried once for 
   const post = (await c.send('POST / HTTP/1.1\r\nHost: app.localhost\r\nContent-Length: 1\r\n\r\nx'))[0]!;
   assert.equal(post.status, 502);
   assert.match(post.body, /^Bad gateway: the app's web process did not answer/);
+});
+
+test('an idle upstream is closed after UPSTREAM_IDLE_MS while the client stays, and the next request reconnects', async (t) => {
+  const { router, client } = await startRouter(t);
+  const a = await backend(t, 'a');
+  router.setRoute('a', [a.port]);
+  const c = await client();
+  assert.equal((await c.send(rawGet('a.localhost')))[0]!.body, 'a /');
+  const idleSince = Date.now();
+  await waitFor('the idle upstream to close', () => a.open() === 0, 10_000);
+  assert.ok(Date.now() - idleSince >= UPSTREAM_IDLE_MS - 100, `closed after ${Date.now() - idleSince} ms`);
+  assert.equal(c.closed, false, 'the client connection is kept');
+  assert.equal((await c.send(rawGet('a.localhost', '/again')))[0]!.body, 'a /again');
 });
 
 test('an app that sends no response head within upstreamTimeoutMs gets the client a 504', async (t) => {

@@ -322,6 +322,10 @@ export class ClientConnection {
     else this.up.tick(now, UPSTREAM_IDLE_MS);
   }
 
+  readingBody(): boolean {
+    return this.reqState === BODY;
+  }
+
   /** The engine's route table changed and this upstream's port is no longer routed. */
   retire(): void {
     this.up.retire();

@@ -107,7 +107,8 @@ export class Upstream {
     if (this.socket === null) return;
     const first = this.conn.queue[0];
     if (first === undefined) {
-      if (now - this.idleSince >= idleMs) this.close();
+      // An app may answer before the request body is over; the upstream is not idle while the body still flows.
+      if (now - this.idleSince >= idleMs && !this.conn.readingBody()) this.close();
     } else if (this.route !== undefined && !first.sent && this.state === R_HEAD && now - first.writtenAt >= this.conn.edge.upstreamTimeoutMs) {
       this.conn.fail(gatewayTimeoutPage(this.conn.edge.upstreamTimeoutMs), 504);
     }
