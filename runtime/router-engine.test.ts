@@ -134,6 +134,21 @@ test('an app that sends no response head within upstreamTimeoutMs gets the clien
   assert.ok(Date.now() - started >= 250, `answered after ${Date.now() - started} ms`);
 });
 
+test('the response deadline counts from the end of the request body, so an upload longer than it is not cut', async (t) => {
+  const { router, client } = await startRouter(t, { upstreamTimeoutMs: 300 });
+  const a = await backend(t, 'a', (req, res) => { let n = 0; req.on('data', (c: Buffer) => (n += c.length)); req.on('end', () => res.end(`got ${n}`)); });
+  router.setRoute('a', [a.port]);
+  const c = await client();
+  c.socket.write('POST / HTTP/1.1\r\nHost: a.localhost\r\nContent-Length: 8\r\n\r\n');
+  for (let i = 0; i < 8; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a slow client: the body takes 800 ms
+    c.socket.write('x');
+  }
+  const [r] = await c.send('');
+  assert.equal(r!.status, 200);
+  assert.equal(r!.body, 'got 8');
+});
+
 test('hostile smuggling attempts over a real socket get 400 and the connection closes, and nothing reaches the app', async (t) => {
   const { router, client } = await startRouter(t);
   let seen = 0;

@@ -18,6 +18,8 @@ import { Upstream } from './upstream.ts';
 
 /** Request side states: reading a head, a body, holding bytes (waiting for earlier responses), tunnelling, or done. */
 export const HEAD = 0, BODY = 1, HOLD = 2, TUNNEL = 3, DONE = 4;
+/** Why the client's socket is paused (bits): the upstream is full, the client is not reading, bytes are held. */
+export const UPSTREAM_FULL = 1, CLIENT_FULL = 2, HELD = 4;
 const CHALLENGE = '/.well-known/acme-challenge/';
 
 /** One request forwarded upstream, until its response has ended. */
@@ -34,7 +36,8 @@ export class Exchange {
     readonly upgrade: boolean,
     readonly close: boolean,
     readonly started: number,
-    readonly writtenAt: number,
+    /** When the request was fully sent (its head, then again at its body's end): the response deadline counts from it. */
+    public writtenAt: number,
     /** The head to send again if an idle upstream hangs up before answering (idempotent, bodiless requests only). */
     public retry: string | undefined,
   ) {}
@@ -45,8 +48,8 @@ export class ClientConnection {
   readonly queue: Exchange[] = [];
   reqState = HEAD;
   closed = false;
-  /** The client's socket is paused because the upstream is not taking bytes. */
-  heldForDrain = false;
+  /** Why the client's socket is paused (UPSTREAM_FULL | CLIENT_FULL | HELD); 0 while it is read. */
+  private pauses = 0;
   lastActive: number;
   private readonly req = new RequestHead();
   private readonly reqChunks: ChunkedBody;
@@ -71,7 +74,7 @@ export class ClientConnection {
     this.up = new Upstream(this);
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.onData(chunk));
-    client.on('drain', () => this.up.resumeReading());
+    client.on('drain', () => { this.up.resumeReading(); this.unpause(CLIENT_FULL); });
     client.on('end', () => this.onEnd());
     client.on('error', () => client.destroy());
     client.on('close', () => this.teardown());
@@ -181,7 +184,8 @@ export class ClientConnection {
   /** Answers from the router itself (after any earlier responses on this connection) and skips the request's body. */
   private answer(buf: Buffer, pos: number, end: number, page: Buffer): number {
     if (this.queue.length > 0) return this.hold(buf, pos);
-    this.client.write(page);
+    // A client that sends requests and reads no answers is not read either.
+    if (!this.client.write(page)) this.pause(CLIENT_FULL);
     this.startBody(true);
     return end;
   }
@@ -220,9 +224,13 @@ export class ClientConnection {
   }
 
   private endBody(): void {
+    if (!this.bodyDiscard) {
+      const ex = this.queue[this.queue.length - 1];
+      if (ex) ex.writtenAt = this.edge.now;
+    }
     this.reqState = this.afterBody;
     this.bodyDiscard = false;
-    if (this.reqState === DONE && this.queue.length === 0) this.client.end();
+    if (this.reqState === DONE && this.queue.length === 0) this.endClient();
   }
 
   /** Keeps buf[pos..] (from a head on) until the outstanding responses are over, and stops reading the client. */
@@ -231,7 +239,7 @@ export class ClientConnection {
     this.headFrom = 0;
     this.headStartedAt = 0;
     this.reqState = HOLD;
-    this.client.pause();
+    this.pause(HELD);
     return -1;
   }
 
@@ -240,21 +248,38 @@ export class ClientConnection {
     const held = this.pending;
     this.pending = null;
     this.reqState = tunnel ? TUNNEL : HEAD;
-    if (!this.heldForDrain) this.client.resume();
+    this.unpause(HELD);
     if (held !== null) this.feed(held, 0);
   }
 
   /** The response that ends the queue was written: the client asked to close, or held bytes wait. */
   queueEmptied(): void {
-    if (this.reqState === DONE) this.client.end();
+    if (this.reqState === DONE) this.endClient();
     else if (this.reqState === HOLD && !this.queue[0]?.upgrade) queueMicrotask(() => { if (!this.closed && this.queue.length === 0) this.resumeHeld(false); });
   }
 
   /** The upstream takes bytes again: so does the router from the client (unless it holds them for another reason). */
   upstreamDrained(): void {
-    if (!this.heldForDrain) return;
-    this.heldForDrain = false;
-    if (this.reqState !== HOLD) this.client.resume();
+    this.unpause(UPSTREAM_FULL);
+  }
+
+  /** Stops reading the client for one more reason. */
+  pause(why: number): void {
+    if (this.pauses === 0) this.client.pause();
+    this.pauses |= why;
+  }
+
+  /** Drops one reason to stop reading; reads again when none is left. */
+  unpause(why: number): void {
+    if ((this.pauses & why) === 0) return;
+    this.pauses &= ~why;
+    if (this.pauses === 0) this.client.resume();
+  }
+
+  /** Closes the client once what was written to it is sent; whatever is outstanding is dropped. */
+  endClient(): void {
+    this.teardown();
+    this.client.end();
   }
 
   private onEnd(): void {
@@ -263,7 +288,7 @@ export class ClientConnection {
     if (this.reqState === TUNNEL || this.queue.length > 0) {
       if (this.reqState !== TUNNEL) this.reqState = DONE;
       this.up.end();
-    } else this.client.end();
+    } else this.endClient();
   }
 
   /**
@@ -306,7 +331,7 @@ export class ClientConnection {
       const b = this.body;
       b.bytes += this.bodySeen;
       // Time the router holds the body back (the app is not reading) counts for neither rate nor silence.
-      if (!this.heldForDrain) {
+      if (this.pauses === 0) {
         b.activeMs += dt;
         b.silentMs = this.bodySeen > 0 ? 0 : b.silentMs + dt;
       }

@@ -4,7 +4,7 @@
 // response deadline and idle closing.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ClientConnection, Exchange } from './connection.ts';
+import { UPSTREAM_FULL, type ClientConnection, type Exchange } from './connection.ts';
 import type { PortState } from './edge.ts';
 import { ChunkedBody, findHeadEnd, hasNoBody, parseResponseHead, ResponseHead } from './http1.ts';
 import { badGatewayPage, gatewayTimeoutPage } from './pages.ts';
@@ -109,14 +109,15 @@ export class Upstream {
     if (first === undefined) {
       // An app may answer before the request body is over; the upstream is not idle while the body still flows.
       if (now - this.idleSince >= idleMs && !this.conn.readingBody()) this.close();
-    } else if (this.route !== undefined && !first.sent && this.state === R_HEAD && now - first.writtenAt >= this.conn.edge.upstreamTimeoutMs) {
+    } else if (this.route !== undefined && !first.sent && this.state === R_HEAD && !(this.conn.queue.length === 1 && this.conn.readingBody())
+      && now - first.writtenAt >= this.conn.edge.upstreamTimeoutMs) {
+      // The deadline counts from the end of the request's body (a long upload is the body limits' business).
       this.conn.fail(gatewayTimeoutPage(this.conn.edge.upstreamTimeoutMs), 504);
     }
   }
 
   private holdClient(): void {
-    this.conn.heldForDrain = true;
-    this.conn.client.pause();
+    this.conn.pause(UPSTREAM_FULL);
   }
 
   private onDrain(socket: net.Socket): void {
@@ -223,7 +224,7 @@ export class Upstream {
     if (this.head.close || ex.close) {
       // The app closes after this response, or the client asked to: as a direct connection would, the client's closes too.
       this.close();
-      if (conn.queue.length > 0 || ex.close) conn.client.end();
+      if (conn.queue.length > 0 || ex.close) conn.endClient();
       else conn.queueEmptied();
       return pos;
     }
@@ -275,7 +276,7 @@ export class Upstream {
       // An idle upstream closed: the next request opens another.
     } else if (this.state === R_CLOSE) {
       this.finish(ex, Buffer.alloc(0), 0, 0);
-      conn.client.end();
+      conn.endClient();
     } else if (!ex.sent && this.state === R_HEAD && this.pending === null) {
       this.noAnswer(ex, error);
     } else conn.fail(undefined, 502);
