@@ -64,6 +64,8 @@ export class ClientConnection {
   private bodyDiscard = false;
   private body = { bytes: 0, activeMs: 0, silentMs: 0 };
   private bodySeen = 0;
+  /** The client half-closed while requests were held. */
+  private ended = false;
   readonly up: Upstream;
 
   constructor(readonly edge: Edge, readonly client: net.Socket, readonly secure: boolean) {
@@ -143,18 +145,22 @@ export class ClientConnection {
     }
     const where = edge.table.resolve(host);
     if (where.kind === 'platform') return this.forward(head, buf, pos, end, undefined, where.port, undefined);
+    // A request answered here waits for the responses before it (held, then parsed again): it is counted once answered.
     if (where.kind === 'none' || where.route === undefined) {
-      edge.stats.unrouted++;
-      return this.answer(buf, pos, end, pageBuffer(404, `No app is served at ${host || '(no Host header)'}.`, false));
+      const next = this.answer(buf, pos, end, pageBuffer(404, `No app is served at ${host || '(no Host header)'}.`, false));
+      if (next >= 0) edge.stats.unrouted++;
+      return next;
     }
     const counters = edge.stats.of(where.app);
     if (where.route.backends.length === 0) {
-      counters.record(503, 0, end - pos, 0);
-      return this.answer(buf, pos, end, pageBuffer(503, `${where.app} has no running web process.`, false));
+      const next = this.answer(buf, pos, end, pageBuffer(503, `${where.app} has no running web process.`, false));
+      if (next >= 0) counters.record(503, 0, end - pos, 0);
+      return next;
     }
     if (!this.secure && edge.tlsPort !== 0 && edge.table.options(where.app)?.redirectHttps && edge.hasCertificate(host)) {
-      counters.record(308, 0, end - pos, 0);
-      return this.answer(buf, pos, end, redirectPage(host, edge.tlsPort, req.target));
+      const next = this.answer(buf, pos, end, redirectPage(host, edge.tlsPort, req.target));
+      if (next >= 0) counters.record(308, 0, end - pos, 0);
+      return next;
     }
     return this.forward(head, buf, pos, end, counters, 0, where.route);
   }
@@ -208,7 +214,8 @@ export class ClientConnection {
     let stop: number;
     if (this.bodyChunked) {
       stop = this.reqChunks.consume(buf, pos, buf.length);
-      if (stop < 0) return this.fail(refusalPage(HEAD_REFUSALS[400]), 400);
+      // Once the router has answered the request itself, a refusal would be an answer to nothing: just close.
+      if (stop < 0) return this.fail(this.bodyDiscard ? undefined : refusalPage(HEAD_REFUSALS[400]), 400, true);
     } else {
       stop = pos + Math.min(this.bodyLeft, buf.length - pos);
       this.bodyLeft -= stop - pos;
@@ -250,6 +257,10 @@ export class ClientConnection {
     this.reqState = tunnel ? TUNNEL : HEAD;
     this.unpause(HELD);
     if (held !== null) this.feed(held, 0);
+    if (this.ended && !this.closed && this.reqState === HEAD) {
+      if (this.queue.length === 0) this.endClient();
+      else this.reqState = DONE;
+    }
   }
 
   /** The response that ends the queue was written: the client asked to close, or held bytes wait. */
@@ -283,22 +294,27 @@ export class ClientConnection {
   }
 
   private onEnd(): void {
-    // The client half-closed. With nothing outstanding, close. Else the half-close goes on to the app, as on a
-    // direct connection: the app decides whether to finish its answers or hang up (and the router follows).
-    if (this.reqState === TUNNEL || this.queue.length > 0) {
-      if (this.reqState !== TUNNEL) this.reqState = DONE;
+    // The client half-closed. With nothing outstanding, close. Requests held for later are answered first. Else the
+    // half-close goes on to the app, as on a direct connection: the app decides whether to finish its answers or
+    // hang up (and the router follows).
+    if (this.reqState === TUNNEL) this.up.end();
+    else if (this.queue.length === 0) this.endClient();
+    else if (this.reqState === HOLD) this.ended = true;
+    else {
+      this.reqState = DONE;
       this.up.end();
-    } else this.endClient();
+    }
   }
 
   /**
-   * Ends the connection: with page (a refusal or gateway error, `status` counted for the app) when no byte of an
-   * answer has gone to the client yet, else by cutting it.
+   * Ends the connection: with page (a refusal or gateway error, `status` counted for the app) when the client would
+   * read it as the answer to the request it is about, else by cutting it. `queued`: the page answers the request
+   * outstanding (504, 502, a body cut off), not a new head that is refused.
    */
-  fail(page: Buffer | undefined, status: number): -1 {
+  fail(page: Buffer | undefined, status: number, queued = false): -1 {
     if (this.closed) return -1;
     const first = this.queue[0];
-    const canAnswer = page !== undefined && !first?.sent && this.client.writable;
+    const canAnswer = page !== undefined && this.client.writable && (queued ? this.queue.length <= 1 && !first?.sent : this.queue.length === 0);
     if (first && canAnswer) first.counters?.record(status, performance.now() - first.started, first.bytesIn, page.length);
     this.teardown();
     if (canAnswer) {
@@ -338,7 +354,8 @@ export class ClientConnection {
       this.bodySeen = 0;
       const why = judgeBody(b, limits);
       if (why !== undefined) {
-        this.fail(refusalPage({ status: 408, code: 'E_REQUEST_TIMEOUT', message: BODY_CUT_MESSAGES[why] }), 408);
+        const page = refusalPage({ status: 408, code: 'E_REQUEST_TIMEOUT', message: BODY_CUT_MESSAGES[why] });
+        this.fail(this.bodyDiscard ? undefined : page, 408, true);
         return;
       }
     }

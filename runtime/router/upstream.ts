@@ -112,7 +112,7 @@ export class Upstream {
     } else if (this.route !== undefined && !first.sent && this.state === R_HEAD && !(this.conn.queue.length === 1 && this.conn.readingBody())
       && now - first.writtenAt >= this.conn.edge.upstreamTimeoutMs) {
       // The deadline counts from the end of the request's body (a long upload is the body limits' business).
-      this.conn.fail(gatewayTimeoutPage(this.conn.edge.upstreamTimeoutMs), 504);
+      this.conn.fail(gatewayTimeoutPage(this.conn.edge.upstreamTimeoutMs), 504, true);
     }
   }
 
@@ -254,7 +254,7 @@ export class Upstream {
   /** A malformed response: a 502 if the client has had nothing of it yet, else the client is cut. */
   private broken(ex: Exchange, buf: Buffer, from: number, pos: number): void {
     this.flush(buf, from, pos);
-    this.conn.fail(ex.sent ? undefined : badGatewayPage('its response was not valid HTTP'), 502);
+    this.conn.fail(ex.sent ? undefined : badGatewayPage('its response was not valid HTTP'), 502, true);
   }
 
   private flush(buf: Buffer, from: number, to: number): void {
@@ -293,6 +293,6 @@ export class Upstream {
       this.writeHead(head);
       return;
     }
-    conn.fail(badGatewayPage(error?.code ?? 'it closed the connection'), 502);
+    conn.fail(badGatewayPage(error?.code ?? 'it closed the connection'), 502, true);
   }
 }
