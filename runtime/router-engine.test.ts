@@ -44,6 +44,25 @@ test('pipelined requests in one write are answered in order, bodies included', a
   assert.deepEqual(replies.map((r) => `${r.status} ${r.body}`), ['200 GET /1 ', '200 POST /2 hello', '200 POST /3 abc', '404 No app is served at nope.localhost.', '200 GET /5 ']);
 });
 
+test('bodiless responses (HEAD, 204, 304) and 100-continue keep one keep-alive connection to the app', async (t) => {
+  const { router, client } = await startRouter(t);
+  const a = await backend(t, 'a', (req, res) => {
+    if (req.url === '/204') res.writeHead(204).end();
+    else if (req.url === '/304') res.writeHead(304).end();
+    else req.resume().on('end', () => res.end(`${req.method} ${req.url}`));
+  });
+  router.setRoute('a', [a.port]);
+  const c = await client();
+  const head = (await c.send('HEAD /h HTTP/1.1\r\nHost: a.localhost\r\n\r\n'))[0]!;
+  assert.equal(head.status, 200);
+  c.socket.write('POST /c HTTP/1.1\r\nHost: a.localhost\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n');
+  assert.equal((await c.send(''))[0]!.status, 100);
+  const replies = await c.send('ok' + rawGet('a.localhost', '/204') + rawGet('a.localhost', '/304') + rawGet('a.localhost', '/last'), 4);
+  assert.deepEqual(replies.map((r) => r.status), [200, 204, 304, 200]);
+  assert.equal(replies[3]!.body, 'GET /last');
+  assert.equal(a.open(), 1, 'one upstream connection carried them all');
+});
+
 test('one connection switches apps when the Host changes, and backends when setRoute moves the app (idle upstream)', async (t) => {
   const { router, client } = await startRouter(t);
   const a = await backend(t, 'a');

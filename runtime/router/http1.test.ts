@@ -114,7 +114,9 @@ test('response heads are framed by length, chunked or close, and broken ones are
   assert.ok(res('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip, chunked', 'Content-Length: 5'));
   assert.deepEqual([r.chunked, r.contentLength], [true, -1]);
   assert.ok(res('HTTP/1.1 200 OK', 'Transfer-Encoding: gzip'));
-  assert.deepEqual([r.untilClose, r.close], [true, true]);
+  assert.equal(r.untilClose, true);
+  assert.ok(res('HTTP/1.1 204 No Content'));
+  assert.deepEqual([r.untilClose, r.close], [true, false], 'a 204 without length does not close the connection');
   assert.ok(res('HTTP/1.0 200 OK', 'Content-Length: 1'));
   assert.equal(r.close, true, 'HTTP/1.0 closes unless keep-alive');
   assert.ok(res('HTTP/1.1 204'), 'no reason phrase');

@@ -222,7 +222,7 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
     out.untilClose = !out.chunked;
     out.contentLength = -1;
   } else if (out.contentLength < 0) out.untilClose = true;
-  if (out.untilClose) out.close = true;
+  // untilClose applies only where the response has a body (not to HEAD, 1xx, 204, 304: hasNoBody), so it does not imply close.
   return true;
 }
 

@@ -277,8 +277,9 @@ export class Upstream {
     } else if (this.state === R_CLOSE) {
       this.finish(ex, Buffer.alloc(0), 0, 0);
       conn.endClient();
-    } else if (!ex.sent && this.state === R_HEAD && this.pending === null) {
-      this.noAnswer(ex, error);
+    } else if (!ex.sent && this.state === R_HEAD) {
+      if (this.pending === null) this.noAnswer(ex, error);
+      else conn.fail(badGatewayPage('it hung up in the middle of its response head'), 502, true);
     } else conn.fail(undefined, 502);
   }
 
