@@ -64,6 +64,8 @@ export class ClientConnection {
   private bodyDiscard = false;
   private body = { bytes: 0, activeMs: 0, silentMs: 0 };
   private bodySeen = 0;
+  private hostHeader: string | undefined = undefined;
+  private hostName = '';
   /** The client half-closed while requests were held. */
   private ended = false;
   readonly up: Upstream;
@@ -138,7 +140,12 @@ export class ClientConnection {
     const edge = this.edge;
     edge.sync();
     const req = this.req;
-    const host = toHostName(req.host);
+    // Keep-alive clients send the same Host again and again: its name is worked out once.
+    if (req.host !== this.hostHeader) {
+      this.hostHeader = req.host;
+      this.hostName = toHostName(req.host);
+    }
+    const host = this.hostName;
     if (!this.secure && req.target.startsWith(CHALLENGE) && req.method === 'GET') {
       const key = edge.table.challenges.get(req.target.slice(CHALLENGE.length));
       return this.answer(buf, pos, end, key === undefined ? pageBuffer(404, 'No such challenge.', false) : challengeAnswer(key));

@@ -187,10 +187,11 @@ export class ResponseHead {
 export function parseResponseHead(head: string, out: ResponseHead): boolean {
   out.contentLength = -1; out.chunked = false; out.untilClose = false; out.close = false; out.hasHsts = false;
   let eol = head.indexOf('\r\n');
-  const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\x00-\x08\x0a-\x1f\x7f]*)?$/.exec(head.slice(0, eol));
-  if (!m) return false;
-  out.status = Number(m[2]);
-  let keepAlive = m[1] === '1';
+  const status = parseStatusLine(head, eol);
+  if (status < 0) return false;
+  out.status = status;
+  const http10 = head.charCodeAt(7) === 0x30;
+  let keepAlive = !http10;
   let encodings = '';
   const last = head.length - 2;
   for (let pos = eol + 2; pos < last; pos = eol + 2) {
@@ -212,7 +213,7 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
       for (const token of value.toLowerCase().split(',')) {
         const t = token.trim();
         if (t === 'close') out.close = true;
-        else if (t === 'keep-alive' && m[1] === '0') keepAlive = true;
+        else if (t === 'keep-alive' && http10) keepAlive = true;
       }
     } else if (name === 'strict-transport-security') out.hasHsts = true;
   }
@@ -224,6 +225,22 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
   } else if (out.contentLength < 0) out.untilClose = true;
   // untilClose applies only where the response has a body (not to HEAD, 1xx, 204, 304: hasNoBody), so it does not imply close.
   return true;
+}
+
+/** The status of `HTTP/1.x SP 3DIGIT [SP reason]` (the first eol chars of head), or -1. */
+function parseStatusLine(head: string, eol: number): number {
+  if (eol < 12 || !head.startsWith('HTTP/1.') || head.charCodeAt(8) !== SP) return -1;
+  const minor = head.charCodeAt(7);
+  if (minor !== 0x30 && minor !== 0x31) return -1;
+  let status = 0;
+  for (let i = 9; i < 12; i++) {
+    const d = head.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    status = status * 10 + d;
+  }
+  if (status < 100 || (eol > 12 && head.charCodeAt(12) !== SP)) return -1;
+  for (let i = 13; i < eol; i++) if (BAD_VALUE[head.charCodeAt(i)] === 1) return -1;
+  return status;
 }
 
 /** True when a response to this request has no body whatever its headers say (HEAD, 1xx, 204, 304). */

@@ -83,7 +83,7 @@ function sniCallback(servername: string, cb: (err: Error | null, ctx?: tls.Secur
 function listen(port: number, host: string | undefined, secure: boolean): Promise<number> {
   const limits = edge.limits;
   const server = secure
-    ? tls.createServer({ SNICallback: sniCallback, allowHalfOpen: true, handshakeTimeout: limits.headersTimeoutMs })
+    ? tls.createServer({ SNICallback: sniCallback, ALPNProtocols: ['http/1.1'], allowHalfOpen: true, handshakeTimeout: limits.headersTimeoutMs })
     : net.createServer({ allowHalfOpen: true });
   // The cap counts raw TCP connections, so it applies before a TLS handshake is spent on them.
   limitConnectionsPerClient(server, limits.maxConnectionsPerClient);
