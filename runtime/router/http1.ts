@@ -199,18 +199,20 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
     const colon = fieldColon(head, pos, eol);
     if (colon < 0) return false;
     const n = colon - pos;
-    if (n !== 10 && n !== 14 && n !== 17 && n !== 25) continue;
+    // Only four names matter; a length and first letter check skips the others (Date, Keep-Alive…) without a copy.
+    const c0 = head.charCodeAt(pos) | 0x20;
+    if (!((n === 10 || n === 14) && c0 === 0x63) && !(n === 17 && c0 === 0x74) && !(n === 25 && c0 === 0x73)) continue;
     const name = head.slice(pos, colon).toLowerCase();
     const value = fieldValue(head, colon + 1, eol);
     if (name === 'content-length') {
-      // Several identical values are one length (RFC 9110 §8.6); differing ones are a broken app.
-      const first = value.split(',')[0]!.trim();
-      if (!/^\d{1,15}$/.test(first) || value.split(',').some((v) => v.trim() !== first)) return false;
-      if (out.contentLength >= 0 && out.contentLength !== Number(first)) return false;
-      out.contentLength = Number(first);
+      const length = responseLength(value);
+      if (length < 0 || (out.contentLength >= 0 && out.contentLength !== length)) return false;
+      out.contentLength = length;
     } else if (name === 'transfer-encoding') encodings = encodings ? `${encodings},${value}` : value;
     else if (name === 'connection') {
-      for (const token of value.toLowerCase().split(',')) {
+      const lower = value.toLowerCase();
+      if (lower === 'keep-alive') keepAlive = true;
+      else for (const token of lower.split(',')) {
         const t = token.trim();
         if (t === 'close') out.close = true;
         else if (t === 'keep-alive' && http10) keepAlive = true;
@@ -225,6 +227,13 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
   } else if (out.contentLength < 0) out.untilClose = true;
   // untilClose applies only where the response has a body (not to HEAD, 1xx, 204, 304: hasNoBody), so it does not imply close.
   return true;
+}
+
+/** A response's Content-Length: several identical values are one length (RFC 9110 §8.6); -1 when invalid or differing. */
+function responseLength(value: string): number {
+  if (/^\d{1,15}$/.test(value)) return Number(value);
+  const parts = value.split(',').map((v) => v.trim());
+  return /^\d{1,15}$/.test(parts[0]!) && parts.every((v) => v === parts[0]) ? Number(parts[0]) : -1;
 }
 
 /** The status of `HTTP/1.x SP 3DIGIT [SP reason]` (the first eol chars of head), or -1. */
