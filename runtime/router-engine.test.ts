@@ -105,6 +105,39 @@ test('setRoute during a response on a keep-alive connection: the response comple
   await waitFor('the old upstream to close', () => old.open() === 0);
 });
 
+test('releases switched under steady keep-alive load, each old one drained then stopped, fail no request', async (t) => {
+  const { router, client } = await startRouter(t);
+  const stop = async (b: { server: http.Server }) => {
+    b.server.closeAllConnections();
+    await new Promise<void>((resolve) => b.server.close(() => resolve()));
+  };
+  let current = await backend(t, 'v0');
+  router.setRoute('app', [current.port]);
+  let running = true;
+  const statuses = new Map<number, number>();
+  const load = Array.from({ length: 8 }, async () => {
+    const c = await client();
+    while (running) {
+      const [r] = await c.send(rawGet('app.localhost'));
+      statuses.set(r!.status, (statuses.get(r!.status) ?? 0) + 1);
+    }
+  });
+  const served = () => [...statuses.values()].reduce((a, b) => a + b, 0);
+  for (let v = 1; v <= 5; v++) {
+    const before = served();
+    await waitFor('40 more answers under load', () => served() >= before + 40);
+    const next = await backend(t, `v${v}`);
+    router.setRoute('app', [next.port]);
+    await router.drain([current.port], 5000);
+    await stop(current); // an old release stops: any request still routed to it would fail
+    current = next;
+  }
+  running = false;
+  await Promise.all(load);
+  assert.deepEqual([...statuses.keys()], [200], `statuses: ${JSON.stringify([...statuses])}`);
+  assert.ok(statuses.get(200)! >= 200, `${statuses.get(200)} requests`);
+});
+
 test('an idle upstream the app closed as a request was sent is retried once for a GET; a POST gets 502', async (t) => {
   const { router, client } = await startRouter(t);
   // Answers one request per connection, then hangs up on the next one without answering (a keep-alive race).
