@@ -229,6 +229,7 @@ export class Upstream {
       return pos;
     }
     this.reused = true;
+    this.retried = false; // a retry is once per request, not once per upstream
     if (conn.queue.length === 0) {
       if (this.retiring) this.close();
       else {
