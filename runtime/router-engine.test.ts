@@ -186,6 +186,19 @@ test('an app that sends no response head within upstreamTimeoutMs gets the clien
   assert.ok(Date.now() - started >= 250, `answered after ${Date.now() - started} ms`);
 });
 
+test("the platform's own route has no response deadline, and its hosts win over an app of the same name", async (t) => {
+  const { router, port } = await startRouter(t, { upstreamTimeoutMs: 200 });
+  const web = await backend(t, 'web', (req, res) => { setTimeout(() => res.end(`web ${req.url}`), 700); }); // a slow git push
+  const app = await backend(t, 'paas');
+  router.setRoute('paas', [app.port]);
+  router.setPlatformRoute(['PAAS.localhost'], web.port);
+  const r = await request(port, 'paas.localhost', { path: '/git/info/refs' });
+  assert.equal(r.status, 200);
+  assert.equal(r.body, 'web /git/info/refs');
+  const stats = await router.stats();
+  assert.equal(stats.apps.paas, undefined, 'the platform is not counted as an app');
+});
+
 test('the response deadline counts from the end of the request body, so an upload longer than it is not cut', async (t) => {
   const { router, client } = await startRouter(t, { upstreamTimeoutMs: 300 });
   const a = await backend(t, 'a', (req, res) => { let n = 0; req.on('data', (c: Buffer) => (n += c.length)); req.on('end', () => res.end(`got ${n}`)); });
