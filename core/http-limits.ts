@@ -87,7 +87,8 @@ export function clientErrorStatus(err: NodeJS.ErrnoException): Refusal {
   return { status: 400, code: 'E_BAD_REQUEST', message: 'The request is not valid HTTP' };
 }
 
-const REASONS = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' } as const;
+/** The reason phrase of each refusal status. */
+export const REFUSAL_REASONS = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' } as const;
 
 /** Answers a refused request on its raw socket (when it can still be written) and closes it. */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, body: RefusalBody): void {
@@ -103,7 +104,7 @@ function answerRefusal(socket: Duplex, e: Refusal, body: RefusalBody): void {
   }
   const { type, text } = body(e);
   // Written, then the socket is destroyed: a client that never reads or closes cannot keep it open.
-  socket.write(`HTTP/1.1 ${e.status} ${REASONS[e.status]}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  socket.write(`HTTP/1.1 ${e.status} ${REFUSAL_REASONS[e.status]}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   socket.destroy();
 }
 
@@ -120,7 +121,8 @@ export function judgeBody(p: BodyProgress, limits: HttpLimits): 'stalled' | 'slo
   return undefined;
 }
 
-const BODY_CUT_MESSAGES = {
+/** The message of a 408 for a body judged stalled or slow (judgeBody). */
+export const BODY_CUT_MESSAGES = {
   stalled: 'The request body stopped arriving',
   slow: 'The request body arrived too slowly',
 } as const;

@@ -1,80 +1,85 @@
-// runtime/router.ts — the built-in Host-header router of the local runtime: <app>.<baseDomain> and custom domains to backend ports; started by the platform, fed by Supervisor.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { isIpLiteral } from '../core/hostnames.ts';
-import { answerClientError, applyHttpLimits, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits, type RefusalBody } from '../core/http-limits.ts';
-import { forwardRequest, forwardUpgrade, rejectUpgrade, sendText } from './proxy.ts';
+// runtime/router.ts — the built-in Host-header router of the local runtime: <app>.<baseDomain>, custom domains and the
+// platform's own hosts to backend ports, over HTTP and HTTPS (SNI); started by the platform, fed by Supervisor. This is
+// the main-thread facade: the engine (runtime/router/) runs in a worker thread, off the event loop of builds and git,
+// and gets every state change here by message, in order. The facade keeps the authoritative copy of that state, so a
+// worker that dies is restarted, given it all again, and listens again on the same ports.
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../core/http-limits.ts';
+import type { EngineState, FromWorker, ToWorker, WorkerInit } from './router/protocol.ts';
+import type { RouterStats } from './router/stats.ts';
+import type { AppEdgeOptions, CertificatePem } from './router/table.ts';
 
-interface Route {
-  backends: number[];
-  /** Round-robin cursor. */
-  next: number;
+export type { AppTraffic, RouterStats } from './router/stats.ts';
+export type { AppEdgeOptions, CertificatePem } from './router/table.ts';
+export { toHostName } from './router/table.ts';
+
+/** The engine's entry: the .ts source under tsx (tests, `npm run paas`), the compiled .js in dist/. */
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './router/worker.ts' : './router/worker.js', import.meta.url);
+/** A worker that dies this soon after it started counts as failing to start; after MAX_QUICK_FAILURES in a row, no more restarts. */
+const QUICK_FAILURE_MS = 2000;
+const MAX_QUICK_FAILURES = 3;
+
+/**
+ * Starts the engine's worker. Under tsx the worker registers tsx itself: node 20 does not run `--import` hooks in
+ * worker threads, so a worker given a .ts entry would not load.
+ */
+function startEngine(init: WorkerInit): Worker {
+  const options = { workerData: init, transferList: [init.port] };
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, options);
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(code, { ...options, eval: true });
+}
+/** How long an app may take to send its response head by default (the platform's own port has no deadline). */
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+
+/** Options of the router. */
+export interface RouterOptions {
+  baseDomain: string;
+  /** The headers deadline, body rate and idle limits, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
+  limits?: HttpLimits;
+  /** No response head from an app within this → 504 (default 60 s). */
+  upstreamTimeoutMs?: number;
+  /** Where the router reports a restarted engine or an unusable certificate (default: console.error). */
+  onError?: (err: Error) => void;
 }
 
-/** A certificate chain and its private key, PEM (the router's HTTPS port serves it for the hosts it is set for). */
-export interface CertificatePem { cert: string; key: string }
+interface Waiter { resolve: (value: unknown) => void; reject: (err: Error) => void; kind: ToWorker['t'] }
 
-/** Per app edge options: HTTP→HTTPS redirect (when the host has a certificate), and HSTS on HTTPS responses. */
-export interface AppEdgeOptions { redirectHttps: boolean; hsts: boolean }
-
-/** One app's traffic through the router since it started (for the metrics): bounded labels, app only. */
-export interface AppTraffic {
-  /** Responses by status class. */
-  responses: Record<'1xx' | '2xx' | '3xx' | '4xx' | '5xx', number>;
-  /** Time from the request head to the response's last byte, as a cumulative histogram (upper bounds in ms). */
-  latencyMs: { bounds: readonly number[]; counts: number[]; sum: number; count: number };
-  bytesIn: number;
-  bytesOut: number;
-}
-
-/** What the router counted: per app, plus requests for hosts no app is served at (never keyed by host). */
-export interface RouterStats { apps: Record<string, AppTraffic>; unrouted: number; openConnections: number }
-
-type Target = { port: number } | { status: 404 | 503; reason: string; message: string };
-
-/** Lowercases a Host header value and strips its port and any trailing dot ('App.Localhost:8080' -> 'app.localhost'). */
-export function toHostName(header: string | undefined): string {
-  const value = (header ?? '').trim().toLowerCase();
-  const bare = value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : value.replace(/:\d*$/, '');
-  return bare.replace(/\.$/, '');
-}
-
-/** A refusal the HTTP limits make (408, 431, 400), as the router's own text pages are. */
-const textRefusal: RefusalBody = (e) => ({ type: 'text/plain; charset=utf-8', text: `${e.message}.` });
-
-/** Routes HTTP and Upgrade requests by Host to 127.0.0.1 backends, round-robin. */
+/** Routes HTTP and Upgrade requests by Host to 127.0.0.1 backends, round-robin per client connection. */
 export class Router {
-  private readonly baseSuffix: string;
-  private readonly routes = new Map<string, Route>();
+  private readonly opts: Required<Omit<RouterOptions, 'onError'>> & Pick<RouterOptions, 'onError'>;
+  private readonly routes = new Map<string, number[]>();
   /** Extra hosts per app; kept across removeRoute so a redeploy keeps its domains. */
   private readonly domains = new Map<string, string[]>();
-  private hostToApp = new Map<string, string>();
-  private readonly inflight = new Map<number, number>();
-  private readonly idleWaiters = new Set<() => void>();
-  private readonly sockets = new Set<Duplex>();
-  private server?: http.Server;
-  private readonly limits: HttpLimits;
   private readonly certificates = new Map<string, CertificatePem>();
   private readonly challenges = new Map<string, string>();
   private readonly appOptions = new Map<string, AppEdgeOptions>();
-  private platform?: { hosts: string[]; port: number; secret: string };
+  private platform: { hosts: string[]; port: number; secret: string } | undefined;
+  private readonly listeners: Array<{ port: number; host: string | undefined; tls: boolean }> = [];
+  private worker: Worker | undefined;
+  private port: MessagePort | undefined;
+  private posted: Int32Array | undefined;
+  private readonly waiting = new Map<number, Waiter>();
+  private nextId = 1;
+  private closing = false;
+  private startedAt = 0;
+  private quickFailures = 0;
 
-  /** `limits`: the headers deadline, body rate and idle limits, header limits and per-client connection cap (default: DEFAULT_HTTP_LIMITS). */
-  constructor(opts: { baseDomain: string; limits?: HttpLimits; upstreamTimeoutMs?: number }) {
-    this.baseSuffix = `.${toHostName(opts.baseDomain)}`;
-    this.limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
+  constructor(opts: RouterOptions) {
+    this.opts = { limits: DEFAULT_HTTP_LIMITS, upstreamTimeoutMs: DEFAULT_UPSTREAM_TIMEOUT_MS, ...opts };
   }
 
   /** Sets the backends (ports on 127.0.0.1) for an app; its custom domains (setDomains) stay as they are. */
   setRoute(app: string, backends: number[]): void {
-    const previous = this.routes.get(app);
-    this.routes.set(app, { backends: [...backends], next: previous?.next ?? 0 });
+    this.routes.set(app, [...backends]);
+    this.post({ t: 'route', app, backends: [...backends] });
   }
 
   /** Stops serving the app: its hosts answer 404 until setRoute is called again. Its domains are remembered. */
   removeRoute(app: string): void {
     this.routes.delete(app);
+    this.post({ t: 'unroute', app });
   }
 
   /**
@@ -82,151 +87,158 @@ export class Router {
    * duplicates). IP literals are never routed to an app, even if one was stored before domains:add refused them.
    */
   setDomains(app: string, extraHosts: string[]): void {
-    const hosts = extraHosts.map((h) => toHostName(h)).filter((h) => h.length > 0 && !isIpLiteral(h));
-    if (hosts.length > 0) this.domains.set(app, hosts);
-    else this.domains.delete(app);
-    const index = new Map<string, string>();
-    for (const [owner, list] of this.domains) for (const host of list) index.set(host, owner);
-    for (const host of hosts) index.set(host, app);
-    this.hostToApp = index;
+    this.domains.delete(app);
+    this.domains.set(app, [...extraHosts]);
+    this.post({ t: 'domains', app, hosts: [...extraHosts] });
   }
 
   /** Serves cert for host on the HTTPS port (SNI; exact host, or `*.parent` for a wildcard); undefined removes it. */
   setCertificate(host: string, pem: CertificatePem | undefined): void {
-    if (pem) this.certificates.set(toHostName(host), pem);
-    else this.certificates.delete(toHostName(host));
+    if (pem) this.certificates.set(host, pem);
+    else this.certificates.delete(host);
+    this.post({ t: 'cert', host, pem });
   }
 
   /** Answers GET /.well-known/acme-challenge/<token> on plain HTTP, for any host, with keyAuthorization; undefined removes it. */
   setChallenge(token: string, keyAuthorization: string | undefined): void {
     if (keyAuthorization === undefined) this.challenges.delete(token);
     else this.challenges.set(token, keyAuthorization);
+    this.post({ t: 'challenge', token, value: keyAuthorization });
   }
 
   /** Sets an app's redirect and HSTS options (default: both off). */
   setAppOptions(app: string, options: AppEdgeOptions): void {
-    this.appOptions.set(app, options);
+    this.appOptions.set(app, { ...options });
+    this.post({ t: 'options', app, options: { ...options } });
   }
 
-  /** Routes the platform's own hosts (PAAS_DOMAIN) to the web port on 127.0.0.1, with no response deadline (git pushes). */
+  /**
+   * Routes the platform's own hosts (PAAS_DOMAIN) to the web port on 127.0.0.1, with no response deadline (git
+   * pushes), marking each request with `secret` (core/router-secret.ts: the web port believes its X-Forwarded-*).
+   */
   setPlatformRoute(hosts: string[], port: number, secret: string): void {
-    this.platform = { hosts: hosts.map((h) => toHostName(h)), port, secret };
-  }
-
-  /** Starts the HTTPS listener; returns the bound port. */
-  async listenTls(_port: number, _host?: string): Promise<number> {
-    throw new Error('the router does not serve HTTPS yet');
-  }
-
-  /** Traffic counted since start, per app. */
-  async stats(): Promise<RouterStats> {
-    return { apps: {}, unrouted: 0, openConnections: 0 };
-  }
-
-  /** Resolves once no proxied request is in flight to any of ports, or after timeoutMs; used before an old release is stopped. */
-  drain(ports: number[], timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (ports.every((p) => !this.inflight.get(p))) finish();
-      };
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.idleWaiters.add(check);
-      check();
-    });
+    this.platform = { hosts: [...hosts], port, secret };
+    this.post({ t: 'platform', hosts: [...hosts], port, secret });
   }
 
   /** Starts serving; returns the bound port (port 0 picks a free one). */
   async listen(port: number, host?: string): Promise<number> {
-    if (this.server) throw new Error('Router is already listening');
-    const server = http.createServer(serverOptions(this.limits));
-    applyHttpLimits(server, this.limits, textRefusal);
-    server.on('request', (req, res) => this.onRequest(req, res));
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    // A slow, oversized or malformed request: 408, 431 or 400 as text, and the socket is closed.
-    server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, textRefusal));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    return (server.address() as AddressInfo).port;
+    if (this.listeners.some((l) => !l.tls)) throw new Error('Router is already listening');
+    return this.addListener(port, host, false);
+  }
+
+  /** Starts the HTTPS listener; returns the bound port. */
+  async listenTls(port: number, host?: string): Promise<number> {
+    if (this.listeners.some((l) => l.tls)) throw new Error('Router is already listening for HTTPS');
+    return this.addListener(port, host, true);
+  }
+
+  /** Traffic counted since the engine (re)started, per app. */
+  async stats(): Promise<RouterStats> {
+    if (!this.worker) return { apps: {}, unrouted: 0, openConnections: 0 };
+    return (await this.call({ t: 'stats', id: 0 })) as RouterStats;
+  }
+
+  /** Resolves once no proxied request is in flight to any of ports, or after timeoutMs; used before an old release is stopped. */
+  async drain(ports: number[], timeoutMs: number): Promise<void> {
+    if (!this.worker) return;
+    await this.call({ t: 'drain', id: 0, ports, timeoutMs });
   }
 
   /** Stops listening and cuts every open connection, websockets included. */
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
+    const worker = this.worker;
+    if (!worker || this.closing) return;
+    this.closing = true;
+    await this.call({ t: 'close', id: 0 });
+    await worker.terminate();
+    this.worker = undefined;
+  }
+
+  private async addListener(port: number, host: string | undefined, tls: boolean): Promise<number> {
+    if (this.closing) throw new Error('Router is closed');
+    if (!this.worker) this.startWorker();
+    const bound = (await this.call({ t: 'listen', id: 0, port, host, tls })) as number;
+    this.listeners.push({ port: bound, host, tls });
+    return bound;
+  }
+
+  /** Starts the engine and gives it the whole state, then the listeners it had (after a crash: the same ports). */
+  private startWorker(): void {
+    const { port1, port2 } = new MessageChannel();
+    const posted = new Int32Array(new SharedArrayBuffer(4));
+    const init: WorkerInit = { baseDomain: this.opts.baseDomain, limits: this.opts.limits, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, port: port2, posted };
+    const worker = startEngine(init);
+    this.worker = worker;
+    this.startedAt = Date.now();
+    this.port = port1;
+    this.posted = posted;
+    port1.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('error', (err) => this.report(new Error(`router engine failed: ${err.message}`, { cause: err })));
+    worker.on('exit', () => this.onExit(worker));
+    this.post({ t: 'load', state: this.snapshot() });
+    for (const l of this.listeners) {
+      this.call({ t: 'listen', id: 0, port: l.port, host: l.host, tls: l.tls }).catch((err: Error) => this.report(new Error(`router engine could not listen again on ${l.port}: ${err.message}`)));
+    }
+  }
+
+  private onExit(worker: Worker): void {
+    if (worker !== this.worker) return;
+    this.port?.close();
+    // Nothing is in flight in a dead engine: drains are over; other requests fail.
+    for (const [id, w] of this.waiting) {
+      if (w.kind === 'drain' || w.kind === 'close') w.resolve(undefined);
+      else w.reject(new Error('the router engine stopped'));
+      this.waiting.delete(id);
+    }
+    if (this.closing) return;
+    this.quickFailures = Date.now() - this.startedAt < QUICK_FAILURE_MS ? this.quickFailures + 1 : 0;
+    if (this.quickFailures >= MAX_QUICK_FAILURES) {
+      this.worker = undefined;
+      this.report(new Error(`router engine stopped ${MAX_QUICK_FAILURES} times right after starting; not restarting it`));
+      return;
+    }
+    this.report(new Error('router engine stopped unexpectedly; restarting it'));
+    this.startWorker();
+  }
+
+  private snapshot(): EngineState {
+    return {
+      routes: [...this.routes], domains: [...this.domains], appOptions: [...this.appOptions], challenges: [...this.challenges],
+      platform: this.platform, certificates: [...this.certificates],
+    };
+  }
+
+  /** Sends a message in order; counted, so the worker can pull it before routing a request that comes after it. */
+  private post(msg: ToWorker): void {
+    if (!this.port || !this.posted || this.closing) return;
+    this.port.postMessage(msg);
+    Atomics.add(this.posted, 0, 1);
+  }
+
+  private call(msg: ToWorker & { id: number }): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, kind: msg.t });
+      this.port!.postMessage({ ...msg, id });
+      Atomics.add(this.posted!, 0, 1);
     });
   }
 
-  private lookup(hostHeader: string | undefined): Target {
-    const host = toHostName(hostHeader);
-    // <app>.<base domain> always means that app: a custom domain never overrides it.
-    const app = this.appFromBaseDomain(host) ?? this.hostToApp.get(host);
-    const route = app === undefined ? undefined : this.routes.get(app);
-    if (app === undefined || !route) {
-      return { status: 404, reason: 'Not Found', message: `No app is served at ${host || '(no Host header)'}.` };
-    }
-    if (route.backends.length === 0) {
-      return { status: 503, reason: 'Service Unavailable', message: `${app} has no running web process.` };
-    }
-    const port = route.backends[route.next % route.backends.length] as number;
-    route.next = (route.next + 1) % route.backends.length;
-    return { port };
-  }
-
-  /** 'myapp.localhost' -> 'myapp'; deeper names ('a.myapp.localhost') are not ours. */
-  private appFromBaseDomain(host: string): string | undefined {
-    if (!host.endsWith(this.baseSuffix)) return undefined;
-    const label = host.slice(0, -this.baseSuffix.length);
-    return label.length > 0 && !label.includes('.') ? label : undefined;
-  }
-
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const target = this.lookup(req.headers.host);
-    if (!('port' in target)) {
-      req.resume();
-      sendText(res, target.status, target.message);
+  private onMessage(msg: FromWorker): void {
+    if (msg.t === 'log') {
+      this.report(new Error(msg.message));
       return;
     }
-    const { port } = target;
-    this.inflight.set(port, (this.inflight.get(port) ?? 0) + 1);
-    try {
-      forwardRequest(req, res, port, () => this.settled(port));
-    } catch (err) {
-      // http.request validates what the parser let through; one odd request must not take every app down.
-      sendText(res, 502, `Bad gateway: the request could not be forwarded (${(err as Error).message}).`);
-      this.settled(port);
-    }
+    const w = this.waiting.get(msg.id);
+    if (!w) return;
+    this.waiting.delete(msg.id);
+    if (msg.error !== undefined) w.reject(new Error(msg.error));
+    else w.resolve(msg.value);
   }
 
-  private settled(port: number): void {
-    const left = (this.inflight.get(port) ?? 1) - 1;
-    if (left > 0) this.inflight.set(port, left);
-    else this.inflight.delete(port);
-    for (const check of [...this.idleWaiters]) check();
-  }
-
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Upgraded sockets leave the server's bookkeeping, so close() tracks them itself.
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    const target = this.lookup(req.headers.host);
-    if ('port' in target) forwardUpgrade(req, socket, head, target.port);
-    else rejectUpgrade(socket, target.status, target.reason, target.message);
+  private report(err: Error): void {
+    if (this.opts.onError) this.opts.onError(err);
+    else console.error(err.message);
   }
 }

@@ -43,7 +43,10 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
     import('./local/log-file.ts'), import('./local/orphans.ts'),
   ]);
   const { Jail } = await import('./local/jail.ts');
-  const router = new Router({ baseDomain: config.baseDomain, limits: config.httpLimits, upstreamTimeoutMs: config.routerUpstreamTimeoutMs });
+  const router = new Router({
+    baseDomain: config.baseDomain, limits: config.httpLimits, upstreamTimeoutMs: config.routerUpstreamTimeoutMs,
+    onError: (err) => log.error({ err }, err.message),
+  });
   const routerPort = await router.listen(config.routerPort, config.host);
   config.endpoints.bind('router', routerPort); // the effective port when 0 was asked: app URLs must show it
   if (config.routerTlsPort !== undefined) config.endpoints.bind('routerTls', await router.listenTls(config.routerTlsPort, config.host));
