@@ -36,6 +36,7 @@ async function main() {
   await web.listen({ port: config.httpPort, host: config.host });
   await p.relay.start();
   config.endpoints.bind('http', (web.server.address() as AddressInfo).port);
+  controller.webListening();
   writeEndpoints(config.dataDir, config.endpoints);
   const setup = await issueSetupToken(db); // a fresh install's one-time link to create the first admin
   const lines = [

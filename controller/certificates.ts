@@ -150,13 +150,22 @@ export class CertificateManager {
 
   /** Routes the platform's own host (PAAS_DOMAIN) to the web port, with its ACME certificate. */
   private async syncPlatform(): Promise<void> {
-    const { db, config, router } = this.opts;
+    const { db, config } = this.opts;
     const host = config.platformDomain;
     if (!host) return;
-    router.setPlatformRoute([host], config.endpoints.httpPort, routerSecret(config.dataDir));
+    this.routePlatform();
     await releaseAcmeRowsExcept(db, null, [host]);
     this.owner.set(host, PLATFORM);
     await this.serveAcme(null, host);
+  }
+
+  /**
+   * Points the platform's host at the web port as config.endpoints has it: `npm start` calls this again once the
+   * web port is bound (PAAS_HTTP_PORT=0 is only known then); the separate controller has the port asked for.
+   */
+  routePlatform(): void {
+    const { config, router } = this.opts;
+    if (config.platformDomain) router.setPlatformRoute([config.platformDomain], config.endpoints.httpPort, routerSecret(config.dataDir));
   }
 
   /** Clears the hosts an owner had that it no longer has, unless another owner took them meanwhile. */

@@ -18,7 +18,11 @@ import type { RuntimeDriver } from '../runtime/driver.ts';
 import { selectDrivers, type Drivers } from '../runtime/select.ts';
 
 /** The drivers in use (`router` only in the embedded mode), and how to stop. */
-export interface Controller extends Drivers { stop(): Promise<void> }
+export interface Controller extends Drivers {
+  /** Tells the controller the web port is bound (in one process, its port is known only then): the router's platform route follows it. */
+  webListening(): void;
+  stop(): Promise<void>;
+}
 
 /** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
@@ -66,6 +70,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   return {
     runtime, builds, router, routerPort,
+    webListening: () => certs?.routePlatform(),
     async stop() {
       clearInterval(snapshot);
       unsubs.forEach((u) => u());
