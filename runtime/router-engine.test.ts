@@ -292,3 +292,61 @@ test('a dead engine worker is restarted with the whole state and listens again o
   assert.equal(r.body, 'a /');
   assert.deepEqual(errors, ['router engine stopped unexpectedly; restarting it']);
 });
+
+test('a websocket outlives the upstream idle time: a tunnel is never idle-closed', async (t) => {
+  const { router, port, client } = await startRouter(t);
+  const ws = await backend(t, 'ws');
+  ws.server.on('upgrade', (_req: http.IncomingMessage, socket: net.Socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
+  router.setRoute('ws', [ws.port]);
+  const tunnel = await RawClient.connect(port);
+  t.after(() => tunnel.close());
+  const [switched] = await tunnel.send('GET /live HTTP/1.1\r\nHost: ws.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+  assert.equal(switched!.status, 101);
+  // The signal that the idle sweep ran past the idle time: a keep-alive client's idle upstream is closed by it.
+  const c = await client();
+  assert.equal((await c.send(rawGet('ws.localhost')))[0]!.body, 'ws /');
+  await waitFor('the keep-alive upstream to be idle-closed', () => ws.open() === 1, 10_000);
+  const echoed = new Promise<string>((resolve) => tunnel.socket.once('data', (d: string) => resolve(d)));
+  tunnel.socket.write('still here');
+  assert.equal(await echoed, 'still here', 'the tunnel still carries bytes both ways');
+});
+
+test('hostile: a client that reads its answer and never closes is cut after the linger time', async (t) => {
+  const { router, port } = await startRouter(t);
+  const a = await backend(t, 'a');
+  router.setRoute('a', [a.port]);
+  const c = await RawClient.connect(port);
+  t.after(() => c.close());
+  c.socket.write('GET / HTTP/1.0\r\nHost: a.localhost\r\n\r\n'); // HTTP/1.0: the router closes after the answer
+  const started = Date.now();
+  const got = await c.untilClosed(); // the client never sends its FIN; the router does not wait for it
+  assert.match(got, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\na \/$/);
+  assert.ok(Date.now() - started < 15_000);
+  assert.equal((await router.stats()).openConnections, 0);
+});
+
+test('the router answers HEAD with a head alone, so the next response on the connection is read right', async (t) => {
+  const { port } = await startRouter(t);
+  const c = await RawClient.connect(port);
+  t.after(() => c.close());
+  c.socket.write('HEAD / HTTP/1.1\r\nHost: nobody.localhost\r\n\r\nGET /x HTTP/1.1\r\nHost: nobody.localhost\r\nConnection: close\r\n\r\n');
+  const got = await c.untilClosed();
+  const heads = got.split('HTTP/1.1 404 Not Found\r\n');
+  assert.equal(heads.length, 3, got);
+  assert.ok(heads[1]!.endsWith('\r\n\r\n'), 'the HEAD answer has no body');
+  assert.match(heads[2]!, /\r\n\r\nNo app is served at nobody\.localhost\.$/);
+});
+
+test('200 pipelined requests in one write are all answered, in order', async (t) => {
+  const { router, port } = await startRouter(t);
+  const a = await backend(t, 'a');
+  router.setRoute('a', [a.port]);
+  const c = await RawClient.connect(port);
+  t.after(() => c.close());
+  const requests = Array.from({ length: 200 }, (_, i) => rawGet('a.localhost', `/${i}`)).join('');
+  const answers = await c.send(requests, 200);
+  assert.deepEqual(answers.map((r) => r.body), Array.from({ length: 200 }, (_, i) => `a /${i}`));
+});

@@ -21,6 +21,10 @@ export const HEAD = 0, BODY = 1, HOLD = 2, TUNNEL = 3, DONE = 4;
 /** Why the client's socket is paused (bits): the upstream is full, the client is not reading, bytes are held. */
 export const UPSTREAM_FULL = 1, CLIENT_FULL = 2, HELD = 4;
 const CHALLENGE = '/.well-known/acme-challenge/';
+/** Requests one connection may have outstanding (pipelined) before the router stops reading it. */
+const MAX_PIPELINE = 32;
+/** After the router's last byte is sent, how long a closing client has to send its FIN. */
+const LINGER_MS = 5000;
 
 /** One request forwarded upstream, until its response has ended. */
 export class Exchange {
@@ -174,6 +178,7 @@ export class ClientConnection {
 
   /** Writes the request head upstream (switching upstreams first if its target changed) and starts its body. */
   private forward(head: string, buf: Buffer, pos: number, end: number, counters: AppCounters | undefined, platformPort: number, route: Route | undefined): number {
+    if (this.queue.length >= MAX_PIPELINE) return this.hold(buf, pos);
     const up = this.up;
     if (!up.fits(route, platformPort)) {
       if (this.queue.length > 0) return this.hold(buf, pos);
@@ -195,11 +200,23 @@ export class ClientConnection {
     return end;
   }
 
-  /** Answers from the router itself (after any earlier responses on this connection) and skips the request's body. */
+  /**
+   * Answers from the router itself (after any earlier responses on this connection) and skips the request's body.
+   * A HEAD gets the head alone; a request with a body is answered and the connection closed, so a client that waits
+   * for `100 Continue` before sending its body cannot have its next request read as that body.
+   */
   private answer(buf: Buffer, pos: number, end: number, page: Buffer): number {
     if (this.queue.length > 0) return this.hold(buf, pos);
+    const req = this.req;
+    const out = req.method === 'HEAD' ? page.subarray(0, page.indexOf('\r\n\r\n') + 4) : page;
+    if (req.chunked || req.contentLength > 0) {
+      this.teardown();
+      this.client.end(out);
+      this.linger();
+      return -1;
+    }
     // A client that sends requests and reads no answers is not read either.
-    if (!this.client.write(page)) this.pause(CLIENT_FULL);
+    if (!this.client.write(out)) this.pause(CLIENT_FULL);
     this.startBody(true);
     return end;
   }
@@ -299,6 +316,19 @@ export class ClientConnection {
   endClient(): void {
     this.teardown();
     this.client.end();
+    this.linger();
+  }
+
+  /**
+   * Never relies on the peer to finish a close: a client that sends no FIN after the router's last byte is cut
+   * LINGER_MS later, and one that reads nothing (so the last bytes never leave) once nothing moved for the idle timeout.
+   */
+  private linger(): void {
+    const client = this.client;
+    if (client.destroyed) return;
+    client.setTimeout(this.edge.limits.idleTimeoutMs, () => client.destroy());
+    if (client.writableFinished) client.setTimeout(LINGER_MS);
+    else client.once('finish', () => client.setTimeout(LINGER_MS));
   }
 
   private onEnd(): void {
@@ -326,9 +356,9 @@ export class ClientConnection {
     if (first && canAnswer) first.counters?.record(status, performance.now() - first.started, first.bytesIn, page.length);
     this.teardown();
     if (canAnswer) {
-      // Written, then the socket is destroyed: a client that never reads or closes cannot keep it open.
+      // Written, then the socket is closed: a client that never reads or closes cannot keep it open (linger).
       this.client.end(page);
-      this.client.destroySoon();
+      this.linger();
     } else this.client.destroy();
     return -1;
   }

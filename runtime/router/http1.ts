@@ -74,7 +74,7 @@ export function parseRequestHead(head: string, out: RequestHead, maxHeaders: num
     const colon = fieldColon(head, pos, eol);
     if (colon < 0) return 400;
     const n = colon - pos;
-    if (n !== 4 && n !== 7 && n !== 10 && (n < 13 || n > 17)) continue;
+    if (n !== 4 && n !== 7 && n !== 9 && n !== 10 && (n < 13 || n > 17)) continue;
     const name = head.slice(pos, colon).toLowerCase();
     const value = fieldValue(head, colon + 1, eol);
     switch (name) {
@@ -99,6 +99,7 @@ export function parseRequestHead(head: string, out: RequestHead, maxHeaders: num
       case 'x-forwarded-for': out.forwardedFor = out.forwardedFor === undefined ? value : `${out.forwardedFor}, ${value}`; out.hasForwarded = true; break;
       case 'x-forwarded-proto': case 'x-forwarded-host': case 'x-forwarded-port': out.hasForwarded = true; break;
       case ROUTER_SECRET_HEADER: out.hasForwarded = true; break; // only the router sends it, to the platform's port
+      case 'forwarded': case 'x-real-ip': out.hasForwarded = true; break; // the edge names the client, not the client
     }
   }
   if (hosts > 1 || (out.http11 && hosts === 0)) return 400;
@@ -114,6 +115,7 @@ function parseRequestLine(head: string, eol: number, out: RequestHead): boolean 
   while (i < eol && TOKEN[head.charCodeAt(i)] === 1) i++;
   if (i === 0 || head.charCodeAt(i) !== SP) return false;
   out.method = head.slice(0, i);
+  if (out.method === 'CONNECT') return false; // a tunnel to elsewhere: not something the router does
   const start = ++i;
   while (i < eol) {
     const c = head.charCodeAt(i);
@@ -168,7 +170,7 @@ export function forwardedHead(head: string, h: RequestHead, remote: string, prot
   let pos = 0;
   for (let eol = head.indexOf('\r\n'); pos < head.length - 2; eol = head.indexOf('\r\n', pos)) {
     const line = head.slice(pos, eol + 2);
-    if (!/^(x-forwarded-(for|proto|host|port)|x-paas-router):/i.test(line)) kept += line;
+    if (!/^(x-forwarded-(for|proto|host|port)|x-paas-router|forwarded|x-real-ip):/i.test(line)) kept += line;
     pos = eol + 2;
   }
   return kept + added;

@@ -58,6 +58,7 @@ export class Upstream {
     this.state = R_HEAD;
     this.pending = null;
     this.headFrom = 0;
+    this.idleSince = edge.now;
     let error: NodeJS.ErrnoException | undefined;
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('drain', () => this.onDrain(socket));
@@ -104,7 +105,8 @@ export class Upstream {
 
   /** The response deadline (not for the platform's port: git pushes stream for minutes) and idle closing. */
   tick(now: number, idleMs: number): void {
-    if (this.socket === null) return;
+    // A tunnel (a websocket) is the client's until either side closes: never idle-closed, never timed out here.
+    if (this.socket === null || this.state === R_TUNNEL) return;
     const first = this.conn.queue[0];
     if (first === undefined) {
       // An app may answer before the request body is over; the upstream is not idle while the body still flows.
@@ -272,10 +274,11 @@ export class Upstream {
     const conn = this.conn;
     const ex = conn.queue[0];
     if (this.state === R_TUNNEL) {
-      conn.client.destroySoon();
+      conn.endClient();
     } else if (ex === undefined) {
       // An idle upstream closed: the next request opens another.
     } else if (this.state === R_CLOSE) {
+      this.head.close = true; // the body ended with the connection: nothing is left to reuse or mark idle
       this.finish(ex, Buffer.alloc(0), 0, 0);
       conn.endClient();
     } else if (!ex.sent && this.state === R_HEAD) {

@@ -95,6 +95,8 @@ function listen(port: number, host: string | undefined, secure: boolean): Promis
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
+      // An accept error (EMFILE: out of file descriptors) is reported, never thrown: the router keeps serving.
+      server.on('error', (err) => reply({ t: 'log', message: `router: ${err.message}` }));
       servers.push(server);
       const bound = (server.address() as net.AddressInfo).port;
       if (secure) edge.tlsPort = bound;
