@@ -17,7 +17,7 @@ import type { Config } from './core/config.ts';
 /** The banner's HTTPS lines: the router's TLS port, where its certificates come from, and the platform's own host. */
 function httpsLines(config: Config): string[] {
   const port = config.endpoints.routerTlsPort;
-  if (port === undefined || config.mode === 'kubernetes') return [];
+  if (port === undefined || config.edge !== 'router') return [];
   const suffix = port === 443 ? '' : `:${port}`;
   return [
     `  Router (HTTPS):   https://<app>.${config.baseDomain}${suffix}/  certificates: ${config.acme ? `ACME (${config.acme.directory}) and uploaded` : 'uploaded only (set PAAS_ACME_EMAIL for automatic ones)'}`,

@@ -13,6 +13,10 @@ import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type Isola
 export const MODES = ['local', 'kubernetes'] as const;
 export type Mode = typeof MODES[number];
 
+/** What serves apps' HTTP(S) in each mode: the platform's own router, or the cluster's ingress controller. */
+const EDGES = { local: 'router', kubernetes: 'ingress' } as const satisfies Record<Mode, string>;
+export type EdgeKind = typeof EDGES[Mode];
+
 export interface Config {
   dataDir: string;
   /** The ports asked for (PAAS_*_PORT; 0 picks a free one). The bound ones, which users reach, are in `endpoints`. */
@@ -45,6 +49,11 @@ export interface Config {
   gitdHealthPort: number;
   /** PAAS_RUNTIME: where apps are built and run, i.e. which drivers runtime/select.ts picks. */
   mode: Mode;
+  /**
+   * What serves apps' HTTP(S), from the mode: `router` (ours: certificates from ACME or uploads, the router secret)
+   * or `ingress` (the cluster's, with cert-manager). The faces ask this, not the mode (runtime/select.test.ts).
+   */
+  edge: EdgeKind;
   /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
   isolation: IsolationState;
   /** Local mode, per sandboxed process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): runtime/local/jail.ts. */
@@ -221,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     controllerHealthPort: toPort('PAAS_CONTROLLER_HEALTH_PORT', env.PAAS_CONTROLLER_HEALTH_PORT, 5001),
     gitdHealthPort: toPort('PAAS_GITD_HEALTH_PORT', env.PAAS_GITD_HEALTH_PORT, 5002),
     mode,
+    edge: EDGES[mode],
     isolation: Object.freeze(resolveIsolation(isolationSetting, mode)),
     appLimits: Object.freeze({
       memoryMb: wholeNumber('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),

@@ -16,14 +16,14 @@ export interface HostCertView {
 }
 
 /** What the edge can do at all, for the line above the table (undefined when HTTPS is served). */
-export function httpsUnavailable(config: Pick<Config, 'mode' | 'endpoints' | 'tlsIssuer'>): string | undefined {
-  if (config.mode === 'kubernetes') return undefined;
+export function httpsUnavailable(config: Pick<Config, 'edge' | 'endpoints' | 'tlsIssuer'>): string | undefined {
+  if (config.edge === 'ingress') return undefined;
   return config.endpoints.routerTlsPort === undefined ? 'no HTTPS port (PAAS_ROUTER_TLS_PORT unset): apps are served over HTTP only' : undefined;
 }
 
 /** Why a host without a certificate has none, as the mode and settings say. */
-function noneReason(h: HostCertificate, config: Pick<Config, 'mode' | 'endpoints' | 'tlsIssuer'>): string {
-  if (config.mode === 'kubernetes') return config.tlsIssuer ? `cert-manager (${config.tlsIssuer}) issues it in the cluster` : 'no TLS: PAAS_TLS_ISSUER is unset and no certificate covers it';
+function noneReason(h: HostCertificate, config: Pick<Config, 'edge' | 'endpoints' | 'tlsIssuer'>): string {
+  if (config.edge === 'ingress') return config.tlsIssuer ? `cert-manager (${config.tlsIssuer}) issues it in the cluster` : 'no TLS: PAAS_TLS_ISSUER is unset and no certificate covers it';
   if (config.endpoints.routerTlsPort === undefined) return 'no HTTPS port (PAAS_ROUTER_TLS_PORT unset)';
   return (h.note ?? 'no certificate yet').replace(/^no automatic certificate: /, 'not eligible for ACME: ');
 }
@@ -34,7 +34,7 @@ function day(d: Date | string | undefined): string | undefined {
 }
 
 /** Each host of the app in words. */
-export function hostCertViews(list: AppCertificates, config: Pick<Config, 'mode' | 'endpoints' | 'tlsIssuer'>): HostCertView[] {
+export function hostCertViews(list: AppCertificates, config: Pick<Config, 'edge' | 'endpoints' | 'tlsIssuer'>): HostCertView[] {
   return list.hosts.map((h) => {
     const source = h.source === 'upload' ? 'uploaded' : h.source ?? '-';
     const expires = day(h.expiresAt);

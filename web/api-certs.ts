@@ -18,7 +18,7 @@ export function registerCertRoutes(api: FastifyInstance, db: Knex, config: Confi
     const views = new Map(hostCertViews(list, config).map((v) => [v.host, v]));
     return {
       app: list.app,
-      httpsPort: config.mode === 'local' ? config.endpoints.routerTlsPort ?? null : 443,
+      httpsPort: config.edge === 'router' ? config.endpoints.routerTlsPort ?? null : 443,
       unavailable: httpsUnavailable(config) ?? null,
       hosts: list.hosts.map((h) => ({
         host: h.host, source: h.source ?? null, state: h.state, expiresAt: h.expiresAt ?? null, error: h.error ?? null,

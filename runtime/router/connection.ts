@@ -184,6 +184,16 @@ export class ClientConnection {
       if (this.queue.length > 0) return this.hold(buf, pos);
       up.close();
       up.open(route ? this.edge.table.nextBackend(route) : platformPort, route);
+    } else if (route !== undefined && up.repick && this.queue.length === 0) {
+      // Backends joined the app (ps:scale up): keep-alive connections take the next in turn, as new ones would,
+      // so the load spreads over them instead of staying where it was.
+      up.repick = false;
+      const port = this.edge.table.nextBackend(route);
+      if (port === up.port!.port) up.busy();
+      else {
+        up.close();
+        up.open(port, route);
+      }
     } else if (this.queue.length === 0) up.busy();
     const req = this.req;
     const secret = route === undefined ? this.edge.table.platformSecret : undefined;

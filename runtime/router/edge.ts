@@ -90,6 +90,11 @@ export class Edge {
   }
 
   /** After a route change: upstreams to ports no route points at any more are closed now if idle, else after their response. */
+  /** Backends joined app: its pinned connections re-pick a backend at their next idle request (connection.ts). */
+  rebalance(app: string): void {
+    for (const c of this.connections) if (c.up.route?.app === app) c.up.repick = true;
+  }
+
   retireUnrouted(): void {
     const routed = this.table.routedPorts();
     for (const ps of this.ports.values()) {

@@ -60,6 +60,11 @@ export class RouteTable {
     this.routes.set(app, { app, backends: [...backends], next: previous?.next ?? 0 });
   }
 
+  /** The app's route, if it has one. */
+  route(app: string): Route | undefined {
+    return this.routes.get(app);
+  }
+
   removeRoute(app: string): void {
     this.routes.delete(app);
   }

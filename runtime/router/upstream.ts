@@ -23,6 +23,8 @@ export class Upstream {
   route: Route | undefined = undefined;
   /** It has carried a complete exchange (so it may have been closed by the app while idle). */
   reused = false;
+  /** Backends joined its app since it opened: at its next idle request it takes the app's next backend in turn. */
+  repick = false;
   private retiring = false;
   private idleSince = 0;
   private retried = false;
@@ -55,6 +57,7 @@ export class Upstream {
     this.reused = false;
     this.retiring = false;
     this.retried = false;
+    this.repick = false;
     this.state = R_HEAD;
     this.pending = null;
     this.headFrom = 0;

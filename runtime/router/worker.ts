@@ -39,7 +39,13 @@ function handle(msg: ToWorker): void {
       table.load(msg.state);
       for (const [host, pem] of msg.state.certificates) setCertificate(host, pem);
       break;
-    case 'route': table.setRoute(msg.app, msg.backends); edge.retireUnrouted(); break;
+    case 'route': {
+      const before = new Set(table.route(msg.app)?.backends ?? []);
+      table.setRoute(msg.app, msg.backends);
+      edge.retireUnrouted();
+      if (before.size > 0 && msg.backends.some((p) => !before.has(p))) edge.rebalance(msg.app);
+      break;
+    }
     case 'unroute': table.removeRoute(msg.app); edge.retireUnrouted(); break;
     case 'domains': table.setDomains(msg.app, msg.hosts); break;
     case 'cert': setCertificate(msg.host, msg.pem); break;

@@ -25,11 +25,11 @@ declare module 'fastify' {
 }
 
 /** The edge of a server with this config; `routerSecret` is the data dir's (read by the caller) in local mode. */
-export function edgeOf(config: Pick<Config, 'platformDomain' | 'mode'>, routerSecret?: string): Edge {
+export function edgeOf(config: Pick<Config, 'platformDomain' | 'edge'>, routerSecret?: string): Edge {
   const domain = config.platformDomain !== undefined;
   return {
     cookiePrefix: domain ? '__Host-' : '', secureCookies: domain, anyProto: !domain,
-    ...(domain && config.mode === 'local' && routerSecret ? { routerSecret } : {}),
+    ...(domain && config.edge === 'router' && routerSecret ? { routerSecret } : {}),
   };
 }
 

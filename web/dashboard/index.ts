@@ -60,7 +60,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   await app.register(cookie);
   // At the root, so the 404 page (outside the scope below) names its cookies as every page does.
   // With PAAS_DOMAIN in local mode the router forwards the platform host with the data dir's secret.
-  const edge = edgeOf(opts.config, opts.config.platformDomain && opts.config.mode === 'local' ? routerSecret(opts.config.dataDir) : undefined);
+  const edge = edgeOf(opts.config, opts.config.platformDomain && opts.config.edge === 'router' ? routerSecret(opts.config.dataDir) : undefined);
   app.decorateRequest('edge', null as unknown as Edge);
   app.addHook('onRequest', async (req) => { req.edge = edge; });
   await app.register(websocket, {
