@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createUser, fixtureRepo, getApp, git, httpRemote, sshRemote, startPlatform, tempDir, type Platform, type TestUser } from '../support/platform.ts';
+import { createUser, fixtureRepo, getApp, git, httpRemote, sshRemote, startPlatform, tempDir, type Platform, type RunResult, type TestUser } from '../support/platform.ts';
 import { allAppNames, api, repoRefs, sshCli, withoutName } from '../support/access.ts';
 
 let p: Platform;
@@ -93,7 +93,7 @@ test("every app command on another user's app answers exactly like a missing app
   ];
   const argv = (cmd: string[], app: string) => cmd.map((w) => (w === '%' ? app : w));
   // Eight pairs at a time: 44 SSH connections at once from one address would meet the per-address cap (32) on a slow machine.
-  const results: Array<Awaited<ReturnType<typeof sshCli>>[]> = [];
+  const results: Array<[RunResult, RunResult]> = [];
   for (let i = 0; i < commands.length; i += 8) {
     results.push(...await Promise.all(commands.slice(i, i + 8).map((cmd) => Promise.all([sshCli(p, bob, argv(cmd, 'alpha')), sshCli(p, bob, argv(cmd, 'nosuchapp'))]))));
   }
