@@ -2,25 +2,18 @@
 // wildcard; none fails the handshake), X-Forwarded-Proto is https, HSTS only on TLS, the HTTP→HTTPS redirect, and
 // ACME HTTP-01 challenges answered before routing. Certificates are self-signed by the real openssl.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import tls from 'node:tls';
 import { Router } from './router.ts';
 import { rawGet, RawClient } from '../test/support/raw-http.ts';
-import { makeTempDir, request } from '../test/support/local-runtime.ts';
+import { request } from '../test/support/local-runtime.ts';
+import { selfSignedPem } from '../test/support/pebble.ts';
 
 /** A self-signed certificate (P-256) for the given DNS names. */
-async function selfSigned(t: TestContext, names: string[]): Promise<{ cert: string; key: string }> {
-  const dir = await makeTempDir(t, 'cert');
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') };
+function selfSigned(t: TestContext, names: string[]): Promise<{ cert: string; key: string }> {
+  return selfSignedPem(t, names.map((n) => `DNS:${n}`).join(','), names[0]);
 }
 
 /** A router with HTTP and HTTPS listeners in front of one app ("shop") that echoes what it was sent. */

@@ -3,12 +3,9 @@
 // field, wrong JSON types, a huge body) answered with {"error":{"code","message"}} and a stable code; never the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createToken } from '../core/accounts/users.ts';
 import { createAppAs, signUp, startWeb, type Harness } from '../test/support/dashboard.ts';
-import { selfSigned } from '../test/support/pebble.ts';
+import { selfSignedPem } from '../test/support/pebble.ts';
 
 async function caller(h: Harness, email: string, app?: string) {
   const b = await signUp(h, email);
@@ -22,17 +19,10 @@ async function caller(h: Harness, email: string, app?: string) {
   };
 }
 
-async function pem(t: { after(fn: () => void): void }, sans: string): Promise<{ cert: string; key: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cert-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const [c, k] = await selfSigned(dir, 'site', 30, sans, 'site');
-  return { cert: fs.readFileSync(c, 'utf8'), key: fs.readFileSync(k, 'utf8') };
-}
-
 test('GET, POST and DELETE /api/apps/:app/certs and PATCH /api/apps/:app/https', async (t) => {
   const h = await startWeb(t, { PAAS_ROUTER_TLS_PORT: '8443' });
   const api = await caller(h, 'a@example.com', 'demo');
-  const { cert, key } = await pem(t, 'DNS:demo.localhost');
+  const { cert, key } = await selfSignedPem(t, 'DNS:demo.localhost');
   const empty = await api('GET', '/api/apps/demo/certs');
   assert.equal(empty.status, 200);
   assert.deepEqual(empty.body.hosts.map((x: { host: string; state: string }) => `${x.host} ${x.state}`), ['demo.localhost none']);
@@ -61,7 +51,7 @@ test("hostile: certificate uploads to another user's app, garbage PEM, a key in 
   const h = await startWeb(t);
   const alice = await caller(h, 'alice@example.com', 'alpha');
   const mallory = await caller(h, 'mallory@example.com');
-  const { cert, key } = await pem(t, 'DNS:alpha.localhost');
+  const { cert, key } = await selfSignedPem(t, 'DNS:alpha.localhost');
   const code = (r: { status: number; body: { error: { code: string; message: string } } }, status: number) => {
     assert.equal(r.status, status, JSON.stringify(r.body));
     assert.deepEqual(Object.keys(r.body.error).sort(), ['code', 'message']);

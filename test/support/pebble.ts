@@ -44,6 +44,14 @@ export async function selfSigned(dir: string, name: string, days: number, sans =
   return [cert, key];
 }
 
+/** A self-signed certificate for `sans` (CN `cn`), as PEM text; its files go when the test ends. */
+export async function selfSignedPem(t: Pick<TestContext, 'after'>, sans: string, cn = 'site', days = 30): Promise<{ cert: string; key: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cert-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const [cert, key] = await selfSigned(dir, 'site', days, sans, cn);
+  return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') };
+}
+
 /**
  * Starts a process and resolves once a line of its output matches ready; rejects with its output if it exits first.
  * `busy` is set when it died because a port was taken (the caller picks new ports and retries).

@@ -3,18 +3,8 @@
 // back), the redirect and HSTS switches, and hostile uploads refused with the error partial and nothing stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createAppAs, signUp, startWeb } from '../../test/support/dashboard.ts';
-import { selfSigned } from '../../test/support/pebble.ts';
-
-async function pem(t: { after(fn: () => void): void }, sans: string): Promise<{ cert: string; key: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-cert-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const [c, k] = await selfSigned(dir, 'site', 30, sans, 'site');
-  return { cert: fs.readFileSync(c, 'utf8'), key: fs.readFileSync(k, 'utf8') };
-}
+import { selfSignedPem } from '../../test/support/pebble.ts';
 
 test('the Domains page shows each host\'s certificate, takes an upload and switches redirect and HSTS', async (t) => {
   const h = await startWeb(t, { PAAS_ROUTER_TLS_PORT: '8443', PAAS_ACME_EMAIL: 'ops@example.com' });
@@ -32,7 +22,7 @@ test('the Domains page shows each host\'s certificate, takes an upload and switc
   assert.match(page.body, /failed: DNS problem: NXDOMAIN looking up A for api\.example\.com/);
   assert.match(page.body, /badge-pending">pending/);
   assert.match(page.body, /none: not eligible for ACME: localhost/);
-  const { cert, key } = await pem(t, 'DNS:www.example.com');
+  const { cert, key } = await selfSignedPem(t, 'DNS:www.example.com');
   const added = await b.post('/apps/demo/certs', { cert, key });
   assert.equal(added.status, 303, added.body.slice(0, 500));
   page = await b.get('/apps/demo/domains');
@@ -60,7 +50,7 @@ test('hostile: garbage PEM, a private key in the certificate field and a huge bo
   const h = await startWeb(t);
   const b = await signUp(h, 'alice@example.com');
   await createAppAs(b, 'demo');
-  const { cert, key } = await pem(t, 'DNS:demo.localhost');
+  const { cert, key } = await selfSignedPem(t, 'DNS:demo.localhost');
   const keyLine = key.split('\n')[1]!;
   for (const [form, code] of [[{ cert: 'garbage', key }, 'E_CERT_INVALID'], [{ cert: key, key }, 'E_CERT_INVALID'], [{ cert, key: 'nope' }, 'E_CERT_KEY_INVALID']] as const) {
     await b.get('/apps/demo/domains');
