@@ -23,7 +23,7 @@ export function appUrl(config: Config, app: string): string {
 export async function liveAppUrl(db: Knex, config: Config, app: AppRow): Promise<string> {
   const plain = appUrl(config, app.name);
   if (plain.startsWith('https:')) return plain;
-  const tlsPort = config.mode === 'local' ? config.endpoints.routerTlsPort : 443;
+  const tlsPort = config.edge === 'router' ? config.endpoints.routerTlsPort : 443;
   if (tlsPort === undefined || !(await hostHasCertificate(db, config.baseDomain, app))) return plain;
   return `https://${app.name}.${config.baseDomain}${tlsPort === 443 ? '' : `:${tlsPort}`}/`;
 }
