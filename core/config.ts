@@ -9,12 +9,12 @@ import { positiveNumber, wholeNumber } from './env-numbers.ts';
 import { RESERVED_NAMES } from './names.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
-/** The platform's modes (PAAS_RUNTIME): local processes, or a Kubernetes cluster. */
-export const MODES = ['local', 'kubernetes'] as const;
+/** The platform's modes (PAAS_RUNTIME): local processes, containers on this host's Docker Engine, or a Kubernetes cluster. */
+export const MODES = ['local', 'docker', 'kubernetes'] as const;
 export type Mode = typeof MODES[number];
 
 /** What serves apps' HTTP(S) in each mode: the platform's own router, or the cluster's ingress controller. */
-const EDGES = { local: 'router', kubernetes: 'ingress' } as const satisfies Record<Mode, string>;
+const EDGES = { local: 'router', docker: 'router', kubernetes: 'ingress' } as const satisfies Record<Mode, string>;
 export type EdgeKind = typeof EDGES[Mode];
 
 export interface Config {
@@ -54,6 +54,12 @@ export interface Config {
    * or `ingress` (the cluster's, with cert-manager). The faces ask this, not the mode (runtime/select.test.ts).
    */
   edge: EdgeKind;
+  /**
+   * The Docker Engine (docs/docker.md): `host` is DOCKER_HOST (unset: /var/run/docker.sock). `localDockerfiles`
+   * (PAAS_DOCKER=auto|off): in local mode, Dockerfile apps are built and run by the Engine when one answers (auto),
+   * or refused (off). Docker mode (PAAS_RUNTIME=docker) runs every app there.
+   */
+  docker: Readonly<{ host?: string; localDockerfiles: 'auto' | 'off' }>;
   /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
   isolation: IsolationState;
   /** Local mode, per sandboxed process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): runtime/local/jail.ts. */
@@ -200,6 +206,12 @@ function toPlatformDomain(raw: string | undefined, baseDomain: string): string |
   return host;
 }
 
+function toDockerSetting(value: string | undefined): 'auto' | 'off' {
+  if (!value || value === 'auto') return 'auto';
+  if (value === 'off') return 'off';
+  throw new Error(`PAAS_DOCKER must be auto or off, got "${value.slice(0, 40)}"`);
+}
+
 /** Builds the Config from an environment (process.env at boot; tests pass their own); the one reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = (env.PAAS_RUNTIME || 'local') as Mode;
@@ -232,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mode,
     edge: EDGES[mode],
     isolation: Object.freeze(resolveIsolation(isolationSetting, mode)),
+    docker: Object.freeze({ host: env.DOCKER_HOST || undefined, localDockerfiles: toDockerSetting(env.PAAS_DOCKER) }),
     appLimits: Object.freeze({
       memoryMb: wholeNumber('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),
       pids: wholeNumber('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),

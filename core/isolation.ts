@@ -44,8 +44,9 @@ export function describeIsolation(isolation: IsolationState): string {
  * Resolves the setting: `auto` takes the sandbox when it works, else single-tenant; `sandbox` insists (an error when it
  * cannot work, so an operator who asked for it never silently gets less); `none` is single-tenant on purpose.
  */
-export function resolveIsolation(setting: IsolationSetting, mode: 'local' | 'kubernetes', probe: () => string | undefined = probeSandbox): IsolationState {
+export function resolveIsolation(setting: IsolationSetting, mode: 'local' | 'docker' | 'kubernetes', probe: () => string | undefined = probeSandbox): IsolationState {
   if (mode === 'kubernetes') return { mode: 'sandbox', reason: 'apps and builds run in their own pods' };
+  if (mode === 'docker') return { mode: 'sandbox', reason: 'apps and builds run in their own containers' };
   if (setting === 'none') return { mode: 'none', reason: 'PAAS_ISOLATION=none' };
   const problem = probe();
   if (!problem) return { mode: 'sandbox', reason: 'apps and builds run in per-app bubblewrap sandboxes' };

@@ -47,6 +47,8 @@ export interface RuntimeDriver extends RuntimeReader {
   deploy(spec: ReleaseSpec, say: Say, previous?: ReleaseSpec): Promise<void>;
   /** Runs the Procfile's `release:` command with the new release's code and config; throws when it exits non-zero. */
   runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void>;
+  /** Restarts the app's processes (of one type, or all): web without downtime, as a deploy does (ps:restart). */
+  restart(app: string, type: string | undefined, say?: Say): Promise<void>;
   /** Changes instance counts of the app's current release. */
   scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void>;
   /** What runs for each of the apps (the controller's snapshot for ps and the dashboard). */
@@ -59,6 +61,25 @@ export interface RuntimeDriver extends RuntimeReader {
   stop(app: string): Promise<void>;
   /** Platform shutdown. */
   stopAll(): Promise<void>;
+}
+
+/** One command run once in a release's environment (`run APP CMD…`): its sandbox or container, its config. */
+export interface OneOffInput {
+  spec: ReleaseSpec;
+  /** A shell command line (`/bin/sh -c`), as Procfile commands are. */
+  command: string;
+  /** Every output line, as it comes. */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** Aborted when the client goes away: the process is killed. */
+  signal: AbortSignal;
+  /** Killed after this long. */
+  timeoutMs: number;
+}
+
+/** Runs one-off processes (runtime/select.ts builds the mode's: local sandbox, Docker container). */
+export interface OneOffRunner {
+  /** Resolves with the process's exit code (128 + signal number when killed). */
+  runOneOff(input: OneOffInput): Promise<number>;
 }
 
 /** A failed rollout; `rolledBackTo` is the version serving again, when the driver rolled back to one. */

@@ -30,6 +30,25 @@ export interface ReleaseSpec {
   domains?: string[];
   /** HTTPS at the edge (services/https-edge.ts reads it): Kubernetes mode turns it into a TLS Secret and Ingress settings. */
   edge?: ReleaseEdge;
+  /** app.json's `healthchecks.web` startup checks: the deploy gate of a new web process, instead of "answers HTTP at all". */
+  healthchecks?: StartupCheck[];
+}
+
+/** One app.json startup check (Dokku's format): GET `path` answers 2xx/3xx (and holds `content`, when given). */
+export interface StartupCheck {
+  name: string;
+  /** Absolute path, e.g. '/health'. */
+  path: string;
+  /** A substring the body must contain. */
+  content?: string;
+  /** Tries before the check fails (default 5). */
+  attempts: number;
+  /** Seconds between tries (default 5). */
+  waitSeconds: number;
+  /** Seconds one try may take (default 5). */
+  timeoutSeconds: number;
+  /** Seconds before the first try (default 0). */
+  initialDelaySeconds: number;
 }
 
 /** An app's HTTPS settings at the edge: HTTP→HTTPS redirect, HSTS, and its uploaded certificate (if any). */
@@ -48,7 +67,11 @@ export interface ProcessStatus {
   version: number;
   pid?: number;
   port?: number;
-  state: 'starting' | 'up' | 'crashed' | 'stopping';
+  /**
+   * `crashed`: exited non-zero (restarting with backoff, or given up after too many tries: see reason);
+   * `exited`: exited 0, so it is not restarted (Dokku's on-failure policy).
+   */
+  state: 'starting' | 'up' | 'crashed' | 'exited' | 'stopping';
   restarts: number;
   since: Date;
   /** Kubernetes mode: the pod's name. */

@@ -308,7 +308,30 @@ const certificates: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates];
+/**
+ * Heroku's process model (issue 11): a build keeps the app.json it was pushed with (`app_json`: formation, scripts,
+ * healthchecks, env, as builders/app-json.ts validated them). The default formation changes from "every type x1" to
+ * "web x1, others 0"; apps deployed before keep what runs now: every type of their live release without an explicit
+ * quantity gets 1 written into its formation.
+ */
+const processModel: Migration = {
+  name: '009_process_model',
+  async up(knex) {
+    await knex.schema.alterTable('builds', (t) => { t.jsonb('app_json'); });
+    await knex.raw(`
+      UPDATE apps SET formation = kept.formation FROM (
+        SELECT apps.id, (SELECT jsonb_object_agg(t.type, 1) FROM jsonb_object_keys(builds.process_types) AS t(type)
+                         WHERE t.type <> 'release') || apps.formation AS formation
+        FROM apps JOIN releases ON releases.id = apps.current_release_id JOIN builds ON builds.id = releases.build_id
+        WHERE builds.process_types IS NOT NULL AND jsonb_typeof(builds.process_types) = 'object'
+      ) AS kept WHERE kept.id = apps.id AND kept.formation IS NOT NULL`);
+  },
+  async down(knex) {
+    await knex.schema.alterTable('builds', (t) => { t.dropColumn('app_json'); });
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -124,6 +124,11 @@ export class KubernetesRuntime implements RuntimeDriver {
   }
 
   /** Patches the replicas of each type's Deployment (a merge patch: only spec.replicas changes). */
+  // Placeholder until ps:restart lands (issue 11): the helper that builds it replaces this.
+  async restart(app: string): Promise<void> {
+    throw new PaasError('E_USAGE', `restart of ${app} is not built yet`);
+  }
+
   async scale(app: string, quantities: Record<string, number>): Promise<void> {
     for (const [type, replicas] of Object.entries(quantities)) {
       const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: processName(type), namespace: this.ns(app) }, spec: { replicas } };

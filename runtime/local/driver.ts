@@ -36,6 +36,11 @@ export class LocalDriver implements RuntimeDriver {
     });
   }
 
+  // Placeholder until ps:restart lands (issue 11): the helper that builds it replaces this.
+  async restart(app: string): Promise<void> {
+    throw new PaasError('E_USAGE', `restart of ${app} is not built yet`);
+  }
+
   scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void> {
     return this.runtime.scale(app, quantities, say);
   }
