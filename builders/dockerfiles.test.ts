@@ -22,6 +22,9 @@ function assertCommon(lines: string[], baseImage: string): void {
   const user = lines.find((l) => l.startsWith('USER '));
   assert.match(user ?? '', /^USER [1-9]\d*:[1-9]\d*$/, 'a numeric, non-root user');
   assert.ok(lines.indexOf(user ?? '') < lines.findIndex((l) => l.startsWith('CMD ')), 'USER comes before CMD');
+  // The app's user may create files in /app (a release phase's `touch /app/release.test`), granted before USER.
+  const chown = lines.indexOf(`RUN chown ${user?.slice(5)} /app`);
+  assert.ok(chown > 0 && chown < lines.indexOf(user ?? ''), 'the app user owns /app');
 }
 
 const webCmd = 'CMD ["sh", "-c", "exec sh -c \\"$WEB_COMMAND\\""]';

@@ -47,7 +47,9 @@ function header(baseImage: string): string[] {
 
 /** The run section: port, user, and a CMD that starts the web process (the Procfile's, baked into WEB_COMMAND, or the stack's default). */
 function runSection(user: string, procfileWeb: string | undefined, defaultCmd: readonly string[] | undefined): string[] {
-  const lines = ['', 'ENV PORT=5000', 'EXPOSE 5000', `USER ${user}`];
+  // The app's user may write to /app (its own dir, as on Heroku and Dokku: `release: touch /app/release.test`);
+  // the files stay root's, only new entries can be made.
+  const lines = ['', 'ENV PORT=5000', 'EXPOSE 5000', `RUN chown ${user} /app`, `USER ${user}`];
   if (procfileWeb !== undefined) {
     lines.push(`ENV WEB_COMMAND=${envValue(procfileWeb)}`, `CMD ${execForm(['sh', '-c', 'exec sh -c "$WEB_COMMAND"'])}`);
   } else if (defaultCmd !== undefined) {
