@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { dockerClient, engineProblem } from '../../runtime/docker/names.ts';
 import { prepareImageRoot, type TestImage } from '../buildah/images.ts';
@@ -128,4 +128,31 @@ export async function removeImages(docker: Docker, names: readonly string[]): Pr
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     }
   }
+}
+
+/** Makes a tar of files as gitd does (a commit, then `git archive`); a `{ symlink }` value is committed as a link. */
+export async function gitArchive(dir: string, files: Record<string, string | { symlink: string }>): Promise<string> {
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(src, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(src, name)), { recursive: true });
+    if (typeof content === 'string') fs.writeFileSync(path.join(src, name), content);
+    else fs.symlinkSync(content.symlink, path.join(src, name));
+  }
+  const git = (...args: string[]) => run(['git', '-C', src, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+  await git('init', '-q');
+  await git('add', '-A');
+  await git('commit', '-q', '-m', 'app');
+  const archive = path.join(dir, 'src.tar');
+  await git('archive', '--format=tar', '-o', archive, 'HEAD');
+  return archive;
+}
+
+/** Runs cmd in a throwaway container of image and returns its output (a TTY, so one stream); removes the container. */
+export async function outputIn(docker: Docker, image: string, cmd: string[]): Promise<string> {
+  let out = '';
+  const sink = new Writable({ write(chunk: Buffer, _e, done) { out += chunk.toString(); done(); } });
+  const [, container] = await docker.run(image, cmd, sink, { Tty: true }) as [unknown, Docker.Container];
+  await container.remove({ force: true });
+  return out.replace(/\r\n/g, '\n');
 }
