@@ -12,9 +12,11 @@ interface BuildEvent {
   aux?: { ID?: string };
 }
 
-/** What the build answer said in the end: the Engine's error, when the build failed. */
+/** What the build answer said in the end: the Engine's error, when the build failed, and the step it failed at. */
 export interface BuildAnswer {
   error?: string;
+  /** The last step the Engine started, e.g. `RUN npm ci` (a pull error does not name the image: this does). */
+  step?: string;
   imageId?: string;
 }
 
@@ -45,7 +47,11 @@ export async function readBuildAnswer(answer: Readable, onLine: (line: string) =
   const emit = (final: boolean) => {
     const lines = text.split(/\r?\n/);
     text = final ? '' : lines.pop()!;
-    for (const line of final ? lines.filter((l, i) => l !== '' || i < lines.length - 1) : lines) onLine(line);
+    for (const line of final ? lines.filter((l, i) => l !== '' || i < lines.length - 1) : lines) {
+      const step = /^Step \d+\/\d+ : (.*)$/.exec(line);
+      if (step) result.step = step[1];
+      onLine(line);
+    }
   };
   const take = (event: BuildEvent) => {
     if (event.stream !== undefined) text += event.stream;

@@ -78,6 +78,7 @@ test('an app\'s own Dockerfile with EXPOSE and CMD runs as its image says: web w
   assert.equal(out.stack, 'dockerfile');
   assert.deepEqual(out.processTypes, { web: '' });
   assert.match(lines.join('\n'), /^-----> Using the app's own Dockerfile$/m);
+  assert.match(lines.join('\n'), /^ {7}No Procfile: web runs the image's own CMD or ENTRYPOINT$/m);
   assert.ok(!lines.some((l) => l.includes('Kubernetes')), lines.join('\n'));
   const config = (await docker.getImage(out.image!).inspect()).Config;
   assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), ['5000/tcp']);
@@ -139,4 +140,40 @@ test('pruneAppImages removes the app\'s build images not kept, and only the app\
   assert.deepEqual(await Promise.all(tags.map(present)), [false, false, true, true, true]);
   assert.deepEqual(await removeAppImages(docker, platform, 'app1'), [imageTag(platform, 'app1', 3)]);
   assert.deepEqual(await Promise.all(tags.map(present)), [false, false, false, true, true]);
+});
+
+test('a Dockerfile FROM an image that does not exist and cannot be pulled fails the build, naming the image', { timeout: 120_000 }, async (t) => {
+  const err = await build(t, { Dockerfile: 'FROM paas-test/no-such-image:1\nRUN true\n' }).then(() => undefined, (e: Error) => e);
+  assert.equal((err as { code?: string } | undefined)?.code, 'E_BUILD_FAILED');
+  assert.match(err!.message, /^The image build failed at `FROM paas-test\/no-such-image:1`: /);
+});
+
+test('a pushed symlink out of the tree never brings a host file into the image', { timeout: 600_000 }, async (t) => {
+  const secretDir = tempDir(t);
+  const secret = path.join(secretDir, 'secret.txt');
+  fs.writeFileSync(secret, 'HOST-SECRET\n');
+  // The link goes into the context as a link; the Engine resolves it inside the context, where nothing is there.
+  const outcome = await build(t, { Dockerfile: 'FROM debian:bookworm-slim\nCOPY leak /leak\n', leak: { symlink: secret } })
+    .then((b) => outputIn(b.docker, b.out.image!, ['cat', '/leak']), (e: Error) => e.message);
+  assert.doesNotMatch(outcome, /HOST-SECRET/);
+  assert.match(outcome, /^The image build failed at `COPY leak \/leak`: COPY failed: file not found in build context/);
+});
+
+test('a pushed Dockerfile that links out of the tree is not built: the injected one replaces it', { timeout: 600_000 }, async (t) => {
+  const secretDir = tempDir(t);
+  fs.writeFileSync(path.join(secretDir, 'Dockerfile'), 'FROM debian:bookworm-slim\nRUN echo HOSTILE-DOCKERFILE\n');
+  const { out, lines } = await build(t, { Dockerfile: { symlink: path.join(secretDir, 'Dockerfile') }, 'package.json': fixture('node', 'package.json'), 'server.js': fixture('node', 'server.js') });
+  assert.equal(out.stack, 'node');
+  assert.ok(!lines.some((l) => l.includes('HOSTILE-DOCKERFILE')), lines.join('\n'));
+});
+
+test('a build that outlasts PAAS_BUILD_TIMEOUT_MS is cancelled with E_BUILD_FAILED', { timeout: 120_000 }, async (t) => {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => { started = resolve; });
+  // The step blocks reading a pipe nobody writes: only the deadline ends it.
+  const build1 = build(t, { Dockerfile: 'FROM debian:bookworm-slim\nRUN echo blocking && mkfifo /p && cat /p\n' }, { timeoutMs: 3000, onLine: (l) => { if (l.trim() === 'blocking') started(); } });
+  const err = await build1.then(() => undefined, (e: Error) => e);
+  await running;
+  assert.equal((err as { code?: string } | undefined)?.code, 'E_BUILD_FAILED');
+  assert.match(err!.message, /^The image build took longer than 3 s and was cancelled \(PAAS_BUILD_TIMEOUT_MS\)$/);
 });

@@ -39,11 +39,12 @@ export class DockerBuildDriver implements BuildDriver {
       await exec('tar', ['-x', '--no-same-owner', '-f', input.archivePath, '-C', dir]);
       // The same preparation as the Kubernetes builder pod; the non-root advice is Kubernetes' alone.
       const prepared = prepareBuild(dir, input.log, { warnNonRoot: false });
+      const processTypes = imageProcessTypes(prepared.stack, prepared.processTypes);
+      if (processTypes.web === '') input.log(`${indent}No Procfile: web runs the image's own CMD or ENTRYPOINT`);
       const tag = imageTag(platformId(this.config.dataDir), input.app, input.number);
       input.log('-----> Building the image with Docker Engine');
       await this.buildImage(dir, tag, input);
       input.log(`${indent}Tagged ${tag}`);
-      const processTypes = imageProcessTypes(prepared.stack, prepared.processTypes);
       return { stack: prepared.stack, processTypes, pathPrepend: [], slugDir: null, image: tag };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -73,6 +74,9 @@ export class DockerBuildDriver implements BuildDriver {
     } finally {
       clearTimeout(timer);
     }
-    if (answer.error) throw new PaasError('E_BUILD_FAILED', `The image build failed: ${answer.error.trim()}`);
+    if (answer.error) {
+      const at = answer.step ? ` at \`${answer.step.slice(0, 200)}\`` : '';
+      throw new PaasError('E_BUILD_FAILED', `The image build failed${at}: ${answer.error.trim()}`);
+    }
   }
 }
