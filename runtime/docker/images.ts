@@ -1,7 +1,7 @@
 // runtime/docker/images.ts — removes an app's build images from the Engine: those beyond slug retention (after a
 // deploy) and all of them (apps:destroy). Only tags of the app's own repository, `paas-<platform>/<app>:<N>`, are touched.
 import type Docker from 'dockerode';
-import { imageRepo } from './names.ts';
+import { imageRepo, platformId } from './names.ts';
 
 /** The build numbers of the app's images in the Engine, with their tags. */
 async function appImageTags(docker: Docker, platform: string, app: string): Promise<Array<{ tag: string; number: number }>> {
@@ -46,4 +46,10 @@ export async function removeAppImages(docker: Docker, platform: string, app: str
     if (await untag(docker, tag, true)) removed.push(tag);
   }
   return removed;
+}
+
+/** The deployer's image pruning for this platform (controller/slug-retention.ts RemoveAppImages). */
+export function appImageRemover(docker: Docker, dataDir: string): (app: string, keepNumbers: number[]) => Promise<string[]> {
+  const platform = platformId(dataDir);
+  return (app, keepNumbers) => pruneAppImages(docker, platform, app, keepNumbers);
 }
