@@ -36,7 +36,9 @@ export class DockerBuildDriver implements BuildDriver {
     if (!fs.existsSync(input.archivePath)) throw new PaasError('E_BUILD_FAILED', 'The pushed source is no longer available; push again');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-docker-build-'));
     try {
-      await exec('tar', ['-x', '--no-same-owner', '-f', input.archivePath, '-C', dir]);
+      await exec('tar', ['-x', '--no-same-owner', '-f', input.archivePath, '-C', dir]).catch((err: Error & { stderr?: string }) => {
+        throw new PaasError('E_BUILD_FAILED', `Unpacking the pushed source failed: ${(err.stderr ?? err.message).trim()}`, { cause: err });
+      });
       // The same preparation as the Kubernetes builder pod; the non-root advice is Kubernetes' alone.
       const prepared = prepareBuild(dir, input.log, { warnNonRoot: false });
       const processTypes = imageProcessTypes(prepared.stack, prepared.processTypes);
