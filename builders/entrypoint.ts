@@ -78,9 +78,10 @@ function formatSize(bytes: number): string {
 }
 
 /** Writes the injected Dockerfile (and the static server it copies), unless the app brings its own. */
-function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say): void {
+function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say, warnNonRoot: boolean): void {
   if (stack.name === 'dockerfile') {
     say("-----> Using the app's own Dockerfile");
+    if (!warnNonRoot) return;
     const own = join(workspace, dockerfileName);
     // Only a regular file: a symlink out of the tree is not followed (Kaniko resolves it inside the context).
     const warning = existsSync(own) && lstatSync(own).isFile() ? nonRootWarning(readFileSync(own, 'utf8')) : undefined;
@@ -97,14 +98,17 @@ function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say):
   say(`-----> Writing Dockerfile for ${stack.label}`);
 }
 
-/** Detects the app in the workspace, writes its Dockerfile and returns what the controller deploys. */
-export function prepareBuild(workspace: string, say: Say): BuilderResult {
+/**
+ * Detects the app in the workspace, writes its Dockerfile and returns what the controller deploys. `warnNonRoot`:
+ * warn when an app's own Dockerfile would not pass Kubernetes' runAsNonRoot (Docker mode runs such images as they are).
+ */
+export function prepareBuild(workspace: string, say: Say, { warnNonRoot = true }: { warnNonRoot?: boolean } = {}): BuilderResult {
   const tree = treeFromDir(workspace);
   const stack = detectStack(tree);
   say(`-----> ${stack.label} app detected`);
   const procfile = readProcfile(tree);
   const defaults = defaultProcessTypes(stack.name, tree, procfile); // the same checks as the native build
-  writeDockerfile(workspace, stack, tree, say);
+  writeDockerfile(workspace, stack, tree, say, warnNonRoot);
   processTypeLines(stack, procfile ?? {}, defaults).forEach(say);
   return { stack: stack.name, processTypes: { ...defaults, ...procfile }, dockerfile: dockerfileName };
 }

@@ -190,7 +190,7 @@ test('procfile: commands as given, no build step', async (t) => {
 
 test('dockerfile: refused in the embedded mode', async (t) => {
   const { ctx, lines } = makeCtx(makeApp(t, 'dockerfile/'));
-  await assertRejects(buildNative(ctx), 'E_RUNTIME_UNSUPPORTED', /^A Dockerfile app is built only in Kubernetes mode \(PAAS_RUNTIME=kubernetes\)/);
+  await assertRejects(buildNative(ctx), 'E_RUNTIME_UNSUPPORTED', /^A Dockerfile app is built only with Docker Engine or in Kubernetes mode: start Docker Engine .*, or run the platform with PAAS_RUNTIME=docker or PAAS_RUNTIME=kubernetes\./);
   assert.deepEqual(lines(), ['-----> Dockerfile app detected']);
 });
 

@@ -116,7 +116,7 @@ export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   if (stack.name === 'dockerfile') {
     throw new PaasError(
       'E_RUNTIME_UNSUPPORTED',
-      'A Dockerfile app is built only in Kubernetes mode (PAAS_RUNTIME=kubernetes); the embedded mode builds Node.js, Python, Go, static and Procfile apps natively. Remove the Dockerfile to build natively.',
+      'A Dockerfile app is built only with Docker Engine or in Kubernetes mode: start Docker Engine (local mode then builds and runs Dockerfile apps with it, unless PAAS_DOCKER=off), or run the platform with PAAS_RUNTIME=docker or PAAS_RUNTIME=kubernetes. The embedded mode builds Node.js, Python, Go, static and Procfile apps natively: remove the Dockerfile to build natively.',
     );
   }
   // Checked before any step runs, so a bad Procfile or a missing start command fails in seconds.

@@ -14,10 +14,14 @@ import { holdLease, leaseFrom } from './leases.ts';
 import { appEdge } from '../services/https-edge.ts';
 import { liveAppUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
 import type { ReleaseRow } from '../services/releases.ts';
-import { pruneSlugs } from './slug-retention.ts';
+import { pruneImages, pruneSlugs, type RemoveAppImages } from './slug-retention.ts';
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
 
-export interface DeployerDeps { db: Knex; bus: Bus; log: Logger; config: Config; runtime: RuntimeDriver }
+export interface DeployerDeps {
+  db: Knex; bus: Bus; log: Logger; config: Config; runtime: RuntimeDriver;
+  /** Docker mode: removes an app's build images beyond slug retention (runtime/docker/images.ts appImageRemover). */
+  removeAppImages?: RemoveAppImages;
+}
 
 export class Deployer {
   private chains = new Map<string, Promise<void>>();
@@ -81,6 +85,10 @@ export class Deployer {
       await this.finish(app, release, build, 'succeeded', undefined, say, log);
       await pruneSlugs(db, this.deps.config.dataDir, app, this.deps.config.gitLimits.slugRetention, this.deps.log)
         .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not delete old slugs; the next deploy tries again'));
+      if (this.deps.removeAppImages) {
+        await pruneImages(db, app, this.deps.config.gitLimits.slugRetention, this.deps.removeAppImages, this.deps.log)
+          .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not remove old images; the next deploy tries again'));
+      }
     } catch (err) {
       const message = isPaasError(err) ? err.message : 'internal error while deploying (see the platform log)';
       if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, 'deploy failed unexpectedly');

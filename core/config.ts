@@ -89,6 +89,8 @@ export interface Config {
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
   kubeconfig?: string;
   bootTimeoutMs: number;
+  /** PAAS_BUILD_TIMEOUT_MS: how long a Docker image build may take before it is cancelled (runtime/docker/build.ts). */
+  buildTimeoutMs: number;
   /**
    * PAAS_ROUTER_TLS_PORT: the router's HTTPS port, SNI per host (unset: no HTTPS listener; 0 picks a free one).
    * Certificates come from ACME (`acme`) or are uploaded (`certs:add`).
@@ -266,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: wholeNumber('PAAS_BOOT_TIMEOUT_MS', env.PAAS_BOOT_TIMEOUT_MS, 60_000),
+    buildTimeoutMs: wholeNumber('PAAS_BUILD_TIMEOUT_MS', env.PAAS_BUILD_TIMEOUT_MS, 15 * 60_000, 1000),
     routerTlsPort,
     routerUpstreamTimeoutMs: wholeNumber('PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, 60_000, 1),
     acme: toAcme(env, mode, routerTlsPort),

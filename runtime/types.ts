@@ -4,6 +4,10 @@
 /** One Procfile entry with how many instances of it should run. */
 export interface ProcessSpec {
   type: string;
+  /**
+   * A shell command line (`/bin/sh -c`). Empty ('') only for an image built from the app's own Dockerfile without a
+   * Procfile (Docker mode): the container then runs the image's own CMD/ENTRYPOINT.
+   */
   command: string;
   quantity: number;
 }

@@ -1,9 +1,10 @@
 // test/buildah/images.ts — the local stand-ins for the official base images the Dockerfiles name (node, python,
 // golang, debian slim), made from cached debootstrap rootfs folders, since no image registry is reachable here.
+// The recipes (rootfs and edits) are shared with the Docker Engine's test images (test/support/docker.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Buildah } from './buildah.ts';
-import { cachedRootfs } from './rootfs.ts';
+import { cachedRootfs, run, type RootfsSpec } from './rootfs.ts';
 
 /** Local image names, used through --build-arg BASE_IMAGE / RUNTIME_IMAGE (and --from for an app's own Dockerfile). */
 export const testImages = {
@@ -23,7 +24,7 @@ const rootfsSpecs = {
   base: { name: 'base', include: ['ca-certificates'] },
   python: { name: 'python', include: ['ca-certificates', 'python3-venv', 'python-is-python3'] },
   go: { name: 'go', include: ['ca-certificates', 'golang-go'] },
-} as const;
+} as const satisfies Record<Exclude<TestImage, 'node'>, RootfsSpec>;
 
 /**
  * This machine reaches registries only through a TLS-intercepting proxy whose CA is in the host's bundle (npm's
@@ -32,6 +33,23 @@ const rootfsSpecs = {
 function trustHostCAs(root: string): void {
   const bundle = '/etc/ssl/certs/ca-certificates.crt';
   if (fs.existsSync(bundle)) fs.copyFileSync(bundle, path.join(root, 'etc/ssl/certs/ca-certificates.crt'));
+}
+
+/**
+ * Adds the `app` user (10001) the injected Dockerfiles' USER names for Python, Go and Procfile apps
+ * (builders/dockerfiles.ts appUser), so tools that look the user up (HOME, whoami) find it.
+ */
+function addAppUser(root: string): void {
+  fs.appendFileSync(path.join(root, 'etc/passwd'), 'app:x:10001:10001::/home/app:/bin/sh\n');
+  fs.appendFileSync(path.join(root, 'etc/group'), 'app:x:10001:\n');
+  fs.mkdirSync(path.join(root, 'home/app'), { recursive: true });
+  fs.chownSync(path.join(root, 'home/app'), 10001, 10001);
+}
+
+/** The edits every image gets on top of its rootfs. */
+function customizeRoot(root: string): void {
+  trustHostCAs(root);
+  addAppUser(root);
 }
 
 /** Adds this machine's node and npm (the binary needs only glibc and libstdc++, both in minbase) and a `node` user. */
@@ -51,12 +69,23 @@ function addNode(root: string): void {
   fs.chownSync(path.join(root, 'home/node'), 1000, 1000);
 }
 
+/**
+ * Fills `into` (an empty dir) with the root of test image `name`: a copy of its cached rootfs plus the edits
+ * (the node image is the base plus node). Used for images that cannot derive from another (docker import).
+ */
+export async function prepareImageRoot(name: TestImage, into: string): Promise<void> {
+  const rootfs = await cachedRootfs(rootfsSpecs[name === 'node' ? 'base' : name]);
+  await run(['cp', '-a', `${rootfs}/.`, into]);
+  customizeRoot(into);
+  if (name === 'node') addNode(into);
+}
+
 /** Makes the named test images (and the base, which node derives from) in buildah's storage. */
 export async function makeTestImages(buildah: Buildah, names: readonly TestImage[]): Promise<void> {
   const wanted = new Set<TestImage>(names);
   if (wanted.has('node')) wanted.add('base');
   for (const name of ['base', 'python', 'go'] as const) {
-    if (wanted.has(name)) await buildah.importRootfs(await cachedRootfs(rootfsSpecs[name]), testImages[name], trustHostCAs);
+    if (wanted.has(name)) await buildah.importRootfs(await cachedRootfs(rootfsSpecs[name]), testImages[name], customizeRoot);
   }
   if (wanted.has('node')) await buildah.derive(testImages.base, testImages.node, addNode);
 }

@@ -100,7 +100,7 @@ test('a Dockerfile app says the Kubernetes mode builds it', async () => {
   assert.ok(lines.includes('-----> Dockerfile app detected'), lines.join('\n'));
   const error = lines.find((l) => l.startsWith(' !     A Dockerfile app'));
   assert.ok(error, lines.join('\n'));
-  assert.match(error, /built only in Kubernetes mode \(PAAS_RUNTIME=kubernetes\)/);
+  assert.match(error, /built only with Docker Engine or in Kubernetes mode: start Docker Engine .*PAAS_RUNTIME=docker or PAAS_RUNTIME=kubernetes/);
 });
 
 test('a Go app on a host without Go says what to install', { skip: hasGo() && 'this host has Go, so the app builds' }, async () => {

@@ -1,0 +1,84 @@
+// runtime/docker/build.ts — Docker mode's BuildDriver (also local mode's, for Dockerfile apps): unpacks the pushed
+// tree, prepares it as the Kubernetes builder does (stack, injected Dockerfile, process types: builders/entrypoint.ts),
+// and builds it on the Engine, every output line relayed into the push as it comes; the image is tagged per build.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { prepareBuild } from '../../builders/entrypoint.ts';
+import { indent } from '../../builders/run-step.ts';
+import type { Config } from '../../core/config.ts';
+import { PaasError } from '../../core/errors.ts';
+import type { BuildDriver, BuildInput, BuildOutput } from '../driver.ts';
+import { contextTar, readBuildAnswer } from './build-output.ts';
+import { imageTag, labels, platformId } from './names.ts';
+
+const exec = promisify(execFile);
+const MiB = 1024 * 1024;
+/** A build (npm ci, pip, go build) needs more than a running app; the build gets at least this much. */
+const minBuildMemoryMb = 1024;
+
+export type DockerBuildConfig = Pick<Config, 'dataDir' | 'buildTimeoutMs' | 'appLimits'>;
+
+/** A user Dockerfile without a Procfile runs as its image says: web with an empty command (the image's CMD/ENTRYPOINT). */
+export function imageProcessTypes(stack: string, processTypes: Record<string, string>): Record<string, string> {
+  return stack === 'dockerfile' && Object.keys(processTypes).length === 0 ? { web: '' } : processTypes;
+}
+
+export class DockerBuildDriver implements BuildDriver {
+  constructor(private readonly docker: Docker, private readonly config: DockerBuildConfig) {}
+
+  /** Builds image `paas-<platform>/<app>:<number>`; throws E_BUILD_FAILED with the Engine's reason when it fails. */
+  async build(input: BuildInput): Promise<BuildOutput> {
+    if (!fs.existsSync(input.archivePath)) throw new PaasError('E_BUILD_FAILED', 'The pushed source is no longer available; push again');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-docker-build-'));
+    try {
+      await exec('tar', ['-x', '--no-same-owner', '-f', input.archivePath, '-C', dir]).catch((err: Error & { stderr?: string }) => {
+        throw new PaasError('E_BUILD_FAILED', `Unpacking the pushed source failed: ${(err.stderr ?? err.message).trim()}`, { cause: err });
+      });
+      // The same preparation as the Kubernetes builder pod; the non-root advice is Kubernetes' alone.
+      const prepared = prepareBuild(dir, input.log, { warnNonRoot: false });
+      const processTypes = imageProcessTypes(prepared.stack, prepared.processTypes);
+      if (processTypes.web === '') input.log(`${indent}No Procfile: web runs the image's own CMD or ENTRYPOINT`);
+      const tag = imageTag(platformId(this.config.dataDir), input.app, input.number);
+      input.log('-----> Building the image with Docker Engine');
+      await this.buildImage(dir, tag, input);
+      input.log(`${indent}Tagged ${tag}`);
+      return { stack: prepared.stack, processTypes, pathPrepend: [], slugDir: null, image: tag };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Streams the context to the Engine's build API and relays its output; cancels it at the build deadline. */
+  private async buildImage(dir: string, tag: string, input: BuildInput): Promise<void> {
+    const memory = Math.max(this.config.appLimits.memoryMb, minBuildMemoryMb) * MiB;
+    const context = contextTar(dir);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.config.buildTimeoutMs);
+    let answer;
+    try {
+      const res = await this.docker.buildImage(context.stream, {
+        t: tag, rm: true, forcerm: true, pull: false, memory, memswap: memory,
+        labels: { [labels.platform]: platformId(this.config.dataDir), [labels.app]: input.app },
+        abortSignal: deadline.signal,
+      }) as Readable;
+      answer = await readBuildAnswer(res, (line) => input.log(line.trim() === '' ? '' : indent + line));
+      await context.done;
+    } catch (err) {
+      if (deadline.signal.aborted) {
+        throw new PaasError('E_BUILD_FAILED', `The image build took longer than ${Math.round(this.config.buildTimeoutMs / 1000)} s and was cancelled (PAAS_BUILD_TIMEOUT_MS)`, { cause: err });
+      }
+      throw new PaasError('E_BUILD_FAILED', `The Docker Engine could not build the image: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (answer.error) {
+      const at = answer.step ? ` at \`${answer.step.slice(0, 200)}\`` : '';
+      throw new PaasError('E_BUILD_FAILED', `The image build failed${at}: ${answer.error.trim()}`);
+    }
+  }
+}
