@@ -6,11 +6,14 @@ import { publish, type Bus } from '../core/bus.ts';
 import { PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ReleaseRow } from './releases.ts';
+import type { AppJson } from '../builders/app-json-types.ts';
 
 export interface BuildRow {
   id: string; app_id: number; number: number; ref: string; rev: string; status: 'building' | 'succeeded' | 'failed';
   stack: string | null; process_types: Record<string, string> | null; path_prepend: string[] | null;
   slug_dir: string | null; image: string | null; error: string | null; user_id: number | null; created_at: Date; finished_at: Date | null;
+  /** The push's validated app.json (builders/app-json.ts); null when the tree had none. */
+  app_json: AppJson | null;
 }
 
 /** Writes a build's log: publishes each line at once, stores them in small batches. */
