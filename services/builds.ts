@@ -91,7 +91,7 @@ export async function buildLines(db: Knex, buildId: string, afterSeq = 0): Promi
 
 export type PushOutcome = 'running' | 'succeeded' | 'failed';
 
-interface Stated { status: string }
+interface Stated { status: string; error?: string | null }
 
 /**
  * The one rule for "is this push still running?": its build is building, or the release it made is not deployed
@@ -108,7 +108,8 @@ export function isRunning(build: Stated | undefined, release: Stated | undefined
  */
 export function outcomeOf(build: Stated | undefined, release: Stated | undefined): PushOutcome {
   if (!build || isRunning(build, release)) return 'running';
-  return build.status === 'failed' || release?.status === 'failed' ? 'failed' : 'succeeded';
+  // A live release with an error: its app.json postdeploy script failed, so the push did too.
+  return build.status === 'failed' || release?.status === 'failed' || !!release?.error ? 'failed' : 'succeeded';
 }
 
 /** The release a push's build made: its first (a rollback to that build makes later ones). */
