@@ -39,7 +39,7 @@ export async function readAppJson(archivePath: string): Promise<string | undefin
     await exec('tar', ['-x', '--no-recursion', '--no-same-owner', '--no-same-permissions', '-f', archivePath, '-C', dir, '--', member]);
     const file = path.join(dir, 'app.json');
     const stat = fs.lstatSync(file);
-    if (!stat.isFile()) throw new PaasError('E_APP_JSON_INVALID', 'app.json must be a regular file (it is a symlink or a directory)');
+    if (!stat.isFile()) throw new PaasError('E_APP_JSON_INVALID', 'app.json must be a regular file (it is a symlink)');
     if (stat.size > appJsonMaxBytes) throw new PaasError('E_APP_JSON_INVALID', `app.json is larger than ${appJsonMaxBytes / 1024} KiB`);
     return decodeAppJson(fs.readFileSync(file));
   } finally {
