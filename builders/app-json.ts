@@ -2,7 +2,6 @@
 // keeps; pure. The controller (controller/app-json-step.ts) reads the file from the pushed tree and calls it.
 // Security boundary: app.json is the pusher's text; only known keys are walked, sizes and numbers are bounded.
 import { PaasError } from '../core/errors.ts';
-import type { StartupCheck } from '../runtime/types.ts';
 import type { AppJson, AppJsonEnvVar } from './app-json-types.ts';
 import { jsonErrorOffset, toLineColumn } from './json-position.ts';
 
@@ -16,6 +15,7 @@ const checkKeys = new Set(['type', 'name', 'path', 'content', 'attempts', 'wait'
 const envKeys = new Set(['description', 'value', 'required']);
 
 type Json = unknown;
+type StartupCheck = NonNullable<AppJson['healthchecks']>[number];
 type Obj = Record<string, Json>;
 
 /** Raised for every problem: names the key path, so the pusher can find it. */
