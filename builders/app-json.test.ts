@@ -80,6 +80,8 @@ test('wrong types and values are refused with the key path', () => {
   refuses('{"formation": []}', /formation must be an object/);
   refuses('{"scripts": {"dokku": {"predeploy": 3}}}', /scripts\.dokku\.predeploy must be a string/);
   refuses('{"scripts": {"postdeploy": "  "}}', /scripts\.postdeploy is an empty command/);
+  refuses('{"scripts": {"dokku": {"postdeploy": "echo a\\n !     forged"}}}', /scripts\.dokku\.postdeploy must be one line/);
+  refuses('{"healthchecks": {"web": [{"path": "/", "name": "a\\u001b[2Kb"}]}}', /healthchecks\.web\[0\]\.name must be one line/);
   refuses('{"healthchecks": {"web": [{"path": "/"}, {"name": "x"}]}}', /healthchecks\.web\[1\] has no path/);
   refuses('{"healthchecks": {"web": [{"path": "health"}]}}', /healthchecks\.web\[0\]\.path must be an absolute path/);
   refuses('{"healthchecks": {"web": [{"path": "/a b"}]}}', /healthchecks\.web\[0\]\.path must be an absolute path/);

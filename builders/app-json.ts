@@ -43,6 +43,13 @@ function stringAt(v: Json, path: string, maxLength = 4096): string {
   return v;
 }
 
+/** A string printed in the push as part of one line (a command, a check's name): no newlines or control characters. */
+function lineAt(v: Json, path: string, maxLength = 4096): string {
+  const s = stringAt(v, path, maxLength);
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(s)) throw invalid(path, 'must be one line, without control characters');
+  return s;
+}
+
 function numberAt(v: Json, path: string, min: number, max: number, whole: boolean): number {
   const ok = typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && (!whole || Number.isInteger(v));
   if (!ok) throw invalid(path, `must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}`);
@@ -105,7 +112,7 @@ function parseScripts(v: Json, ignored: string[]): NonNullable<AppJson['scripts'
   const scripts = objectAt(v, 'scripts');
   const out: NonNullable<AppJson['scripts']> = {};
   const command = (c: Json, path: string): string => {
-    const s = stringAt(c, path);
+    const s = lineAt(c, path);
     if (s.trim() === '') throw invalid(path, 'is an empty command');
     return s;
   };
@@ -151,7 +158,7 @@ function parseCheck(v: Json, path: string, index: number, ignored: string[]): St
   const num = (key: string, min: number, max: number, fallback: number, whole = false): number =>
     c[key] === undefined ? fallback : numberAt(c[key], `${path}.${key}`, min, max, whole);
   return {
-    name: c.name === undefined ? `check ${index + 1}` : stringAt(c.name, `${path}.name`, 200),
+    name: c.name === undefined ? `check ${index + 1}` : lineAt(c.name, `${path}.name`, 200),
     path: checkPath,
     ...(c.content === undefined ? {} : { content: stringAt(c.content, `${path}.content`) }),
     attempts: num('attempts', 1, 100, 5, true),
