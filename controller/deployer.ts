@@ -109,10 +109,12 @@ export class Deployer {
       try {
         await this.deps.runtime.runRelease(spec, command, say, undefined, label);
       } catch (err) {
-        if (!isPaasError(err)) throw err;
-        say(` !     ${err.message}`);
+        // Never rethrown: the new release already serves, so the deploy must be recorded as live.
+        if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, `${label} crashed`);
+        const message = isPaasError(err) ? err.message : `${label} could not run (internal error, see the platform log)`;
+        say(` !     ${message}`);
         say(` !     v${release.version} is live (it passed its checks); the script's work is not done: fix it and push again`);
-        return err.message;
+        return message;
       }
     }
     return undefined;
