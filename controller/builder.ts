@@ -17,6 +17,8 @@ import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
 import { holdLease, leaseFrom } from './leases.ts';
 import { createRelease } from '../services/releases.ts';
 import type { BuildDriver, BuildOutput } from '../runtime/driver.ts';
+import type { AppJson } from '../builders/app-json-types.ts';
+import { appJsonOfPush } from './app-json-step.ts';
 
 export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; builds: BuildDriver }
 
@@ -71,10 +73,11 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   try {
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
     else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
+    const appJson = await appJsonOfPush(p.archivePath, app.name, app.config, log.line);
     const result = await deps.builds.build({
       app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: log.line,
     });
-    await succeed(deps, app, build, p, result, log);
+    await succeed(deps, app, build, p, { ...result, appJson }, log);
     recorded = true;
   } catch (err) {
     await fail(deps, app, build, err, log);
@@ -91,7 +94,7 @@ function buildEnv(app: AppRow, config: Config): Record<string, string> {
   return { ...app.config, ...appBaseEnv(config.hostEnv), APP_NAME: app.name };
 }
 
-async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Payload<'pushReceived'>, result: BuildOutput, log: BuildLog): Promise<void> {
+async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Payload<'pushReceived'>, result: BuildOutput & { appJson: AppJson | null }, log: BuildLog): Promise<void> {
   log.line(`-----> Build ${build.number} succeeded`);
   await log.flush();
   await deps.db.transaction(async (trx) => {
@@ -99,6 +102,7 @@ async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Paylo
     await trx('builds').where({ id: build.id }).update({
       status: 'succeeded', lease_expires_at: null, stack: result.stack, process_types: JSON.stringify(result.processTypes),
       path_prepend: JSON.stringify(result.pathPrepend), slug_dir: result.slugDir, image: result.image, finished_at: trx.fn.now(),
+      app_json: result.appJson === null ? null : JSON.stringify(result.appJson),
     });
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'succeeded' }, build.id);
     await createRelease(trx, fresh, { buildId: build.id, config: fresh.config, description: `Deploy ${p.newRev.slice(0, 7)}`, userId: p.userId, source: 'push' });

@@ -1,6 +1,6 @@
 // controller/deployer.ts — turns a pending release into running processes through the runtime driver (local or
-// Kubernetes): release phase, zero-downtime deploy, and on failure the previous release keeps (or goes back to)
-// serving. Deploys of one app run in order.
+// Kubernetes): app.json's predeploy, release phase, zero-downtime deploy, app.json's postdeploy, and on failure the
+// previous release keeps (or goes back to) serving. Deploys of one app run in order.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import { type Bus } from '../core/bus.ts';
@@ -14,6 +14,7 @@ import { holdLease, leaseFrom } from './leases.ts';
 import { appEdge } from '../services/https-edge.ts';
 import { liveAppUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
 import type { ReleaseRow } from '../services/releases.ts';
+import type { ReleaseSpec } from '../runtime/types.ts';
 import { pruneImages, pruneSlugs, type RemoveAppImages } from './slug-retention.ts';
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
 
@@ -80,9 +81,13 @@ export class Deployer {
       const spec = releaseSpec(this.deps.config, app, release, build, domains, await appEdge(db, this.deps.config.baseDomain, app, domains));
       const previous = await liveSpec(db, this.deps.config, app, domains);
       say(`-----> Releasing v${release.version}`);
+      const scripts = build.app_json?.scripts;
+      // Dokku's order: predeploy, then the Procfile's release phase, then the new processes.
+      if (scripts?.predeploy) await this.deps.runtime.runRelease(spec, scripts.predeploy, say, previous, 'predeploy script');
       if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
       await this.deps.runtime.deploy(spec, say, previous);
-      await this.finish(app, release, build, 'succeeded', undefined, say, log);
+      const scriptError = await this.runPostdeploy(app, release, spec, scripts, say);
+      await this.finish(app, release, build, 'succeeded', scriptError, say, log);
       await pruneSlugs(db, this.deps.config.dataDir, app, this.deps.config.gitLimits.slugRetention, this.deps.log)
         .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not delete old slugs; the next deploy tries again'));
       if (this.deps.removeAppImages) {
@@ -95,6 +100,32 @@ export class Deployer {
       await this.sayFailure(app, release, err, message, say);
       await this.finish(app, release, build, 'failed', message, say, log);
     }
+  }
+
+  /**
+   * app.json's postdeploy (every deploy) and Heroku's postdeploy (the app's first succeeded release only), run once
+   * the new release serves. A failure does not undo the deploy (the release passed its checks and serves): it is
+   * said with ` !     ` lines and returned, so the push exits non-zero (docs/design.md, app.json).
+   */
+  private async runPostdeploy(app: AppRow, release: ReleaseRow, spec: ReleaseSpec, scripts: NonNullable<BuildRow['app_json']>['scripts'], say: Say): Promise<string | undefined> {
+    const steps: Array<[string, string]> = [];
+    if (scripts?.firstDeploy && !(await this.deps.db('releases').where({ app_id: app.id, status: 'succeeded' }).whereNot({ id: release.id }).first('id'))) {
+      steps.push(['first-deploy postdeploy script', scripts.firstDeploy]);
+    }
+    if (scripts?.postdeploy) steps.push(['postdeploy script', scripts.postdeploy]);
+    for (const [label, command] of steps) {
+      try {
+        await this.deps.runtime.runRelease(spec, command, say, undefined, label);
+      } catch (err) {
+        // Never rethrown: the new release already serves, so the deploy must be recorded as live.
+        if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, `${label} crashed`);
+        const message = isPaasError(err) ? err.message : `${label} could not run (internal error, see the platform log)`;
+        say(` !     ${message}`);
+        say(` !     v${release.version} is live (it passed its checks); the script's work is not done: fix it and push again`);
+        return message;
+      }
+    }
+    return undefined;
   }
 
   /** The push's failure lines: the failing process's last lines, then what failed and what serves now. */

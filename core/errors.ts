@@ -32,6 +32,8 @@ export const errorCodes = {
   E_RUNTIME_UNKNOWN: { status: 422, doc: 'No supported runtime was detected in the pushed tree.' },
   E_RUNTIME_UNSUPPORTED: { status: 422, doc: 'The runtime was detected but cannot be built in this mode.' },
   E_PROCFILE_INVALID: { status: 422, doc: 'The Procfile could not be parsed.' },
+  E_APP_JSON_INVALID: { status: 422, doc: 'app.json is not valid: not JSON (the message gives line and column), over 64 KiB, not UTF-8, or a key of the wrong type (the message names its path).' },
+  E_APP_JSON_ENV_MISSING: { status: 422, doc: 'app.json requires a config var the app does not have and gives no default value; set it with config:set and push again.' },
   E_BUILD_FAILED: { status: 422, doc: 'A build step failed.' },
   E_BUILD_NOT_FOUND: { status: 404, doc: 'No such build.' },
   E_RELEASE_NOT_FOUND: { status: 404, doc: 'No such release.' },

@@ -150,7 +150,8 @@ function waitForOutcome(deps: PreReceiveDeps, buildId: string, say: Say): Promis
     subs.push(bus.subscribe(subjectOf('buildStatus', buildId), (_s, p) => { if (p.status === 'failed') void finish(1); }));
     subs.push(bus.subscribe('paas.deploy.*.status', (_s, p) => {
       if (p.buildId !== buildId) return;
-      if (p.status === 'succeeded') void finish(0);
+      // A succeeded deploy with an error: live, but app.json's postdeploy script failed (controller/deployer.ts).
+      if (p.status === 'succeeded') void finish(p.error ? 1 : 0);
       if (p.status === 'failed') void finish(1);
     }));
   });

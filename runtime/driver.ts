@@ -45,8 +45,11 @@ export interface RuntimeDriver extends RuntimeReader {
    * rollout fails, the previous release keeps (or goes back to) serving, and the error says which.
    */
   deploy(spec: ReleaseSpec, say: Say, previous?: ReleaseSpec): Promise<void>;
-  /** Runs the Procfile's `release:` command with the new release's code and config; throws when it exits non-zero. */
-  runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void>;
+  /**
+   * Runs the Procfile's `release:` command (or app.json's predeploy/postdeploy script: `label` names it in the push,
+   * 'release command' unless given) with the new release's code and config; throws when it exits non-zero.
+   */
+  runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec, label?: string): Promise<void>;
   /** Restarts the app's processes (of one type, or all): web without downtime, as a deploy does (ps:restart). */
   restart(app: string, type: string | undefined, say?: Say): Promise<void>;
   /** Changes instance counts of the app's current release. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { isRunning, outcomeOf } from './builds.ts';
 
 test('a push runs while its build builds or its release is not deployed yet; then it succeeded or failed', () => {
-  const s = (status: string) => ({ status });
+  const s = (status: string, error?: string) => ({ status, error });
   const cases: Array<[ReturnType<typeof s> | undefined, ReturnType<typeof s> | undefined, string]> = [
     [undefined, undefined, 'running'], // not claimed by the controller yet
     [s('building'), undefined, 'running'],
@@ -13,6 +13,7 @@ test('a push runs while its build builds or its release is not deployed yet; the
     [s('succeeded'), s('deploying'), 'running'],
     [s('succeeded'), s('succeeded'), 'succeeded'],
     [s('succeeded'), s('failed'), 'failed'],
+    [s('succeeded'), s('succeeded', 'postdeploy script failed (exit 3)'), 'failed'], // live, but app.json's postdeploy failed
     [s('succeeded'), undefined, 'succeeded'],
   ];
   for (const [build, release, want] of cases) {

@@ -6,11 +6,14 @@ import { publish, type Bus } from '../core/bus.ts';
 import { PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ReleaseRow } from './releases.ts';
+import type { AppJson } from '../builders/app-json-types.ts';
 
 export interface BuildRow {
   id: string; app_id: number; number: number; ref: string; rev: string; status: 'building' | 'succeeded' | 'failed';
   stack: string | null; process_types: Record<string, string> | null; path_prepend: string[] | null;
   slug_dir: string | null; image: string | null; error: string | null; user_id: number | null; created_at: Date; finished_at: Date | null;
+  /** The push's validated app.json (builders/app-json.ts); null when the tree had none. */
+  app_json: AppJson | null;
 }
 
 /** Writes a build's log: publishes each line at once, stores them in small batches. */
@@ -88,7 +91,7 @@ export async function buildLines(db: Knex, buildId: string, afterSeq = 0): Promi
 
 export type PushOutcome = 'running' | 'succeeded' | 'failed';
 
-interface Stated { status: string }
+interface Stated { status: string; error?: string | null }
 
 /**
  * The one rule for "is this push still running?": its build is building, or the release it made is not deployed
@@ -105,7 +108,8 @@ export function isRunning(build: Stated | undefined, release: Stated | undefined
  */
 export function outcomeOf(build: Stated | undefined, release: Stated | undefined): PushOutcome {
   if (!build || isRunning(build, release)) return 'running';
-  return build.status === 'failed' || release?.status === 'failed' ? 'failed' : 'succeeded';
+  // A live release with an error: its app.json postdeploy script failed, so the push did too.
+  return build.status === 'failed' || release?.status === 'failed' || !!release?.error ? 'failed' : 'succeeded';
 }
 
 /** The release a push's build made: its first (a rollback to that build makes later ones). */

@@ -1,6 +1,6 @@
-// services/release-spec.ts — what a release runs as: the app's public URL and the runtime spec of a release
-// (its build's slug or image, process types, formation, env, HTTPS edge). The deployer, the controller's restore and domain
-// updates, the CLI's `manifests` and the faces' app URLs all read them from here.
+// services/release-spec.ts — what a release runs as: the app's public URL and the runtime spec of a release (its
+// build's slug or image, process types, formation, env with app.json's defaults, startup checks, HTTPS edge). The
+// deployer, the controller's restore and domain updates, the CLI's `manifests` and the faces' app URLs read them here.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import type { Config } from '../core/config.ts';
@@ -33,10 +33,18 @@ export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, bu
   const types = Object.entries(build.process_types ?? {}).filter(([type]) => type !== 'release');
   return {
     app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [], uid: app.uid,
-    env: { ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
+    env: { ...appJsonDefaults(build), ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
     processes: types.map(([type, command]) => ({ type, command, quantity: app.formation[type] ?? 1 })),
     config: release.config, image: build.image ?? undefined, domains, ...(edge ? { edge } : {}),
+    ...(build.app_json?.healthchecks?.length ? { healthchecks: build.app_json.healthchecks } : {}),
   };
+}
+
+/** app.json's env `value`s: defaults for keys the release's config lacks (config:set wins, as on Heroku). */
+function appJsonDefaults(build: BuildRow): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(build.app_json?.env ?? {})) if (entry.value !== undefined) defaults[key] = entry.value;
+  return defaults;
 }
 
 /** The spec of the app's live release with its domains (read unless given) and edge; undefined before its first deploy. */

@@ -107,13 +107,13 @@ export class KubernetesRuntime implements RuntimeDriver {
     await deleteObject(this.kube, { apiVersion: 'v1', kind: 'Service', metadata: { name: objectNames.service, namespace: ns } });
   }
 
-  async runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void> {
+  async runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec, label = 'release command'): Promise<void> {
     const r = this.kubeRelease(spec);
     await this.prepareNamespace(r.app);
     // The Job reads the new config from the app's Secret and ConfigMap; running pods read theirs only at start.
     await applyObjects(this.kube, [toConfigSecret(this.config, r), toPlatformConfigMap(this.config, r)]);
     try {
-      await runReleaseJob(this.kube, this.config, r, command, say);
+      await runReleaseJob(this.kube, this.config, r, command, say, label);
     } catch (err) {
       if (previous?.image) {
         const p = this.kubeRelease(previous);

@@ -78,6 +78,13 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
   assert.ok(kaniko!.resources?.limits?.memory && builder!.resources?.requests?.cpu);
 });
 
+test("app.json's first startup check becomes web's httpGet startup and readiness probe", () => {
+  const check = { name: 'health', path: '/health', content: 'ok', attempts: 4, waitSeconds: 2, timeoutSeconds: 0.5, initialDelaySeconds: 1 };
+  const c = deployment(toReleaseObjects(config, { ...release(), healthchecks: [check] }), 'web').spec!.template.spec!.containers[0]!;
+  assert.deepEqual(c.startupProbe, { httpGet: { path: '/health', port: 'http' }, failureThreshold: 4, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1 });
+  assert.deepEqual(c.readinessProbe?.httpGet, { path: '/health', port: 'http' });
+});
+
 test('Deployments: replicas from the formation, readiness on the web port, config hash on the template, labels everywhere', () => {
   const objs = toReleaseObjects(config, release());
   const web = deployment(objs, 'web');

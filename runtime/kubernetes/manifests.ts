@@ -111,6 +111,23 @@ export function appPodSpec(s: ManifestSettings, containers: IContainer[]): IPodS
   };
 }
 
+/**
+ * web's probes: a TCP readiness probe; with app.json startup checks, the first one's path as an httpGet startup and
+ * readiness probe instead (the kubelet cannot match `content`: a check's expected content is not checked here).
+ */
+function webProbes(r: KubeRelease): Pick<IContainer, 'readinessProbe' | 'startupProbe'> {
+  const check = r.healthchecks?.[0];
+  if (!check) return { readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 } };
+  const httpGet = { path: check.path, port: 'http' };
+  return {
+    startupProbe: {
+      httpGet, failureThreshold: check.attempts, initialDelaySeconds: Math.round(check.initialDelaySeconds),
+      periodSeconds: Math.max(1, Math.round(check.waitSeconds)), timeoutSeconds: Math.max(1, Math.ceil(check.timeoutSeconds)),
+    },
+    readinessProbe: { httpGet, periodSeconds: 2, timeoutSeconds: Math.max(1, Math.ceil(check.timeoutSeconds)), failureThreshold: 3 },
+  };
+}
+
 function processContainer(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec): IContainer {
   const web = proc.type === 'web';
   return {
@@ -122,7 +139,7 @@ function processContainer(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec
     env: [{ name: 'DYNO', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
     ...(web ? {
       ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
-      readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 },
+      ...webProbes(r),
     } : {}),
     resources: processResources(s),
     securityContext: appContainerSecurity(),

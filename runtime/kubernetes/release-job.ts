@@ -9,8 +9,8 @@ import { runJob } from './job-run.ts';
 import type { KubeRelease, ManifestSettings } from './manifests.ts';
 
 /** Runs the release command as a Job and waits for it; throws E_RELEASE_BOOT_FAILED when it fails. */
-export async function runReleaseJob(kube: Kube, s: ManifestSettings, r: KubeRelease, command: string, say: Say): Promise<void> {
-  say(`-----> Running release command: ${command}`);
+export async function runReleaseJob(kube: Kube, s: ManifestSettings, r: KubeRelease, command: string, say: Say, label = 'release command'): Promise<void> {
+  say(`-----> Running ${label}: ${command}`);
   let exit: { exitCode: number; reason?: string } | undefined;
   await runJob(kube, toReleaseJob(s, r, command), ['release'], {
     onLine: (_container, line) => say(`       ${line}`),
@@ -18,5 +18,5 @@ export async function runReleaseJob(kube: Kube, s: ManifestSettings, r: KubeRele
   }, 'E_RELEASE_BOOT_FAILED');
   if (exit?.exitCode === 0) return;
   const why = exit && exit.exitCode >= 0 ? `failed (exit ${exit.exitCode})` : `did not run (${exit?.reason ?? 'unknown reason'})`;
-  throw new PaasError('E_RELEASE_BOOT_FAILED', `release command ${why}`);
+  throw new PaasError('E_RELEASE_BOOT_FAILED', `${label} ${why}`);
 }

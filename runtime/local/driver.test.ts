@@ -43,3 +43,11 @@ test('a failing release command fails with E_RELEASE_BOOT_FAILED after relaying 
   });
   assert.deepEqual(said, ['-----> Running release command: echo no database; exit 3', '       no database']);
 });
+
+test("app.json's scripts run as the release phase does, named by their label", async (t) => {
+  const { local, spec } = driver(t);
+  const said: string[] = [];
+  await assert.rejects(local.runRelease(spec, 'echo warming; exit 4', (line) => said.push(line), undefined, 'postdeploy script'),
+    (err) => isPaasError(err, 'E_RELEASE_BOOT_FAILED') && err.message === 'postdeploy script failed (exit 4)');
+  assert.deepEqual(said, ['-----> Running postdeploy script: echo warming; exit 4', '       warming']);
+});

@@ -19,8 +19,8 @@ export class LocalDriver implements RuntimeDriver {
   }
 
   /** Runs the Procfile's release command with the new release's environment; a non-zero exit stops the deploy. */
-  async runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
-    say(`-----> Running release command: ${command}`);
+  async runRelease(spec: ReleaseSpec, command: string, say: Say, _previous?: ReleaseSpec, label = 'release command'): Promise<void> {
+    say(`-----> Running ${label}: ${command}`);
     // The same environment a Procfile process of this release gets (no PORT: it serves nothing), as on Heroku.
     const { jail } = this.runtime;
     await jail.adopt(spec.slugDir, spec.uid); // a slug built before sandboxes is root's
@@ -29,9 +29,9 @@ export class LocalDriver implements RuntimeDriver {
     const sandbox = jail.sandboxed ? { launcher: jail.plan.bind(jail), app: spec.app, uid: spec.uid } : undefined;
     // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
     await runStep({ srcDir: spec.slugDir, env, say, sandbox }, {
-      name: 'release command',
+      name: label,
       argv: ['/bin/sh', '-c', command],
-      missingTool: 'release command could not start: /bin/sh is missing',
+      missingTool: `${label} could not start: /bin/sh is missing`,
       errorCode: 'E_RELEASE_BOOT_FAILED',
     });
   }

@@ -6,6 +6,7 @@ import { signalGroup } from '../../core/process-group.ts';
 import type { AppLog } from './app-log.ts';
 import { signalSandbox, type Jail, type Launch } from './jail.ts';
 import { waitForHttp } from './net-probe.ts';
+import { runStartupChecks } from '../startup-check.ts';
 import { backoff, toProcessEnv, toRestartDelayMs } from './process-policy.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -90,7 +91,7 @@ export class Instance {
     return [...this.lines];
   }
 
-  /** Starts the process and waits until it is up: web when it answers HTTP on its port, other types once spawned. */
+  /** Starts the process and waits until it is up: web when it answers HTTP (or passes app.json's startup checks), others once spawned. */
   async boot(): Promise<BootOutcome> {
     this.setState('starting');
     // Every process gets a PORT, as on Heroku; only web ones are checked and routed.
@@ -103,6 +104,7 @@ export class Instance {
     if (this.type !== 'web') return this.awaitSpawn(exited);
     const abort = new AbortController();
     void exited.then(() => abort.abort());
+    if (this.ctx.release.healthchecks?.length) return this.checkStartup(exited, abort.signal);
     const probe = await waitForHttp(this.port as number, this.ctx.bootTimeoutMs, abort.signal);
     if (probe === 'up' && !this.stopped) {
       this.markUp(`${this.dyno}: up on port ${this.port}`);
@@ -110,6 +112,18 @@ export class Instance {
     }
     if (probe === 'timeout') return { ok: false, reason: `did not answer on its port within ${this.ctx.bootTimeoutMs / 1000}s` };
     return { ok: false, reason: describeExit(await exited) };
+  }
+
+  /** app.json's startup checks as the boot check (their own attempts, waits and timeouts, not bootTimeoutMs). */
+  private async checkStartup(exited: Promise<ExitInfo>, signal: AbortSignal): Promise<BootOutcome> {
+    const say = (line: string): void => this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${line}`);
+    const outcome = await runStartupChecks(this.port as number, this.ctx.release.healthchecks ?? [], signal, say);
+    if (outcome.ok && !this.stopped) {
+      this.markUp(`${this.dyno}: up on port ${this.port} (startup checks passed)`);
+      return outcome;
+    }
+    if (signal.aborted) return { ok: false, reason: describeExit(await exited) };
+    return outcome.ok ? { ok: false, reason: 'was stopped while starting' } : outcome;
   }
 
   /** In a sandbox: SIGTERM to what runs inside, SIGKILL ends the sandbox with all in it; else the process group. */
