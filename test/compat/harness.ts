@@ -50,7 +50,13 @@ export async function startCompat(mode: CompatModeName, engine: boolean): Promis
   const env = mode === 'docker' ? { PAAS_RUNTIME: 'docker' } : { PAAS_DOCKER: engine ? 'auto' : 'off' };
   const dir = tempDir('paas-compat-');
   const p = await startPlatform({ env });
-  const user = await createUser(p, 'compat@example.com', dir);
+  let user: TestUser;
+  try {
+    user = await createUser(p, 'compat@example.com', dir);
+  } catch (err) {
+    await stopPlatform(p, dir);
+    throw err;
+  }
   return { mode, engine, p, user, dir, docker, baseImagesProblem };
 }
 
