@@ -59,9 +59,9 @@ export async function removePlatformLeftovers(docker: Docker, dataDir: string): 
   for (const c of await platformContainers(docker, dataDir)) {
     await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone);
   }
-  const images = await docker.listImages();
-  const ours = images.filter((i) => (i.RepoTags ?? []).some((t) => t.startsWith(`paas-${id}/`)));
-  for (const image of ours) await docker.getImage(image.Id).remove({ force: true }).catch(ignoreGone);
+  // By tag, not by id: an image may also carry a base image's name (a Dockerfile of only FROM builds no new id).
+  const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith(`paas-${id}/`));
+  for (const tag of tags) await docker.getImage(tag).remove({ force: true }).catch(ignoreGone);
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${labels.platform}=${id}`] } });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(ignoreGone);
 }
