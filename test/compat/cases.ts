@@ -2,7 +2,7 @@
 // (an HTTP request through the router, a `ps` line, a `logs` line, a `run` exit code); compat.test.ts runs them per mode.
 import assert from 'node:assert/strict';
 import {
-  cli, failureLines, get, logLine, newApp, ps, psWhenUp, push, sampleRepo, shown, type CompatContext, type PushResult,
+  assertRunsWhereExpected, cli, failureLines, get, logLine, newApp, ps, psWhenUp, push, sampleRepo, shown, type CompatContext, type PushResult,
 } from './harness.ts';
 
 export interface CompatCase {
@@ -13,10 +13,11 @@ export interface CompatCase {
   check(ctx: CompatContext, note: (line: string) => void): Promise<void>;
 }
 
-/** A push that deployed a web: exit 0 and the "is live at" line naming the app's URL. */
-function assertLive(ctx: CompatContext, app: string, r: PushResult, version = 'v1'): void {
+/** A push that deployed a web: exit 0, the "is live at" line naming the app's URL, and processes where the mode runs them. */
+async function assertLive(ctx: CompatContext, app: string, r: PushResult, dockerfileApp = false): Promise<void> {
   assert.equal(r.code, 0, shown(r));
-  assert.equal(r.lines.at(-1), `-----> ${version} is live at http://${app}.localhost:${ctx.p.routerPort}/`, shown(r));
+  assert.equal(r.lines.at(-1), `-----> v1 is live at http://${app}.localhost:${ctx.p.routerPort}/`, shown(r));
+  await assertRunsWhereExpected(ctx, app, dockerfileApp);
 }
 
 /** A push refused with a ` !     ` line matching re, and nothing deployed (the router has no release to send to). */
@@ -38,7 +39,7 @@ const nodeProcfile: CompatCase = {
   expects: 'only web runs of web, worker and one-off types; run passes the exit code back',
   async check(ctx) {
     const { app, r } = await deploySample(ctx, 'node-procfile');
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r);
     assert.deepEqual(await get(ctx, app), { status: 200, body: 'Hello from node-procfile, v1\n' });
     const rows = await psWhenUp(ctx, app, ['web.1']);
     assert.deepEqual(rows.map((row) => row.process), ['web.1'], 'worker, custom and task must not run by default');
@@ -54,7 +55,7 @@ const releasePhase: CompatCase = {
   expects: 'the release command writing to /app succeeds and its output is in the push',
   async check(ctx, note) {
     const { app, r } = await deploySample(ctx, 'release-phase');
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r);
     assert.ok(r.lines.some((l) => l.includes('release phase wrote /app/release.test')), shown(r));
     const page = await get(ctx, app);
     assert.equal(page.status, 200);
@@ -75,7 +76,7 @@ const appJson: CompatCase = {
     const set = await cli(ctx, ['config:set', app, 'SECRET_TOKEN=s3cr3t']);
     assert.equal(set.code, 0, set.stdout + set.stderr);
     const r = await push(ctx, app, repo);
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r);
     assert.ok(r.lines.some((l) => l.includes('predeploy: preparing')), `predeploy output:\n${shown(r)}`);
     assert.ok(r.lines.some((l) => l.includes('postdeploy: deployed')), `postdeploy output:\n${shown(r)}`);
     assert.deepEqual(await get(ctx, app), { status: 200, body: 'Hello from app.json; SECRET_TOKEN is set\n' });
@@ -93,6 +94,7 @@ const workerOnly: CompatCase = {
     assert.equal(r.code, 0, shown(r));
     assert.ok(!r.lines.some((l) => l.includes('is live at')), `a worker-only app has no URL:\n${shown(r)}`);
     assert.match(r.lines.at(-1) ?? '', /^-----> v1 .*worker/, `the last line should say which processes run:\n${shown(r)}`);
+    await assertRunsWhereExpected(ctx, app);
     const rows = await psWhenUp(ctx, app, ['worker.1']);
     assert.deepEqual(rows.map((row) => row.process), ['worker.1']);
     await logLine(ctx, app, /app\[worker\.1\]: worker-only: waiting for jobs/);
@@ -104,7 +106,7 @@ const pythonMulti: CompatCase = {
   expects: 'web only by default; ps:scale worker=1 starts the worker',
   async check(ctx) {
     const { app, r } = await deploySample(ctx, 'python-multi');
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r);
     assert.deepEqual(await get(ctx, app), { status: 200, body: 'Hello from python-multi, v1\n' });
     assert.deepEqual((await psWhenUp(ctx, app, ['web.1'])).map((row) => row.process), ['web.1']);
     const scaled = await cli(ctx, ['ps:scale', app, 'worker=1']);
@@ -120,7 +122,7 @@ const staticSite: CompatCase = {
   expects: 'index.html and the files beside it are served',
   async check(ctx) {
     const { app, r } = await deploySample(ctx, 'static');
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r);
     const page = await get(ctx, app);
     assert.equal(page.status, 200);
     assert.match(page.body, /<h1>Hello from a static site<\/h1>/);
@@ -140,7 +142,7 @@ const configEncoded: CompatCase = {
     const got = await cli(ctx, ['config:get', app, 'MOTD']);
     assert.equal(got.stdout.trimEnd(), MOTD.trimEnd(), 'config:get shows the decoded value');
     const r = await push(ctx, app, await sampleRepo(ctx, 'config-encoded'));
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r);
     assert.deepEqual(await get(ctx, app), { status: 200, body: MOTD });
   },
 };
@@ -155,7 +157,7 @@ const dockerfile: CompatCase = {
       await assertRefused(ctx, app, r, /PAAS_RUNTIME=docker/);
       return;
     }
-    assertLive(ctx, app, r);
+    await assertLive(ctx, app, r, true);
     assert.deepEqual(await get(ctx, app), { status: 200, body: 'Hello from a Dockerfile app\n' });
     await logLine(ctx, app, /app\[web\.1\]: dockerfile app listening on \d+/);
   },

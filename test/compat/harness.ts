@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { sshCli } from '../support/access.ts';
-import { ensureBaseImages, removePlatformLeftovers, testDocker } from '../support/docker-engine.ts';
+import { ensureBaseImages, platformContainers, removePlatformLeftovers, testDocker } from '../support/docker-engine.ts';
 import {
   createUser, getApp, git, remoteLines, ROOT, sshRemote, startPlatform, tempDir, type Platform, type RunResult, type TestUser,
 } from '../support/platform.ts';
@@ -121,6 +121,19 @@ export async function psWhenUp(ctx: CompatContext, app: string, processes: strin
     const up = processes.every((name) => rows.some((r) => r.process === name && r.state === 'up' && r.version === version));
     return up ? rows : undefined;
   }, timeoutMs, `ps ${app} to show ${processes.join(', ')} up at ${version}`);
+}
+
+/**
+ * Checks that the app runs where its mode says: as the platform's containers in Docker mode (and for a Dockerfile
+ * app in local mode with an Engine), as no container at all otherwise. Without it, a platform that ignored
+ * PAAS_RUNTIME=docker would pass the Docker run as local mode.
+ */
+export async function assertRunsWhereExpected(ctx: CompatContext, app: string, dockerfileApp = false): Promise<void> {
+  if (!ctx.docker) return;
+  const inDocker = ctx.mode === 'docker' || dockerfileApp;
+  const running = () => platformContainers(ctx.docker!, ctx.p.dataDir, { app, running: true });
+  if (inDocker) await waitFor(async () => (await running()).length > 0, 15_000, `a running container of ${app} in the Engine`);
+  else if ((await running()).length > 0) throw new Error(`${app} runs containers in local mode`);
 }
 
 /** Waits until `logs APP` shows a line matching re; returns that line. */
