@@ -1,13 +1,11 @@
 // test/support/docker-engine.ts — the Docker Engine as the compat and Docker-mode tests see it: whether one answers
-// (else why the Docker runs are skipped), the local base images (through dbuild's test/support/docker.ts), and the
+// (else why the Docker runs are skipped), the local base images (test/support/docker.ts), and the
 // removal of everything a test platform left in the Engine, found by its platform label and image names.
 import type Docker from 'dockerode';
-import { dockerClient, engineProblem, imageRepo, labels, platformId } from '../../runtime/docker/names.ts';
+import { engineProblem, imageRepo, labels, platformId } from '../../runtime/docker/names.ts';
+import { ensureDockerBaseImages, testDocker } from './docker.ts';
 
-/** The Engine the tests use: DOCKER_HOST when set, else the local socket, as the platform's config reads it. */
-export function testDocker(): Docker {
-  return dockerClient({ docker: { host: process.env.DOCKER_HOST || undefined, localDockerfiles: 'auto' } });
-}
+export { testDocker };
 
 /** False when an Engine answers; else the reason to skip, for node:test's `skip`. */
 export async function dockerSkip(): Promise<false | string> {
@@ -18,21 +16,9 @@ export async function dockerSkip(): Promise<false | string> {
 /** The base images the samples and Docker-mode tests start FROM (no Go: the Go sample fails before its build). */
 export const neededBaseImages = ['node:20-alpine', 'python:3.12-slim', 'debian:bookworm-slim'] as const;
 
-/**
- * Makes the local stand-ins of those base images with test/support/docker.ts's ensureDockerBaseImages (it comes
- * with the Docker build work, and is loaded by a computed path so this file type-checks without it); its absence
- * is an error that says so.
- */
+/** Makes the local stand-ins of those base images (test/support/docker.ts). */
 export async function ensureBaseImages(docker: Docker): Promise<void> {
-  const modulePath = './docker.ts';
-  let mod: { ensureDockerBaseImages?: (docker: Docker, names: readonly string[]) => Promise<void> };
-  try {
-    mod = (await import(modulePath)) as typeof mod;
-  } catch (err) {
-    throw new Error(`test/support/docker.ts (ensureDockerBaseImages) is missing or broken: ${(err as Error).message}`);
-  }
-  if (typeof mod.ensureDockerBaseImages !== 'function') throw new Error('test/support/docker.ts exports no ensureDockerBaseImages');
-  await mod.ensureDockerBaseImages(docker, neededBaseImages);
+  await ensureDockerBaseImages(docker, neededBaseImages);
 }
 
 /** The ids of the platform's containers (all states) for an app, or for every app when app is undefined. */
