@@ -67,10 +67,8 @@ async function launch(ctx: StepContext, release: ReleaseSpec, type: string, inde
   });
   const proc: Proc = { id: container.id, type, index, version: release.version, phase: 'starting' };
   ctx.phases.set(proc.id, 'starting');
-  // Asked before the start, so an exit at once is seen (a restart by the policy would hide it from a later look).
-  const exited = watch
-    ? container.wait({ condition: 'next-exit', abortSignal: watch }).then((r: { StatusCode: number }) => r.StatusCode, () => undefined)
-    : Promise.resolve(undefined);
+  // From the Engine's events since before the start, so an exit at once is seen even if the policy restarted it since.
+  const exited = watch ? firstExit(ctx.docker, container.id, watch) : Promise.resolve(undefined);
   ctx.log.write(release.app, 'paas', `${dyno}: starting v${release.version}${command ? ` with command \`${command}\`` : " with the image's command"}`);
   try {
     await container.start();
@@ -82,6 +80,31 @@ async function launch(ctx: StepContext, release: ReleaseSpec, type: string, inde
   return { proc, exited };
 }
 
+/** The exit code of the container's first run (its first `die` event), or undefined when `signal` aborts first. */
+async function firstExit(docker: Docker, id: string, signal: AbortSignal): Promise<number | undefined> {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.getEvents({ since, filters: { container: [id], event: ['die'] } });
+  } catch {
+    return undefined; // no event stream: the startup check's timeout still bounds the boot
+  }
+  const readable = stream as NodeJS.ReadableStream & { destroy(): void };
+  return new Promise((resolve) => {
+    const done = (code: number | undefined): void => { signal.removeEventListener('abort', stop); readable.destroy(); resolve(code); };
+    const stop = (): void => done(undefined);
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', stop, { once: true });
+    let buffered = '';
+    readable.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const event = buffered.split('\n').find((line) => line.includes('"die"'));
+      if (event) done(Number((JSON.parse(event) as { Actor?: { Attributes?: { exitCode?: string } } }).Actor?.Attributes?.exitCode ?? NaN));
+    });
+    readable.on('error', () => done(undefined));
+  });
+}
+
 /** Boots one web process: started, then its startup check passes (or it exits, or `cancel` aborts). */
 async function bootOne(ctx: StepContext, release: ReleaseSpec, index: number, suffix: string, cancel: AbortSignal, say: Say, started: Proc[]): Promise<Proc> {
   say(`-----> Starting web.${index} (v${release.version})`);
@@ -91,9 +114,12 @@ async function bootOne(ctx: StepContext, release: ReleaseSpec, index: number, su
     started.push(proc);
     const gone = new AbortController();
     void exited.then((code) => { if (code !== undefined) gone.abort(); });
-    const outcome = proc.port === undefined
-      ? { ok: false as const, reason: 'stopped before its port was published' }
-      : await waitUntilReady(proc.port, release.healthchecks, ctx.bootTimeoutMs, AbortSignal.any([gone.signal, cancel]));
+    if (proc.port === undefined) {
+      // It ended before the Engine published its port (exited at once): say how, as soon as the Engine tells.
+      const code = await Promise.race([exited, new Promise<undefined>((r) => { setTimeout(r, 5000); })]);
+      throw new BootFailure(`web.${index}`, code === undefined ? 'stopped before its port was published' : `exited with code ${code}`, proc.id);
+    }
+    const outcome = await waitUntilReady(proc.port, release.healthchecks, ctx.bootTimeoutMs, AbortSignal.any([gone.signal, cancel]));
     if (gone.signal.aborted) throw new BootFailure(`web.${index}`, `exited with code ${await exited}`, proc.id);
     if (!outcome.ok) throw new BootFailure(`web.${index}`, cancel.aborted ? 'was stopped: another web process failed' : outcome.reason, proc.id);
     say(`       web.${index} is up on port ${proc.port}`);
