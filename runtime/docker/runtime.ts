@@ -165,6 +165,31 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
     });
   }
 
+  /** Whether a release of the app runs here (local mode with Docker: which side an app is on). */
+  has(app: string): boolean {
+    return this.table.get(app) !== undefined;
+  }
+
+  /** Points the router at the app's web containers again (after the other side of local mode dropped its route). */
+  resyncRoute(app: string): void {
+    this.table.syncRoute(app);
+  }
+
+  /**
+   * Removes the app's process containers without touching its route, domains or images: the local runtime serves the
+   * app now (its release switched from an image to a slug). Their in-flight requests drain first.
+   */
+  handOver(app: string, say: Say = () => {}): Promise<void> {
+    return this.table.serialize(app, async () => {
+      const state = this.table.get(app);
+      this.table.delete(app);
+      const known = new Set(state?.procs.map((p) => p.id));
+      const others = (await listOwn(this.opts.docker, this.platform, { app })).filter((c) => !known.has(c.Id));
+      if (state) await retire(this.ctx, app, state.procs, `v${state.release.version} (now run locally)`, say);
+      await removeNow(this.ctx, others.map((c) => ({ id: c.Id })));
+    });
+  }
+
   /** Platform shutdown: stops following logs and routing; the containers keep running, and the next start adopts them. */
   async stopAll(): Promise<void> {
     this.followers.unfollowAll();
