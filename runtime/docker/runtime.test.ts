@@ -124,3 +124,13 @@ test('scale adds and removes containers (web routed), restart replaces them, and
   await assert.rejects(p.runtime.scale('sc', { clock: 1 }), { code: 'E_PROCESS_TYPE_UNKNOWN' });
   await waitFor(() => fs.readFileSync(appLogFile(p.dataDir, 'sc'), 'utf8').includes('app[worker.1]: worker of worker.1'), 10_000, 'the worker line in the app log');
 });
+
+test('app.json startup checks gate a web container: one that answers without the expected content fails the deploy', async (t) => {
+  const p = await dockerPlatform(t, base);
+  const healthchecks = [{ name: 'ready', path: '/', content: 'ready', attempts: 2, waitSeconds: 0.2, timeoutSeconds: 2, initialDelaySeconds: 0 }];
+  await assert.rejects(p.runtime.deploy(spec('hc', 1, await p.image('hc', 1), { web: [webCommand, 1] }, { healthchecks }), () => {}),
+    { code: 'E_RELEASE_BOOT_FAILED', message: /failed its startup check "ready" \(GET \/: .*\) after 2 attempts/ });
+  assert.deepEqual(await p.runtime.status('hc'), []);
+  await p.runtime.deploy(spec('hc', 2, await p.image('hc', 2), { web: [webCommand, 1] }, { healthchecks: [{ ...healthchecks[0]!, content: 'v2', attempts: 20 }] }), () => {});
+  assert.equal((await viaRouter(p.routerPort, 'hc')).body, 'v2\n');
+});
