@@ -84,7 +84,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   restart(app: string, type: string | undefined, say: Say = () => {}): Promise<void> {
     return this.table.serialize(app, async () => {
       const state = this.table.current(app);
-      const types = type ? [type] : [...new Set(state.procs.map((p) => p.type))].sort((a) => (a === 'web' ? -1 : 1));
+      const types = type ? [type] : [...new Set(state.procs.map((p) => p.type))].sort((a, b) => Number(b === 'web') - Number(a === 'web'));
       if (type && !state.release.processes.some((p) => p.type === type)) throw unknownType(state, type);
       const suffix = `-r${Date.now().toString(36)}`; // the new containers live beside the old ones for a moment
       for (const t of types) {
