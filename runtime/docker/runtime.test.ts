@@ -36,7 +36,7 @@ test('a deploy starts web in a container behind the router; the container has th
   assert.ok(info.Config.Env.includes('PORT=5000') && info.Config.Env.includes('DYNO=web.1'));
 });
 
-test('v1 → v2 switches without a failed request, and the old container goes', async (t) => {
+test('v1 → v2 switches, and a restart replaces web, without a failed request; the old containers go', async (t) => {
   const p = await dockerPlatform(t, base);
   await p.runtime.deploy(spec('zdt', 1, await p.image('zdt', 1), { web: [webCommand, 1] }), () => {});
   const v1 = (await p.runtime.status('zdt'))[0]!.name;
@@ -51,6 +51,8 @@ test('v1 → v2 switches without a failed request, and the old container goes', 
     }
   })();
   await p.runtime.deploy(spec('zdt', 2, await p.image('zdt', 2), { web: [webCommand, 1] }), () => {});
+  const v2 = (await p.runtime.status('zdt'))[0]!.name;
+  await p.runtime.restart('zdt', 'web');
   running = false;
   await load;
   assert.equal(failures, 0);
@@ -59,6 +61,7 @@ test('v1 → v2 switches without a failed request, and the old container goes', 
   assert.equal(names.length, 1);
   assert.notEqual(names[0], v1);
   await assert.rejects(docker.getContainer(v1!).inspect(), { statusCode: 404 });
+  await assert.rejects(docker.getContainer(v2!).inspect(), { statusCode: 404 });
 });
 
 test('a web container that exits during boot fails the deploy with its last lines; v1 keeps serving', async (t) => {
