@@ -26,7 +26,7 @@ export interface Controller extends Drivers {
 
 /** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
-  const { runtime, builds, router, routerPort } = await selectDrivers(db, bus, config, log);
+  const { runtime, builds, router, routerPort, removeAppImages } = await selectDrivers(db, bus, config, log);
   // Builds and deploys in progress: on SIGTERM they may finish within a grace period; the rest is handed back
   // (their leases lapse and their unacked work items are redelivered).
   const inFlight = new Set<Promise<unknown>>();
@@ -39,7 +39,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   // Loaded only there: Kubernetes mode never loads the ACME client.
   const certs = router ? new (await import('./certificates.ts')).CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
   const syncCerts = (app: string): Promise<void> | undefined => certs?.syncApp(app);
-  const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime });
+  const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime, removeAppImages });
   const unsubs = [
     bus.subscribe('paas.push.received', (_s, p) => track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config, builds }, p as unknown as Payload<'pushReceived'>)),
       { durable: 'controller-builds' }),

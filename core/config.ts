@@ -62,8 +62,11 @@ export interface Config {
   docker: Readonly<{ host?: string; localDockerfiles: 'auto' | 'off' }>;
   /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
   isolation: IsolationState;
-  /** Local mode, per sandboxed process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): runtime/local/jail.ts. */
-  appLimits: Readonly<{ memoryMb: number; pids: number; nofile: number }>;
+  /**
+   * Per process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): local sandboxes (runtime/local/jail.ts) and Docker
+   * containers; PAAS_APP_CPUS (default 1, fractions allowed) caps a container's CPU time (Docker mode only).
+   */
+  appLimits: Readonly<{ memoryMb: number; pids: number; nofile: number; cpus: number }>;
   registry: string;
   kanikoImage: string;
   /** Kubernetes mode (docs/kubernetes.md): the builder pod's init-container image. */
@@ -251,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       memoryMb: wholeNumber('PAAS_APP_MEMORY_MB', env.PAAS_APP_MEMORY_MB, 512, 16),
       pids: wholeNumber('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),
       nofile: wholeNumber('PAAS_APP_NOFILE', env.PAAS_APP_NOFILE, 4096, 64),
+      cpus: positiveNumber('PAAS_APP_CPUS', env.PAAS_APP_CPUS, 1),
     }),
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',

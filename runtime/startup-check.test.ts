@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'node:test';
-import { runStartupChecks } from './startup-check.ts';
+import { runStartupChecks, waitUntilReady } from './startup-check.ts';
 import type { StartupCheck } from './types.ts';
 
 const check = (over: Partial<StartupCheck>): StartupCheck => ({ name: 'c', path: '/', attempts: 1, waitSeconds: 0, timeoutSeconds: 2, initialDelaySeconds: 0, ...over });
@@ -47,4 +47,13 @@ test('an abort (the process exited) ends the checks at once', async (t) => {
   const running = runStartupChecks(port, [check({ path: '/fail', attempts: 100, waitSeconds: 600 })], abort.signal);
   setImmediate(() => abort.abort());
   assert.deepEqual(await running, { ok: false, reason: 'aborted' });
+});
+
+test('waitUntilReady: without checks any HTTP answer (even a 404) is ready; with checks, they decide', async (t) => {
+  const { port } = await server(t);
+  const signal = new AbortController().signal;
+  assert.deepEqual(await waitUntilReady(port, undefined, 5000, signal), { ok: true });
+  assert.deepEqual(await waitUntilReady(port, [], 5000, signal), { ok: true });
+  assert.deepEqual(await waitUntilReady(port, [check({ path: '/fail', attempts: 1 })], 5000, signal),
+    { ok: false, reason: 'startup check "c" (GET /fail) failed after 1 attempts: HTTP 500' });
 });

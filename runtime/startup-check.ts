@@ -1,7 +1,11 @@
 // runtime/startup-check.ts — app.json's startup checks (Dokku's `healthchecks.web`): the deploy gate of a new web
-// process, instead of "answers HTTP at all"; used by the local runtime's instances (runtime/local/instance.ts).
+// process, instead of "answers HTTP at all"; used by the local runtime's instances (runtime/local/instance.ts) and
+// the Docker runtime (runtime/docker/processes.ts, through waitUntilReady).
 import http from 'node:http';
+import { waitForHttp } from './local/net-probe.ts';
 import type { StartupCheck } from './types.ts';
+
+export type ReadyOutcome = { ok: true } | { ok: false; reason: string };
 
 /** How much of a body is read to look for `content`; a check page is small, a hostile one may not end. */
 const maxBodyBytes = 1024 * 1024;
@@ -83,4 +87,15 @@ export async function runStartupChecks(port: number, checks: StartupCheck[], sig
     if (!result.ok) return result;
   }
   return { ok: true };
+}
+
+/**
+ * Waits until the process on 127.0.0.1:port is ready: its startup checks pass (their attempts are their own budget),
+ * or, without checks, anything answers HTTP within bootTimeoutMs. `signal` aborts when the process exits.
+ */
+export async function waitUntilReady(port: number, checks: StartupCheck[] | undefined, bootTimeoutMs: number, signal: AbortSignal): Promise<ReadyOutcome> {
+  if (checks && checks.length > 0) return runStartupChecks(port, checks, signal);
+  const probe = await waitForHttp(port, bootTimeoutMs, signal);
+  if (probe === 'up') return { ok: true };
+  return { ok: false, reason: probe === 'timeout' ? `did not answer on its port within ${bootTimeoutMs / 1000}s` : 'aborted' };
 }

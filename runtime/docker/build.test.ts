@@ -14,7 +14,7 @@ import { DockerBuildDriver } from './build.ts';
 import { pruneAppImages, removeAppImages } from './images.ts';
 import { imageTag, platformId } from './names.ts';
 
-const limits = { memoryMb: 512, pids: 128, nofile: 1024 };
+const limits = { memoryMb: 512, pids: 128, nofile: 1024, cpus: 1 };
 const fixtures = new URL('../../test/fixtures/apps/', import.meta.url).pathname;
 const fixture = (app: string, file: string) => fs.readFileSync(path.join(fixtures, app, file), 'utf8');
 const lockfile = JSON.stringify({ name: 'fixture-node', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'fixture-node', version: '1.0.0' } } });

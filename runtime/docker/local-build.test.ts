@@ -14,7 +14,7 @@ import { LocalBuildDriver } from './local-build.ts';
 import { dockerClient, engineProblem, platformId } from './names.ts';
 
 const fixtures = new URL('../../test/fixtures/apps/', import.meta.url).pathname;
-const limits = { memoryMb: 512, pids: 128, nofile: 1024 };
+const limits = { memoryMb: 512, pids: 128, nofile: 1024, cpus: 1 };
 
 /** A local build driver over a real native driver and a real Docker driver on `docker`. */
 async function setup(t: TestContext, docker: Docker, localDockerfiles: 'auto' | 'off', files: Record<string, string>) {

@@ -1,4 +1,4 @@
-// runtime/local/app-log.ts — writes app output and platform events to <logDir>/<app>.log and the LogSink; used by the local runtime.
+// runtime/local/app-log.ts — writes app output and platform events to <logDir>/<app>.log and the LogSink; used by the local and Docker runtimes.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogSink } from '../types.ts';
@@ -10,9 +10,9 @@ export class AppLog {
 
   constructor(private readonly logDir: string, private readonly onLog?: LogSink) {}
 
-  /** Records one line from `source` ('web.1', or 'paas' for platform events). */
-  write(app: string, source: string, line: string): void {
-    const time = new Date().toISOString(); // one time for the file and the bus, so a line reads the same from either
+  /** Records one line from `source` ('web.1', or 'paas' for platform events), at `time` when its producer stamped it (Docker). */
+  write(app: string, source: string, line: string, time = new Date().toISOString()): void {
+    // One time for the file and the bus, so a line reads the same from either.
     this.stream(app).write(`${logLine(time, source, line)}\n`);
     this.onLog?.(app, line, source, time);
   }

@@ -111,6 +111,15 @@ export class Supervisor {
     });
   }
 
+  /** Drains and stops the app's processes, leaving its route alone: Docker runs the app now (local mode with an Engine). */
+  handOver(app: string, say: Say = () => {}): Promise<void> {
+    return this.serialize(app, async () => {
+      const state = this.apps.get(app);
+      this.apps.delete(app);
+      if (state) await this.retire(state.instances, `v${state.release.version} (now run by Docker)`, say);
+    });
+  }
+
   /** Platform shutdown: SIGTERM everything, SIGKILL after graceMs; does not wait for deploys in progress. */
   async stopAll(): Promise<void> {
     this.closed = true;

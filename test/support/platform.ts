@@ -61,7 +61,8 @@ export async function startPlatform(opts: { dataDir?: string; schema?: string; e
   const { NATS_URL: _nats, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
     ...inherited, PAAS_DATA_DIR: dataDir, PAAS_HTTP_PORT: '0', PAAS_SSH_PORT: '0', PAAS_ROUTER_PORT: '0', PAAS_HOST: '127.0.0.1',
-    PAAS_DB_SCHEMA: schema, PAAS_BOOT_TIMEOUT_MS: '15000', PAAS_LOG_LEVEL: 'warn', ...opts.env,
+    // PAAS_DOCKER=off: local-mode tests keep their behaviour on a machine with a Docker Engine, unless they ask for it.
+    PAAS_DB_SCHEMA: schema, PAAS_BOOT_TIMEOUT_MS: '15000', PAAS_LOG_LEVEL: 'warn', PAAS_DOCKER: 'off', ...opts.env,
   };
   const child = spawn(process.execPath, opts.entry ? [opts.entry] : ['--import', 'tsx', path.join(ROOT, 'main.ts')], { cwd: ROOT, env });
   let out = '';

@@ -1,0 +1,30 @@
+// runtime/docker/adopt.ts — after a platform restart, which of this platform's containers of an app are kept (adopted:
+// running or restarting processes of the live release that its formation still wants, one per type and index) and
+// which go (other releases, one-offs whose client is gone, dead or duplicate ones). Used by DockerRuntime.restore.
+import type Docker from 'dockerode';
+import type { ReleaseSpec } from '../types.ts';
+import { labels } from './names.ts';
+
+export interface AdoptionPlan { keep: Docker.ContainerInfo[]; remove: Docker.ContainerInfo[] }
+
+/** Splits the app's containers (all of this platform) into those to adopt and those to remove; newest wins a duplicate. */
+export function planAdoption(found: Docker.ContainerInfo[], spec: ReleaseSpec): AdoptionPlan {
+  const keep: Docker.ContainerInfo[] = [];
+  const remove: Docker.ContainerInfo[] = [];
+  const taken = new Set<string>();
+  for (const c of [...found].sort((a, b) => b.Created - a.Created)) {
+    const l = c.Labels;
+    const quantity = spec.processes.find((p) => p.type === l[labels.type])?.quantity ?? 0;
+    const index = Number(l[labels.index]);
+    const slot = `${l[labels.type]}.${index}`;
+    const wanted = l[labels.role] === 'process' && l[labels.release] === String(spec.version) && index >= 1 && index <= quantity
+      && (c.State === 'running' || c.State === 'restarting') && !taken.has(slot);
+    if (wanted) {
+      taken.add(slot);
+      keep.push(c);
+    } else {
+      remove.push(c);
+    }
+  }
+  return { keep, remove };
+}
