@@ -11,6 +11,8 @@ export interface BuildRow {
   id: string; app_id: number; number: number; ref: string; rev: string; status: 'building' | 'succeeded' | 'failed';
   stack: string | null; process_types: Record<string, string> | null; path_prepend: string[] | null;
   slug_dir: string | null; image: string | null; error: string | null; user_id: number | null; created_at: Date; finished_at: Date | null;
+  /** The app.json the build was pushed with (migration 009; builders/app-json-types.ts AppJson, which services may not import). */
+  app_json?: { formation?: Record<string, number> } | null;
 }
 
 /** Writes a build's log: publishes each line at once, stores them in small batches. */
