@@ -27,7 +27,7 @@ function byMarkers(name: StackName, label: string, markers: readonly [string, ..
 
 /** A Go source file name (not a hidden file). */
 export function isGoSource(name: string): boolean {
-  return /^[^.].*\.go$/.test(name);
+  return /^[^.].*\.go$/s.test(name);
 }
 
 /** The one ordered list of stacks; the first that detects wins. */
