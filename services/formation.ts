@@ -80,6 +80,13 @@ export async function formationOf(db: Knex, app: AppRow): Promise<{ entries: For
   return { entries: types.map((type) => ({ type, quantity: quantityOf(type, app.formation, fromAppJson) })), ...(fromAppJson ? { fromAppJson } : {}) };
 }
 
+/** False once the app's current release runs no web process (a worker-only app has no URL to show); true before a first deploy. */
+export async function hasWebUrl(db: Knex, app: AppRow): Promise<boolean> {
+  const build = await currentBuild(db, app);
+  if (!build) return true;
+  return Object.hasOwn(build.process_types ?? {}, 'web') && quantityOf('web', app.formation, appJsonFormation(build)) > 0;
+}
+
 /** The refusal of ps:scale while app.json sets the formation (Dokku's rule). */
 export function formationLockedError(app: string, fromAppJson: Record<string, number>): PaasError {
   const said = Object.entries(fromAppJson).map(([t, n]) => `${t}=${n}`).join(' ');
