@@ -1,6 +1,6 @@
 // builders/app-facts.ts — what a build needs to know about an app (scripts, requirements, Procfile, default process types); shared by native.ts and dockerfiles.ts so both modes agree.
 import { PaasError } from '../core/errors.ts';
-import type { StackName } from './detect.ts';
+import { isGoSource, type StackName } from './detect.ts';
 import { parseProcfile } from './procfile.ts';
 import type { Tree } from './tree.ts';
 
@@ -50,6 +50,17 @@ export function readProcfile(tree: Tree): Record<string, string> | undefined {
   return text === undefined ? undefined : parseProcfile(text);
 }
 
+/** The refusal of a Go app in the GOPATH layout (.go files, no go.mod): the Go build works on modules only. */
+function goModMissing(tree: Tree): PaasError {
+  // File names are the pusher's: anything but printable ASCII (newlines, escapes) is shown as '?', and long names cut.
+  const sources = tree.topFiles().filter(isGoSource).map((name) => name.replace(/[^\x20-\x7e]/g, '?').slice(0, 60));
+  const shown = sources.slice(0, 3).join(', ') + (sources.length > 3 ? ', …' : '');
+  return new PaasError('E_BUILD_FAILED', [
+    `Go builds need go.mod: this app has Go files (${shown}) but no go.mod (the GOPATH layout, which Go no longer builds).`,
+    'Run `go mod init <module>` (e.g. go mod init example.com/myapp) and `go mod tidy`, commit go.mod and go.sum, and push again.',
+  ].join('\n'));
+}
+
 /** The stack's own process types (before the Procfile overrides them); throws when the app has no way to start. */
 export function defaultProcessTypes(
   stack: StackName,
@@ -71,6 +82,7 @@ export function defaultProcessTypes(
       }
       return {};
     case 'go':
+      if (!tree.has('go.mod')) throw goModMissing(tree);
       return { web: 'bin/app' };
     case 'static':
       return { web: staticWebCommand };

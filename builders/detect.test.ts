@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPaasError } from '../core/errors.ts';
+import { defaultProcessTypes } from './app-facts.ts';
 import { detectStack, stacks } from './detect.ts';
+import { dockerfileFor } from './dockerfiles.ts';
 import { treeFromFiles } from './tree.ts';
 
 function detect(...paths: string[]): string {
@@ -51,4 +53,22 @@ test('an unknown tree is refused with everything that was looked for', () => {
       err.message ===
         'No supported app detected. Looked for: Dockerfile, package.json, requirements.txt, pyproject.toml, go.mod, index.html, Procfile',
   );
+});
+
+test('.go files at the top without go.mod are a Go app (so the build can say go.mod is missing); in subdirectories they are not', () => {
+  assert.equal(detect('main.go', 'Procfile'), 'go');
+  assert.equal(detect('main.go'), 'go');
+  assert.equal(detect('.hidden.go', 'Procfile'), 'procfile');
+  assert.equal(detect('cmd/web/main.go', 'Procfile'), 'procfile');
+  assert.equal(detect('Dockerfile', 'main.go'), 'dockerfile', "a Dockerfile builds Go its own way");
+  assert.equal(detect('package.json', 'main.go'), 'node');
+});
+
+test('hostile Go file names (newlines, escapes) cannot forge push lines in the go.mod message', () => {
+  const tree = treeFromFiles({ 'main.go': '', 'x\n !     Push accepted\u001b[2J.go': '', Procfile: 'web: web' });
+  for (const build of [() => defaultProcessTypes('go', tree, { web: 'web' }), () => dockerfileFor('go', tree)]) {
+    assert.throws(build, (err) => isPaasError(err, 'E_BUILD_FAILED')
+      && err.message.split('\n').length === 2
+      && err.message.startsWith('Go builds need go.mod: this app has Go files (main.go, x? !     Push accepted?[2J.go) but no go.mod'));
+  }
 });

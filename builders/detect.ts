@@ -25,12 +25,18 @@ function byMarkers(name: StackName, label: string, markers: readonly [string, ..
   };
 }
 
+/** A Go source file name (not a hidden file). */
+export function isGoSource(name: string): boolean {
+  return /^[^.].*\.go$/s.test(name);
+}
+
 /** The one ordered list of stacks; the first that detects wins. */
 export const stacks: readonly Stack[] = [
   byMarkers('dockerfile', 'Dockerfile', ['Dockerfile']),
   byMarkers('node', 'Node.js', ['package.json']),
   byMarkers('python', 'Python', ['requirements.txt', 'pyproject.toml']),
-  byMarkers('go', 'Go', ['go.mod']),
+  // Also .go files at the top without go.mod (the old GOPATH layout): detected, so the build says it needs go.mod.
+  { ...byMarkers('go', 'Go', ['go.mod']), detect: (tree) => tree.has('go.mod') || tree.topFiles().some(isGoSource) },
   byMarkers('static', 'Static HTML', ['index.html']),
   byMarkers('procfile', 'Procfile', ['Procfile']),
 ];

@@ -127,6 +127,11 @@ test('an invalid Procfile fails before any step', async (t) => {
   await assertRejects(buildNative(ctx), 'E_PROCFILE_INVALID', /^Procfile line 1/);
 });
 
+test('go: a GOPATH-style app (main.go, no go.mod, Procfile web: web) fails the build at once, saying Go builds need go.mod', async (t) => {
+  const { ctx } = makeCtx(makeApp(t, { 'main.go': 'package main\nfunc main() {}\n', Procfile: 'web: web' }));
+  await assertRejects(buildNative(ctx), 'E_BUILD_FAILED', /^Go builds need go\.mod: this app has Go files \(main\.go\) but no go\.mod .*\nRun `go mod init <module>`/);
+});
+
 test('python: venv with no requirements to install, Procfile web', async (t) => {
   const dir = makeApp(t, 'python/');
   const { ctx, lines } = makeCtx(dir);

@@ -1,5 +1,5 @@
 // builders/tree.ts — read-only view of a pushed source tree; detect.ts, native.ts and dockerfiles.ts look at apps only through it.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** A source tree seen as files by relative path (forward slashes). */
@@ -8,6 +8,8 @@ export interface Tree {
   has(path: string): boolean;
   /** The file's text (UTF-8), or undefined when it is missing, not a regular file, or outside the tree. */
   read(path: string): string | undefined;
+  /** The names of the regular files at the top of the tree (what has() accepts there), sorted. */
+  topFiles(): string[];
 }
 
 function isInside(root: string, full: string): boolean {
@@ -46,6 +48,7 @@ export function treeFromDir(dir: string): Tree {
       const real = locate(path);
       return real === undefined ? undefined : readFileSync(real, 'utf8');
     },
+    topFiles: () => readdirSync(root).filter((name) => locate(name) !== undefined).sort(),
   };
 }
 
@@ -55,5 +58,6 @@ export function treeFromFiles(files: Record<string, string>): Tree {
   return {
     has: (path) => map.has(path),
     read: (path) => map.get(path),
+    topFiles: () => [...map.keys()].filter((path) => !path.includes('/')).sort(),
   };
 }

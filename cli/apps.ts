@@ -5,6 +5,7 @@ import { getUserByEmail, type User } from '../core/accounts/users.ts';
 import {
   addCollaborator, addDomain, createApp, destroyApp, listApps, listCollaborators, listDomains, removeCollaborator, removeDomain,
 } from '../services/apps.ts';
+import { hasWebUrl } from '../services/formation.ts';
 import { appUrl } from '../services/release-spec.ts';
 import { currentRelease } from '../services/releases.ts';
 import { flag, need, table, type Command, type CommandContext } from './types.ts';
@@ -66,7 +67,7 @@ export const appCommands: Command[] = [
       ctx.out(`=== ${app.name}`);
       table([
         ['Owner:', owner?.email ?? '-'],
-        ['Web URL:', appUrl(ctx.config, app.name)],
+        ['Web URL:', (await hasWebUrl(ctx.db, app)) ? appUrl(ctx.config, app.name) : 'none (no web process runs)'],
         ['Release:', release ? `v${release.version}` : 'none yet (git push to deploy)'],
         ['Git (SSH):', remotes(ctx, app.name)[0]!],
         ['Git (HTTP):', remotes(ctx, app.name)[1]!],

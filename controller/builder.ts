@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger.ts';
 import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
 import { holdLease, leaseFrom } from './leases.ts';
 import { createRelease } from '../services/releases.ts';
+import { recordDefaultFormation } from '../services/formation.ts';
 import type { BuildDriver, BuildOutput } from '../runtime/driver.ts';
 import type { AppJson } from '../builders/app-json-types.ts';
 import { appJsonOfPush } from './app-json-step.ts';
@@ -105,6 +106,8 @@ async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Paylo
       app_json: result.appJson === null ? null : JSON.stringify(result.appJson),
     });
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'succeeded' }, build.id);
+    // The default formation needs the declared order, which the jsonb process_types does not keep: recorded now.
+    await recordDefaultFormation(trx, fresh, Object.keys(result.processTypes));
     await createRelease(trx, fresh, { buildId: build.id, config: fresh.config, description: `Deploy ${p.newRev.slice(0, 7)}`, userId: p.userId, source: 'push' });
   });
 }

@@ -17,6 +17,26 @@ import type { ReleaseRow } from '../services/releases.ts';
 import type { ReleaseSpec } from '../runtime/types.ts';
 import { pruneImages, pruneSlugs, type RemoveAppImages } from './slug-retention.ts';
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
+import type { ProcessSpec } from '../runtime/types.ts';
+import { appJsonFormation } from '../services/formation.ts';
+
+/** `web=1 worker=2`, as ps:scale takes them. */
+function scaleList(quantities: Record<string, number>): string {
+  return Object.entries(quantities).map(([t, n]) => `${t}=${n}`).join(' ');
+}
+
+/** True when the release runs at least one web process (only then has it a URL). */
+export function servesWeb(processes: ProcessSpec[]): boolean {
+  return processes.some((p) => p.type === 'web' && p.quantity > 0);
+}
+
+/** A successful deploy's last push line: the URL when web runs, else what runs instead (or that nothing does). */
+export function toLiveLine(version: number, processes: ProcessSpec[], url: string | undefined): string {
+  if (url !== undefined && servesWeb(processes)) return `-----> v${version} is live at ${url}`;
+  const running = processes.filter((p) => p.quantity > 0).map((p) => `${p.type} x${p.quantity}`);
+  if (running.length === 0) return `-----> v${version} is up, but no process runs (scale one up with ps:scale)`;
+  return `-----> v${version} is up: ${running.join(', ')} (no web process, so no URL)`;
+}
 
 export interface DeployerDeps {
   db: Knex; bus: Bus; log: Logger; config: Config; runtime: RuntimeDriver;
@@ -82,12 +102,14 @@ export class Deployer {
       const previous = await liveSpec(db, this.deps.config, app, domains);
       say(`-----> Releasing v${release.version}`);
       const scripts = build.app_json?.scripts;
+      const fromAppJson = appJsonFormation(build);
+      if (fromAppJson) say(`-----> Formation set by app.json: ${scaleList(fromAppJson)} (ps:scale is off while app.json sets it)`);
       // Dokku's order: predeploy, then the Procfile's release phase, then the new processes.
       if (scripts?.predeploy) await this.deps.runtime.runRelease(spec, scripts.predeploy, say, previous, 'predeploy script');
       if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
       await this.deps.runtime.deploy(spec, say, previous);
       const scriptError = await this.runPostdeploy(app, release, spec, scripts, say);
-      await this.finish(app, release, build, 'succeeded', scriptError, say, log);
+      await this.finish(app, release, build, 'succeeded', scriptError, say, log, spec.processes);
       await pruneSlugs(db, this.deps.config.dataDir, app, this.deps.config.gitLimits.slugRetention, this.deps.log)
         .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not delete old slugs; the next deploy tries again'));
       if (this.deps.removeAppImages) {
@@ -142,10 +164,14 @@ export class Deployer {
     say(current ? ` !     v${current.version} is still serving` : ' !     The app has no running release');
   }
 
-  private async finish(app: AppRow, release: ReleaseRow, build: BuildRow, status: 'succeeded' | 'failed', error: string | undefined, say: (l: string) => void, log?: BuildLog): Promise<void> {
+  private async finish(
+    app: AppRow, release: ReleaseRow, build: BuildRow, status: 'succeeded' | 'failed', error: string | undefined, say: (l: string) => void,
+    log?: BuildLog, processes: ProcessSpec[] = [],
+  ): Promise<void> {
     // https once the app's host has a certificate the edge serves (release-spec.ts); the exact http URL otherwise.
-    const url = await liveAppUrl(this.deps.db, this.deps.config, app);
-    if (status === 'succeeded') say(`-----> v${release.version} is live at ${url}`);
+    // Only a running web process has a URL: a worker-only app says what runs instead.
+    const url = servesWeb(processes) ? await liveAppUrl(this.deps.db, this.deps.config, app) : undefined;
+    if (status === 'succeeded') say(toLiveLine(release.version, processes, url));
     await log?.flush();
     await this.deps.db.transaction(async (trx) => {
       await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });

@@ -42,6 +42,7 @@ export const errorCodes = {
   E_QUOTA_EXCEEDED: { status: 413, doc: "The push would take the app's repo and slugs over its disk quota (PAAS_APP_QUOTA_MB)." },
   E_NO_RELEASE: { status: 409, doc: 'The app has no release yet: git push first.' },
   E_PROCESS_TYPE_UNKNOWN: { status: 400, doc: 'No such process type in the current release.' },
+  E_FORMATION_APP_JSON: { status: 409, doc: "The app's formation is set by app.json in its repo (Dokku's rule): ps:scale is refused; change app.json and push." },
   E_DOMAIN_INVALID: { status: 400, doc: 'Not a valid hostname.' },
   E_DOMAIN_IP: { status: 400, doc: 'An IP address (v4 or v6, in any form a browser accepts) cannot be a custom domain.' },
   E_DOMAIN_RESERVED: { status: 400, doc: "The host is the platform's own: its base domain or a name under it, or the dashboard's host." },

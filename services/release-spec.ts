@@ -8,6 +8,7 @@ import type { ReleaseEdge, ReleaseSpec } from '../runtime/types.ts';
 import { listDomains } from './apps.ts';
 import { appEdge, hostHasCertificate } from './https-edge.ts';
 import type { BuildRow } from './builds.ts';
+import { appJsonFormation, quantityOf } from './formation.ts';
 import type { ReleaseRow } from './releases.ts';
 
 /** The public URL of an app's web process: the router's port locally; the Ingress (https with TLS) in Kubernetes mode. */
@@ -34,7 +35,7 @@ export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, bu
   return {
     app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [], uid: app.uid,
     env: { ...appJsonDefaults(build), ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
-    processes: types.map(([type, command]) => ({ type, command, quantity: app.formation[type] ?? 1 })),
+    processes: types.map(([type, command]) => ({ type, command, quantity: quantityOf(type, app.formation, appJsonFormation(build)) })),
     config: release.config, image: build.image ?? undefined, domains, ...(edge ? { edge } : {}),
     ...(build.app_json?.healthchecks?.length ? { healthchecks: build.app_json.healthchecks } : {}),
   };

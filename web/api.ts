@@ -10,6 +10,7 @@ import { recentLogLines, type RuntimeReader } from '../runtime/reader.ts';
 import type { ProcessStatus } from '../runtime/types.ts';
 import { createApp, destroyApp, listApps } from '../services/apps.ts';
 import { buildLines, findBuild, listBuilds } from '../services/builds.ts';
+import { formationOf, hasWebUrl } from '../services/formation.ts';
 import { appUrl } from '../services/release-spec.ts';
 import { listReleases, rollback, setConfig, unsetConfig } from '../services/releases.ts';
 import { registerCertRoutes } from './api-certs.ts';
@@ -54,7 +55,11 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     });
     api.get<AppParams>('/api/apps/:app', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
       const a = await appForActor(db, actorOf(req), req.params.app);
-      return { name: a.name, url: appUrl(config, a.name), formation: a.formation, createdAt: a.created_at };
+      // What runs of each type of the live release (defaults and app.json included); no URL when no web process runs.
+      const { entries, fromAppJson } = await formationOf(db, a);
+      const formation = entries.length ? Object.fromEntries(entries.map((e) => [e.type, e.quantity])) : a.formation;
+      const url = (await hasWebUrl(db, a)) ? appUrl(config, a.name) : null;
+      return { name: a.name, url, formation, formationFromAppJson: fromAppJson !== undefined, createdAt: a.created_at };
     });
     api.delete<AppParams & { Querystring: { confirm?: string } }>('/api/apps/:app', { schema: schemas.destroyApp, schemaErrorFormatter: bad }, async (req, reply) => {
       await destroyApp(db, actorOf(req), req.params.app, req.query.confirm);

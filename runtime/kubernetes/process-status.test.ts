@@ -21,6 +21,9 @@ const cases: Array<[string, V1Pod, string]> = [
   ['a stuck second container behind a creating one', pod('web-a', { phase: 'Pending', containerStatuses: [waiting('ContainerCreating'), { ...waiting('ImagePullBackOff'), name: 'side' }] }), 'crashed ImagePullBackOff'],
   ['a stuck init container', pod('web-a', { phase: 'Pending', initContainerStatuses: [{ ...waiting('CrashLoopBackOff'), name: 'init' }] }), 'crashed CrashLoopBackOff'],
   ['failed (evicted)', pod('web-a', { phase: 'Failed', reason: 'Evicted' }), 'crashed Evicted'],
+  ['a clean exit Kubernetes restarts (Completed, code 0)', pod('web-a', { phase: 'Running', containerStatuses: [{ ...waiting('CrashLoopBackOff'), lastState: { terminated: { exitCode: 0, reason: 'Completed' } } }] }), 'exited exited with code 0; Kubernetes restarts it (CrashLoopBackOff)'],
+  ['a crash loop of non-zero exits stays crashed', pod('web-a', { phase: 'Running', containerStatuses: [{ ...waiting('CrashLoopBackOff'), lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] }), 'crashed CrashLoopBackOff'],
+  ['succeeded', pod('web-a', { phase: 'Succeeded' }), 'exited exited with code 0'],
   ['being deleted', pod('web-a', { phase: 'Running', containerStatuses: [waiting('CrashLoopBackOff')] }, { deletionTimestamp: new Date() }), 'stopping'],
 ];
 

@@ -5,13 +5,29 @@ import type { ProcessStatus } from '../types.ts';
 import { annotationKeys, labelKeys } from './names.ts';
 import { stuckContainer } from './rollout.ts';
 
+function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** True when a container ended with code 0 (Kubernetes' `Completed`) and is not running again: done, not failing. */
+function completed(pod: V1Pod): boolean {
+  return (pod.status?.containerStatuses ?? []).some((c) => c.state?.terminated?.exitCode === 0
+    || (c.state?.waiting?.reason === 'CrashLoopBackOff' && c.lastState?.terminated?.exitCode === 0));
+}
+
 function stateOf(pod: V1Pod): { state: ProcessStatus['state']; reason?: string } {
   if (pod.metadata?.deletionTimestamp) return { state: 'stopping' };
+  if (pod.status?.phase === 'Succeeded') return { state: 'exited', reason: 'exited with code 0' };
+  // A Deployment restarts even a clean exit (restartPolicy Always): say it ended with code 0, and what Kubernetes does.
+  const waitingFor = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
+  if (completed(pod) && !isReady(pod)) {
+    return { state: 'exited', reason: `exited with code 0${waitingFor ? `; Kubernetes restarts it (${waitingFor})` : ''}` };
+  }
   const stuck = stuckContainer(pod);
   if (stuck) return { state: 'crashed', reason: stuck.reason };
   const waiting = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
   if (pod.status?.phase === 'Failed') return { state: 'crashed', reason: pod.status.reason ?? 'Failed' };
-  if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return { state: 'up' };
+  if (isReady(pod)) return { state: 'up' };
   return { state: 'starting', ...(waiting ? { reason: waiting } : {}) };
 }
 

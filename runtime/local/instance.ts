@@ -1,4 +1,5 @@
-// runtime/local/instance.ts — one running copy of a Procfile process (web.1, worker.2): spawn, boot check, crash restart, stop; owned by Supervisor.
+// runtime/local/instance.ts — one running copy of a Procfile process (web.1, worker.2): spawn, boot check, crash
+// restart with backoff (given up after too many crashes in a row), a clean exit left alone, stop; owned by Supervisor.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { eachLine } from '../../core/lines.ts';
@@ -7,7 +8,7 @@ import type { AppLog } from './app-log.ts';
 import { signalSandbox, type Jail, type Launch } from './jail.ts';
 import { waitForHttp } from './net-probe.ts';
 import { runStartupChecks } from '../startup-check.ts';
-import { backoff, toProcessEnv, toRestartDelayMs } from './process-policy.ts';
+import { describeExit, toExitVerdict, toProcessEnv, type ExitInfo, type RestartPolicy } from './process-policy.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
 /** What an instance needs from its runtime. */
@@ -16,6 +17,8 @@ export interface InstanceContext {
   baseEnv: Record<string, string>;
   bootTimeoutMs: number;
   graceMs: number;
+  /** Restart backoff and when to give up (process-policy.ts restartPolicy, or a test's). */
+  policy: RestartPolicy;
   log: AppLog;
   /** Starts the process in the app's sandbox, or directly in single-tenant mode. */
   jail: Jail;
@@ -27,24 +30,14 @@ export interface InstanceContext {
 
 export type BootOutcome = { ok: true } | { ok: false; reason: string };
 
-interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  error?: string;
-}
-
 const keptLines = 20;
 /** After the main process exits, how long its pipes may stay open (held by an escaped grandchild) before we stop waiting. */
 const pipeCloseWaitMs = 2000;
 
-/** Says how a process ended, for logs and E_RELEASE_BOOT_FAILED messages. */
-export function describeExit(info: ExitInfo): string {
-  if (info.error) return `could not be started (${info.error})`;
-  if (info.signal) return `was killed by ${info.signal}`;
-  return `exited with code ${info.code}`;
-}
-
-/** A supervised process: web instances count as up once they answer HTTP; after that, crashes restart with backoff. */
+/**
+ * A supervised process: web instances count as up once they answer HTTP; after that, crashes restart with backoff
+ * until too many come in a row, and an exit with code 0 ends it (state `exited`), as Dokku's on-failure policy does.
+ */
 export class Instance {
   state: ProcessStatus['state'] = 'starting';
   restarts = 0;
@@ -74,18 +67,17 @@ export class Instance {
     this.supervised = type !== 'web';
   }
 
-  get app(): string {
-    return this.ctx.release.app;
+  get app(): string { return this.ctx.release.app; }
+  get version(): number { return this.ctx.release.version; }
+  get dyno(): string { return `${this.type}.${this.index}`; }
+  get pid(): number | undefined { return this.child?.pid; }
+  /** Resolves when the current run has ended, or after ms (a deploy watches new non-web processes briefly). */
+  async settle(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+    clearTimeout(timer);
   }
-  get version(): number {
-    return this.ctx.release.version;
-  }
-  get dyno(): string {
-    return `${this.type}.${this.index}`;
-  }
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
+
   /** The last ~20 lines the process printed (stdout and stderr). */
   get lastLines(): string[] {
     return [...this.lines];
@@ -257,18 +249,29 @@ export class Instance {
       this.setState('crashed');
       return;
     }
-    this.scheduleRestart();
+    this.scheduleRestart(info);
   }
 
-  private scheduleRestart(): void {
+  /** After an exit (or a restart that failed: no info): restart with backoff, leave a clean exit alone, or give up. */
+  private scheduleRestart(exit?: ExitInfo): void {
     const upFor = this.upSince === undefined ? 0 : Date.now() - this.upSince;
-    if (upFor >= backoff.resetAfterUpMs) this.consecutiveCrashes = 0;
-    const delay = toRestartDelayMs(this.consecutiveCrashes);
-    this.consecutiveCrashes += 1;
+    if (upFor >= this.ctx.policy.resetAfterUpMs) this.consecutiveCrashes = 0;
     this.upSince = undefined;
+    const clean = exit !== undefined && exit.code === 0 && exit.signal === null && !exit.error;
+    if (!clean) this.consecutiveCrashes += 1;
+    const verdict = toExitVerdict(clean, this.consecutiveCrashes, this.ctx.policy);
+    if (verdict.kind === 'exited') {
+      this.reason = describeExit(exit as ExitInfo);
+      this.setState('exited');
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${this.reason}; not restarted (it ended cleanly)`);
+      return;
+    }
+    if (this.reason !== 'out of memory') this.reason = exit ? describeExit(exit) : 'could not be restarted';
+    if (verdict.kind === 'give-up') this.reason = verdict.reason;
     this.setState('crashed');
-    this.ctx.log.write(this.app, 'paas', `${this.dyno}: crashed; restarting in ${delay / 1000}s`);
-    this.restartTimer = setTimeout(() => void this.restart(), delay);
+    if (verdict.kind === 'give-up') return this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${verdict.reason}`);
+    this.ctx.log.write(this.app, 'paas', `${this.dyno}: crashed; restarting in ${verdict.delayMs / 1000}s`);
+    this.restartTimer = setTimeout(() => void this.restart(), verdict.delayMs);
   }
 
   private async restart(): Promise<void> {
@@ -288,7 +291,7 @@ export class Instance {
   private markUp(message: string): void {
     this.supervised = true;
     // `ps` keeps saying why the last run ended until the next exit, so a quick restart does not hide it.
-    if (this.reason === 'out of memory') this.reason = 'restarted after running out of memory';
+    this.reason = this.reason === 'out of memory' ? 'restarted after running out of memory' : undefined;
     this.upSince = Date.now();
     this.setState('up');
     this.ctx.log.write(this.app, 'paas', message);

@@ -4,12 +4,14 @@ import type { Say } from '../../core/say.ts';
 import { AppLog } from './app-log.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { Instance } from './instance.ts';
+import { indexesToAdd, restartPolicy, settledState, type RestartPolicy } from './process-policy.ts';
 import { Jail } from './jail.ts';
 import { findFreePort } from '../../core/net.ts';
 import type { Router } from '../router.ts';
 import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
 
 export { ReleaseBootError } from '../boot-error.ts';
+export { indexesToAdd } from './process-policy.ts';
 
 export interface SupervisorOptions {
   /** Per-app log files: <logDir>/<app>.log, appended. */
@@ -24,8 +26,11 @@ export interface SupervisorOptions {
   baseEnv: Record<string, string>;
   /** Where processes run: per-app sandboxes or, single-tenant, plain child processes (the default, for unit tests). */
   jail?: Jail;
+  /** Restart backoff and the crashes in a row before giving up; default process-policy.ts restartPolicy (tests shorten it). */
+  restartPolicy?: Partial<RestartPolicy>;
+  /** How long a deploy or scale watches a new non-web process before saying it runs; default 1000. */
+  settleMs?: number;
 }
-
 
 interface AppState {
   release: ReleaseSpec;
@@ -46,6 +51,8 @@ export class Supervisor {
   private readonly router: Router;
   private readonly bootTimeoutMs: number;
   private readonly graceMs: number;
+  private readonly policy: RestartPolicy;
+  private readonly settleMs: number;
   private closed = false;
   private readonly jailUsed: Jail;
 
@@ -54,6 +61,8 @@ export class Supervisor {
     this.router = opts.router;
     this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
     this.graceMs = opts.graceMs ?? 10_000;
+    this.policy = { ...restartPolicy, ...opts.restartPolicy };
+    this.settleMs = opts.settleMs ?? 1000;
     this.jailUsed = opts.jail ?? Jail.plain();
   }
 
@@ -88,16 +97,8 @@ export class Supervisor {
       .filter((i) => i.app === app)
       .sort((a, b) => a.version - b.version || a.type.localeCompare(b.type) || a.index - b.index)
       .map((i) => ({
-        app: i.app,
-        type: i.type,
-        index: i.index,
-        version: i.version,
-        pid: i.pid,
-        port: i.port,
-        state: i.state,
-        restarts: i.restarts,
-        since: i.since,
-        reason: i.reason,
+        app: i.app, type: i.type, index: i.index, version: i.version, pid: i.pid, port: i.port,
+        state: i.state, restarts: i.restarts, since: i.since, reason: i.reason,
       }));
   }
 
@@ -197,17 +198,21 @@ export class Supervisor {
     }
   }
 
-  /** Starts non-web instances; they are supervised from the start, so an early exit means restart, not failure. */
+  /**
+   * Starts non-web instances; they are supervised from the start, so an early exit means a restart (or, with code 0,
+   * the end), not a failed deploy. Each is watched for settleMs, so the push says which of those happened.
+   */
   private async startOthers(release: ReleaseSpec, type: string, indexes: number[], say: Say): Promise<Instance[]> {
     const command = release.processes.find((p) => p.type === type)?.command ?? '';
     const started: Instance[] = [];
     for (const index of indexes) {
       const instance = this.newInstance(release, type, index, command);
       say(`-----> Starting ${instance.dyno} (v${release.version})`);
-      const outcome = await instance.boot();
-      say(outcome.ok ? `       ${instance.dyno} is running` : `       ${instance.dyno} ${outcome.reason}; restarting`);
+      await instance.boot();
       started.push(instance);
     }
+    await Promise.all(started.map((instance) => instance.settle(this.settleMs)));
+    for (const instance of started) say(`       ${instance.dyno} ${settledState(instance)}`);
     return started;
   }
 
@@ -237,6 +242,7 @@ export class Supervisor {
         baseEnv: this.opts.baseEnv,
         bootTimeoutMs: this.bootTimeoutMs,
         graceMs: this.graceMs,
+        policy: this.policy,
         log: this.log,
         jail: this.jailUsed,
         allocatePort: () => this.allocatePort(),
@@ -295,12 +301,4 @@ class BootFailure extends Error {
   constructor(readonly instance: Instance, readonly reason: string) {
     super(`${instance.dyno} ${reason}`);
   }
-}
-
-/** The indexes to start so that `have` grows to `quantity` instances, filling gaps first (web.1, web.2 …). */
-export function indexesToAdd(have: number[], quantity: number): number[] {
-  const taken = new Set(have);
-  const out: number[] = [];
-  for (let index = 1; taken.size + out.length < quantity; index++) if (!taken.has(index)) out.push(index);
-  return out;
 }

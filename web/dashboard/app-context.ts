@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { appForActor, isOwner, type Actor, type AppRow } from '../../core/access.ts';
 import { appSummaries, type AppSummary } from '../../services/app-status.ts';
+import { hasWebUrl } from '../../services/formation.ts';
 import { appUrl } from '../../services/release-spec.ts';
 import type { DashDeps } from './respond.ts';
 import { isTls } from './edge.ts';
@@ -17,7 +18,9 @@ export const TABS = [
 export type Tab = (typeof TABS)[number][0];
 
 export interface AppContext {
-  app: AppRow; actor: Actor & { kind: 'user' }; owner: boolean; summary: AppSummary; url: string;
+  app: AppRow; actor: Actor & { kind: 'user' }; owner: boolean; summary: AppSummary;
+  /** Undefined when the live release runs no web process (nothing answers at the app's URL). */
+  url: string | undefined;
   tabs: Array<{ href: string; label: string; current: boolean }>;
 }
 
@@ -34,7 +37,8 @@ export async function loadApp(d: DashDeps, req: FastifyRequest, name: string, ta
   const app = await appForActor(d.db, actor, name);
   const summary = (await appSummaries(d.db, [app])).get(app.id)!;
   const tabs = TABS.map(([id, label, suffix]) => ({ href: `/apps/${app.name}${suffix}`, label, current: id === tab }));
-  return { app, actor, owner: isOwner(actor, app), summary, url: appUrl(d.config, app.name), tabs };
+  const url = (await hasWebUrl(d.db, app)) ? appUrl(d.config, app.name) : undefined;
+  return { app, actor, owner: isOwner(actor, app), summary, url, tabs };
 }
 
 /** The template context of an app page: the header's data plus the page's own. */

@@ -156,3 +156,22 @@ test('the dashboard lives beside /api, git over HTTP, the probes and /static, wi
     assert.match(git.body, /Authentication required/, repo);
   }
 });
+
+test("a worker-only app shows no URL; app.json's formation is shown and refuses the scale form with E_FORMATION_APP_JSON", async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'bg');
+  const buildId = await insertBuild(h.db, 'bg', { status: 'succeeded' });
+  await releaseBuild(h, 'bg', buildId);
+  await h.db('builds').where({ id: buildId }).update({ process_types: JSON.stringify({ worker: 'node worker.js' }), app_json: JSON.stringify({ formation: { worker: 2 } }) });
+  const page = (await b.get('/apps/bg')).body;
+  assert.match(page, /<span class="url">no web process, so no URL<\/span>/);
+  assert.doesNotMatch(page, /href="http:\/\/bg\./);
+  const processes = (await b.get('/apps/bg/processes')).body;
+  assert.match(processes, /id="formation-app-json"/);
+  assert.match(processes, /<input id="qty-worker" name="qty_worker" type="number" min="0" max="99" value="2"/);
+  const refused = await b.post('/apps/bg/processes', { qty_worker: '5' });
+  assert.equal(refused.status, 409);
+  assert.match(refused.body, /E_FORMATION_APP_JSON/);
+  assert.match(refused.body, /set by app\.json in the app&#x27;s repo \(worker&#x3D;2\); change it there and push/);
+});

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
 import { addDomain, listDomains, removeDomain } from '../../services/apps.ts';
-import { parseScale, processTypes, scaleApp } from '../../services/formation.ts';
+import { formationOf, parseScale, scaleApp } from '../../services/formation.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
 import { domainsPage } from './domains-page.ts';
 import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
@@ -11,9 +11,9 @@ import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './
 type AppParams = { Params: { app: string } };
 
 async function processesPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
-  const [types, procs] = await Promise.all([processTypes(d.db, ctx.app), d.reader.status(ctx.app.name)]);
-  const rows = types.map((type) => ({ type, quantity: ctx.app.formation[type] ?? 1 }));
-  return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types: rows, procs, ...extra }), status);
+  const [formation, procs] = await Promise.all([formationOf(d.db, ctx.app), d.reader.status(ctx.app.name)]);
+  const fromAppJson = formation.fromAppJson !== undefined;
+  return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types: formation.entries, fromAppJson, procs, ...extra }), status);
 }
 
 /** The TYPE=N pairs of the scale form (fields named qty_<type>). */
