@@ -44,10 +44,11 @@ test('single-tenant mode is announced at start as a warning naming the bubblewra
   assert.match(describeIsolation({ mode: 'sandbox', reason: 'apps and builds run in per-app bubblewrap sandboxes' }), /^per-app sandboxes/);
 });
 
-test('per-process limits come from PAAS_APP_MEMORY_MB, PAAS_APP_PIDS and PAAS_APP_NOFILE, with defaults; nonsense is refused', () => {
-  assert.deepEqual({ ...loadConfig({ PAAS_ISOLATION: 'none' }).appLimits }, { memoryMb: 512, pids: 256, nofile: 4096 });
-  const set = loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_MEMORY_MB: '96', PAAS_APP_PIDS: '48', PAAS_APP_NOFILE: '256' }).appLimits;
-  assert.deepEqual({ ...set }, { memoryMb: 96, pids: 48, nofile: 256 });
+test('per-process limits come from PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE and PAAS_APP_CPUS, with defaults; nonsense is refused', () => {
+  assert.deepEqual({ ...loadConfig({ PAAS_ISOLATION: 'none' }).appLimits }, { memoryMb: 512, pids: 256, nofile: 4096, cpus: 1 });
+  const set = loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_MEMORY_MB: '96', PAAS_APP_PIDS: '48', PAAS_APP_NOFILE: '256', PAAS_APP_CPUS: '0.5' }).appLimits;
+  assert.deepEqual({ ...set }, { memoryMb: 96, pids: 48, nofile: 256, cpus: 0.5 });
+  assert.throws(() => loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_CPUS: 'all' }), /PAAS_APP_CPUS/);
   assert.throws(() => loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_MEMORY_MB: 'lots' }), /PAAS_APP_MEMORY_MB must be a whole number >= 16/);
   assert.throws(() => loadConfig({ PAAS_ISOLATION: 'none', PAAS_APP_PIDS: '0' }), /PAAS_APP_PIDS must be a whole number >= 8/);
 });
