@@ -36,9 +36,9 @@ export class LocalDriver implements RuntimeDriver {
     });
   }
 
-  // Placeholder until ps:restart lands (issue 11): the helper that builds it replaces this.
-  async restart(app: string): Promise<void> {
-    throw new PaasError('E_USAGE', `restart of ${app} is not built yet`);
+  /** ps:restart: web without downtime, other types stopped then started (Supervisor.restart). */
+  restart(app: string, type: string | undefined, say?: Say): Promise<void> {
+    return this.runtime.restart(app, type, say);
   }
 
   scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void> {
