@@ -42,6 +42,7 @@ export const processCommands: Command[] = [
     name: 'ps:restart', args: 'APP [TYPE]', summary: "Restart an app's processes (or one type's); web without downtime",
     async run(ctx, args) {
       const name = need(args, 0, 'APP', 'ps:restart APP [TYPE]');
+      if (args.positional.length > 2) throw new PaasError('E_USAGE', 'Give at most one process type. Usage: ps:restart APP [TYPE]');
       const outcome = await restartApp(ctx.db, ctx.actor, name, args.positional[1]);
       if (outcome.kind === 'release') {
         // Config stored with --no-restart since the live release: it is deployed now, every type with it.

@@ -116,6 +116,23 @@ export function flag(args: Args, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * The `drain` of a context writing to these streams: while one holds more than its buffer, a promise that resolves
+ * once it has drained (or closed, or the client went away), so output is read no faster than the client takes it.
+ */
+export function drainOf(streams: NodeJS.WritableStream[], signal: AbortSignal): () => Promise<void> | undefined {
+  return () => {
+    const full = streams.find((s) => (s as { writableNeedDrain?: boolean }).writableNeedDrain);
+    if (!full || signal.aborted) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => { full.off('drain', done); full.off('close', done); signal.removeEventListener('abort', done); resolve(); };
+      full.once('drain', done);
+      full.once('close', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  };
+}
+
 /** Lays out rows as aligned columns. */
 export function table(rows: string[][]): string[] {
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
