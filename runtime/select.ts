@@ -57,7 +57,9 @@ export function selectOneOff(config: Config, log: Logger): OneOffRunner {
     for (const note of notes) log.debug({ isolation: config.isolation.mode }, `one-off sandbox ${note}`);
     return new LocalOneOffRunner(jail, appBaseEnv(config.hostEnv));
   };
-  return limitOneOffs({ runOneOff: async (input) => (await (runner ??= load())).runOneOff(input) }, config.oneOff.maxPerApp);
+  // A setup that failed (a sandbox that could not be prepared) is tried again by the next one-off.
+  const ready = () => (runner ??= load().catch((err: unknown) => { runner = undefined; throw err; }));
+  return limitOneOffs({ runOneOff: async (input) => (await ready()).runOneOff(input) }, config.oneOff.maxPerApp);
 }
 
 /** A runner that refuses every one-off with E_RUN_UNAVAILABLE and the reason. */

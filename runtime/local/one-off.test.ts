@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPaasError } from '../../core/errors.ts';
 import { makeSlug, toRelease } from '../../test/support/local-runtime.ts';
+import { loadConfig } from '../../core/config.ts';
+import { createLogger } from '../../core/logger.ts';
 import { limitOneOffs } from '../one-off-limit.ts';
+import { selectOneOff } from '../select.ts';
 import type { OneOffInput } from '../types.ts';
 import { Jail } from './jail.ts';
 import { LocalOneOffRunner, maxOneOffLineBytes } from './one-off.ts';
@@ -63,4 +66,12 @@ test('at most N one-offs per app run at once through one runner: the next is ref
   abort.abort();
   assert.deepEqual(await Promise.all(runs), [143, 143]);
   assert.equal(await limited.runOneOff(input(spec, 'exit 0', [])), 0, 'free again once they ended');
+});
+
+test('Kubernetes mode refuses run with E_RUN_UNAVAILABLE saying so; local mode runs it', async (t) => {
+  const spec = toRelease('shop', await makeSlug(t), 1, []);
+  const kube = selectOneOff(loadConfig({ PAAS_RUNTIME: 'kubernetes' }), createLogger('silent'));
+  await assert.rejects(kube.runOneOff(input(spec, 'true', [])), { code: 'E_RUN_UNAVAILABLE', message: '`run` is not available in Kubernetes mode yet' });
+  const local = selectOneOff(loadConfig({ PAAS_ISOLATION: 'none', PAAS_DATA_DIR: spec.slugDir }), createLogger('silent'));
+  assert.equal(await local.runOneOff(input(spec, 'exit 7', [])), 7);
 });
