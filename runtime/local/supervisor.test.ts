@@ -226,3 +226,15 @@ test('restart boots new web processes before the old ones stop: a request loop s
   assert.deepEqual(h.runtime.status('myapp').filter((s) => s.type === 'web').map((s) => s.pid), web, 'only the type asked for');
   await assert.rejects(h.runtime.restart('myapp', 'clock'), (err: unknown) => isPaasError(err, 'E_PROCESS_TYPE_UNKNOWN'));
 });
+
+test('a restart whose new web does not boot fails with E_RELEASE_BOOT_FAILED and the running web keeps serving', { timeout: 30_000 }, async (t) => {
+  const h = await startHarness(t);
+  const slug = await makeSlug(t, { 'gate.js': `if (require('node:fs').existsSync(__dirname + '/broken')) { console.error('broken now'); process.exit(1); } require('./server.js');` });
+  await h.runtime.deploy(toRelease('myapp', slug, 1, [{ type: 'web', command: 'node gate.js v1', quantity: 1 }]), () => {});
+  const pid = h.runtime.status('myapp')[0]?.pid;
+  await fs.writeFile(path.join(slug, 'broken'), '');
+  await assert.rejects(h.runtime.restart('myapp', 'web'), (err: unknown) => err instanceof ReleaseBootError && err.lastLines.includes('broken now'));
+  assert.deepEqual(h.runtime.status('myapp').map((s) => [s.pid, s.state]), [[pid, 'up']]);
+  assert.equal((await request(h.routerPort, host)).body, 'v1 web.1');
+  assert.ok(h.logs.some((l) => l.source === 'paas' && /^restart failed: Release v1's web process did not start: exited with code 1; the running web processes keep serving$/.test(l.line)));
+});
