@@ -37,6 +37,10 @@ test('run APP -- sh -c \'echo $FOO; exit 3\' over SSH prints the config value an
   const ok = await sshRaw(p, bob.keyPath, `run ${app} ls -la`);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /server\.js/);
+  // The local CLI passes the exit code back as its own.
+  const local = await p.cli(['run', app, '--', 'sh', '-c', 'echo "$FOO" >&2; exit 4']);
+  assert.equal(local.code, 4, local.stderr);
+  assert.equal(local.stderr, 'from-config\n');
 });
 
 test('run on another user\'s app answers exactly like a missing app, and runs nothing', async () => {
