@@ -10,7 +10,7 @@ import { startGitd } from './gitd/gitd.ts';
 import { startController } from './controller/controller.ts';
 import { createWeb } from './web/web.ts';
 import { sshCommandRunner } from './cli/ssh-runner.ts';
-import { selectReader } from './runtime/select.ts';
+import { selectOneOff, selectReader } from './runtime/select.ts';
 import { describeIsolation } from './core/isolation.ts';
 import type { Config } from './core/config.ts';
 
@@ -31,7 +31,7 @@ async function main() {
   const { config, db, bus, log } = p;
   const controller = await startController(db, bus, config, log.child({ module: 'controller' }));
   const reader = await selectReader(config, db, bus);
-  const gitd = await startGitd(db, bus, config, log.child({ module: 'gitd' }), sshCommandRunner(db, config, log, reader));
+  const gitd = await startGitd(db, bus, config, log.child({ module: 'gitd' }), sshCommandRunner(db, config, log, reader, selectOneOff(config, log)));
   const web = await createWeb({ db, config, log, bus, reader, mount: (app) => gitd.mountHttp(app) });
   await web.listen({ port: config.httpPort, host: config.host });
   await p.relay.start();

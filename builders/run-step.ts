@@ -1,6 +1,6 @@
 // builders/run-step.ts — runs one build command (argv, never a shell string) and relays its output line by line as it is
-// printed; used by native.ts and by the embedded mode's release phase (runtime/local/driver.ts).
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+// printed; used by native.ts, and (runProcess) by the embedded mode's release phase and one-off processes (runtime/local).
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { PaasError, type ErrorCode } from '../core/errors.ts';
 import { eachLine } from '../core/lines.ts';
 import { signalGroup } from '../core/process-group.ts';
@@ -75,62 +75,95 @@ function cancelled(step: Step, reason: unknown): PaasError {
   return stepError(step, `${step.name} was cancelled`, reason);
 }
 
-/** Starts the step's process in its own group; `relayed` resolves once both output pipes are read to their end. */
-function startStep(ctx: BuildContext, step: Step): { child: ChildProcess; relayed: Promise<unknown>; launch?: Launch; missing: () => boolean } {
-  const env = { ...ctx.env, ...step.env };
+/** One process to run to its end: a build step, the release phase, a one-off `run`. */
+export interface ProcessRun {
+  argv: readonly [string, ...string[]];
+  env: Record<string, string>;
+  /** Each output line, as it is printed. */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** Names the sandbox's cgroup ('build' unless given). */
+  name?: string;
+  /** Longer lines are cut (core/lines.ts); unset: none are. */
+  maxLineBytes?: number;
+  /** Backpressure: a promise to await before reading more output, when the reader is behind. */
+  drain?(): Promise<void> | undefined;
+}
+
+/** How a process ended; `spawnError` when it never started, `missing` when its program was not found in the sandbox. */
+export interface ProcessEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  oom: boolean;
+  missing: boolean;
+  aborted: boolean;
+  spawnError?: NodeJS.ErrnoException;
+}
+
+/**
+ * Runs a process in ctx.srcDir (in the app's sandbox when ctx.sandbox is set) in its own process group, relays its
+ * output line by line, and resolves once it has ended and its output was read. ctx.signal ends it (SIGTERM, then
+ * SIGKILL after a grace period); what it left running in its group is killed when it exits.
+ */
+export function runProcess(ctx: Omit<BuildContext, 'say'>, run: ProcessRun): Promise<ProcessEnd> {
   const sb = ctx.sandbox;
-  const launch = sb?.launcher({ app: sb.app, name: 'build', uid: sb.uid, dir: ctx.srcDir, cacheDir: sb.cacheDir, argv: step.argv, env });
+  const launch = sb?.launcher({ app: sb.app, name: run.name ?? 'build', uid: sb.uid, dir: ctx.srcDir, cacheDir: sb.cacheDir, argv: run.argv, env: run.env });
   let missing = false;
-  const relay = (line: string) => {
-    if (launch?.notFound?.(line)) missing = true; // said as step.missingTool instead
-    else ctx.say(line.trim() === '' ? '' : indent + line); // no trailing blanks
+  const relay = (stream: 'stdout' | 'stderr') => (line: string) => {
+    if (launch?.notFound?.(line)) missing = true; // said by the caller (step.missingTool) instead
+    else run.onLine(line, stream);
   };
   const child = launch
     ? spawn(launch.file, launch.args, launch.options)
-    : spawn(step.argv[0], step.argv.slice(1), {
+    : spawn(run.argv[0], run.argv.slice(1), {
       cwd: ctx.srcDir,
-      env,
+      env: run.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so cancelling ends the tool's children too
     });
   launch?.started();
-  // A pipe that fails loses only output: the exit status still decides the step, so the error is not rethrown.
-  const relayed = Promise.all([child.stdout, child.stderr].map((pipe) => pipe && eachLine(pipe, relay).catch(() => undefined)));
-  return { child, relayed, launch, missing: () => missing };
-}
-
-/** Runs the step in ctx.srcDir, relaying output indented; throws E_BUILD_FAILED on a non-zero exit, a missing tool or cancellation. */
-export function runStep(ctx: BuildContext, step: Step): Promise<void> {
-  if (ctx.signal?.aborted) return Promise.reject(cancelled(step, ctx.signal.reason));
-  const { child, relayed, launch, missing } = startStep(ctx, step);
-  return new Promise<void>((resolve, reject) => {
+  // A pipe that fails loses only output: the exit status still decides, so the error is not rethrown.
+  const lineOpts = { maxLineBytes: run.maxLineBytes, drain: run.drain };
+  const relayed = Promise.all(([['stdout', child.stdout], ['stderr', child.stderr]] as const)
+    .map(([name, pipe]) => pipe && eachLine(pipe, relay(name), lineOpts).catch(() => undefined)));
+  return new Promise<ProcessEnd>((resolve) => {
     let graceTimer: NodeJS.Timeout | undefined;
+    let settled = false;
     const onAbort = () => {
       killGroup(child.pid, 'SIGTERM');
       graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), killGraceMs).unref();
     };
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (error?: PaasError) => {
+    if (ctx.signal?.aborted) onAbort();
+    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (end: Omit<ProcessEnd, 'aborted'>) => {
+      if (settled) return;
+      settled = true;
       ctx.signal?.removeEventListener('abort', onAbort);
       clearTimeout(graceTimer);
-      if (error) reject(error);
-      else resolve();
+      resolve({ ...end, aborted: ctx.signal?.aborted ?? false });
     };
-    // Leftover background processes would hold the output pipes open and hang the build: end them.
+    // Leftover background processes would hold the output pipes open and hang the caller: end them.
     child.on('exit', () => killGroup(child.pid, 'SIGKILL'));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      const message = e.code === 'ENOENT' ? step.missingTool : `${step.name} could not start: ${e.message}`;
-      settle(stepError(step, message, e));
-    });
+    child.on('error', (e: NodeJS.ErrnoException) => settle({ code: null, signal: null, oom: false, missing: e.code === 'ENOENT', spawnError: e }));
     // After a spawn 'error', 'close' still fires; the promise is settled by then, so it changes nothing.
-    // 'close' comes once the pipes have ended; waiting for `relayed` too makes sure the last line was said first.
+    // 'close' comes once the pipes have ended; waiting for `relayed` too makes sure the last line was relayed first.
     child.on('close', (code, signal) => void relayed.then(() => {
-      const oom = launch?.finish().oom;
-      if (ctx.signal?.aborted) settle(cancelled(step, ctx.signal.reason));
-      else if (code === 0) settle();
-      else if (missing()) settle(stepError(step, step.missingTool));
-      else if (oom) settle(stepError(step, `${step.name} ran out of memory (the limit is PAAS_APP_MEMORY_MB)`));
-      else settle(stepError(step, `${step.name} failed (${code === null ? `killed by ${signal}` : `exit ${code}`})`));
+      const oom = launch?.finish().oom ?? false;
+      settle({ code, signal, oom, missing });
     }));
   });
+}
+
+/** Runs the step in ctx.srcDir, relaying output indented; throws E_BUILD_FAILED on a non-zero exit, a missing tool or cancellation. */
+export async function runStep(ctx: BuildContext, step: Step): Promise<void> {
+  if (ctx.signal?.aborted) throw cancelled(step, ctx.signal.reason);
+  const end = await runProcess(ctx, {
+    argv: step.argv, env: { ...ctx.env, ...step.env },
+    onLine: (line) => ctx.say(line.trim() === '' ? '' : indent + line), // no trailing blanks
+  });
+  if (end.spawnError) throw stepError(step, end.spawnError.code === 'ENOENT' ? step.missingTool : `${step.name} could not start: ${end.spawnError.message}`, end.spawnError);
+  if (end.aborted) throw cancelled(step, ctx.signal?.reason);
+  if (end.code === 0) return;
+  if (end.missing) throw stepError(step, step.missingTool);
+  if (end.oom) throw stepError(step, `${step.name} ran out of memory (the limit is PAAS_APP_MEMORY_MB)`);
+  throw stepError(step, `${step.name} failed (${end.code === null ? `killed by ${end.signal}` : `exit ${end.code}`})`);
 }

@@ -8,12 +8,13 @@ import { inviteCommands } from './invites.ts';
 import { manifestCommands } from './manifests.ts';
 import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
+import { runCommands } from './run.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
 /** The most standard input a command reads (the largest are an SSH public key and a certificate bundle, a few KiB each). */
 export const stdinLimitBytes = 64 * 1024;
 
-export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...manifestCommands];
+export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...runCommands, ...manifestCommands];
 
 /** The --help text; SSH users don't see local-only commands. */
 export function helpText(local: boolean, invoke: string): string[] {
@@ -28,10 +29,9 @@ export async function runCommand(ctx: CommandContext, argv: string[], local: boo
   try {
     const cmd = commands.find((c) => c.name === name && (local || !c.localOnly));
     if (!cmd) throw new PaasError('E_COMMAND_UNKNOWN', `Unknown command "${name.slice(0, 60)}"; run ${invoke} --help for the list`);
-    const args = parseArgs(rest, cmd.flags, `${invoke} ${cmd.name} ${cmd.args}`.trimEnd());
+    const args = parseArgs(rest, cmd.flags, `${invoke} ${cmd.name} ${cmd.args}`.trimEnd(), cmd.tailAfter);
     if (args.flags.has('help')) { ctx.out(`Usage: ${invoke} ${cmd.name} ${cmd.args}`); ctx.out(cmd.summary); return 0; }
-    await cmd.run(ctx, args);
-    return 0;
+    return (await cmd.run(ctx, args)) ?? 0;
   } catch (err) {
     if (isPaasError(err)) { ctx.err(` !     ${err.message}`); return 1; }
     const ref = Math.random().toString(36).slice(2, 10);

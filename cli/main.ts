@@ -8,8 +8,9 @@ import { databaseFile } from '../core/db/embedded.ts';
 import { PaasError, isPaasError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { readAll } from '../core/read-all.ts';
-import { selectReader } from '../runtime/select.ts';
+import { selectOneOff, selectReader } from '../runtime/select.ts';
 import { runCommand, helpText, stdinLimitBytes } from './commands.ts';
+import { drainOf } from './types.ts';
 
 /** Standard input, when it is piped (a terminal has nothing to give: keys:add then says what to pipe). */
 function readStdin(): Promise<string> {
@@ -77,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     const reader = await selectReader(config, db);
     return await runCommand({
       db, config, actor: { kind: 'operator' }, reader, signal: abort.signal, readStdin, promptSecret,
+      oneOff: selectOneOff(config, log), drain: drainOf([process.stdout, process.stderr], abort.signal),
       out: (l) => console.log(l), err: (l) => console.error(l),
     }, argv, true, invoke, log);
   } finally {

@@ -1,9 +1,11 @@
-// cli/processes.ts — ps, ps:scale and logs commands. ps and logs read the runtime through its read port
+// cli/processes.ts — ps, ps:scale, ps:restart and logs commands. ps and logs read the runtime through its read port
 // (ctx.reader): the cluster's pods and their logs in Kubernetes mode; the process snapshot and the log file otherwise.
 import { appForActor } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseScale, scaleApp } from '../services/formation.ts';
 import { currentRelease } from '../services/releases.ts';
+import { restartApp } from '../services/restart.ts';
+import { reportRelease } from './releases.ts';
 import type { ProcessStatus } from '../runtime/types.ts';
 import { flag, need, table, type Command } from './types.ts';
 import { ago } from '../services/time-ago.ts';
@@ -34,6 +36,20 @@ export const processCommands: Command[] = [
       const quantities = parseScale(args.positional.slice(1));
       await scaleApp(ctx.db, ctx.actor, name, quantities);
       ctx.out(`Scaling ${name}: ${Object.entries(quantities).map(([t, n]) => `${t}=${n}`).join(' ')}... done`);
+    },
+  },
+  {
+    name: 'ps:restart', args: 'APP [TYPE]', summary: "Restart an app's processes (or one type's); web without downtime",
+    async run(ctx, args) {
+      const name = need(args, 0, 'APP', 'ps:restart APP [TYPE]');
+      if (args.positional.length > 2) throw new PaasError('E_USAGE', 'Give at most one process type. Usage: ps:restart APP [TYPE]');
+      const outcome = await restartApp(ctx.db, ctx.actor, name, args.positional[1]);
+      if (outcome.kind === 'release') {
+        // Config stored with --no-restart since the live release: it is deployed now, every type with it.
+        await reportRelease(ctx, `Restarting ${outcome.app} with config changes (${outcome.changed.join(', ')})`, outcome.release);
+        return;
+      }
+      ctx.out(`Restarting ${outcome.type ? `${outcome.type} processes of ` : ''}${outcome.app}... done`);
     },
   },
   {

@@ -8,13 +8,16 @@ import { need, table, type Command, type CommandContext } from './types.ts';
 import { ago } from '../services/time-ago.ts';
 
 /** Waits for a new release's deploy and reports it the way Heroku does ("done, v4"); a failure is an error. */
-async function reportRelease(ctx: CommandContext, intro: string, release: ReleaseRow | undefined): Promise<void> {
+export async function reportRelease(ctx: CommandContext, intro: string, release: ReleaseRow | undefined): Promise<void> {
   if (!release) { ctx.out(`${intro}... done (the app has no release yet: it applies on the first git push)`); return; }
   const final = await waitForRelease(ctx.db, release.id);
   if (final.status === 'failed') throw new PaasError('E_RELEASE_BOOT_FAILED', `Release v${final.version} failed: ${final.error ?? 'unknown error'}; the previous release keeps serving`);
   if (final.status !== 'succeeded') { ctx.out(`${intro}... v${final.version} is still deploying; see: releases APP`); return; }
   ctx.out(`${intro}... done, v${final.version}`);
 }
+
+/** What --no-restart says: the change is stored, and what deploys it. */
+const notRestarted = 'not restarted: the next push, ps:restart or config:set deploys it';
 
 export const releaseCommands: Command[] = [
   {
@@ -38,21 +41,28 @@ export const releaseCommands: Command[] = [
     },
   },
   {
-    name: 'config:set', args: 'APP KEY=VALUE…', summary: 'Set config vars; makes and deploys a new release',
+    name: 'config:set', args: 'APP KEY=VALUE… [--encoded] [--no-restart]',
+    summary: 'Set config vars and deploy them in a new release; --encoded: each VALUE is base64 (multi-line values over SSH); --no-restart: store only',
+    flags: { encoded: { type: 'boolean' }, 'no-restart': { type: 'boolean' } },
     async run(ctx, args) {
       const name = need(args, 0, 'APP', 'config:set APP KEY=VALUE…');
       const pairs = args.positional.slice(1);
-      const release = await setConfig(ctx.db, ctx.actor, name, pairs);
+      const restart = !args.flags.has('no-restart');
+      const release = await setConfig(ctx.db, ctx.actor, name, pairs, { encoded: args.flags.has('encoded'), restart });
       const keys = pairs.map((p) => p.slice(0, p.indexOf('=')));
+      if (!restart) { ctx.out(`Setting ${keys.join(', ')} on ${name}... done (${notRestarted})`); return; }
       await reportRelease(ctx, `Setting ${keys.join(', ')} and restarting ${name}`, release);
     },
   },
   {
-    name: 'config:unset', args: 'APP KEY…', summary: 'Unset config vars; makes and deploys a new release',
+    name: 'config:unset', args: 'APP KEY… [--no-restart]', summary: 'Unset config vars and deploy that in a new release; --no-restart: store only',
+    flags: { 'no-restart': { type: 'boolean' } },
     async run(ctx, args) {
       const name = need(args, 0, 'APP', 'config:unset APP KEY…');
       const keys = args.positional.slice(1);
-      const release = await unsetConfig(ctx.db, ctx.actor, name, keys);
+      const restart = !args.flags.has('no-restart');
+      const release = await unsetConfig(ctx.db, ctx.actor, name, keys, { restart });
+      if (!restart) { ctx.out(`Unsetting ${keys.join(', ')} on ${name}... done (${notRestarted})`); return; }
       await reportRelease(ctx, `Unsetting ${keys.join(', ')} and restarting ${name}`, release);
     },
   },

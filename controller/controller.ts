@@ -1,11 +1,12 @@
-// controller/controller.ts — the pipeline's event wiring: push → build → release → deploy, plus destroy, scale
-// and domains; and, at boot, recovery of interrupted work and the restart of every app's current release. The
+// controller/controller.ts — the pipeline's event wiring: push → build → release → deploy, plus destroy, scale,
+// restart and domains; and, at boot, recovery of interrupted work and the restart of every app's current release. The
 // drivers (build and runtime) come from runtime/select.ts, by the mode: local processes, or Kubernetes.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import type { Bus } from '../core/bus.ts';
+import { isPaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
@@ -51,6 +52,17 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
       certs?.removeApp(String(p.app));
     }, { durable: 'controller-destroys' }),
     bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>), { durable: 'controller-formation' }),
+    bus.subscribe('paas.processes.restart', async (_s, p) => {
+      const app = String(p.app);
+      try {
+        await runtime.restart(app, p.type === undefined ? undefined : String(p.type), (line) => log.info({ app, line }, 'restart'));
+      } catch (err) {
+        // A restart whose new web did not boot left the old processes serving (the app's log says why); trying it
+        // again on every redelivery would only repeat that. Anything unexpected is redelivered.
+        if (!isPaasError(err)) throw err;
+        log.warn({ err, app }, 'ps:restart failed; the running processes were kept');
+      }
+    }, { durable: 'controller-restarts' }),
     bus.subscribe('paas.domains.updated', async (_s, p) => {
       const app = (await db('apps').where({ name: p.app }).first()) as AppRow | undefined;
       if (app) await runtime.setDomains(app.name, await listDomains(db, app.id), await liveSpec(db, config, app));

@@ -63,6 +63,11 @@ export interface Config {
   /** PAAS_ISOLATION (auto|sandbox|none), resolved at boot: per-app sandboxes, or single-tenant mode (core/isolation.ts). */
   isolation: IsolationState;
   /**
+   * `run APP CMD…`: a one-off process is killed after PAAS_RUN_TIMEOUT_SECONDS (default 3600), and each app may run at
+   * most PAAS_RUN_MAX_PER_APP (default 3) at once, counted per platform process that starts them (gitd, the local CLI).
+   */
+  oneOff: Readonly<{ timeoutSeconds: number; maxPerApp: number }>;
+  /**
    * Per process (PAAS_APP_MEMORY_MB, PAAS_APP_PIDS, PAAS_APP_NOFILE): local sandboxes (runtime/local/jail.ts) and Docker
    * containers; PAAS_APP_CPUS (default 1, fractions allowed) caps a container's CPU time (Docker mode only).
    */
@@ -255,6 +260,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pids: wholeNumber('PAAS_APP_PIDS', env.PAAS_APP_PIDS, 256, 8),
       nofile: wholeNumber('PAAS_APP_NOFILE', env.PAAS_APP_NOFILE, 4096, 64),
       cpus: positiveNumber('PAAS_APP_CPUS', env.PAAS_APP_CPUS, 1),
+    }),
+    oneOff: Object.freeze({
+      timeoutSeconds: wholeNumber('PAAS_RUN_TIMEOUT_SECONDS', env.PAAS_RUN_TIMEOUT_SECONDS, 3600, 1),
+      maxPerApp: wholeNumber('PAAS_RUN_MAX_PER_APP', env.PAAS_RUN_MAX_PER_APP, 3, 1),
     }),
     registry: env.PAAS_REGISTRY || 'registry.localhost:5001',
     kanikoImage: env.PAAS_KANIKO_IMAGE || 'ghcr.io/osscontainertools/kaniko',

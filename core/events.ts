@@ -50,6 +50,10 @@ export const events = {
     subject: 'paas.formation.updated', version: 1, delivery: 'work', publisher: 'controller (ps:scale)', listeners: 'controller (runtime driver)',
     fields: { app: 'string', quantities: 'object' },
   },
+  processesRestart: {
+    subject: 'paas.processes.restart', version: 1, delivery: 'work', publisher: 'controller (ps:restart)', listeners: 'controller (runtime driver restarts them)',
+    fields: { app: 'string', type: 'string?' },
+  },
   domainsUpdated: {
     subject: 'paas.domains.updated', version: 1, delivery: 'work', publisher: 'controller (domains:add/remove, certs:add/remove, HTTPS options)', listeners: 'controller (router, certificates)',
     fields: { app: 'string' },

@@ -1,7 +1,7 @@
 // Unit tests for core/lines.ts: line splitting of a stream as it arrives (moved from builders/run-step.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { eachLine } from './lines.ts';
 
 async function split(chunks: (string | Buffer)[]): Promise<string[]> {
@@ -50,4 +50,10 @@ test('an input that ends without output delivers no line', async () => {
   input.end();
   await done;
   assert.deepEqual(lines, []);
+});
+
+test('with maxLineBytes, a line that never ends comes in pieces cut between UTF-8 characters', async () => {
+  const lines: string[] = [];
+  await eachLine(Readable.from([Buffer.from('é'.repeat(5)), Buffer.from('abcdefg\nhi')]), (l) => lines.push(l), { maxLineBytes: 3 });
+  assert.deepEqual(lines, ['é', 'é', 'é', 'é', 'éa', 'bcd', 'efg', 'hi']);
 });

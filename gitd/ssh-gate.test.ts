@@ -15,8 +15,9 @@ test('the counter caps each address and the total, and frees a slot on give', ()
   assert.equal(c.size(), 3);
 });
 
-test('logs with -t or --tail, and builds:output, count as following; nothing else does', () => {
+test('logs with -t or --tail, builds:output and run count as following; nothing else does', () => {
   assert.ok(isFollowCommand(['builds:output', 'shop']));
+  assert.ok(isFollowCommand(['run', 'shop', 'sleep', '600']));
   assert.ok(isFollowCommand(['logs', 'shop', '-t']));
   assert.ok(isFollowCommand(['logs', 'shop', '--tail']));
   assert.ok(isFollowCommand(['logs', 'shop', '-tn', '5']));

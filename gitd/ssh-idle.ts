@@ -25,9 +25,10 @@ export class IdleWatch {
 
 /**
  * Commands that follow output and are never idle-cut: `logs APP -t` (or --tail), for as long as the user wants,
- * and `builds:output`, which follows a running build until it ends.
+ * `builds:output`, which follows a running build until it ends, and `run`, a one-off that may be quiet for long
+ * (a migration) and has its own deadline (PAAS_RUN_TIMEOUT_SECONDS).
  */
 export function isFollowCommand(argv: string[]): boolean {
-  if (argv[0] === 'builds:output') return true;
+  if (argv[0] === 'builds:output' || argv[0] === 'run') return true;
   return argv[0] === 'logs' && argv.slice(1).some((a) => a === '--tail' || /^-[a-z]*t[a-z]*$/.test(a));
 }

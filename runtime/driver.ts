@@ -7,6 +7,8 @@ import type { LogOptions, RuntimeReader } from './reader.ts';
 import type { ProcessStatus, ReleaseSpec } from './types.ts';
 
 export type { LogOptions, Say };
+// The faces are handed a one-off runner (`run`), so its shapes live in the port (types.ts); drivers implement it.
+export type { OneOffInput, OneOffRunner } from './types.ts';
 
 /** One build: the pushed tree and where its output goes. */
 export interface BuildInput {
@@ -64,25 +66,6 @@ export interface RuntimeDriver extends RuntimeReader {
   stop(app: string): Promise<void>;
   /** Platform shutdown. */
   stopAll(): Promise<void>;
-}
-
-/** One command run once in a release's environment (`run APP CMD…`): its sandbox or container, its config. */
-export interface OneOffInput {
-  spec: ReleaseSpec;
-  /** A shell command line (`/bin/sh -c`), as Procfile commands are. */
-  command: string;
-  /** Every output line, as it comes. */
-  onLine(line: string, stream: 'stdout' | 'stderr'): void;
-  /** Aborted when the client goes away: the process is killed. */
-  signal: AbortSignal;
-  /** Killed after this long. */
-  timeoutMs: number;
-}
-
-/** Runs one-off processes (runtime/select.ts builds the mode's: local sandbox, Docker container). */
-export interface OneOffRunner {
-  /** Resolves with the process's exit code (128 + signal number when killed). */
-  runOneOff(input: OneOffInput): Promise<number>;
 }
 
 /** A failed rollout; `rolledBackTo` is the version serving again, when the driver rolled back to one. */

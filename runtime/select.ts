@@ -14,6 +14,9 @@ import type { DockerRuntime } from './docker/runtime.ts';
 import type { LocalDriver } from './local/driver.ts';
 import type { Router } from './router.ts';
 import type { RuntimeReader } from './reader.ts';
+import { PaasError } from '../core/errors.ts';
+import { limitOneOffs } from './one-off-limit.ts';
+import type { OneOffRunner } from './types.ts';
 
 /**
  * The controller's drivers; `router` only in the embedded and Docker modes (Kubernetes routes through Ingresses);
@@ -42,6 +45,34 @@ export async function selectReader(config: Config, db: Knex, bus?: Bus): Promise
   }
   const { LocalReader } = await import('./local/reader.ts');
   return new LocalReader(db, config.dataDir, bus);
+}
+
+/**
+ * The one-off runner (`run APP CMD…`) for the configured mode, at most config.oneOff.maxPerApp at once per app. Built
+ * on its first use, so a process that never runs one (the local CLI's other commands) sets up no sandbox.
+ */
+export function selectOneOff(config: Config, log: Logger): OneOffRunner {
+  let runner: Promise<OneOffRunner> | undefined;
+  const load = async (): Promise<OneOffRunner> => {
+    if (config.mode === 'kubernetes') return refuseOneOffs('`run` is not available in Kubernetes mode yet');
+    if (config.mode === 'docker') {
+      // INTEGRATOR (issue 11): the Docker helper's DockerRuntime (runtime/docker/runtime.ts) implements OneOffRunner;
+      // return it here, e.g. `const { DockerRuntime } = await import('./docker/runtime.ts'); return new DockerRuntime(…);`
+      return refuseOneOffs('`run` is not available in Docker mode yet');
+    }
+    const [{ Jail }, { LocalOneOffRunner }] = await Promise.all([import('./local/jail.ts'), import('./local/one-off.ts')]);
+    const { jail, notes } = Jail.forHost(config.isolation.mode, config.appLimits, config.hostEnv.PATH, config.dataDir);
+    for (const note of notes) log.debug({ isolation: config.isolation.mode }, `one-off sandbox ${note}`);
+    return new LocalOneOffRunner(jail, appBaseEnv(config.hostEnv));
+  };
+  // A setup that failed (a sandbox that could not be prepared) is tried again by the next one-off.
+  const ready = () => (runner ??= load().catch((err: unknown) => { runner = undefined; throw err; }));
+  return limitOneOffs({ runOneOff: async (input) => (await ready()).runOneOff(input) }, config.oneOff.maxPerApp);
+}
+
+/** A runner that refuses every one-off with E_RUN_UNAVAILABLE and the reason. */
+function refuseOneOffs(reason: string): OneOffRunner {
+  return { runOneOff: () => Promise.reject(new PaasError('E_RUN_UNAVAILABLE', reason)) };
 }
 
 /** The router of the local and Docker modes, listening on the configured ports (HTTP, and HTTPS when set). */

@@ -89,3 +89,27 @@ export interface ProcessStatus {
  * the ISO time the log file records for the line. Must not throw.
  */
 export type LogSink = (app: string, line: string, source: string, time: string) => void;
+
+/** One command run once in a release's environment (`run APP CMD…`): its sandbox or container, its config. */
+export interface OneOffInput {
+  spec: ReleaseSpec;
+  /** A shell command line (`/bin/sh -c`), as Procfile commands are. */
+  command: string;
+  /** Every output line, as it comes. */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+  /** Aborted when the client goes away: the process is killed. */
+  signal: AbortSignal;
+  /** Killed after this long. */
+  timeoutMs: number;
+  /**
+   * Backpressure (optional for a runner to honour): when the client is behind, a promise to await before relaying
+   * more output (the process then blocks on its writes); undefined while the client keeps up.
+   */
+  drain?(): Promise<void> | undefined;
+}
+
+/** Runs one-off processes (runtime/select.ts builds the mode's: local sandbox, Docker container). */
+export interface OneOffRunner {
+  /** Resolves with the process's exit code (128 + signal number when killed). */
+  runOneOff(input: OneOffInput): Promise<number>;
+}

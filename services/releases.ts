@@ -42,42 +42,67 @@ export async function currentRelease(db: Knex, app: AppRow): Promise<ReleaseRow 
 
 const userIdOf = (actor: Actor) => (actor.kind === 'user' ? actor.user.id : null);
 
-/** Applies config changes and creates a release running the current build with the new config. */
-async function changeConfig(db: Knex, actor: Actor, rawName: string, change: (c: Record<string, string>) => string): Promise<ReleaseRow | undefined> {
+/** How a config change is made: `restart: false` stores it without a release (the next deploy applies it). */
+export interface ConfigChangeOptions { restart?: boolean }
+
+/** Applies config changes and, unless told not to, creates a release running the current build with the new config. */
+async function changeConfig(db: Knex, actor: Actor, rawName: string, opts: ConfigChangeOptions, change: (c: Record<string, string>) => string): Promise<ReleaseRow | undefined> {
   return db.transaction(async (trx) => {
     const app = await appForActor(trx, actor, rawName);
     const current = await currentRelease(trx, app);
     const config = { ...app.config };
     const description = change(config);
     await trx('apps').where({ id: app.id }).update({ config: JSON.stringify(config) });
+    // Stored only: the next push, ps:restart or config change deploys it (releases read apps.config then).
+    if (opts.restart === false) return undefined;
     if (!current?.build_id) return undefined; // stored; the first deploy applies it
     return createRelease(trx, app, { buildId: current.build_id, config, description, userId: userIdOf(actor), source: 'config' });
   });
 }
 
-/** Parses KEY=VALUE pairs (the security boundary for config keys). */
-export function parseConfigPairs(pairs: string[]): Record<string, string> {
+/**
+ * Decodes an `--encoded` value (Dokku's way to pass multi-line values over SSH): strict base64 (padded, no line
+ * breaks) of UTF-8 text. Anything else is E_CONFIG_VALUE_INVALID naming the key; nothing is stored then.
+ */
+export function decodeConfigValue(key: string, encoded: string): string {
+  // Strict: only what encodes back to exactly the same text (padding, alphabet, length and spare bits all checked).
+  if (Buffer.from(encoded, 'base64').toString('base64') !== encoded) {
+    throw new PaasError('E_CONFIG_VALUE_INVALID', `${key}: --encoded values must be base64 (padded with =, on one line: base64 -w0 makes one)`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    throw new PaasError('E_CONFIG_VALUE_INVALID', `${key}: the --encoded value does not decode to UTF-8 text`);
+  }
+}
+
+/** Parses KEY=VALUE pairs (the security boundary for config keys and values); `encoded`: each VALUE is base64. */
+export function parseConfigPairs(pairs: string[], opts: { encoded?: boolean } = {}): Record<string, string> {
   if (!pairs.length) throw new PaasError('E_USAGE', 'Give at least one KEY=VALUE');
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const eq = p.indexOf('=');
     if (eq < 0) throw new PaasError('E_CONFIG_VALUE_INVALID', `"${p.slice(0, 80)}" is not KEY=VALUE`);
-    out[parseConfigKey(p.slice(0, eq))] = p.slice(eq + 1);
+    const key = parseConfigKey(p.slice(0, eq));
+    const value = opts.encoded ? decodeConfigValue(key, p.slice(eq + 1)) : p.slice(eq + 1);
+    // No environment variable can hold a NUL byte: every process start of the app would fail on it.
+    if (value.includes('\0')) throw new PaasError('E_CONFIG_VALUE_INVALID', `${key}: config values cannot contain a NUL byte`);
+    out[key] = value;
   }
   return out;
 }
 
-/** config:set — returns the new release, or undefined when the app has no release yet (stored for the first deploy). */
-export async function setConfig(db: Knex, actor: Actor, app: string, pairs: string[]): Promise<ReleaseRow | undefined> {
-  const vars = parseConfigPairs(pairs);
-  return changeConfig(db, actor, app, (c) => { Object.assign(c, vars); return `Set ${Object.keys(vars).join(', ')}`; });
+/** config:set — returns the new release, or undefined when none was made (no release yet, or `restart: false`). */
+export async function setConfig(db: Knex, actor: Actor, app: string, pairs: string[], opts: ConfigChangeOptions & { encoded?: boolean } = {}): Promise<ReleaseRow | undefined> {
+  const vars = parseConfigPairs(pairs, opts);
+  return changeConfig(db, actor, app, opts, (c) => { Object.assign(c, vars); return `Set ${Object.keys(vars).join(', ')}`; });
 }
 
 /** config:unset — keys must be valid; unknown keys are reported. */
-export async function unsetConfig(db: Knex, actor: Actor, app: string, keys: string[]): Promise<ReleaseRow | undefined> {
+export async function unsetConfig(db: Knex, actor: Actor, app: string, keys: string[], opts: ConfigChangeOptions = {}): Promise<ReleaseRow | undefined> {
   if (!keys.length) throw new PaasError('E_USAGE', 'Give at least one KEY to unset');
   keys.forEach(parseConfigKey);
-  return changeConfig(db, actor, app, (c) => {
+  return changeConfig(db, actor, app, opts, (c) => {
     const missing = keys.filter((k) => !(k in c));
     if (missing.length) throw new PaasError('E_CONFIG_KEY_NOT_FOUND', `Not set on this app: ${missing.join(', ')}`);
     keys.forEach((k) => delete c[k]);

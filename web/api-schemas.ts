@@ -19,7 +19,11 @@ export const apiSchemas = {
   app: { params: appParams },
   destroyApp: { params: appParams, querystring: { type: 'object', properties: { confirm: { type: 'string' } } } },
   /** `{"KEY": "value", "OLD": null}`; numbers and booleans are stored as their text; objects and arrays are refused. */
-  setConfig: { params: appParams, body: { type: 'object', maxProperties: 500, additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } } },
+  setConfig: {
+    params: appParams, body: { type: 'object', maxProperties: 500, additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+    // restart=false: store only (the CLI's --no-restart); encoded=true: values are base64 (--encoded).
+    querystring: { type: 'object', properties: { restart: { type: 'string', enum: ['true', 'false'] }, encoded: { type: 'string', enum: ['true', 'false'] } } },
+  },
   /** No body (or no version) rolls back to the release before the current one. */
   rollback: {
     params: appParams,

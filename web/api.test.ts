@@ -143,6 +143,23 @@ test('PATCH config refuses bodies that are not an object and values that are not
   assert.deepEqual((await api('GET', '/api/apps/demo/config')).body, { PORT: '5000', DEBUG: 'true', NAME: 'x' }, 'numbers and booleans as text; null unsets');
 });
 
+test('PATCH config?restart=false stores without a release, and ?encoded=true takes strict base64 values as the CLI does', async (t) => {
+  const h = await startWeb(t);
+  const api = await withToken(h, 'a@example.com', 'demo');
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }), { KEEP: 'me' });
+  const releases = async () => Number((await h.db('releases').count('* as n').first())!.n);
+  const pem = '-----BEGIN KEY-----\nabc\n-----END KEY-----\n';
+  const ok = await api('PATCH', '/api/apps/demo/config?restart=false&encoded=true', { PEM: Buffer.from(pem).toString('base64') });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.deepEqual(ok.body, { releases: [] });
+  assert.equal((await api('GET', '/api/apps/demo/config')).body.PEM, pem);
+  assert.equal(await releases(), 1, 'no release made');
+  const bad = await api('PATCH', '/api/apps/demo/config?restart=false&encoded=true', { OTHER: 'not base64!' });
+  assert.equal(errorCode(bad, 400, 'bad base64'), 'E_CONFIG_VALUE_INVALID');
+  assert.equal(errorCode(await api('PATCH', '/api/apps/demo/config?restart=no', { A: 'b' }), 400, 'restart=no'), 'E_BAD_REQUEST');
+  assert.equal((await api('GET', '/api/apps/demo/config')).body.OTHER, undefined);
+});
+
 test('POST /api/apps, rollback and DELETE refuse wrong JSON types with their codes', async (t) => {
   const h = await startWeb(t);
   const api = await withToken(h, 'a@example.com', 'demo');

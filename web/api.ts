@@ -67,16 +67,18 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     });
     api.get<AppParams>('/api/apps/:app/config', { schema: schemas.app, schemaErrorFormatter: bad },
       async (req) => (await appForActor(db, actorOf(req), req.params.app)).config);
-    api.patch<AppParams & { Body: Record<string, string | number | boolean | null> }>('/api/apps/:app/config', {
+    api.patch<AppParams & { Body: Record<string, string | number | boolean | null>; Querystring: { restart?: string; encoded?: string } }>('/api/apps/:app/config', {
       schema: schemas.setConfig, schemaErrorFormatter: invalidInput(fieldErrors.setConfig),
     }, async (req) => {
       await appForActor(db, actorOf(req), req.params.app); // an empty body too: someone else's app is a 404
       const entries = Object.entries(req.body);
       const set = entries.filter(([, v]) => v !== null).map(([k, v]) => `${k}=${String(v)}`);
       const unset = entries.filter(([, v]) => v === null).map(([k]) => k);
+      // As the CLI's --no-restart and --encoded: ?restart=false stores only; ?encoded=true takes base64 values.
+      const opts = { restart: req.query.restart !== 'false', encoded: req.query.encoded === 'true' };
       const releases = [];
-      if (set.length) releases.push(await setConfig(db, actorOf(req), req.params.app, set));
-      if (unset.length) releases.push(await unsetConfig(db, actorOf(req), req.params.app, unset));
+      if (set.length) releases.push(await setConfig(db, actorOf(req), req.params.app, set, opts));
+      if (unset.length) releases.push(await unsetConfig(db, actorOf(req), req.params.app, unset, opts));
       return { releases: releases.filter(Boolean).map((r) => ({ version: r!.version, status: r!.status })) };
     });
     registerHistoryRoutes(api, db);

@@ -1,5 +1,6 @@
 // runtime/kubernetes/apply.ts — writes objects with server-side apply under the controller's one field
-// manager (forced: the platform owns what it applies), after validating them; and deletes what a release no longer has.
+// manager (forced: the platform owns what it applies), after validating them; merge patches (scale, restart); and
+// deletes what a release no longer has.
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { isNotFound, kubeError, type Kube } from './client.ts';
 import type { KubeObject } from './manifests.ts';
@@ -21,6 +22,17 @@ export async function applyObjects(kube: Kube, objs: KubeObject[], whole: KubeOb
     }
   }
   return out;
+}
+
+/** A JSON merge patch of one object (only the fields given change); false when the object does not exist. */
+export async function mergePatch(kube: Kube, obj: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } } & Record<string, unknown>, what: string): Promise<boolean> {
+  try {
+    await kube.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw kubeError(what, err);
+  }
 }
 
 /** Deletes an object; one that is already gone is fine. Pods of Jobs and Deployments go with them (Background). */

@@ -148,6 +148,29 @@ test('scale patches replicas; ps shows the pods; logs prints and follows them; d
   }
 });
 
+test('restart sets kubectl.kubernetes.io/restartedAt on the pod templates with a merge patch, as kubectl rollout restart does: new pods replace the old', async (t) => {
+  const w = await world(t);
+  await w.runtime.deploy(kubeSpec('shop', 1, { processes: [{ type: 'web', command: 'x', quantity: 1 }, { type: 'worker', command: 'w', quantity: 1 }] }), () => undefined);
+  await w.standIn.sim.settle();
+  const restartedAt = (name: string) => (w.standIn.find('apps/v1', 'Deployment', NS, name)!.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+  const pods = (component: string) => w.standIn.list('v1', 'Pod', NS, `app.kubernetes.io/component=${component}`).map((p) => p.metadata.name);
+  const [web1, worker1] = [pods('web'), pods('worker')];
+  await w.runtime.restart('shop', 'worker', (l) => w.lines.push(l));
+  assert.ok(restartedAt('worker'));
+  assert.equal(restartedAt('web'), undefined, 'only the type asked for');
+  assert.ok(w.standIn.requests.some((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json' && r.path.endsWith('/deployments/worker')));
+  await w.standIn.sim.settle();
+  assert.equal(pods('worker').length, 1);
+  assert.ok(!worker1.includes(pods('worker')[0]!), 'a new worker pod');
+  assert.deepEqual(pods('web'), web1);
+  await w.runtime.restart('shop', undefined, (l) => w.lines.push(l));
+  assert.ok(restartedAt('web'));
+  await w.standIn.sim.settle();
+  assert.ok(!web1.includes(pods('web')[0]!), 'a new web pod');
+  assert.deepEqual(w.lines, ['-----> Restarting deployment "worker"', '-----> Restarting deployment "web"', '-----> Restarting deployment "worker"']);
+  await assert.rejects(w.runtime.restart('shop', 'clock'), { code: 'E_PROCESS_TYPE_UNKNOWN' });
+});
+
 test('certs:add in Kubernetes mode: the upload is a TLS Secret with an Ingress of its own, and both go when it is removed', async (t) => {
   const w = await world(t);
   const spec = kubeSpec('shop', 1, { domains: ['www.shop.example'] });

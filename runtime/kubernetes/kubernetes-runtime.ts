@@ -1,14 +1,13 @@
 // runtime/kubernetes/kubernetes-runtime.ts — the Kubernetes RuntimeDriver: applies a release's objects
 // with server-side apply, waits for the rollout as `kubectl rollout status` does, and on failure re-applies the
-// previous release and waits for it; plus the release phase Job, scale, ps, logs, domains and destroy.
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+// previous release and waits for it; plus the release phase Job, scale, restart, ps, logs, domains and destroy.
 import type { Config } from '../../core/config.ts';
 import { isPaasError, PaasError } from '../../core/errors.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { RolloutFailedError, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
-import { applyObjects, deleteObject, FIELD_MANAGER, listObjects } from './apply.ts';
-import { isNotFound, kubeError, type Kube } from './client.ts';
+import { applyObjects, deleteObject, listObjects, mergePatch } from './apply.ts';
+import type { Kube } from './client.ts';
 import { allEdgeRefs, staleEdgeObjects, toEdgeObjects } from './edge-manifests.ts';
 import {
   toConfigSecret, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type KubeObject, type KubeRelease,
@@ -19,6 +18,9 @@ import { registrySecretCopy } from './registry-secret.ts';
 import { KubernetesReader } from './reader.ts';
 import { runReleaseJob } from './release-job.ts';
 import { waitForRollout } from './rollout-watch.ts';
+
+/** The pod template annotation `kubectl rollout restart` sets; a new value rolls the Deployment's pods. */
+const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
 /** Everything an app owns, by kind, for destroy (its namespace goes last and takes anything left with it). */
 const appKinds: Array<[string, string]> = [
@@ -123,21 +125,27 @@ export class KubernetesRuntime implements RuntimeDriver {
     }
   }
 
-  /** Patches the replicas of each type's Deployment (a merge patch: only spec.replicas changes). */
-  // Placeholder until ps:restart lands (issue 11): the helper that builds it replaces this.
-  async restart(app: string): Promise<void> {
-    throw new PaasError('E_USAGE', `restart of ${app} is not built yet`);
+  /**
+   * ps:restart, as `kubectl rollout restart` does it: a new `kubectl.kubernetes.io/restartedAt` on each Deployment's
+   * pod template (all types, or one) rolls its pods; web rolls without downtime (its rolling update and readiness).
+   */
+  async restart(app: string, type: string | undefined, say: Say = () => undefined): Promise<void> {
+    const ns = this.ns(app);
+    const names = (await listObjects(this.kube, 'apps/v1', 'Deployment', ns, appSelector(app))).map((d) => d.metadata?.name ?? '')
+      .filter((name) => name && (type === undefined || name === processName(type)));
+    if (type !== undefined && !names.length) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `${app} runs no ${type} Deployment`);
+    const restartedAt = new Date().toISOString();
+    for (const name of names) {
+      const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
+      if (await mergePatch(this.kube, patch, `restart ${name}`)) say(`-----> Restarting deployment "${name}"`);
+    }
   }
 
+  /** Patches the replicas of each type's Deployment (a merge patch: only spec.replicas changes). */
   async scale(app: string, quantities: Record<string, number>): Promise<void> {
     for (const [type, replicas] of Object.entries(quantities)) {
       const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: processName(type), namespace: this.ns(app) }, spec: { replicas } };
-      try {
-        await this.kube.objects.patch(patch as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
-      } catch (err) {
-        if (isNotFound(err)) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `${app} runs no ${type} Deployment`);
-        throw kubeError(`scale ${type}`, err);
-      }
+      if (!(await mergePatch(this.kube, patch, `scale ${type}`))) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `${app} runs no ${type} Deployment`);
     }
   }
 

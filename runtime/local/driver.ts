@@ -5,7 +5,7 @@ import { PaasError } from '../../core/errors.ts';
 import type { LogOptions, RuntimeDriver, Say } from '../driver.ts';
 import type { Supervisor } from './supervisor.ts';
 import { followLogFile } from './log-file.ts';
-import { toProcessEnv } from './process-policy.ts';
+import { releaseProcessContext } from './release-process.ts';
 import type { Router } from '../router.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -21,14 +21,10 @@ export class LocalDriver implements RuntimeDriver {
   /** Runs the Procfile's release command with the new release's environment; a non-zero exit stops the deploy. */
   async runRelease(spec: ReleaseSpec, command: string, say: Say, _previous?: ReleaseSpec, label = 'release command'): Promise<void> {
     say(`-----> Running ${label}: ${command}`);
-    // The same environment a Procfile process of this release gets (no PORT: it serves nothing), as on Heroku.
-    const { jail } = this.runtime;
-    await jail.adopt(spec.slugDir, spec.uid); // a slug built before sandboxes is root's
-    const env = toProcessEnv(this.runtime.baseEnv, { ...spec, slugDir: jail.appRoot(spec.slugDir) }, 'release.1', undefined);
     // In its sandbox, as the app's uid, with the slug at /app (Dokku's `touch /app/release.test` works).
-    const sandbox = jail.sandboxed ? { launcher: jail.plan.bind(jail), app: spec.app, uid: spec.uid } : undefined;
+    const ctx = await releaseProcessContext(this.runtime.jail, this.runtime.baseEnv, spec, 'release.1');
     // Procfile commands are shell commands by definition; the argv array keeps us from building a shell string.
-    await runStep({ srcDir: spec.slugDir, env, say, sandbox }, {
+    await runStep({ ...ctx, say }, {
       name: label,
       argv: ['/bin/sh', '-c', command],
       missingTool: `${label} could not start: /bin/sh is missing`,
@@ -36,9 +32,9 @@ export class LocalDriver implements RuntimeDriver {
     });
   }
 
-  // Placeholder until ps:restart lands (issue 11): the helper that builds it replaces this.
-  async restart(app: string): Promise<void> {
-    throw new PaasError('E_USAGE', `restart of ${app} is not built yet`);
+  /** ps:restart: web without downtime, other types stopped then started (Supervisor.restart). */
+  restart(app: string, type: string | undefined, say?: Say): Promise<void> {
+    return this.runtime.restart(app, type, say);
   }
 
   scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void> {

@@ -188,3 +188,53 @@ test('stop() kills the whole process group, with SIGKILL for processes that igno
   assert.equal(isAlive(workerPid), false);
   assert.equal((await request(h.routerPort, host)).status, 404);
 });
+
+test('restart boots new web processes before the old ones stop: a request loop sees no failure; workers restart and crashed ones come back', { timeout: 60_000 }, async (t) => {
+  const h = await startHarness(t);
+  const slug = await makeSlug(t, { 'crash.js': 'process.exit(1)' });
+  const spec = toRelease('myapp', slug, 1, [{ type: 'web', command: 'node server.js v1 abrupt', quantity: 2 }, { type: 'worker', command: 'node worker.js', quantity: 1 }, { type: 'flaky', command: 'node crash.js', quantity: 1 }]);
+  await h.runtime.deploy(spec, () => {});
+  await waitFor('the flaky process to crash', () => h.runtime.status('myapp').find((s) => s.type === 'flaky')?.state === 'crashed');
+  const before = new Map(h.runtime.status('myapp').map((s) => [`${s.type}.${s.index}`, s.pid]));
+
+  const results: Array<Reply | Error> = [];
+  let restarted = false;
+  let after = 0;
+  const stop = () => restarted && results.length - after >= 40;
+  const loops = Array.from({ length: 6 }, () => hammer(h.routerPort, stop, results));
+  await waitFor('answers under load', () => results.length >= 20);
+  await h.runtime.restart('myapp', undefined, (l) => h.progress.push(l));
+  after = results.length;
+  restarted = true;
+  await Promise.all(loops);
+
+  assert.deepEqual(results.filter((r) => r instanceof Error || r.status !== 200), [], 'no request failed while web restarted');
+  const now = h.runtime.status('myapp');
+  assert.deepEqual(now.map((s) => `${s.type}.${s.index}`), ['flaky.1', 'web.1', 'web.2', 'worker.1']);
+  for (const s of now.filter((p) => p.type !== 'flaky')) {
+    assert.equal(s.state, 'up');
+    assert.notEqual(s.pid, before.get(`${s.type}.${s.index}`), `${s.type}.${s.index} is a new process`);
+    assert.equal(isAlive(before.get(`${s.type}.${s.index}`) as number), false, `the old ${s.type}.${s.index} is gone`);
+  }
+  assert.equal(now.find((s) => s.type === 'flaky')?.restarts, 0, 'the crashed instance was replaced by a fresh one');
+  assert.ok(h.logs.some((l) => l.source === 'paas' && l.line === 'restarting every process of v1 (ps:restart)'));
+
+  const worker = now.find((s) => s.type === 'worker')?.pid;
+  const web = now.filter((s) => s.type === 'web').map((s) => s.pid);
+  await h.runtime.restart('myapp', 'worker');
+  assert.notEqual(h.runtime.status('myapp').find((s) => s.type === 'worker')?.pid, worker);
+  assert.deepEqual(h.runtime.status('myapp').filter((s) => s.type === 'web').map((s) => s.pid), web, 'only the type asked for');
+  await assert.rejects(h.runtime.restart('myapp', 'clock'), (err: unknown) => isPaasError(err, 'E_PROCESS_TYPE_UNKNOWN'));
+});
+
+test('a restart whose new web does not boot fails with E_RELEASE_BOOT_FAILED and the running web keeps serving', { timeout: 30_000 }, async (t) => {
+  const h = await startHarness(t);
+  const slug = await makeSlug(t, { 'gate.js': `if (require('node:fs').existsSync(__dirname + '/broken')) { console.error('broken now'); process.exit(1); } require('./server.js');` });
+  await h.runtime.deploy(toRelease('myapp', slug, 1, [{ type: 'web', command: 'node gate.js v1', quantity: 1 }]), () => {});
+  const pid = h.runtime.status('myapp')[0]?.pid;
+  await fs.writeFile(path.join(slug, 'broken'), '');
+  await assert.rejects(h.runtime.restart('myapp', 'web'), (err: unknown) => err instanceof ReleaseBootError && err.lastLines.includes('broken now'));
+  assert.deepEqual(h.runtime.status('myapp').map((s) => [s.pid, s.state]), [[pid, 'up']]);
+  assert.equal((await request(h.routerPort, host)).body, 'v1 web.1');
+  assert.ok(h.logs.some((l) => l.source === 'paas' && /^restart failed: Release v1's web process did not start: exited with code 1; the running web processes keep serving$/.test(l.line)));
+});

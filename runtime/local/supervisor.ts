@@ -91,6 +91,15 @@ export class Supervisor {
     return this.serialize(app, () => this.scaleApp(app, quantities, say));
   }
 
+  /**
+   * ps:restart of the current release (all types, or one): web as a deploy of the same release (new instances boot
+   * and are routed before the old ones drain and stop), other types stopped then started; instances that gave up
+   * after a crash loop come back. A new web that does not boot is ReleaseBootError, and the old web keeps serving.
+   */
+  restart(app: string, type: string | undefined, say: Say = () => {}): Promise<void> {
+    return this.serialize(app, () => this.restartApp(app, type, say));
+  }
+
   /** Every live instance of the app (including ones booting or stopping during a deploy), ordered by version, type, index. */
   status(app: string): ProcessStatus[] {
     return [...this.live]
@@ -156,6 +165,34 @@ export class Supervisor {
       if (!Number.isInteger(quantity) || quantity < 0) throw new PaasError('E_USAGE', `${type}=${quantity}: quantity must be a whole number >= 0.`);
     }
     for (const [type, quantity] of Object.entries(quantities)) await this.scaleType(state, type, quantity, say);
+  }
+
+  private async restartApp(app: string, type: string | undefined, say: Say): Promise<void> {
+    const state = this.apps.get(app);
+    if (!state) throw new PaasError('E_NO_RELEASE', `${app} has no running release.`);
+    const { release } = state;
+    const known = release.processes.map((p) => p.type);
+    if (type !== undefined && !known.includes(type)) {
+      throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No ${type} process type in v${release.version} of ${app} (it has: ${known.join(', ') || 'none'}).`);
+    }
+    this.log.write(app, 'paas', `restarting ${type === undefined ? 'every process' : `the ${type} processes`} of v${release.version} (ps:restart)`);
+    for (const proc of release.processes.filter((p) => type === undefined || p.type === type)) {
+      const old = state.instances.filter((i) => i.type === proc.type);
+      const indexes = indexesToAdd([], proc.quantity);
+      if (proc.type !== 'web') {
+        state.instances = state.instances.filter((i) => !old.includes(i));
+        await this.retire(old, `${proc.type} processes`, say);
+        state.instances.push(...(await this.startOthers(release, proc.type, indexes, say)));
+        continue;
+      }
+      const fresh = await this.bootWeb(release, indexes, say).catch((err: Error) => {
+        this.log.write(app, 'paas', `restart failed: ${err.message}; the running web processes keep serving`);
+        throw err;
+      });
+      state.instances = [...state.instances.filter((i) => !old.includes(i)), ...fresh];
+      this.syncRoute(app);
+      await this.retire(old, 'the old web processes', say);
+    }
   }
 
   private async scaleType(state: AppState, type: string, quantity: number, say: Say): Promise<void> {

@@ -90,6 +90,8 @@ test("every app command on another user's app answers exactly like a missing app
     ['ps:scale', '%', 'web=2'], ['logs', '%'], ['logs', '%', '-n', '5'], ['domains', '%'], ['domains:add', '%', 'www.evil.example'],
     ['domains:remove', '%', 'www.evil.example'], ['collaborators', '%'], ['collaborators:add', '%', 'bob@example.com'],
     ['collaborators:remove', '%', 'bob@example.com'], ['apps:info', '%'], ['apps:destroy', '%', '--confirm', '%'],
+    ['config:set', '--no-restart', '%', 'X=1'], ['config:set', '--encoded', '%', 'X=eA=='], ['config:unset', '--no-restart', '%', 'X'],
+    ['ps:restart', '%'], ['ps:restart', '%', 'web'], ['run', '%', 'true'], ['run', '%', '--', 'sh', '-c', 'env'],
   ];
   const argv = (cmd: string[], app: string) => cmd.map((w) => (w === '%' ? app : w));
   // Eight pairs at a time: 44 SSH connections at once from one address would meet the per-address cap (32) on a slow machine.

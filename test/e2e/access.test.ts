@@ -41,7 +41,7 @@ const refusalOf = (name: string) => (name.startsWith('-') ? new RegExp(`^ !     
 test('--help over SSH lists the commands users may run, but not the local-only ones', async () => {
   const r = await sshCli(p, alice, ['--help']);
   assert.equal(r.code, 0, r.stderr);
-  for (const cmd of ['apps:create', 'apps:destroy', 'config:set', 'releases', 'rollback', 'builds', 'ps', 'ps:scale', 'logs',
+  for (const cmd of ['apps:create', 'apps:destroy', 'config:set', 'releases', 'rollback', 'builds', 'ps', 'ps:scale', 'ps:restart', 'run', 'logs',
     'keys:add', 'keys:remove', 'tokens:create', 'domains:add', 'collaborators:add']) {
     assert.match(r.stdout, new RegExp(`^  ${cmd}( |$)`, 'm'), `${cmd} missing from:\n${r.stdout}`);
   }

@@ -10,6 +10,7 @@ import {
 } from '../support/platform.ts';
 import { createApp, pushOutput, remoteRefs, revOf, stopPlatform } from '../support/push.ts';
 import { startProcfile, type ProcfilePlatform, type ProcName } from '../support/procfile.ts';
+import { sshCli, sshRaw } from '../support/access.ts';
 import { waitFor } from '../support/wait.ts';
 
 const skip = !process.env.DATABASE_URL || !process.env.NATS_URL ? 'needs DATABASE_URL and NATS_URL (.ci/run sets them)' : false;
@@ -49,6 +50,18 @@ test('a push over SSH goes through gitd, is built and deployed by the controller
   assert.equal(lines.at(-1), `-----> v1 is live at http://pf-ssh.localhost:${p.routerPort}/`);
   assert.deepEqual(await getApp(p, 'pf-ssh'), { status: 200, body: 'Hello from node, release v1\n' });
   assert.equal((await remoteRefs(repo, alice.sshEnv, sshRemote(p, 'pf-ssh')))['refs/heads/main'], rev);
+});
+
+test('in this layout run executes in gitd and passes its exit code back; ps:restart reaches the controller over NATS', { skip }, async () => {
+  const r = await sshRaw(p, alice.keyPath, "run pf-ssh -- sh -c 'echo $APP_NAME $DYNO; exit 5'");
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(r.stdout, 'pf-ssh run.1\n');
+  const port = async () => /web\.1\s+up\s+v\d+\s+port (\d+)/.exec((await sshCli(p, alice, ['ps', 'pf-ssh'])).stdout)?.[1];
+  const before = await waitFor(port, 15_000, 'web.1 up in ps');
+  const restart = await sshCli(p, alice, ['ps:restart', 'pf-ssh']);
+  assert.equal(restart.stdout, 'Restarting pf-ssh... done\n', restart.stderr);
+  await waitFor(async () => { const now = await port(); return now !== undefined && now !== before; }, 30_000, 'a new web.1 in ps');
+  assert.deepEqual(await getApp(p, 'pf-ssh'), { status: 200, body: 'Hello from node, release v1\n' });
 });
 
 test('a push over HTTP goes through the web process and deploys', { skip }, async () => {
