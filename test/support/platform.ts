@@ -143,10 +143,13 @@ export function remoteLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('remote:')).map((l) => l.replace(/^remote: ?/, '').trimEnd());
 }
 
-/** GETs an app through the router by its Host header. */
+/**
+ * GETs an app through the router by its Host header, on a connection of its own as curl would (Node's global agent
+ * keeps connections alive, and the router pins a client connection to one backend, so reuse would see one process).
+ */
 export function getApp(p: Platform, app: string, pathName = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: p.routerPort, path: pathName, headers: { host: `${app}.localhost` } }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port: p.routerPort, path: pathName, headers: { host: `${app}.localhost` }, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { body += c; });
