@@ -55,19 +55,25 @@ export function selectOneOff(config: Config, log: Logger): OneOffRunner {
   let runner: Promise<OneOffRunner> | undefined;
   const load = async (): Promise<OneOffRunner> => {
     if (config.mode === 'kubernetes') return refuseOneOffs('`run` is not available in Kubernetes mode yet');
-    if (config.mode === 'docker') {
-      // INTEGRATOR (issue 11): the Docker helper's DockerRuntime (runtime/docker/runtime.ts) implements OneOffRunner;
-      // return it here, e.g. `const { DockerRuntime } = await import('./docker/runtime.ts'); return new DockerRuntime(…);`
-      return refuseOneOffs('`run` is not available in Docker mode yet');
-    }
+    if (config.mode === 'docker') return dockerOneOffs(config);
     const [{ Jail }, { LocalOneOffRunner }] = await Promise.all([import('./local/jail.ts'), import('./local/one-off.ts')]);
     const { jail, notes } = Jail.forHost(config.isolation.mode, config.appLimits, config.hostEnv.PATH, config.dataDir);
     for (const note of notes) log.debug({ isolation: config.isolation.mode }, `one-off sandbox ${note}`);
-    return new LocalOneOffRunner(jail, appBaseEnv(config.hostEnv));
+    const local = new LocalOneOffRunner(jail, appBaseEnv(config.hostEnv));
+    if (config.docker.localDockerfiles === 'off') return local;
+    // Local mode runs Dockerfile apps' releases (images) on the Engine: their one-offs are containers too.
+    const docker = await dockerOneOffs(config);
+    return { runOneOff: (input) => (input.spec.image ? docker : local).runOneOff(input) };
   };
   // A setup that failed (a sandbox that could not be prepared) is tried again by the next one-off.
   const ready = () => (runner ??= load().catch((err: unknown) => { runner = undefined; throw err; }));
   return limitOneOffs({ runOneOff: async (input) => (await ready()).runOneOff(input) }, config.oneOff.maxPerApp);
+}
+
+/** One-off containers of this platform on the Engine (Docker mode, and local mode's image releases). */
+async function dockerOneOffs(config: Config): Promise<OneOffRunner> {
+  const [{ DockerOneOffs }, { dockerClient, platformId }] = await Promise.all([import('./docker/one-off.ts'), import('./docker/names.ts')]);
+  return new DockerOneOffs(dockerClient(config), platformId(config.dataDir), config.appLimits);
 }
 
 /** A runner that refuses every one-off with E_RUN_UNAVAILABLE and the reason. */

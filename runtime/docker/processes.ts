@@ -8,7 +8,7 @@ import type { AppLog } from '../local/app-log.ts';
 import type { Router } from '../router.ts';
 import { waitUntilReady } from '../startup-check.ts';
 import type { ReleaseSpec } from '../types.ts';
-import { createContainer, hostPortOf, lastLinesOf, stopAndRemove, toInnerPort, type ContainerLimits } from './containers.ts';
+import { createContainer, hostPortOf, lastLinesOf, stopAndRemove, type ContainerLimits } from './containers.ts';
 import type { LogFollowers } from './logs.ts';
 import { containerName } from './names.ts';
 
@@ -45,12 +45,6 @@ class BootFailure extends Error {
   constructor(readonly dyno: string, readonly reason: string, readonly id?: string) {
     super(`${dyno} ${reason}`);
   }
-}
-
-/** The image's inner port, read from its EXPOSE lines. */
-export async function imageInnerPort(docker: Docker, image: string): Promise<number> {
-  const info = await docker.getImage(image).inspect();
-  return toInnerPort(info.Config?.ExposedPorts as Record<string, unknown> | undefined);
 }
 
 /** Creates and starts one process container (web: published on 127.0.0.1), follows its logs; `exited` settles on its first exit. */

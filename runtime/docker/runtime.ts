@@ -1,7 +1,6 @@
 // runtime/docker/runtime.ts — Docker mode's RuntimeDriver and OneOffRunner: one container per process instance,
 // behind the router (web published on 127.0.0.1), deployed without downtime as local mode does; the release phase and
 // `run` as one-off containers; status from the Engine; logs into the app's log file. runtime/select.ts builds it.
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { PaasError } from '../../core/errors.ts';
@@ -14,9 +13,9 @@ import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
 import { planAdoption } from './adopt.ts';
 import { DEFAULT_MAX_RESTARTS, hostPortOf, listOwn, removeContainer, toInnerPort, type ContainerLimits } from './containers.ts';
 import { LogFollowers } from './logs.ts';
-import { containerName, imageRepo, labels, platformId } from './names.ts';
-import { runContainerOnce } from './one-off.ts';
-import { bootWeb, imageInnerPort, removeNow, retire, startOthers, type Proc, type StepContext } from './processes.ts';
+import { imageRepo, labels, platformId } from './names.ts';
+import { DockerOneOffs, runContainerOnce } from './one-off.ts';
+import { bootWeb, removeNow, retire, startOthers, type Proc, type StepContext } from './processes.ts';
 import { ProcessTable, type AppState } from './process-table.ts';
 import { byProcess, toProcessStatus } from './status.ts';
 
@@ -42,10 +41,11 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   private readonly ctx: StepContext;
   private readonly log: AppLog;
   private readonly followers: LogFollowers;
-  private readonly ports = new Map<string, Promise<number>>();
+  private readonly oneOffs: DockerOneOffs;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.platform = platformId(opts.dataDir);
+    this.oneOffs = new DockerOneOffs(opts.docker, this.platform, opts.limits);
     this.log = new AppLog(path.dirname(appLogFile(opts.dataDir, 'x')), opts.onLog);
     this.followers = new LogFollowers(opts.docker, this.log, (id) => void this.table.refreshPort(id));
     this.ctx = {
@@ -72,12 +72,8 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   }
 
   /** `run APP CMD…`: a one-off container of the live release's image and env; resolves with its exit code. */
-  async runOneOff(input: OneOffInput): Promise<number> {
-    const spec = checkedRelease(input.spec);
-    const port = await this.innerPort(spec.image as string);
-    return runContainerOnce(this.opts.docker, {
-      plan: this.oneOffPlan(spec, 'run', input.command, { PORT: String(port) }), onLine: input.onLine, signal: input.signal, timeoutMs: input.timeoutMs,
-    });
+  runOneOff(input: OneOffInput): Promise<number> {
+    return this.oneOffs.runOneOff({ ...input, spec: checkedRelease(input.spec) });
   }
 
   /** ps:restart: new containers replace the old ones; web without downtime (the new ones answer before the old ones go). */
@@ -251,12 +247,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   }
 
   private oneOffPlan(spec: ReleaseSpec, role: 'release' | 'run', command: string, extraEnv: Record<string, string>) {
-    const n = crypto.randomInt(1000, 10000);
-    return {
-      platform: this.platform, app: spec.app, version: spec.version, type: role, index: n, role,
-      name: `${containerName(this.platform, spec.app, spec.version, role, n)}-${crypto.randomBytes(3).toString('hex')}`,
-      image: spec.image as string, command, env: { ...spec.env, ...extraEnv, DYNO: `${role}.${n}` }, limits: this.opts.limits,
-    };
+    return this.oneOffs.plan(spec, role, command, extraEnv);
   }
 
   private async removeImages(app: string): Promise<void> {
@@ -267,13 +258,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   }
 
   private innerPort(image: string): Promise<number> {
-    let port = this.ports.get(image);
-    if (!port) {
-      port = imageInnerPort(this.opts.docker, image);
-      this.ports.set(image, port);
-      port.catch(() => this.ports.delete(image)); // ask again next time
-    }
-    return port;
+    return this.oneOffs.innerPort(image);
   }
 }
 
