@@ -57,6 +57,8 @@ export interface Step {
   env?: Record<string, string>;
   /** The code a failure is raised with; E_BUILD_FAILED unless given (the release phase uses its own). */
   errorCode?: ErrorCode;
+  /** A deadline: past `ms` the step is stopped (as a cancel is) and fails with `message`. */
+  timeout?: { ms: number; message: string };
 }
 
 /** How long a cancelled step gets between SIGTERM and SIGKILL. */
@@ -105,14 +107,17 @@ export function runStep(ctx: BuildContext, step: Step): Promise<void> {
   const { child, relayed, launch, missing } = startStep(ctx, step);
   return new Promise<void>((resolve, reject) => {
     let graceTimer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const onAbort = () => {
       killGroup(child.pid, 'SIGTERM');
       graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), killGraceMs).unref();
     };
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const deadline = step.timeout && setTimeout(() => { timedOut = true; onAbort(); }, step.timeout.ms);
     const settle = (error?: PaasError) => {
       ctx.signal?.removeEventListener('abort', onAbort);
       clearTimeout(graceTimer);
+      clearTimeout(deadline);
       if (error) reject(error);
       else resolve();
     };
@@ -127,6 +132,7 @@ export function runStep(ctx: BuildContext, step: Step): Promise<void> {
     child.on('close', (code, signal) => void relayed.then(() => {
       const oom = launch?.finish().oom;
       if (ctx.signal?.aborted) settle(cancelled(step, ctx.signal.reason));
+      else if (timedOut) settle(stepError(step, step.timeout!.message));
       else if (code === 0) settle();
       else if (missing()) settle(stepError(step, step.missingTool));
       else if (oom) settle(stepError(step, `${step.name} ran out of memory (the limit is PAAS_APP_MEMORY_MB)`));
