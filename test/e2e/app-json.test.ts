@@ -1,7 +1,8 @@
 // test/e2e/app-json.test.ts — pushes of an app with an app.json (local mode, real git over SSH): a malformed file and
 // a missing required var refuse the push before building; env defaults reach the app (config wins); predeploy and
 // postdeploy print in the push (Heroku's postdeploy on the first deploy only); a failing startup check keeps the old
-// release serving.
+// release serving; a postdeploy that hangs runs with its release live and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS.
+import { spawn } from 'node:child_process';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,6 +17,8 @@ let dir: string;
 let alice: TestUser;
 let repo: string;
 const app = 'withappjson';
+/** Short, so the hanging postdeploy below is stopped soon; the fixture's scripts are single echos. */
+const releaseTimeoutSeconds = 6;
 const appJsonText = (): string => fs.readFileSync(path.join(repo, 'app.json'), 'utf8');
 
 /** Commits the change `edit` makes and pushes over SSH. */
@@ -36,7 +39,7 @@ async function cli(...args: string[]): Promise<string> {
 
 before(async () => {
   dir = tempDir();
-  p = await startPlatform();
+  p = await startPlatform({ env: { PAAS_RELEASE_TIMEOUT_SECONDS: String(releaseTimeoutSeconds) } });
   alice = await createUser(p, 'alice@example.com', dir);
   await createApp(p, app, alice.email);
   repo = await fixtureRepo('node-app-json', dir);
@@ -61,6 +64,23 @@ test('a required var missing from the config fails the push before building, wit
   assert.ok(r.lines.includes(` !     app.json requires API_KEY (the API key for X): config:set ${app} API_KEY=…`), r.lines.join('\n'));
   assert.ok(!r.lines.some((l) => l.includes('npm')), 'no build step ran');
   assert.match(await cli('releases', app), /no releases/i);
+});
+
+test('a failing first-deploy postdeploy (Heroku) says it will not run again and how to run it by hand', async () => {
+  const other = 'firstdeployfails';
+  await createApp(p, other, alice.email);
+  await cli('config:set', other, 'API_KEY=k1');
+  const good = appJsonText();
+  fs.writeFileSync(path.join(repo, 'app.json'), good.replace('"echo first deploy only"', '"echo seeding; exit 2"'));
+  await commitAll(repo, 'a first-deploy script that fails');
+  const r = await git(repo, alice.sshEnv, 'push', sshRemote(p, other), 'main');
+  const lines = remoteLines(r.stderr);
+  assert.notEqual(r.code, 0, pushOutput(r));
+  assert.ok(lines.includes(' !     first-deploy postdeploy script failed (exit 2)'), lines.join('\n'));
+  assert.ok(lines.includes(` !     v1 is live (it passed its checks); scripts.postdeploy runs only after the first deploy, so run it by hand: run ${other} echo seeding; exit 2`), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.includes('push again')), lines.join('\n'));
+  assert.match(await cli('apps:info', other), /Release:\s+v1/);
+  fs.writeFileSync(path.join(repo, 'app.json'), good);
 });
 
 test('with the var set: env defaults reach the app, predeploy and both postdeploys print, the startup check passes', async () => {
@@ -104,4 +124,39 @@ test('a later push runs postdeploy but not the first-deploy script; a failing po
   assert.ok(bad.lines.some((l) => /^ !     postdeploy script failed/.test(l)), bad.lines.join('\n'));
   assert.ok(bad.lines.includes(' !     v5 is live (it passed its checks); the script\'s work is not done: fix it and push again'), bad.lines.join('\n'));
   assert.deepEqual(await getApp(p, app), { status: 200, body: 'release v5, code C, greeting mine, key k1\n' });
+});
+
+/** Pushes over SSH, calling `onLine` with each remote line as it arrives. */
+function pushWatching(onLine: (line: string) => void): Promise<{ code: number; lines: string[] }> {
+  return new Promise((resolve) => {
+    const child = spawn('git', ['push', sshRemote(p, app), 'main'], { cwd: repo, env: alice.sshEnv });
+    const lines: string[] = [];
+    let rest = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (rest + chunk).split(/\r?\n|\r/);
+      rest = parts.pop() ?? '';
+      for (const l of remoteLines(parts.join('\n'))) { lines.push(l); onLine(l); }
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, lines }));
+  });
+}
+
+test('a postdeploy that hangs runs with its release live and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS; the push fails saying so', async () => {
+  const hanging = JSON.parse(appJsonText());
+  hanging.scripts.dokku.postdeploy = 'echo hanging; sleep 600';
+  fs.writeFileSync(path.join(repo, 'app.json'), JSON.stringify(hanging));
+  setMark('D')();
+  await commitAll(repo, 'a postdeploy that hangs');
+  let whileHanging: Promise<[string, { status: number; body: string }]> | undefined;
+  const r = await pushWatching((line) => {
+    // The script is running (its first line is out): the new release must already be the app's current one.
+    if (line === '       hanging') whileHanging = Promise.all([cli('apps:info', app), getApp(p, app)]);
+  });
+  assert.ok(whileHanging, r.lines.join('\n'));
+  const [info, served] = await whileHanging;
+  assert.match(info, /Release:\s+v6/, 'current_release_id names the new release while its postdeploy runs');
+  assert.deepEqual(served, { status: 200, body: 'release v6, code D, greeting mine, key k1\n' });
+  assert.notEqual(r.code, 0, r.lines.join('\n'));
+  assert.ok(r.lines.includes(` !     postdeploy script did not finish within ${releaseTimeoutSeconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`), r.lines.join('\n'));
+  assert.ok(r.lines.includes(' !     v6 is live (it passed its checks); the script\'s work is not done: fix it and push again'), r.lines.join('\n'));
 });
