@@ -108,10 +108,10 @@ export class Deployer {
       if (scripts?.predeploy) await this.deps.runtime.runRelease(spec, scripts.predeploy, say, previous, 'predeploy script');
       if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
       await this.deps.runtime.deploy(spec, say, previous);
+      const postdeploy = await this.postdeploySteps(app, release, scripts);
       // Live before the postdeploy scripts run: a restart during them must not deploy the release again.
-      const firstDeploy = scripts?.firstDeploy !== undefined && await this.isFirstDeploy(app, release);
-      await this.goLive(app, release);
-      const scriptError = await this.runPostdeploy(app, release, spec, { ...scripts, firstDeploy: firstDeploy ? scripts?.firstDeploy : undefined }, say);
+      if (postdeploy.length) await this.goLive(app, release);
+      const scriptError = await this.runPostdeploy(app, release, spec, postdeploy, say);
       await this.finish(app, release, build, 'succeeded', scriptError, say, log, spec.processes);
       await pruneSlugs(db, this.deps.config.dataDir, app, this.deps.config.gitLimits.slugRetention, this.deps.log)
         .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not delete old slugs; the next deploy tries again'));
@@ -127,9 +127,17 @@ export class Deployer {
     }
   }
 
-  /** True when the app has no other succeeded release: Heroku's `scripts.postdeploy` runs after the first deploy only. */
-  private async isFirstDeploy(app: AppRow, release: ReleaseRow): Promise<boolean> {
-    return !(await this.deps.db('releases').where({ app_id: app.id, status: 'succeeded' }).whereNot({ id: release.id }).first('id'));
+  /**
+   * app.json's postdeploy scripts for this deploy, as [label, command]: Heroku's `scripts.postdeploy` when the app has
+   * no other succeeded release (its first deploy), then Dokku's `scripts.dokku.postdeploy` (every deploy).
+   */
+  private async postdeploySteps(app: AppRow, release: ReleaseRow, scripts: NonNullable<BuildRow['app_json']>['scripts']): Promise<Array<[string, string]>> {
+    const steps: Array<[string, string]> = [];
+    if (scripts?.firstDeploy && !(await this.deps.db('releases').where({ app_id: app.id, status: 'succeeded' }).whereNot({ id: release.id }).first('id'))) {
+      steps.push(['first-deploy postdeploy script', scripts.firstDeploy]);
+    }
+    if (scripts?.postdeploy) steps.push(['postdeploy script', scripts.postdeploy]);
+    return steps;
   }
 
   /**
@@ -144,14 +152,10 @@ export class Deployer {
   }
 
   /**
-   * app.json's postdeploy (every deploy) and Heroku's postdeploy (`firstDeploy`: given only on the app's first
-   * deploy), run once the new release is live. A failure does not undo the deploy (the release passed its checks and
-   * serves): it is said with ` !     ` lines and returned, so the push exits non-zero (docs/design.md, app.json).
+   * Runs the postdeploy steps once the new release is live. A failure does not undo the deploy (the release passed
+   * its checks and serves): it is said with ` !     ` lines and returned, so the push exits non-zero (docs/design.md).
    */
-  private async runPostdeploy(app: AppRow, release: ReleaseRow, spec: ReleaseSpec, scripts: NonNullable<BuildRow['app_json']>['scripts'], say: Say): Promise<string | undefined> {
-    const steps: Array<[string, string]> = [];
-    if (scripts?.firstDeploy) steps.push(['first-deploy postdeploy script', scripts.firstDeploy]);
-    if (scripts?.postdeploy) steps.push(['postdeploy script', scripts.postdeploy]);
+  private async runPostdeploy(app: AppRow, release: ReleaseRow, spec: ReleaseSpec, steps: Array<[string, string]>, say: Say): Promise<string | undefined> {
     for (const [label, command] of steps) {
       try {
         await this.deps.runtime.runRelease(spec, command, say, undefined, label);
@@ -193,9 +197,10 @@ export class Deployer {
     const url = servesWeb(processes) ? await liveAppUrl(this.deps.db, this.deps.config, app) : undefined;
     if (status === 'succeeded') say(toLiveLine(release.version, processes, url));
     await log?.flush();
-    // A succeeded release went live before its postdeploy scripts (goLive); this records how they ended.
     await this.deps.db.transaction(async (trx) => {
       await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });
+      // Already so when the release went live before its postdeploy scripts (goLive).
+      if (status === 'succeeded') await trx('apps').where({ id: app.id }).update({ current_release_id: release.id });
       await enqueueEvent(trx, 'deployStatus', {
         releaseId: release.id, app: app.name, version: release.version, buildId: build.id, status, error, url,
       }, release.id);

@@ -1,8 +1,8 @@
 // test/e2e/app-json.test.ts — pushes of an app with an app.json (local mode, real git over SSH): a malformed file and
 // a missing required var refuse the push before building; env defaults reach the app (config wins); predeploy and
 // postdeploy print in the push (Heroku's postdeploy on the first deploy only); a failing startup check keeps the old
-// release serving; a postdeploy that hangs runs with its release live and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS.
-import { spawn } from 'node:child_process';
+// release serving; a postdeploy that hangs runs with its release live and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS,
+// and a platform killed during one comes back with that release live, not deployed again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import {
   createUser, fixtureRepo, getApp, git, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type RunResult, type TestUser,
 } from '../support/platform.ts';
-import { commitAll, createApp, pushOutput, stopPlatform } from '../support/push.ts';
+import { commitAll, createApp, livePush, pushOutput, stopPlatform } from '../support/push.ts';
 
 let p: Platform;
 let dir: string;
@@ -126,37 +126,40 @@ test('a later push runs postdeploy but not the first-deploy script; a failing po
   assert.deepEqual(await getApp(p, app), { status: 200, body: 'release v5, code C, greeting mine, key k1\n' });
 });
 
-/** Pushes over SSH, calling `onLine` with each remote line as it arrives. */
-function pushWatching(onLine: (line: string) => void): Promise<{ code: number; lines: string[] }> {
-  return new Promise((resolve) => {
-    const child = spawn('git', ['push', sshRemote(p, app), 'main'], { cwd: repo, env: alice.sshEnv });
-    const lines: string[] = [];
-    let rest = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (rest + chunk).split(/\r?\n|\r/);
-      rest = parts.pop() ?? '';
-      for (const l of remoteLines(parts.join('\n'))) { lines.push(l); onLine(l); }
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, lines }));
-  });
-}
-
-test('a postdeploy that hangs runs with its release live and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS; the push fails saying so', async () => {
+/** Commits app.json with a dokku postdeploy that prints `hanging` and never ends, and the given mark. */
+async function commitHangingPostdeploy(mark: string): Promise<void> {
   const hanging = JSON.parse(appJsonText());
   hanging.scripts.dokku.postdeploy = 'echo hanging; sleep 600';
   fs.writeFileSync(path.join(repo, 'app.json'), JSON.stringify(hanging));
-  setMark('D')();
-  await commitAll(repo, 'a postdeploy that hangs');
-  let whileHanging: Promise<[string, { status: number; body: string }]> | undefined;
-  const r = await pushWatching((line) => {
-    // The script is running (its first line is out): the new release must already be the app's current one.
-    if (line === '       hanging') whileHanging = Promise.all([cli('apps:info', app), getApp(p, app)]);
-  });
-  assert.ok(whileHanging, r.lines.join('\n'));
-  const [info, served] = await whileHanging;
-  assert.match(info, /Release:\s+v6/, 'current_release_id names the new release while its postdeploy runs');
-  assert.deepEqual(served, { status: 200, body: 'release v6, code D, greeting mine, key k1\n' });
-  assert.notEqual(r.code, 0, r.lines.join('\n'));
-  assert.ok(r.lines.includes(` !     postdeploy script did not finish within ${releaseTimeoutSeconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`), r.lines.join('\n'));
-  assert.ok(r.lines.includes(' !     v6 is live (it passed its checks); the script\'s work is not done: fix it and push again'), r.lines.join('\n'));
+  setMark(mark)();
+  await commitAll(repo, `a postdeploy that hangs, mark ${mark}`);
+}
+
+test('a postdeploy that hangs runs with its release live and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS; the push fails saying so', async () => {
+  await commitHangingPostdeploy('D');
+  const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, app), 'main');
+  await push.waitForLine(/^remote:\s+hanging\s*$/);
+  // The script runs: the new release is already the app's current one, and serves.
+  assert.match(await cli('apps:info', app), /Release:\s+v6/, 'current_release_id names the new release while its postdeploy runs');
+  assert.deepEqual(await getApp(p, app), { status: 200, body: 'release v6, code D, greeting mine, key k1\n' });
+  const r = await push.done;
+  const lines = remoteLines(r.stderr);
+  assert.notEqual(r.code, 0, lines.join('\n'));
+  assert.ok(lines.includes(` !     postdeploy script did not finish within ${releaseTimeoutSeconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`), lines.join('\n'));
+  assert.ok(lines.includes(' !     v6 is live (it passed its checks); the script\'s work is not done: fix it and push again'), lines.join('\n'));
+});
+
+test('a platform killed during a postdeploy restarts with that release live, neither deployed again nor left running', async () => {
+  await commitHangingPostdeploy('E');
+  const push = livePush(repo, alice.sshEnv, 'push', sshRemote(p, app), 'main');
+  await push.waitForLine(/^remote:\s+hanging\s*$/);
+  await p.kill();
+  await push.done;
+  p = await startPlatform({ dataDir: p.dataDir, schema: p.env.PAAS_DB_SCHEMA, env: { PAAS_RELEASE_TIMEOUT_SECONDS: String(releaseTimeoutSeconds) } });
+  assert.deepEqual(await getApp(p, app), { status: 200, body: 'release v7, code E, greeting mine, key k1\n' });
+  assert.match(await cli('releases', app), /v7\*\s+Deploy.*\s+succeeded/);
+  // The build's log ends (the push no longer counts as running), and its deploy ran once: predeploy printed once.
+  const output = await cli('builds:output', app);
+  assert.equal(output.split('\n').filter((l) => l === '       predeploy ran at v7').length, 1, output);
+  assert.ok(!output.includes('deploying again'), output);
 });
