@@ -70,6 +70,28 @@ test('the JSON scanner finds the first offset that cannot be JSON', () => {
   assert.equal(scanJson('[{}, [], {"b": {}}] ]'), 20);
 });
 
+test('checks without a path are ignored with a notice, decided by type first: liveness, readiness, command and uptime checks', () => {
+  const { appJson, notices } = parseAppJson(JSON.stringify({ healthchecks: { web: [
+    { type: 'liveness', command: ['/bin/true'], attempts: 'many' }, { type: 'readiness', name: 'r' },
+    { type: 'startup', command: ['/app/check.sh'], content: 'ok' }, { name: 'uptime', uptime: 10 }, { path: '/up', attempts: 2 },
+  ] } }));
+  assert.deepEqual(appJson.healthchecks, [{ name: 'check 5', path: '/up', attempts: 2, waitSeconds: 5, timeoutSeconds: 5, initialDelaySeconds: 0 }]);
+  assert.deepEqual(notices, [
+    'healthchecks.web[0] is a liveness check: only startup checks are used (as the deploy gate)',
+    'healthchecks.web[1] is a readiness check: only startup checks are used (as the deploy gate)',
+    'healthchecks.web[2] has no path: only HTTP path checks are supported, so it is ignored',
+    'healthchecks.web[3] has no path: only HTTP path checks are supported, so it is ignored',
+  ]);
+});
+
+test('a startup check that could hold the deploy for more than 10 minutes is refused with its total', () => {
+  refuses('{"healthchecks": {"web": [{"path": "/", "attempts": 100, "timeout": 600, "wait": 600, "initialDelay": 600}]}}',
+    /^app\.json: healthchecks\.web\[0\] may take 120600 s \(initialDelay \+ attempts × \(timeout \+ wait\)\); the most a check may take is 600 s$/);
+  refuses('{"healthchecks": {"web": [{"path": "/ok"}, {"path": "/", "attempts": 60, "timeout": 5, "wait": 5, "initialDelay": 0.5}]}}',
+    /healthchecks\.web\[1\] may take 600\.5 s/);
+  assert.equal(parseAppJson('{"healthchecks": {"web": [{"path": "/", "attempts": 60, "timeout": 5, "wait": 5}]}}').appJson.healthchecks?.length, 1);
+});
+
 test('wrong types and values are refused with the key path', () => {
   refuses('[]', /must hold a JSON object/);
   refuses('"x"', /must hold a JSON object/);
@@ -82,7 +104,6 @@ test('wrong types and values are refused with the key path', () => {
   refuses('{"scripts": {"postdeploy": "  "}}', /scripts\.postdeploy is an empty command/);
   refuses('{"scripts": {"dokku": {"postdeploy": "echo a\\n !     forged"}}}', /scripts\.dokku\.postdeploy must be one line/);
   refuses('{"healthchecks": {"web": [{"path": "/", "name": "a\\u001b[2Kb"}]}}', /healthchecks\.web\[0\]\.name must be one line/);
-  refuses('{"healthchecks": {"web": [{"path": "/"}, {"name": "x"}]}}', /healthchecks\.web\[1\] has no path/);
   refuses('{"healthchecks": {"web": [{"path": "health"}]}}', /healthchecks\.web\[0\]\.path must be an absolute path/);
   refuses('{"healthchecks": {"web": [{"path": "/a b"}]}}', /healthchecks\.web\[0\]\.path must be an absolute path/);
   refuses('{"healthchecks": {"web": [{"path": "/", "attempts": 0}]}}', /healthchecks\.web\[0\]\.attempts must be a whole number from 1 to 100/);

@@ -137,27 +137,34 @@ function parseHealthchecks(v: Json, ignored: string[], notices: string[]): Start
     if (list.length > 20) throw invalid(path, 'has more than 20 checks');
     list.forEach((entry, i) => {
       const check = parseCheck(entry, `${path}[${i}]`, i, ignored);
-      if (check) out.push(check);
-      else notices.push(`${path}[${i}] is a ${String((entry as Obj).type)} check: only startup checks are used (as the deploy gate)`);
+      if (typeof check === 'string') notices.push(check);
+      else out.push(check);
     });
   }
   return out;
 }
 
-/** One Dokku check; undefined for liveness and readiness checks (there is no running check after the deploy). */
-function parseCheck(v: Json, path: string, index: number, ignored: string[]): StartupCheck | undefined {
+/** How long a startup check may hold the deploy at most: it holds the app's deploys (and its push) while it runs. */
+export const checkMaxSeconds = 600;
+
+/**
+ * One Dokku check, or the notice saying why it is ignored: liveness and readiness checks (there is no running check
+ * after the deploy) and startup checks without a path (Dokku's command, uptime and listening checks). The type is
+ * decided first, so an ignored check's other keys never fail the push.
+ */
+function parseCheck(v: Json, path: string, index: number, ignored: string[]): StartupCheck | string {
   const c = objectAt(v, path);
   const type = c.type === undefined ? 'startup' : stringAt(c.type, `${path}.type`, 20);
   if (!['startup', 'liveness', 'readiness'].includes(type)) throw invalid(`${path}.type`, 'must be startup, liveness or readiness');
+  if (type !== 'startup') return `${path} is a ${type} check: only startup checks are used (as the deploy gate)`;
+  if (c.path === undefined) return `${path} has no path: only HTTP path checks are supported, so it is ignored`;
   for (const k of Object.keys(c)) if (!checkKeys.has(k)) ignored.push(`${path}.${keyText(k)}`);
-  if (c.path === undefined) throw invalid(path, 'has no path (only HTTP path checks are supported)');
   const checkPath = stringAt(c.path, `${path}.path`, 2048);
   // Sent as the request line's path: no spaces or control characters that could split or smuggle a request.
   if (!/^\/[\x21-\x7e]*$/.test(checkPath)) throw invalid(`${path}.path`, 'must be an absolute path (starting with /, no spaces or control characters)');
-  if (type !== 'startup') return undefined;
   const num = (key: string, min: number, max: number, fallback: number, whole = false): number =>
     c[key] === undefined ? fallback : numberAt(c[key], `${path}.${key}`, min, max, whole);
-  return {
+  const check: StartupCheck = {
     name: c.name === undefined ? `check ${index + 1}` : lineAt(c.name, `${path}.name`, 200),
     path: checkPath,
     ...(c.content === undefined ? {} : { content: stringAt(c.content, `${path}.content`) }),
@@ -166,6 +173,11 @@ function parseCheck(v: Json, path: string, index: number, ignored: string[]): St
     timeoutSeconds: num('timeout', 0.1, 600, 5),
     initialDelaySeconds: num('initialDelay', 0, 600, 0),
   };
+  const total = check.initialDelaySeconds + check.attempts * (check.timeoutSeconds + check.waitSeconds);
+  if (total > checkMaxSeconds) {
+    throw invalid(path, `may take ${Math.round(total * 10) / 10} s (initialDelay + attempts × (timeout + wait)); the most a check may take is ${checkMaxSeconds} s`);
+  }
+  return check;
 }
 
 /** Heroku's env: `"KEY": "value"` or `"KEY": {description, value, required}`; required defaults to true (Heroku's schema). */

@@ -47,51 +47,63 @@ function stringError(text: string, at: number): number {
   return text.length;
 }
 
+/** What may come next: a value, an object key (or '}' when the object is empty), ':' or ',' and closers. */
+type Want = 'value' | 'key' | 'firstKey' | 'firstValue' | 'colon' | 'after';
+
+/** The scan so far: the open objects and arrays, and what may come next. */
+interface Scan { text: string; stack: Array<'{' | '['>; want: Want }
+
+/** One step's result: the offset to go on from, or (bad) the offset that cannot be JSON. */
+interface Step { at: number; bad?: true }
+
+/** After a value: ',' or the closer of the innermost object or array. */
+function afterValue(s: Scan, at: number): Step {
+  const c = s.text[at], top = s.stack[s.stack.length - 1];
+  if (top !== undefined && c === ',') { s.want = top === '{' ? 'key' : 'value'; return { at: at + 1 }; }
+  if (top !== undefined && ((c === '}' && top === '{') || (c === ']' && top === '['))) { s.stack.pop(); return { at: at + 1 }; }
+  return { at, bad: true };
+}
+
+/** An object key (a string), or '}' closing an empty object. */
+function objectKey(s: Scan, at: number): Step {
+  const c = s.text[at];
+  if (c === '}' && s.want === 'firstKey') { s.stack.pop(); s.want = 'after'; return { at: at + 1 }; }
+  const end = c === '"' ? take(string, s.text, at) : -1;
+  if (end < 0) return { at: c === '"' ? stringError(s.text, at) : at, bad: true };
+  s.want = 'colon';
+  return { at: end };
+}
+
+/** A value: an opener, a string, a literal or a number; or ']' closing an empty array. */
+function value(s: Scan, at: number): Step {
+  const c = s.text[at];
+  if (c === ']' && s.want === 'firstValue') { s.stack.pop(); s.want = 'after'; return { at: at + 1 }; }
+  if (c === '{' || c === '[') { s.stack.push(c); s.want = c === '{' ? 'firstKey' : 'firstValue'; return { at: at + 1 }; }
+  const end = c === '"' ? take(string, s.text, at) : take(/[tfn]/y, s.text, at) > 0 ? take(literal, s.text, at) : take(number, s.text, at);
+  if (end < 0) return { at: c === '"' ? stringError(s.text, at) : at, bad: true };
+  s.want = 'after';
+  return { at: end };
+}
+
+/** Takes the token at `at` for what the scan wants next. */
+function step(s: Scan, at: number): Step {
+  if (s.want === 'after') return afterValue(s, at);
+  if (s.want === 'colon') { if (s.text[at] !== ':') return { at, bad: true }; s.want = 'value'; return { at: at + 1 }; }
+  if (s.want === 'key' || s.want === 'firstKey') return objectKey(s, at);
+  return value(s, at);
+}
+
 /**
  * Scans `text` as JSON without building values and returns the offset of the first character that cannot be there
  * (text.length when it ends too early, -1 when it is valid). Iterative, so deep nesting cannot overflow the stack.
  */
 export function scanJson(text: string): number {
-  const stack: Array<'{' | '['> = [];
-  // What may come next: a value, an object key (or '}' when the object is empty), ':' or ',' and closers.
-  let want: 'value' | 'key' | 'firstKey' | 'firstValue' | 'colon' | 'after' = 'value';
+  const s: Scan = { text, stack: [], want: 'value' };
   let at = take(space, text, 0);
   while (at < text.length) {
-    const c = text[at];
-    const top = stack[stack.length - 1];
-    if (want === 'after') {
-      if (top === undefined) return at;
-      if (c === ',') { want = top === '{' ? 'key' : 'value'; at++; }
-      else if ((c === '}' && top === '{') || (c === ']' && top === '[')) { stack.pop(); at++; }
-      else return at;
-    } else if (want === 'colon') {
-      if (c !== ':') return at;
-      want = 'value';
-      at++;
-    } else if (want === 'key' || want === 'firstKey') {
-      if (c === '}' && want === 'firstKey') { stack.pop(); want = 'after'; at++; }
-      else {
-        const end = c === '"' ? take(string, text, at) : -1;
-        if (end < 0) return c === '"' ? stringError(text, at) : at;
-        want = 'colon';
-        at = end;
-      }
-    } else if (c === ']' && want === 'firstValue') { stack.pop(); want = 'after'; at++; }
-    else if (c === '{' || c === '[') { stack.push(c); want = c === '{' ? 'firstKey' : 'firstValue'; at++; }
-    else {
-      if (c === '"') {
-        const end = take(string, text, at);
-        if (end < 0) return stringError(text, at);
-        want = 'after';
-        at = take(space, text, end);
-        continue;
-      }
-      const end = take(/[tfn]/y, text, at) > 0 ? take(literal, text, at) : take(number, text, at);
-      if (end < 0) return at;
-      want = 'after';
-      at = end;
-    }
-    at = take(space, text, at);
+    const next = step(s, at);
+    if (next.bad) return next.at;
+    at = take(space, text, next.at);
   }
-  return want === 'after' && stack.length === 0 ? -1 : text.length;
+  return s.want === 'after' && s.stack.length === 0 ? -1 : text.length;
 }

@@ -57,6 +57,8 @@ export interface Step {
   env?: Record<string, string>;
   /** The code a failure is raised with; E_BUILD_FAILED unless given (the release phase uses its own). */
   errorCode?: ErrorCode;
+  /** A deadline: past it the step is ended like a cancel, and fails with `message`. */
+  timeout?: { ms: number; message: string };
 }
 
 /** How long a cancelled step gets between SIGTERM and SIGKILL. */
@@ -156,12 +158,14 @@ export function runProcess(ctx: Omit<BuildContext, 'say'>, run: ProcessRun): Pro
 /** Runs the step in ctx.srcDir, relaying output indented; throws E_BUILD_FAILED on a non-zero exit, a missing tool or cancellation. */
 export async function runStep(ctx: BuildContext, step: Step): Promise<void> {
   if (ctx.signal?.aborted) throw cancelled(step, ctx.signal.reason);
-  const end = await runProcess(ctx, {
+  const deadline = step.timeout ? AbortSignal.timeout(step.timeout.ms) : undefined;
+  const signal = deadline && ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline ?? ctx.signal;
+  const end = await runProcess({ ...ctx, signal }, {
     argv: step.argv, env: { ...ctx.env, ...step.env },
     onLine: (line) => ctx.say(line.trim() === '' ? '' : indent + line), // no trailing blanks
   });
   if (end.spawnError) throw stepError(step, end.spawnError.code === 'ENOENT' ? step.missingTool : `${step.name} could not start: ${end.spawnError.message}`, end.spawnError);
-  if (end.aborted) throw cancelled(step, ctx.signal?.reason);
+  if (end.aborted) throw ctx.signal?.aborted || !step.timeout ? cancelled(step, ctx.signal?.reason) : stepError(step, step.timeout.message);
   if (end.code === 0) return;
   if (end.missing) throw stepError(step, step.missingTool);
   if (end.oom) throw stepError(step, `${step.name} ran out of memory (the limit is PAAS_APP_MEMORY_MB)`);

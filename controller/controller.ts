@@ -118,8 +118,26 @@ async function recover(db: Knex, log: Logger, graceSeconds: number | undefined):
       const app = await trx('apps').where({ id: r.app_id }).first('name');
       await enqueueEvent(trx, 'deployStatus', { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'failed', error: r.error }, r.id);
     }
-    if (builds.length || releases.length) log.warn({ builds: builds.length, releases: releases.length }, 'failed work interrupted by a restart');
+    const live = await finishInterruptedPostdeploys(trx, graceSeconds);
+    if (builds.length || releases.length || live) log.warn({ builds: builds.length, releases: releases.length, postdeploys: live }, 'failed work interrupted by a restart');
   });
+}
+
+/**
+ * A release that went live but whose postdeploy scripts a crash interrupted (succeeded, still under its deploy's
+ * lease: its deploy is never taken over, as it serves) gets the error and its status event, so its push fails saying why. Embedded: all of
+ * them; on NATS, those whose lease lapsed (their worker is gone).
+ */
+async function finishInterruptedPostdeploys(trx: Knex.Transaction, graceSeconds: number | undefined): Promise<number> {
+  const error = 'The platform restarted while the postdeploy scripts ran; they may not have finished (the release is live)';
+  const q = trx('releases').where({ status: 'succeeded' }).whereNotNull('lease_expires_at');
+  const rows = await (graceSeconds === undefined ? q : q.where('lease_expires_at', '<', trx.fn.now()))
+    .update({ error, lease_expires_at: null, finished_at: trx.fn.now() }).returning(['id', 'version', 'app_id', 'build_id']);
+  for (const r of rows) {
+    const app = await trx('apps').where({ id: r.app_id }).first('name');
+    await enqueueEvent(trx, 'deployStatus', { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'succeeded', error }, r.id);
+  }
+  return rows.length;
 }
 
 /** Brings every app's current release back up after a platform restart (the cluster keeps them up by itself). */

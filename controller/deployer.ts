@@ -108,7 +108,10 @@ export class Deployer {
       if (scripts?.predeploy) await this.deps.runtime.runRelease(spec, scripts.predeploy, say, previous, 'predeploy script');
       if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
       await this.deps.runtime.deploy(spec, say, previous);
-      const scriptError = await this.runPostdeploy(app, release, spec, scripts, say);
+      const postdeploy = await this.postdeploySteps(app, release, scripts);
+      // Live before the postdeploy scripts run: a restart during them must not deploy the release again.
+      if (postdeploy.length) await this.goLive(app, release);
+      const scriptError = await this.runPostdeploy(app, release, spec, postdeploy, say);
       await this.finish(app, release, build, 'succeeded', scriptError, say, log, spec.processes);
       await pruneSlugs(db, this.deps.config.dataDir, app, this.deps.config.gitLimits.slugRetention, this.deps.log)
         .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not delete old slugs; the next deploy tries again'));
@@ -125,16 +128,34 @@ export class Deployer {
   }
 
   /**
-   * app.json's postdeploy (every deploy) and Heroku's postdeploy (the app's first succeeded release only), run once
-   * the new release serves. A failure does not undo the deploy (the release passed its checks and serves): it is
-   * said with ` !     ` lines and returned, so the push exits non-zero (docs/design.md, app.json).
+   * app.json's postdeploy scripts for this deploy, as [label, command]: Heroku's `scripts.postdeploy` when the app has
+   * no other succeeded release (its first deploy), then Dokku's `scripts.dokku.postdeploy` (every deploy).
    */
-  private async runPostdeploy(app: AppRow, release: ReleaseRow, spec: ReleaseSpec, scripts: NonNullable<BuildRow['app_json']>['scripts'], say: Say): Promise<string | undefined> {
+  private async postdeploySteps(app: AppRow, release: ReleaseRow, scripts: NonNullable<BuildRow['app_json']>['scripts']): Promise<Array<[string, string]>> {
     const steps: Array<[string, string]> = [];
     if (scripts?.firstDeploy && !(await this.deps.db('releases').where({ app_id: app.id, status: 'succeeded' }).whereNot({ id: release.id }).first('id'))) {
       steps.push(['first-deploy postdeploy script', scripts.firstDeploy]);
     }
     if (scripts?.postdeploy) steps.push(['postdeploy script', scripts.postdeploy]);
+    return steps;
+  }
+
+  /**
+   * Records the release live (succeeded, the app's current release) once its processes serve. It keeps its lease
+   * (and no finished_at) until its postdeploy scripts end: until then the push still runs (services/builds.ts).
+   */
+  private async goLive(app: AppRow, release: ReleaseRow): Promise<void> {
+    await this.deps.db.transaction(async (trx) => {
+      await trx('releases').where({ id: release.id }).update({ status: 'succeeded', error: null });
+      await trx('apps').where({ id: app.id }).update({ current_release_id: release.id });
+    });
+  }
+
+  /**
+   * Runs the postdeploy steps once the new release is live. A failure does not undo the deploy (the release passed
+   * its checks and serves): it is said with ` !     ` lines and returned, so the push exits non-zero (docs/design.md).
+   */
+  private async runPostdeploy(app: AppRow, release: ReleaseRow, spec: ReleaseSpec, steps: Array<[string, string]>, say: Say): Promise<string | undefined> {
     for (const [label, command] of steps) {
       try {
         await this.deps.runtime.runRelease(spec, command, say, undefined, label);
@@ -143,7 +164,10 @@ export class Deployer {
         if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, `${label} crashed`);
         const message = isPaasError(err) ? err.message : `${label} could not run (internal error, see the platform log)`;
         say(` !     ${message}`);
-        say(` !     v${release.version} is live (it passed its checks); the script's work is not done: fix it and push again`);
+        say(label === 'postdeploy script'
+          ? ` !     v${release.version} is live (it passed its checks); the script's work is not done: fix it and push again`
+          // Heroku's postdeploy runs after the first deploy only: the next push will not run it again.
+          : ` !     v${release.version} is live (it passed its checks); scripts.postdeploy runs only after the first deploy, so run it by hand: run ${app.name} ${command}`);
         return message;
       }
     }
@@ -175,6 +199,7 @@ export class Deployer {
     await log?.flush();
     await this.deps.db.transaction(async (trx) => {
       await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });
+      // Already so when the release went live before its postdeploy scripts (goLive).
       if (status === 'succeeded') await trx('apps').where({ id: app.id }).update({ current_release_id: release.id });
       await enqueueEvent(trx, 'deployStatus', {
         releaseId: release.id, app: app.name, version: release.version, buildId: build.id, status, error, url,

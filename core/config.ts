@@ -100,6 +100,11 @@ export interface Config {
   /** PAAS_BUILD_TIMEOUT_MS: how long a Docker image build may take before it is cancelled (runtime/docker/build.ts). */
   buildTimeoutMs: number;
   /**
+   * PAAS_RELEASE_TIMEOUT_SECONDS: how long the release phase and each app.json script (predeploy, postdeploy) may run
+   * before it is stopped; they hold the app's deploys while they run. Fractions allowed (tests).
+   */
+  releaseTimeoutSeconds: number;
+  /**
    * PAAS_ROUTER_TLS_PORT: the router's HTTPS port, SNI per host (unset: no HTTPS listener; 0 picks a free one).
    * Certificates come from ACME (`acme`) or are uploaded (`certs:add`).
    */
@@ -282,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: wholeNumber('PAAS_BOOT_TIMEOUT_MS', env.PAAS_BOOT_TIMEOUT_MS, 60_000),
     buildTimeoutMs: wholeNumber('PAAS_BUILD_TIMEOUT_MS', env.PAAS_BUILD_TIMEOUT_MS, 15 * 60_000, 1000),
+    releaseTimeoutSeconds: positiveNumber('PAAS_RELEASE_TIMEOUT_SECONDS', env.PAAS_RELEASE_TIMEOUT_SECONDS, 1800),
     routerTlsPort,
     routerUpstreamTimeoutMs: wholeNumber('PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, 60_000, 1),
     acme: toAcme(env, mode, routerTlsPort),

@@ -10,6 +10,14 @@ export type { LogOptions, Say };
 // The faces are handed a one-off runner (`run`), so its shapes live in the port (types.ts); drivers implement it.
 export type { OneOffInput, OneOffRunner } from './types.ts';
 
+/** Default of PAAS_RELEASE_TIMEOUT_SECONDS for drivers built without a config (tests). */
+export const defaultReleaseTimeoutSeconds = 1800;
+
+/** The failure of a release command or app.json script stopped at its deadline (every mode says the same). */
+export function releaseTimedOut(label: string, seconds: number): string {
+  return `${label} did not finish within ${seconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`;
+}
+
 /** One build: the pushed tree and where its output goes. */
 export interface BuildInput {
   app: string;
@@ -49,7 +57,8 @@ export interface RuntimeDriver extends RuntimeReader {
   deploy(spec: ReleaseSpec, say: Say, previous?: ReleaseSpec): Promise<void>;
   /**
    * Runs the Procfile's `release:` command (or app.json's predeploy/postdeploy script: `label` names it in the push,
-   * 'release command' unless given) with the new release's code and config; throws when it exits non-zero.
+   * 'release command' unless given) with the new release's code and config; throws when it exits non-zero or runs
+   * past PAAS_RELEASE_TIMEOUT_SECONDS (stopped, failing with releaseTimedOut's message).
    */
   runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec, label?: string): Promise<void>;
   /** Restarts the app's processes (of one type, or all): web without downtime, as a deploy does (ps:restart). */

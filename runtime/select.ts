@@ -106,6 +106,7 @@ async function dockerRuntime(docker: Docker, router: Router, bus: Bus, config: C
   const { DockerRuntime } = await import('./docker/runtime.ts');
   return new DockerRuntime({
     docker, dataDir: config.dataDir, router, limits: config.appLimits, bootTimeoutMs: config.bootTimeoutMs,
+    releaseTimeoutSeconds: config.releaseTimeoutSeconds,
     onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
   });
 }
@@ -140,7 +141,7 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
   if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
-  const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app));
+  const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app), config.releaseTimeoutSeconds);
   const native = new NativeBuildDriver(jail);
   if (config.docker.localDockerfiles === 'off') return { runtime, builds: native, router, routerPort };
   return withDocker({ runtime, native, router, routerPort }, bus, config, log);

@@ -6,7 +6,7 @@ import { isRunning } from './builds.ts';
 
 export type AppStatus = 'running' | 'building' | 'failed' | 'down' | 'no release';
 
-interface Stamp { status: string; created_at: Date }
+interface Stamp { status: string; created_at: Date; lease_expires_at?: Date | null }
 
 export interface AppFacts {
   current?: { version: number; finished_at: Date | null };
@@ -33,7 +33,7 @@ export interface AppSummary { status: AppStatus; version: number | null; lastDep
 export async function appSummaries(db: Knex, apps: AppRow[]): Promise<Map<number, AppSummary>> {
   const ids = apps.map((a) => a.id);
   const latest = (table: 'builds' | 'releases', order: string) => db(table).distinctOn('app_id').whereIn('app_id', ids)
-    .orderBy([{ column: 'app_id' }, { column: order, order: 'desc' }]).select('app_id', 'status', 'created_at');
+    .orderBy([{ column: 'app_id' }, { column: order, order: 'desc' }]).select('app_id', 'status', 'created_at', 'lease_expires_at');
   const [builds, releases, currents, procs] = await Promise.all([
     latest('builds', 'number'), latest('releases', 'version'),
     db('releases').whereIn('id', apps.map((a) => a.current_release_id).filter((id): id is number => id !== null)).select('id', 'version', 'finished_at'),

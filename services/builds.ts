@@ -91,14 +91,16 @@ export async function buildLines(db: Knex, buildId: string, afterSeq = 0): Promi
 
 export type PushOutcome = 'running' | 'succeeded' | 'failed';
 
-interface Stated { status: string; error?: string | null }
+interface Stated { status: string; error?: string | null; lease_expires_at?: Date | null }
 
 /**
  * The one rule for "is this push still running?": its build is building, or the release it made is not deployed
- * yet (pending, deploying). The push's wait, `builds:output`, the build page and the app's status all ask it.
+ * yet (pending, deploying), or is live but its app.json postdeploy scripts still run (succeeded, the deploy's lease
+ * still held: controller/deployer.ts goLive). The push's wait, `builds:output`, the build page and the app's status all ask it.
  */
 export function isRunning(build: Stated | undefined, release: Stated | undefined): boolean {
-  return build?.status === 'building' || release?.status === 'pending' || release?.status === 'deploying';
+  return build?.status === 'building' || release?.status === 'pending' || release?.status === 'deploying'
+    || (release?.status === 'succeeded' && release.lease_expires_at != null);
 }
 
 /**

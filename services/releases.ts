@@ -10,6 +10,8 @@ export interface ReleaseRow {
   id: number; app_id: number; version: number; build_id: string | null; config: Record<string, string>;
   description: string; status: 'pending' | 'deploying' | 'succeeded' | 'failed'; error: string | null;
   user_id: number | null; created_at: Date; finished_at: Date | null;
+  /** Held while a deploy works on it, postdeploy scripts included (controller/leases.ts). */
+  lease_expires_at?: Date | null;
 }
 
 export type ReleaseSource = 'push' | 'config' | 'rollback';
@@ -135,12 +137,12 @@ export async function rollback(db: Knex, actor: Actor, rawName: string, target?:
   });
 }
 
-/** Waits until a release's deploy finishes (polling the database, the source of truth); returns the final row. */
+/** Waits until a release's deploy finishes, postdeploy scripts included (polling the database, the source of truth); returns the final row. */
 export async function waitForRelease(db: Knex, releaseId: number, timeoutMs = 10 * 60_000): Promise<ReleaseRow> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = (await db('releases').where({ id: releaseId }).first()) as ReleaseRow;
-    if (row.status === 'succeeded' || row.status === 'failed') return row;
+    if ((row.status === 'succeeded' && row.lease_expires_at == null) || row.status === 'failed') return row; // a lease: postdeploy runs
     if (Date.now() > deadline) return row;
     await new Promise((r) => setTimeout(r, 200));
   }

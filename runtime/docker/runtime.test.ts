@@ -93,6 +93,16 @@ test('the release phase runs in a one-off container of the image, writes to /app
   assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${labels.platform}=${p.platform}`] } }), [], 'one-off containers are removed');
 });
 
+test('an app.json script runs as the release phase does, named by its label, and is stopped at PAAS_RELEASE_TIMEOUT_SECONDS', async (t) => {
+  const p = await dockerPlatform(t, base, { releaseTimeoutSeconds: 2 });
+  const s = spec('relhang', 1, await p.image('relhang', 1), { web: [webCommand, 1] });
+  const lines: string[] = [];
+  await assert.rejects(p.runtime.runRelease(s, 'echo hanging; sleep 600', (l) => lines.push(l), undefined, 'postdeploy script'),
+    { code: 'E_RELEASE_BOOT_FAILED', message: 'postdeploy script did not finish within 2 s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)' });
+  assert.deepEqual(lines, ['-----> Running postdeploy script: echo hanging; sleep 600', '       hanging']);
+  assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${labels.platform}=${p.platform}`] } }), [], 'the stopped container is removed');
+});
+
 test('a one-off returns its exit code and output, and an abort kills and removes it', async (t) => {
   const p = await dockerPlatform(t, base);
   const s = spec('once', 1, await p.image('once', 1), { web: [webCommand, 1] });

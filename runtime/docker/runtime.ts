@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { PaasError } from '../../core/errors.ts';
-import type { LogOptions, OneOffInput, OneOffRunner, RuntimeDriver, Say } from '../driver.ts';
+import { defaultReleaseTimeoutSeconds, releaseTimedOut, type LogOptions, type OneOffInput, type OneOffRunner, type RuntimeDriver, type Say } from '../driver.ts';
 import { AppLog } from '../local/app-log.ts';
 import { appLogFile, followLogFile, lastLogLines } from '../local/log-file.ts';
 import { indexesToAdd } from '../local/supervisor.ts';
@@ -29,6 +29,8 @@ export interface DockerRuntimeOptions {
   bootTimeoutMs?: number;
   /** Drain time at the router, and SIGTERM → SIGKILL when a container stops; default 10000. */
   graceMs?: number;
+  /** PAAS_RELEASE_TIMEOUT_SECONDS: the release command's and app.json scripts' deadline; default 1800. */
+  releaseTimeoutSeconds?: number;
   /** The on-failure policy's tries (default 10, Dokku's); tests use fewer. */
   maxRestarts?: number;
   onLog?: LogSink;
@@ -63,12 +65,15 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   }
 
   /** The release command in a one-off container of the new image, its output in the push; a non-zero exit stops the deploy. */
-  async runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
-    say(`-----> Running release command: ${command}`);
+  async runRelease(spec: ReleaseSpec, command: string, say: Say, _previous?: ReleaseSpec, label = 'release command'): Promise<void> {
+    say(`-----> Running ${label}: ${command}`);
+    const seconds = this.opts.releaseTimeoutSeconds ?? defaultReleaseTimeoutSeconds;
+    const deadline = AbortSignal.timeout(seconds * 1000);
     const code = await runContainerOnce(this.opts.docker, {
-      plan: this.oneOffPlan(checkedRelease(spec), 'release', command, {}), onLine: (line) => say(`       ${line}`),
+      plan: this.oneOffPlan(checkedRelease(spec), 'release', command, {}), onLine: (line) => say(`       ${line}`), signal: deadline,
     });
-    if (code !== 0) throw new PaasError('E_RELEASE_BOOT_FAILED', `release command failed (exit ${code})`);
+    if (code !== 0 && deadline.aborted) throw new PaasError('E_RELEASE_BOOT_FAILED', releaseTimedOut(label, seconds));
+    if (code !== 0) throw new PaasError('E_RELEASE_BOOT_FAILED', `${label} failed (exit ${code})`);
   }
 
   /** `run APP CMD…`: a one-off container of the live release's image and env; resolves with its exit code. */

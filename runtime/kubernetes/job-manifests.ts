@@ -130,8 +130,11 @@ export function toBuildJob(s: BuildJobSettings, b: BuildJobInput): IJob {
   };
 }
 
-/** The release phase Job: the new image, the new config, the Procfile's `release:` command; never retried. */
-export function toReleaseJob(s: ManifestSettings, r: KubeRelease, command: string): IJob {
+/**
+ * The release phase Job (or an app.json script's): the new image, the new config, the command; never retried, and
+ * ended by Kubernetes past `deadlineSeconds` (PAAS_RELEASE_TIMEOUT_SECONDS).
+ */
+export function toReleaseJob(s: ManifestSettings, r: KubeRelease, command: string, deadlineSeconds = 1800): IJob {
   const labels = { ...appLabels(r.app), [labelKeys.component]: 'release', [labelKeys.version]: `v${r.version}` };
   return {
     apiVersion: 'batch/v1', kind: 'Job',
@@ -139,7 +142,7 @@ export function toReleaseJob(s: ManifestSettings, r: KubeRelease, command: strin
     spec: {
       backoffLimit: 0,
       ttlSecondsAfterFinished: JOB_TTL_SECONDS,
-      activeDeadlineSeconds: 1800,
+      activeDeadlineSeconds: Math.max(1, Math.ceil(deadlineSeconds)),
       template: {
         metadata: { labels },
         spec: {

@@ -115,7 +115,7 @@ export class KubernetesRuntime implements RuntimeDriver {
     // The Job reads the new config from the app's Secret and ConfigMap; running pods read theirs only at start.
     await applyObjects(this.kube, [toConfigSecret(this.config, r), toPlatformConfigMap(this.config, r)]);
     try {
-      await runReleaseJob(this.kube, this.config, r, command, say, label);
+      await runReleaseJob(this.kube, this.config, r, command, say, label, this.config.releaseTimeoutSeconds);
     } catch (err) {
       if (previous?.image) {
         const p = this.kubeRelease(previous);

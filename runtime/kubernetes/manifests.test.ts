@@ -52,6 +52,12 @@ test('the build Job and the release Job are valid', () => {
   assert.equal(rel.metadata?.namespace, 'paas-app-shop');
 });
 
+test('the release Job ends at PAAS_RELEASE_TIMEOUT_SECONDS (whole seconds, at least 1)', () => {
+  assert.equal(toReleaseJob(tls, release(), 'sleep infinity').spec?.activeDeadlineSeconds, 1800);
+  assert.equal(toReleaseJob(tls, release(), 'sleep infinity', 90).spec?.activeDeadlineSeconds, 90);
+  assert.equal(toReleaseJob(tls, release(), 'sleep infinity', 0.5).spec?.activeDeadlineSeconds, 1);
+});
+
 test('the build Job runs the builder, then Kaniko with the flags the design fixes', () => {
   const job = toBuildJob(tls, { app: 'shop', buildId: '0b7f6a52-4d8e-4a57-9b8e-2b1f2a6c1d00', number: 3, token: 'tok' });
   const pod = job.spec!.template.spec!;

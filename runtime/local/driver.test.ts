@@ -11,7 +11,7 @@ import { LocalDriver } from './driver.ts';
 import { Supervisor } from './supervisor.ts';
 import type { ReleaseSpec } from '../types.ts';
 
-function driver(t: TestContext): { local: LocalDriver; spec: ReleaseSpec } {
+function driver(t: TestContext, releaseTimeoutSeconds?: number): { local: LocalDriver; spec: ReleaseSpec } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-release-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const slugDir = path.join(dir, 'slug');
@@ -20,7 +20,7 @@ function driver(t: TestContext): { local: LocalDriver; spec: ReleaseSpec } {
   const router = new Router({ baseDomain: 'localhost' });
   const supervisor = new Supervisor({ logDir: path.join(dir, 'logs'), router, baseEnv: { PATH: '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' } });
   const spec = { app: 'shop', version: 2, slugDir, env: { GREETING: 'hello' }, pathPrepend: ['bin'], processes: [] };
-  return { local: new LocalDriver(supervisor, router, (app) => path.join(dir, 'logs', `${app}.log`)), spec };
+  return { local: new LocalDriver(supervisor, router, (app) => path.join(dir, 'logs', `${app}.log`), releaseTimeoutSeconds), spec };
 }
 
 test('the release command runs in the slug, with its PATH and config and no PORT, output indented', async (t) => {
@@ -50,4 +50,13 @@ test("app.json's scripts run as the release phase does, named by their label", a
   await assert.rejects(local.runRelease(spec, 'echo warming; exit 4', (line) => said.push(line), undefined, 'postdeploy script'),
     (err) => isPaasError(err, 'E_RELEASE_BOOT_FAILED') && err.message === 'postdeploy script failed (exit 4)');
   assert.deepEqual(said, ['-----> Running postdeploy script: echo warming; exit 4', '       warming']);
+});
+
+test('a script that never ends is stopped at PAAS_RELEASE_TIMEOUT_SECONDS, its children too, and fails saying so', async (t) => {
+  const { local, spec } = driver(t, 0.5);
+  const said: string[] = [];
+  // The background sleep holds the output pipe: only ending the whole group lets the step finish.
+  await assert.rejects(local.runRelease(spec, 'echo started; sleep 600 & sleep 600', (line) => said.push(line), undefined, 'postdeploy script'),
+    (err) => isPaasError(err, 'E_RELEASE_BOOT_FAILED') && err.message === 'postdeploy script did not finish within 0.5 s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)');
+  assert.deepEqual(said, ['-----> Running postdeploy script: echo started; sleep 600 & sleep 600', '       started']);
 });

@@ -2,7 +2,7 @@
 // router), the release phase as a local process, and logs from the app's log file.
 import { runStep } from '../../builders/run-step.ts';
 import { PaasError } from '../../core/errors.ts';
-import type { LogOptions, RuntimeDriver, Say } from '../driver.ts';
+import { defaultReleaseTimeoutSeconds, releaseTimedOut, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
 import type { Supervisor } from './supervisor.ts';
 import { followLogFile } from './log-file.ts';
 import { releaseProcessContext } from './release-process.ts';
@@ -10,7 +10,10 @@ import type { Router } from '../router.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
 export class LocalDriver implements RuntimeDriver {
-  constructor(readonly runtime: Supervisor, private router: Router, private logFile: (app: string) => string) {}
+  constructor(
+    readonly runtime: Supervisor, private router: Router, private logFile: (app: string) => string,
+    private releaseTimeoutSeconds = defaultReleaseTimeoutSeconds,
+  ) {}
 
   /** Zero-downtime deploy; on failure the previous release never stopped serving, so there is nothing to roll back. */
   async deploy(spec: ReleaseSpec, say: Say): Promise<void> {
@@ -29,6 +32,7 @@ export class LocalDriver implements RuntimeDriver {
       argv: ['/bin/sh', '-c', command],
       missingTool: `${label} could not start: /bin/sh is missing`,
       errorCode: 'E_RELEASE_BOOT_FAILED',
+      timeout: { ms: this.releaseTimeoutSeconds * 1000, message: releaseTimedOut(label, this.releaseTimeoutSeconds) },
     });
   }
 

@@ -6,8 +6,7 @@ import { eachLine } from '../../core/lines.ts';
 import { signalGroup } from '../../core/process-group.ts';
 import type { AppLog } from './app-log.ts';
 import { signalSandbox, type Jail, type Launch } from './jail.ts';
-import { waitForHttp } from './net-probe.ts';
-import { runStartupChecks } from '../startup-check.ts';
+import { passWebGate, type BootOutcome } from './boot-gate.ts';
 import { describeExit, toExitVerdict, toProcessEnv, type ExitInfo, type RestartPolicy } from './process-policy.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -28,7 +27,7 @@ export interface InstanceContext {
   onChange(instance: Instance): void;
 }
 
-export type BootOutcome = { ok: true } | { ok: false; reason: string };
+export type { BootOutcome };
 
 const keptLines = 20;
 /** After the main process exits, how long its pipes may stay open (held by an escaped grandchild) before we stop waiting. */
@@ -96,26 +95,12 @@ export class Instance {
     if (this.type !== 'web') return this.awaitSpawn(exited);
     const abort = new AbortController();
     void exited.then(() => abort.abort());
-    if (this.ctx.release.healthchecks?.length) return this.checkStartup(exited, abort.signal);
-    const probe = await waitForHttp(this.port as number, this.ctx.bootTimeoutMs, abort.signal);
-    if (probe === 'up' && !this.stopped) {
-      this.markUp(`${this.dyno}: up on port ${this.port}`);
-      return { ok: true };
-    }
-    if (probe === 'timeout') return { ok: false, reason: `did not answer on its port within ${this.ctx.bootTimeoutMs / 1000}s` };
-    return { ok: false, reason: describeExit(await exited) };
-  }
-
-  /** app.json's startup checks as the boot check (their own attempts, waits and timeouts, not bootTimeoutMs). */
-  private async checkStartup(exited: Promise<ExitInfo>, signal: AbortSignal): Promise<BootOutcome> {
-    const say = (line: string): void => this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${line}`);
-    const outcome = await runStartupChecks(this.port as number, this.ctx.release.healthchecks ?? [], signal, say);
-    if (outcome.ok && !this.stopped) {
-      this.markUp(`${this.dyno}: up on port ${this.port} (startup checks passed)`);
-      return outcome;
-    }
-    if (signal.aborted) return { ok: false, reason: describeExit(await exited) };
-    return outcome.ok ? { ok: false, reason: 'was stopped while starting' } : outcome;
+    return passWebGate({
+      port: this.port, healthchecks: this.ctx.release.healthchecks, bootTimeoutMs: this.ctx.bootTimeoutMs, signal: abort.signal, exited,
+      stopped: () => this.stopped !== undefined,
+      say: (line) => this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${line}`),
+      up: (how) => this.markUp(`${this.dyno}: up on port ${this.port}${how}`),
+    });
   }
 
   /** In a sandbox: SIGTERM to what runs inside, SIGKILL ends the sandbox with all in it; else the process group. */
