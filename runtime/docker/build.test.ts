@@ -124,6 +124,24 @@ test('a failed multi-step build leaves no dangling image; its steps ran with the
   assert.ok(!dangling.some((i) => ids.some((id) => i.Id.startsWith(`sha256:${id}`))));
 });
 
+test('a build step cannot reach an app container of its platform directly: builds run on the platform network, without inter-container traffic', { timeout: 600_000 }, async (t) => {
+  const docker = await requireDocker(t);
+  const dataDir = tempDir(t);
+  const network = await ensurePlatformNetwork(docker, platformId(dataDir));
+  const app = await docker.createContainer({ Image: await ensureBusyboxImage(docker), Cmd: ['httpd', '-f', '-p', '5000', '-h', '/etc'], HostConfig: { NetworkMode: network } });
+  t.after(() => app.remove({ force: true }));
+  await app.start();
+  const ip = (await app.inspect()).NetworkSettings.Networks[network]?.IPAddress;
+  assert.ok(ip);
+  const url = `http://${ip}:5000/passwd`;
+  await waitFor(() => fetch(url).then((r) => r.ok), 10_000, 'the app container answers the host');
+  const get = `require('http').get('${url}', () => console.log('reached')).on('error', (e) => console.log('refused', e.code)).setTimeout(2000, () => { console.log('timed out'); process.exit(0); })`;
+  const { out, lines } = await build(t, { Dockerfile: `FROM node:20-alpine\nRUN node -e "${get}"\n` }, { dataDir });
+  assert.equal(out.stack, 'dockerfile');
+  assert.ok(lines.some((l) => /^ {7}(timed out|refused )/.test(l)), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.trim() === 'reached'), lines.join('\n'));
+});
+
 test('build output streams into the push live: a RUN step\'s line arrives while the step still runs', { timeout: 600_000 }, async (t) => {
   const docker = await requireDocker(t);
   // The host as the build's containers see it: the gateway of the platform's network, where build steps run.
