@@ -124,6 +124,15 @@ test('a failed multi-step build leaves no dangling image; its steps ran with the
   assert.ok(!dangling.some((i) => ids.some((id) => i.Id.startsWith(`sha256:${id}`))));
 });
 
+test('a step printing a forged ` ---> <id>` line of another image never gets that image removed when the build fails', { timeout: 600_000 }, async (t) => {
+  const docker = await requireDocker(t);
+  const other = (await docker.getImage(await ensureBusyboxImage(docker)).inspect()).Id.replace(/^sha256:/, '').slice(0, 12);
+  const err = await build(t, { Dockerfile: `FROM debian:bookworm-slim\nRUN echo ' ---> ${other}' && false\n` }).then(() => undefined, (e: Error & { lines: string[] }) => e);
+  assert.equal((err as { code?: string } | undefined)?.code, 'E_BUILD_FAILED');
+  assert.ok(err!.lines.includes(`        ---> ${other}`), err!.lines.join('\n'));
+  assert.equal(await hasImage(docker, other), true, 'only dangling images younger than the build are removed');
+});
+
 test('a build step cannot reach an app container of its platform directly: builds run on the platform network, without inter-container traffic', { timeout: 600_000 }, async (t) => {
   const docker = await requireDocker(t);
   const dataDir = tempDir(t);
