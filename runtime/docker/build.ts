@@ -64,7 +64,9 @@ export class DockerBuildDriver implements BuildDriver {
 
   /** Streams the context to the Engine's build API and relays its output; cancels it at the build deadline. */
   private async buildImage(dir: string, tag: string, input: BuildInput): Promise<void> {
-    const options = await this.buildOptions(tag, input.app);
+    const options = await this.buildOptions(tag, input.app).catch((err: Error) => {
+      throw new PaasError('E_BUILD_FAILED', `The Docker Engine could not build the image: ${err.message}`, { cause: err });
+    });
     const context = contextTar(dir);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.buildTimeoutMs);
