@@ -38,7 +38,7 @@ export const errorCodes = {
   E_BUILD_NOT_FOUND: { status: 404, doc: 'No such build.' },
   E_RELEASE_NOT_FOUND: { status: 404, doc: 'No such release.' },
   E_RELEASE_BOOT_FAILED: { status: 422, doc: 'The new release did not come up; the previous release keeps serving.' },
-  E_RELEASE_PRUNED: { status: 410, doc: "That release's slug was deleted by slug retention (PAAS_SLUG_RETENTION); roll back to a newer release or push again." },
+  E_RELEASE_PRUNED: { status: 410, doc: "That release's slug or image was deleted by retention (PAAS_SLUG_RETENTION); roll back to a newer release or push again." },
   E_QUOTA_EXCEEDED: { status: 413, doc: "The push would take the app's repo and slugs over its disk quota (PAAS_APP_QUOTA_MB)." },
   E_NO_RELEASE: { status: 409, doc: 'The app has no release yet: git push first.' },
   E_PROCESS_TYPE_UNKNOWN: { status: 400, doc: 'No such process type in the current release.' },

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # scripts/docker-engine.sh — starts (up) or stops (down) the Docker Engine the Docker-mode tests use; called by
-# .ci/run. `up` is a no-op when an Engine already answers on the socket; `down` stops only a dockerd `up` started.
+# .ci/run. `up` is a no-op when an Engine already answers on the socket (it warns when that Engine lacks the runc
+# wrapper on a host that needs it); `down` stops only a dockerd that the last `up` started (the marker file).
 # docs/docker.md ("The test Engine") says why the runc wrapper is needed on this kind of machine.
 set -euo pipefail
 
 state_dir=/var/cache/paas-docker
 wrapper=$state_dir/runc-clamp
 pid_file=$state_dir/dockerd.pid
+# Written by `up` only when it starts dockerd, removed by `down` and by an `up` that finds an Engine already there:
+# so `down` never stops an Engine that this run did not start (a pid file alone outlives the run that wrote it).
+marker=$state_dir/started-by-up
 log_file=$state_dir/dockerd.log
 socket=/var/run/docker.sock
 deadline_s=${PAAS_DOCKER_ENGINE_WAIT_S:-60}
@@ -39,9 +43,24 @@ EOF
   mv "$wrapper.tmp" "$wrapper"
 }
 
+# An Engine someone else started may lack the wrapper; on a host that refuses a negative oom_score_adj its
+# containers then fail to start. The probe is a subshell writing its own oom_score_adj, as runc's child would.
+warn_runtime() {
+  local runtime
+  runtime=$(docker -H "unix://$socket" info --format '{{.DefaultRuntime}}' 2>/dev/null || true)
+  [ "$runtime" = runc-clamp ] && return 0
+  if ! (echo -1 >/proc/self/oom_score_adj) 2>/dev/null; then
+    echo "docker-engine: WARNING: the Engine on $socket runs containers with runtime '$runtime', not runc-clamp, and" >&2
+    echo "docker-engine: WARNING: this host refuses a negative oom_score_adj: containers may fail with \"can't get final" >&2
+    echo "docker-engine: WARNING: child's PID from pipe\". Stop that Engine and run '$0 up' to start one with the wrapper." >&2
+  fi
+}
+
 up() {
   if answers; then
+    rm -f "$marker" # not started by this `up`: `down` must leave it alone
     echo "docker-engine: an Engine already answers on $socket; leaving it alone"
+    warn_runtime
     return 0
   fi
   command -v dockerd >/dev/null || { echo "docker-engine: dockerd not found (install Debian's docker.io)" >&2; return 1; }
@@ -64,13 +83,14 @@ up() {
     fi
     sleep 0.2 # a poll interval under a deadline, not a wait for readiness
   done
+  echo "$started" >"$marker"
   echo "docker-engine: dockerd $started answers on $socket (log: $log_file)"
 }
 
 down() {
-  [ -f "$pid_file" ] || { echo "docker-engine: no dockerd started by this script"; return 0; }
+  [ -f "$marker" ] || { echo "docker-engine: no dockerd started by the last 'up'; leaving the Engine alone"; return 0; }
   local pid
-  pid=$(cat "$pid_file")
+  pid=$(cat "$pid_file" 2>/dev/null || cat "$marker")
   # Only the dockerd this script started: the pid file is ours, and the process must still be a dockerd.
   if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
     kill -TERM "$pid"
@@ -79,7 +99,7 @@ down() {
     if kill -0 "$pid" 2>/dev/null; then echo "docker-engine: dockerd $pid did not stop within 30 s" >&2; return 1; fi
     echo "docker-engine: dockerd $pid stopped"
   fi
-  rm -f "$pid_file"
+  rm -f "$pid_file" "$marker"
 }
 
 case "${1:-}" in

@@ -130,7 +130,7 @@ export async function rollback(db: Knex, actor: Actor, rawName: string, target?:
     if (!old) throw new PaasError('E_RELEASE_NOT_FOUND', target ? `${app.name} has no release ${target}` : `${app.name} has no earlier release to roll back to`);
     const build = await trx('builds').where({ id: old.build_id }).first('slug_dir', 'image');
     if (!build?.slug_dir && !build?.image) {
-      throw new PaasError('E_RELEASE_PRUNED', `v${old.version}'s slug was deleted: the platform keeps only the newest builds' slugs (PAAS_SLUG_RETENTION). Roll back to a newer release, or push that commit again`);
+      throw new PaasError('E_RELEASE_PRUNED', `v${old.version}'s build was deleted (its slug or image): the platform keeps only the newest builds (PAAS_SLUG_RETENTION). Roll back to a newer release, or push that commit again`);
     }
     await trx('apps').where({ id: app.id }).update({ config: JSON.stringify(old.config) });
     return createRelease(trx, app, { buildId: old.build_id, config: old.config, description: `Rollback to v${old.version}`, userId: userIdOf(actor), source: 'rollback' });

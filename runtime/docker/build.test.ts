@@ -1,6 +1,8 @@
 // runtime/docker/build.test.ts — Docker builds on the real Engine: the injected Dockerfiles (node, python, static), an
-// app's own Dockerfile, failures with the Engine's reason, live output, image pruning, and hostile pushes.
+// app's own Dockerfile, failures with the Engine's reason (and no leftovers), limits, live output, image pruning, and
+// hostile pushes.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,13 +10,15 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type Docker from 'dockerode';
 import { staticWebCommand } from '../../builders/app-facts.ts';
-import { ensureBusyboxImage, ensureDockerBaseImages, gitArchive, outputIn, removeImages, requireDocker } from '../../test/support/docker.ts';
+import { ensureBusyboxImage, ensureDockerBaseImages, gitArchive, hasImage, outputIn, removeImages, requireDocker } from '../../test/support/docker.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import type { BuildOutput } from '../driver.ts';
 import { DockerBuildDriver } from './build.ts';
 import { pruneAppImages, removeAppImages } from './images.ts';
 import { imageTag, platformId } from './names.ts';
+import { ensurePlatformNetwork, removePlatformNetwork } from './network.ts';
 
-const limits = { memoryMb: 512, pids: 128, nofile: 1024, cpus: 1 };
+const limits = { memoryMb: 512, pids: 128, nofile: 1024, cpus: 0.5 };
 const fixtures = new URL('../../test/fixtures/apps/', import.meta.url).pathname;
 const fixture = (app: string, file: string) => fs.readFileSync(path.join(fixtures, app, file), 'utf8');
 const lockfile = JSON.stringify({ name: 'fixture-node', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'fixture-node', version: '1.0.0' } } });
@@ -29,17 +33,20 @@ function tempDir(t: TestContext): string {
 }
 
 /** Builds files as app `name` build 1 on the Engine; the image is removed after the test. */
-async function build(t: TestContext, files: Record<string, string | { symlink: string }>, opts: { onLine?: (l: string) => void; timeoutMs?: number } = {}): Promise<Built> {
+async function build(t: TestContext, files: Record<string, string | { symlink: string }>, opts: { onLine?: (l: string) => void; timeoutMs?: number; dataDir?: string } = {}): Promise<Built> {
   const docker = await requireDocker(t);
   await ensureDockerBaseImages(docker, ['node:20-alpine', 'python:3.12-slim', 'debian:bookworm-slim']);
-  const dataDir = tempDir(t);
-  t.after(() => removeAppImages(docker, platformId(dataDir), 'app1'));
+  const dataDir = opts.dataDir ?? tempDir(t);
+  t.after(async () => {
+    await removeAppImages(docker, platformId(dataDir), 'app1');
+    await removePlatformNetwork(docker, platformId(dataDir));
+  });
   const archivePath = await gitArchive(dataDir, files);
   const lines: string[] = [];
   const driver = new DockerBuildDriver(docker, { dataDir, buildTimeoutMs: opts.timeoutMs ?? 600_000, appLimits: limits });
   const log = (l: string) => { lines.push(l); opts.onLine?.(l); };
   const out = await driver.build({ app: 'app1', buildId: 'b1', number: 1, archivePath, slugDir: path.join(dataDir, 'slug'), env: {}, log })
-    .catch((err: Error) => { Object.assign(err, { lines }); throw err; });
+    .catch((err: Error) => { Object.assign(err, { lines, docker }); throw err; });
   return { out, lines, docker, dataDir };
 }
 
@@ -100,11 +107,57 @@ test('a failing RUN step fails the build with E_BUILD_FAILED, and the push shows
   assert.match(text, /^ {7}about-to-fail$/m);
 });
 
+test('a failed multi-step build leaves no dangling image; its steps ran with the CPU and process limits', { timeout: 600_000 }, async (t) => {
+  const nonce = crypto.randomBytes(6).toString('hex'); // a step no cache has: it runs and commits an image
+  const err = await build(t, { Dockerfile: `FROM debian:bookworm-slim\nRUN echo ${nonce} > /a && echo quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) && grep 'Max processes' /proc/self/limits\nRUN false\n` })
+    .then(() => undefined, (e: Error & { lines: string[]; docker: Docker }) => e);
+  assert.equal((err as { code?: string } | undefined)?.code, 'E_BUILD_FAILED');
+  const text = err!.lines.join('\n');
+  assert.match(text, /^ {7}quota=50000$/m, 'PAAS_APP_CPUS 0.5 of the 100 ms period');
+  assert.match(text, /^ {7}Max processes +4096 +4096 +processes *$/m);
+  // The image of step 2 (the id after its output), dangling once step 3 failed, is gone.
+  const ids = [...text.matchAll(/^ {7} ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]!);
+  assert.equal(ids.length, 2, text); // FROM's (the base image) and step 2's
+  assert.equal(await hasImage(err!.docker, ids[1]!), false, 'the failed build\'s step image was removed');
+  assert.equal(await hasImage(err!.docker, ids[0]!), true, 'the base image stays');
+  const dangling = await err!.docker.listImages({ filters: { dangling: ['true'] } });
+  assert.ok(!dangling.some((i) => ids.some((id) => i.Id.startsWith(`sha256:${id}`))));
+});
+
+test('a step printing a forged ` ---> <id>` line of another image never gets that image removed when the build fails', { timeout: 600_000 }, async (t) => {
+  const docker = await requireDocker(t);
+  const other = (await docker.getImage(await ensureBusyboxImage(docker)).inspect()).Id.replace(/^sha256:/, '').slice(0, 12);
+  const err = await build(t, { Dockerfile: `FROM debian:bookworm-slim\nRUN echo ' ---> ${other}' && false\n` }).then(() => undefined, (e: Error & { lines: string[] }) => e);
+  assert.equal((err as { code?: string } | undefined)?.code, 'E_BUILD_FAILED');
+  assert.ok(err!.lines.includes(`        ---> ${other}`), err!.lines.join('\n'));
+  assert.equal(await hasImage(docker, other), true, 'only dangling images younger than the build are removed');
+});
+
+test('a build step cannot reach an app container of its platform directly: builds run on the platform network, without inter-container traffic', { timeout: 600_000 }, async (t) => {
+  const docker = await requireDocker(t);
+  const dataDir = tempDir(t);
+  const network = await ensurePlatformNetwork(docker, platformId(dataDir));
+  const app = await docker.createContainer({ Image: await ensureBusyboxImage(docker), Cmd: ['httpd', '-f', '-p', '5000', '-h', '/etc'], HostConfig: { NetworkMode: network } });
+  t.after(() => app.remove({ force: true }));
+  await app.start();
+  const ip = (await app.inspect()).NetworkSettings.Networks[network]?.IPAddress;
+  assert.ok(ip);
+  const url = `http://${ip}:5000/passwd`;
+  await waitFor(() => fetch(url).then((r) => r.ok), 10_000, 'the app container answers the host');
+  const get = `require('http').get('${url}', () => console.log('reached')).on('error', (e) => console.log('refused', e.code)).setTimeout(2000, () => { console.log('timed out'); process.exit(0); })`;
+  const { out, lines } = await build(t, { Dockerfile: `FROM node:20-alpine\nRUN node -e "${get}"\n` }, { dataDir });
+  assert.equal(out.stack, 'dockerfile');
+  assert.ok(lines.some((l) => /^ {7}(timed out|refused )/.test(l)), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.trim() === 'reached'), lines.join('\n'));
+});
+
 test('build output streams into the push live: a RUN step\'s line arrives while the step still runs', { timeout: 600_000 }, async (t) => {
-  await requireDocker(t);
-  // The host as the build's containers see it: the docker0 bridge address (the Engine's default network).
-  const gateway = os.networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
-  assert.ok(gateway, 'the Engine\'s docker0 bridge has an IPv4 address');
+  const docker = await requireDocker(t);
+  // The host as the build's containers see it: the gateway of the platform's network, where build steps run.
+  const dataDir = tempDir(t);
+  const network = await docker.getNetwork(await ensurePlatformNetwork(docker, platformId(dataDir))).inspect() as { IPAM: { Config: Array<{ Gateway?: string }> } };
+  const gateway = network.IPAM.Config[0]?.Gateway;
+  assert.ok(gateway, 'the platform network has an IPv4 gateway');
   const server = net.createServer();
   t.after(() => server.close());
   await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
@@ -115,7 +168,7 @@ test('build output streams into the push live: a RUN step\'s line arrives while 
   // The step prints, then waits until the test answers on its socket: the build cannot end before the line came.
   const wait = `require('net').connect(${port}, '${gateway}').on('data', () => process.exit(0))`;
   let ended = false;
-  const building = build(t, { Dockerfile: `FROM node:20-alpine\nRUN echo first-line && node -e "${wait}"\n` }, { onLine: (l) => { if (l.trim() === 'first-line') firstLine(); } })
+  const building = build(t, { Dockerfile: `FROM node:20-alpine\nRUN echo first-line && node -e "${wait}"\n` }, { dataDir, onLine: (l) => { if (l.trim() === 'first-line') firstLine(); } })
     .finally(() => { ended = true; });
   const socket = await connected;
   await sawFirst;
@@ -172,8 +225,12 @@ test('a build that outlasts PAAS_BUILD_TIMEOUT_MS is cancelled with E_BUILD_FAIL
   const running = new Promise<void>((resolve) => { started = resolve; });
   // The step blocks reading a pipe nobody writes: only the deadline ends it.
   const build1 = build(t, { Dockerfile: 'FROM debian:bookworm-slim\nRUN echo blocking && mkfifo /p && cat /p\n' }, { timeoutMs: 3000, onLine: (l) => { if (l.trim() === 'blocking') started(); } });
-  const err = await build1.then(() => undefined, (e: Error) => e);
+  const err = await build1.then(() => undefined, (e: Error & { lines: string[]; docker: Docker }) => e);
   await running;
   assert.equal((err as { code?: string } | undefined)?.code, 'E_BUILD_FAILED');
   assert.match(err!.message, /^The image build took longer than 3 s and was cancelled \(PAAS_BUILD_TIMEOUT_MS\)$/);
+  // The step's container (` ---> Running in <id>`) is killed and removed by the Engine once the request is cancelled.
+  const step = /^ {7} ---> Running in ([0-9a-f]{12})$/m.exec(err!.lines.join('\n'))?.[1];
+  assert.ok(step, err!.lines.join('\n'));
+  await waitFor(async () => !(await err!.docker.listContainers({ all: true, filters: { id: [step] } })).length, 30_000, `step container ${step} gone`);
 });

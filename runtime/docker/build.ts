@@ -13,13 +13,22 @@ import { indent } from '../../builders/run-step.ts';
 import type { Config } from '../../core/config.ts';
 import { PaasError } from '../../core/errors.ts';
 import type { BuildDriver, BuildInput, BuildOutput } from '../driver.ts';
-import { contextTar, readBuildAnswer } from './build-output.ts';
+import { contextTar, readBuildAnswer, type BuildAnswer } from './build-output.ts';
+import { removeBuildLeftovers } from './images.ts';
+import { ensurePlatformNetwork } from './network.ts';
 import { imageTag, labels, platformId } from './names.ts';
 
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
 /** A build (npm ci, pip, go build) needs more than a running app; the build gets at least this much. */
 const minBuildMemoryMb = 1024;
+/**
+ * The nproc ulimit counts every process of the step's uid on the host (app containers of uid 1000 too), so it is set
+ * well above one app's pids: a fork bomb stops there rather than at the host's limit.
+ */
+const minBuildPids = 4096;
+/** The CFS period of a build step's CPU quota (the Engine's default, 100 ms). */
+const cpuPeriodUs = 100_000;
 
 export type DockerBuildConfig = Pick<Config, 'dataDir' | 'buildTimeoutMs' | 'appLimits'>;
 
@@ -55,30 +64,61 @@ export class DockerBuildDriver implements BuildDriver {
 
   /** Streams the context to the Engine's build API and relays its output; cancels it at the build deadline. */
   private async buildImage(dir: string, tag: string, input: BuildInput): Promise<void> {
-    const memory = Math.max(this.config.appLimits.memoryMb, minBuildMemoryMb) * MiB;
+    const options = await this.buildOptions(tag, input.app).catch((err: Error) => {
+      throw new PaasError('E_BUILD_FAILED', `The Docker Engine could not build the image: ${err.message}`, { cause: err });
+    });
     const context = contextTar(dir);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.buildTimeoutMs);
-    let answer;
+    const started = Date.now();
+    const answer: BuildAnswer = { stepImages: [] };
     try {
-      const res = await this.docker.buildImage(context.stream, {
-        t: tag, rm: true, forcerm: true, pull: false, memory, memswap: memory,
-        labels: { [labels.platform]: platformId(this.config.dataDir), [labels.app]: input.app },
-        abortSignal: deadline.signal,
-      }) as Readable;
-      answer = await readBuildAnswer(res, (line) => input.log(line.trim() === '' ? '' : indent + line));
+      const res = await this.docker.buildImage(context.stream, { ...options, abortSignal: deadline.signal }) as Readable;
+      await readBuildAnswer(res, (line) => input.log(line.trim() === '' ? '' : indent + line), answer);
       await context.done;
     } catch (err) {
+      await this.removeLeftovers(answer, started, input);
       if (deadline.signal.aborted) {
         throw new PaasError('E_BUILD_FAILED', `The image build took longer than ${Math.round(this.config.buildTimeoutMs / 1000)} s and was cancelled (PAAS_BUILD_TIMEOUT_MS)`, { cause: err });
       }
       throw new PaasError('E_BUILD_FAILED', `The Docker Engine could not build the image: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
+      context.kill(); // a cancelled or failed upload leaves tar writing to nobody
     }
     if (answer.error) {
+      await this.removeLeftovers(answer, started, input);
       const at = answer.step ? ` at \`${answer.step.slice(0, 200)}\`` : '';
       throw new PaasError('E_BUILD_FAILED', `The image build failed${at}: ${answer.error.trim()}`);
+    }
+  }
+
+  /**
+   * Security boundary: the limits of every build step's container. Memory (no swap), CPU as an app's
+   * (PAAS_APP_CPUS), processes through the nproc ulimit (the classic build API has no pids limit; see docs/docker.md
+   * for what that does not cover), and the platform's network, where a step cannot reach app containers.
+   */
+  private async buildOptions(tag: string, app: string): Promise<Record<string, unknown>> {
+    const platform = platformId(this.config.dataDir);
+    const memory = Math.max(this.config.appLimits.memoryMb, minBuildMemoryMb) * MiB;
+    const { pids, cpus } = this.config.appLimits;
+    const nproc = Math.max(pids, minBuildPids);
+    return {
+      t: tag, rm: true, forcerm: true, pull: false, memory, memswap: memory,
+      cpuperiod: cpuPeriodUs, cpuquota: Math.max(1000, Math.round(cpus * cpuPeriodUs)),
+      ulimits: JSON.stringify([{ Name: 'nproc', Soft: nproc, Hard: nproc }]),
+      networkmode: await ensurePlatformNetwork(this.docker, platform),
+      labels: { [labels.platform]: platform, [labels.app]: app },
+    };
+  }
+
+  /** A failed or cancelled build's committed steps are dangling images nothing else removes. */
+  private async removeLeftovers(answer: BuildAnswer, started: number, input: BuildInput): Promise<void> {
+    try {
+      await removeBuildLeftovers(this.docker, answer.stepImages, started);
+    } catch (err) {
+      // The build's own failure is what the push must show; the leftover is only disk space.
+      input.log(`${indent}(could not remove the failed build's intermediate images: ${(err as Error).message})`);
     }
   }
 }

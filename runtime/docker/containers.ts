@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import { labels } from './names.ts';
 import { demuxFrames } from './logs.ts';
+import { ensurePlatformNetwork, networkName } from './network.ts';
 
 /** The limits every container gets (config.appLimits). */
 export interface ContainerLimits { memoryMb: number; pids: number; nofile: number; cpus: number }
@@ -44,7 +45,8 @@ export function toLabels(plan: Pick<ContainerPlan, 'platform' | 'app' | 'version
 /**
  * Security boundary: what every app container runs with. No capabilities, no privilege gain through setuid
  * binaries, memory (no swap beyond it), pids, open files and CPU capped, the image's own USER (the injected Dockerfiles
- * set a non-root one), the default bridge network, and a web port reachable from this host only (the router).
+ * set a non-root one), the platform's network (no traffic between its containers: network.ts), and a web port
+ * reachable from this host only (the router).
  */
 export function toCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
   const memory = plan.limits.memoryMb * 1024 * 1024;
@@ -67,7 +69,7 @@ export function toCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOpti
       SecurityOpt: ['no-new-privileges'],
       CapDrop: ['ALL'],
       ReadonlyRootfs: false,
-      NetworkMode: 'bridge',
+      NetworkMode: networkName(plan.platform),
       ...(port ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
     },
   };
@@ -80,8 +82,9 @@ export function toInnerPort(exposed: Record<string, unknown> | undefined): numbe
   return Math.min(...ports);
 }
 
-/** Creates the container (replacing a leftover of this platform with the same name) and returns it, not started. */
+/** Creates the container on the platform's network, made if missing (replacing a leftover of this platform with the same name) and returns it, not started. */
 export async function createContainer(docker: Docker, plan: ContainerPlan): Promise<Docker.Container> {
+  await ensurePlatformNetwork(docker, plan.platform);
   try {
     return await docker.createContainer(toCreateOptions(plan));
   } catch (err) {

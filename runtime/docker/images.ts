@@ -53,3 +53,19 @@ export function appImageRemover(docker: Docker, dataDir: string): (app: string, 
   const platform = platformId(dataDir);
   return (app, keepNumbers) => pruneAppImages(docker, platform, app, keepNumbers);
 }
+
+/**
+ * Removes what a failed or cancelled build left: the images its steps committed (ids read from its answer), when
+ * they are still dangling and were made since the build started. Both checks matter: a step's output can print any
+ * ` ---> <id>` line, and only an untagged image without children, younger than the build, can be its leftover.
+ * Removing the tip also removes its untagged parents (the earlier steps). Returns the ids removed.
+ */
+export async function removeBuildLeftovers(docker: Docker, stepImages: readonly string[], startedMs: number): Promise<string[]> {
+  if (stepImages.length === 0) return [];
+  const since = Math.floor(startedMs / 1000) - 1; // Created is in whole seconds
+  const dangling = await docker.listImages({ filters: { dangling: ['true'] } });
+  const ours = dangling.filter((i) => i.Created >= since && stepImages.some((id) => i.Id.replace(/^sha256:/, '').startsWith(id)));
+  const removed: string[] = [];
+  for (const image of ours) if (await untag(docker, image.Id, false)) removed.push(image.Id);
+  return removed;
+}

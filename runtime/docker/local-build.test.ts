@@ -10,6 +10,7 @@ import { NativeBuildDriver } from '../local/native-build.ts';
 import { ensureBusyboxImage, gitArchive, requireDocker } from '../../test/support/docker.ts';
 import { DockerBuildDriver } from './build.ts';
 import { removeAppImages } from './images.ts';
+import { removePlatformNetwork } from './network.ts';
 import { LocalBuildDriver } from './local-build.ts';
 import { dockerClient, engineProblem, platformId } from './names.ts';
 
@@ -20,7 +21,9 @@ const limits = { memoryMb: 512, pids: 128, nofile: 1024, cpus: 1 };
 async function setup(t: TestContext, docker: Docker, localDockerfiles: 'auto' | 'off', files: Record<string, string>) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-build-test-'));
   t.after(async () => {
-    await removeAppImages(await requireDocker(t), platformId(dataDir), 'app1');
+    const docker = await requireDocker(t);
+    await removeAppImages(docker, platformId(dataDir), 'app1');
+    await removePlatformNetwork(docker, platformId(dataDir));
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
   const driver = new LocalBuildDriver(

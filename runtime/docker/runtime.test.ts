@@ -2,12 +2,14 @@
 // zero-downtime switches, failed boots, the release phase, one-off containers, scale, restart and logs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { ReleaseBootError } from '../boot-error.ts';
 import { appLogFile } from '../local/log-file.ts';
 import { docker, dockerPlatform, makeBusyboxImage, spec, viaRouter, webCommand } from '../../test/support/docker-runtime.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { labels } from './names.ts';
+import { networkName } from './network.ts';
 
 let base = '';
 const cleanups: Array<() => unknown> = [];
@@ -34,6 +36,26 @@ test('a deploy starts web in a container behind the router; the container has th
   assert.deepEqual(info.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 10 });
   assert.equal((info.NetworkSettings.Ports as Record<string, Array<{ HostIp: string }>>)['5000/tcp']?.[0]?.HostIp, '127.0.0.1');
   assert.ok(info.Config.Env.includes('PORT=5000') && info.Config.Env.includes('DYNO=web.1'));
+});
+
+test('two apps of one platform cannot reach each other\'s containers directly: only through the router', async (t) => {
+  const p = await dockerPlatform(t, base);
+  await p.runtime.deploy(spec('neta', 1, await p.image('neta', 1), { web: [webCommand, 1] }), () => {});
+  const info = await docker.getContainer((await p.runtime.status('neta'))[0]!.name!).inspect();
+  assert.equal(info.HostConfig.NetworkMode, networkName(p.platform));
+  const ip = info.NetworkSettings.Networks[networkName(p.platform)]?.IPAddress;
+  assert.ok(ip, 'web has an address on the platform network');
+  // The host reaches it there (web listens on that address), so a refusal below is the network's, not an idle port.
+  assert.equal(await hostGet(`http://${ip}:5000/`), 'v1\n');
+  // busybox nc, not wget: this static busybox's wget crashes (its libc's resolver) even for an address.
+  const out: string[] = [];
+  const code = await p.runtime.runOneOff({
+    spec: spec('netb', 1, await p.image('netb', 1), { web: [webCommand, 1] }), command: `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 ${ip} 5000`,
+    onLine: (l) => out.push(l), signal: new AbortController().signal, timeoutMs: 30_000,
+  });
+  assert.notEqual(code, 0, out.join('\n'));
+  assert.ok(!out.includes('v1'), out.join('\n'));
+  assert.equal((await viaRouter(p.routerPort, 'neta')).body, 'v1\n');
 });
 
 test('v1 → v2 switches, and a restart replaces web, without a failed request; the old containers go', async (t) => {
@@ -148,3 +170,15 @@ test('app.json startup checks gate a web container: one that answers without the
   await p.runtime.deploy(spec('hc', 2, await p.image('hc', 2), { web: [webCommand, 1] }, { healthchecks: [{ ...healthchecks[0]!, content: 'v2', attempts: 20 }] }), () => {});
   assert.equal((await viaRouter(p.routerPort, 'hc')).body, 'v2\n');
 });
+
+/** GET url from this host; resolves with the body. */
+function hostGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}

@@ -93,7 +93,7 @@ test('slug retention keeps the newest N slugs; rollback within them works, beyon
   assert.equal(within.code, 0, within.stderr + within.stdout);
   const beyond = await p.cli(['rollback', 'keep', 'v1']);
   assert.equal(beyond.code, 1);
-  assert.match(beyond.stderr, /^ !     v1's slug was deleted: the platform keeps only the newest builds' slugs \(PAAS_SLUG_RETENTION\)\. Roll back to a newer release, or push that commit again$/m);
+  assert.match(beyond.stderr, /^ !     v1's build was deleted \(its slug or image\): the platform keeps only the newest builds \(PAAS_SLUG_RETENTION\)\. Roll back to a newer release, or push that commit again$/m);
   assert.deepEqual(fs.readdirSync(slugs).sort(), ['2', '3'], 'the refused rollback changed nothing');
 });
 

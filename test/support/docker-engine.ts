@@ -3,6 +3,7 @@
 // removal of everything a test platform left in the Engine, found by its platform label and image names.
 import type Docker from 'dockerode';
 import { engineProblem, imageRepo, labels, platformId } from '../../runtime/docker/names.ts';
+import { removePlatformNetwork } from '../../runtime/docker/network.ts';
 import { ensureDockerBaseImages, testDocker } from './docker.ts';
 
 export { testDocker };
@@ -37,7 +38,7 @@ export async function platformImages(docker: Docker, dataDir: string, app: strin
 }
 
 /**
- * Removes every container, image and volume the platform of dataDir made (its label, its image names), so a test
+ * Removes every container, image, volume and its network the platform of dataDir made (its label, its image names), so a test
  * run leaves the Engine as it found it whatever the platform did. Call it after the platform has stopped.
  */
 export async function removePlatformLeftovers(docker: Docker, dataDir: string): Promise<void> {
@@ -50,6 +51,7 @@ export async function removePlatformLeftovers(docker: Docker, dataDir: string): 
   for (const tag of tags) await docker.getImage(tag).remove({ force: true }).catch(ignoreGone);
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${labels.platform}=${id}`] } });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(ignoreGone);
+  await removePlatformNetwork(docker, id);
 }
 
 /** 404 (already gone) and 409 (its removal already under way, by the platform) are what cleanup wants; nothing else is. */

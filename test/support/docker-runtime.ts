@@ -1,6 +1,6 @@
 // test/support/docker-runtime.ts — a Docker runtime against the real Engine for tests: a tiny busybox image made
-// with `docker import` (no registry is reachable), a real Router, and cleanup of every container, image and volume
-// of the test's platform in t.after. Used by runtime/docker/*.test.ts.
+// with `docker import` (no registry is reachable), a real Router, and cleanup of every container, image, volume and
+// the network of the test's platform in t.after. Used by runtime/docker/*.test.ts.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { dockerClient, imageRepo, imageTag, labels, platformId } from '../../runtime/docker/names.ts';
+import { removePlatformNetwork } from '../../runtime/docker/network.ts';
 import { DockerRuntime, type DockerRuntimeOptions } from '../../runtime/docker/runtime.ts';
 import { Router } from '../../runtime/router.ts';
 import type { ReleaseSpec } from '../../runtime/types.ts';
@@ -79,7 +80,7 @@ export async function dockerPlatform(t: TestContext, base: string, opts: Partial
   return { runtime, router, routerPort, dataDir, platform, image };
 }
 
-/** Removes every container, image and volume of a platform (the test's cleanup). */
+/** Removes every container, image and volume of a platform, and its network (the test's cleanup). */
 export async function cleanPlatform(platform: string): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${labels.platform}=${platform}`] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
@@ -87,6 +88,7 @@ export async function cleanPlatform(platform: string): Promise<void> {
   for (const i of images) for (const tag of i.RepoTags ?? []) await docker.getImage(tag).remove().catch(() => undefined);
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${labels.platform}=${platform}`] } });
   await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  await removePlatformNetwork(docker, platform);
 }
 
 /** A release spec for the image: process types with commands and quantities. */

@@ -1,6 +1,12 @@
 // test/support/docker.ts — the Docker Engine for the Docker-mode tests: requireDocker (no Engine is a failure, not a
 // skip), the local stand-ins for the base images the injected Dockerfiles name, and a tiny busybox image. No image
 // registry is reachable here, so every image is made with `docker import` from folders made on this machine.
+//
+// WARNING: the stand-ins are made under the OFFICIAL names (`node:20-alpine`, `python:3.12-slim`, `golang:1.22`,
+// `debian:bookworm-slim`) in whatever Engine answers (DOCKER_HOST or the local socket), and stay there afterwards. They
+// are Debian trees, not the real images: an Engine shared with other work would build those names FROM the stand-in.
+// They are made only when the Engine has no image of that name (hasImage: a 404 only; any other answer throws), so a
+// real image is never overwritten. Run the Docker tests against a throwaway Engine (docs/docker.md, "The test Engine").
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,7 +51,7 @@ export async function requireDocker(t: { diagnostic(message: string): void }): P
   return docker;
 }
 
-/** True when the Engine has the image (by name or id). */
+/** True when the Engine has the image (by name or id); false only on the Engine's 404, so nothing real is made over. */
 export async function hasImage(docker: Docker, name: string): Promise<boolean> {
   try {
     await docker.getImage(name).inspect();
@@ -90,7 +96,8 @@ async function inTempDir(prefix: string, fill: (dir: string) => Promise<void>): 
 
 /**
  * Makes the named base images in the Engine from the cached debootstrap rootfs folders (test/buildah/images.ts),
- * skipping those it already has; the first run per machine takes minutes (debootstrap), later ones nothing.
+ * under the official names, skipping (never replacing) those it already has; the first run per machine takes minutes
+ * (debootstrap), later ones nothing.
  */
 export async function ensureDockerBaseImages(docker: Docker, names: readonly DockerBaseImage[]): Promise<void> {
   for (const name of new Set(names)) {
