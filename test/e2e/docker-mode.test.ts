@@ -5,7 +5,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { sshCli } from '../support/access.ts';
@@ -67,27 +66,11 @@ async function webContainers(app: string): Promise<string[]> {
   return (await platformContainers(docker, p.dataDir, { app, type: 'web', running: true })).map((c) => c.Id).sort();
 }
 
-/**
- * GET / through the router on a connection of its own: the router balances per client connection, and getApp's
- * (Node's keep-alive agent) would ask the same container every time.
- */
-function freshGet(app: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: p.routerPort, path: '/', headers: { host: `${app}.localhost` }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', () => resolve({ status: 0, body: '' }));
-  });
-}
-
 /** Requests the app until each of `count` containers has answered; returns the bodies by container hostname. */
 async function answersFrom(app: string, count: number): Promise<Map<string, string>> {
   const seen = new Map<string, string>();
   await waitFor(async () => {
-    const r = await freshGet(app);
+    const r = await getApp(p, app); // a connection of its own each time: the router balances per connection
     if (r.status === 200) seen.set(/ on (\S+)$/.exec(r.body.trim())?.[1] ?? '', r.body);
     return seen.size >= count;
   }, 30_000, `${count} containers of ${app} to answer`);
