@@ -48,10 +48,18 @@ async function main() {
     ...(setup ? [setupBanner(config, setup)] : []),
     `  Data dir:         ${config.dataDir}`,
     `  Database:         ${p.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}`,
+    `  Apps run as:      ${APPS_RUN_AS[config.mode]}`,
     `  Isolation:        ${describeIsolation(config.isolation)}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
   return { log: log, stops: [() => web.close(), () => gitd.stop(), () => controller.stop(), () => p.close()] };
 }
+
+/** What the banner says of each mode (PAAS_RUNTIME). */
+const APPS_RUN_AS = {
+  local: 'local processes behind the router (PAAS_RUNTIME=local)',
+  docker: 'containers on the Docker Engine, behind the router (PAAS_RUNTIME=docker)',
+  kubernetes: 'Kubernetes workloads (PAAS_RUNTIME=kubernetes)',
+} as const;
 
 runMain('paas', main);
