@@ -1,6 +1,6 @@
 // builders/run-step.ts — runs one build command (argv, never a shell string) and relays its output line by line as it is
 // printed; used by native.ts, and (runProcess) by the embedded mode's release phase and one-off processes (runtime/local).
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { PaasError, type ErrorCode } from '../core/errors.ts';
 import { eachLine } from '../core/lines.ts';
 import { signalGroup } from '../core/process-group.ts';
@@ -114,33 +114,19 @@ export function runProcess(ctx: Omit<BuildContext, 'say'>, run: ProcessRun): Pro
     if (launch?.notFound?.(line)) missing = true; // said by the caller (step.missingTool) instead
     else run.onLine(line, stream);
   };
-  const child = launch
-    ? spawn(launch.file, launch.args, launch.options)
-    : spawn(run.argv[0], run.argv.slice(1), {
-      cwd: ctx.srcDir,
-      env: run.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // own process group, so cancelling ends the tool's children too
-    });
+  const child = spawnRun(ctx.srcDir, run, launch);
   launch?.started();
   // A pipe that fails loses only output: the exit status still decides, so the error is not rethrown.
   const lineOpts = { maxLineBytes: run.maxLineBytes, drain: run.drain };
   const relayed = Promise.all(([['stdout', child.stdout], ['stderr', child.stderr]] as const)
     .map(([name, pipe]) => pipe && eachLine(pipe, relay(name), lineOpts).catch(() => undefined)));
   return new Promise<ProcessEnd>((resolve) => {
-    let graceTimer: NodeJS.Timeout | undefined;
     let settled = false;
-    const onAbort = () => {
-      killGroup(child.pid, 'SIGTERM');
-      graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), killGraceMs).unref();
-    };
-    if (ctx.signal?.aborted) onAbort();
-    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const unwatch = killOnAbort(ctx.signal, child);
     const settle = (end: Omit<ProcessEnd, 'aborted'>) => {
       if (settled) return;
       settled = true;
-      ctx.signal?.removeEventListener('abort', onAbort);
-      clearTimeout(graceTimer);
+      unwatch();
       resolve({ ...end, aborted: ctx.signal?.aborted ?? false });
     };
     // Leftover background processes would hold the output pipes open and hang the caller: end them.
@@ -153,6 +139,32 @@ export function runProcess(ctx: Omit<BuildContext, 'say'>, run: ProcessRun): Pro
       settle({ code, signal, oom, missing });
     }));
   });
+}
+
+/** Starts the process: through the sandbox's launcher, or as a plain child in a process group of its own. */
+function spawnRun(dir: string, run: ProcessRun, launch: Launch | undefined): ChildProcess {
+  if (launch) return spawn(launch.file, launch.args, launch.options);
+  return spawn(run.argv[0], run.argv.slice(1), {
+    cwd: dir,
+    env: run.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group, so cancelling ends the tool's children too
+  });
+}
+
+/** Ends the child's process group when `signal` aborts (SIGTERM, then SIGKILL after a grace period); returns the cleanup. */
+function killOnAbort(signal: AbortSignal | undefined, child: ChildProcess): () => void {
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    killGroup(child.pid, 'SIGTERM');
+    graceTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), killGraceMs).unref();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal?.removeEventListener('abort', onAbort);
+    clearTimeout(graceTimer);
+  };
 }
 
 /** Runs the step in ctx.srcDir, relaying output indented; throws E_BUILD_FAILED on a non-zero exit, a missing tool or cancellation. */

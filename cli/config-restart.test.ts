@@ -97,8 +97,22 @@ test('--no-restart stores without a release; ps:restart then deploys the change 
   assert.deepEqual(v2.config, { B: 'b' });
   await w.db('releases').where({ id: v2.id }).update({ status: 'succeeded' });
   assert.equal(await restarting, 0, w.err.join('\n'));
-  assert.equal(w.out.at(-1), 'Restarting shop with config changes (A, B)... done, v2');
+  assert.deepEqual(w.out.slice(-2), [
+    "The config differs from the live release's (A, B): a new release restarts every process type, not only web",
+    'Restarting shop with config changes not yet deployed: A, B... done, v2',
+  ]);
   assert.deepEqual((await outbox(w.db)).map(([s]) => s), ['paas.release.created']);
+});
+
+test('ps:restart whose config release fails says which keys every later ps:restart deploys again', async (t) => {
+  const w = await world(t);
+  if (!w) return;
+  assert.equal(await w.run('config:set', 'shop', 'FOO=1', 'BAR=2', '--no-restart'), 0);
+  const restarting = w.run('ps:restart', 'shop');
+  const v2 = await waitForRow(w.db, 2);
+  await w.db('releases').where({ id: v2.id }).update({ status: 'failed', error: 'web did not boot' });
+  assert.equal(await restarting, 1);
+  assert.deepEqual(w.err, [' !     Release v2 failed: web did not boot; the previous release keeps serving. Every ps:restart deploys these config changes (BAR, FOO) until config:set or config:unset makes them work']);
 });
 
 test('ps:restart of an unchanged app enqueues paas.processes.restart; an unknown type lists the types', async (t) => {

@@ -1,7 +1,7 @@
 // cli/processes.ts — ps, ps:scale, ps:restart and logs commands. ps and logs read the runtime through its read port
 // (ctx.reader): the cluster's pods and their logs in Kubernetes mode; the process snapshot and the log file otherwise.
 import { appForActor } from '../core/access.ts';
-import { PaasError } from '../core/errors.ts';
+import { isPaasError, PaasError } from '../core/errors.ts';
 import { parseScale, scaleApp } from '../services/formation.ts';
 import { currentRelease } from '../services/releases.ts';
 import { restartApp } from '../services/restart.ts';
@@ -45,8 +45,14 @@ export const processCommands: Command[] = [
       if (args.positional.length > 2) throw new PaasError('E_USAGE', 'Give at most one process type. Usage: ps:restart APP [TYPE]');
       const outcome = await restartApp(ctx.db, ctx.actor, name, args.positional[1]);
       if (outcome.kind === 'release') {
-        // Config stored with --no-restart since the live release: it is deployed now, every type with it.
-        await reportRelease(ctx, `Restarting ${outcome.app} with config changes (${outcome.changed.join(', ')})`, outcome.release);
+        // Config stored with --no-restart (or a config change whose release failed) since the live release: it is
+        // deployed now, every type with it. Said up front, as a release that fails leaves it so for the next restart too.
+        const keys = outcome.changed.join(', ');
+        if (outcome.type) ctx.out(`The config differs from the live release's (${keys}): a new release restarts every process type, not only ${outcome.type}`);
+        await reportRelease(ctx, `Restarting ${outcome.app} with config changes not yet deployed: ${keys}`, outcome.release).catch((err: unknown) => {
+          if (!isPaasError(err, 'E_RELEASE_BOOT_FAILED')) throw err;
+          throw new PaasError('E_RELEASE_BOOT_FAILED', `${err.message}. Every ps:restart deploys these config changes (${keys}) until config:set or config:unset makes them work`);
+        });
         return;
       }
       ctx.out(`Restarting ${outcome.type ? `${outcome.type} processes of ` : ''}${outcome.app}... done`);

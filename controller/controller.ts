@@ -1,19 +1,17 @@
 // controller/controller.ts — the pipeline's event wiring: push → build → release → deploy, plus destroy, scale,
-// restart and domains; and, at boot, recovery of interrupted work and the restart of every app's current release. The
-// drivers (build and runtime) come from runtime/select.ts, by the mode: local processes, or Kubernetes.
-import fs from 'node:fs';
-import path from 'node:path';
+// restart and domains (controller/runtime-events.ts, which wait for the restore); and, at boot, recovery of
+// interrupted work and the restart of every app's current release. The drivers (build and runtime) come from
+// runtime/select.ts, by the mode: local processes, or Kubernetes.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import type { Bus } from '../core/bus.ts';
-import { isPaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import { listDomains } from '../services/apps.ts';
 import { buildPush } from './builder.ts';
 import { Deployer } from './deployer.ts';
+import { subscribeRuntimeEvents } from './runtime-events.ts';
 import { liveSpec } from '../services/release-spec.ts';
 import type { RuntimeDriver } from '../runtime/driver.ts';
 import { selectDrivers, type Drivers } from '../runtime/select.ts';
@@ -28,54 +26,26 @@ export interface Controller extends Drivers {
 /** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
   const { runtime, builds, router, routerPort, removeAppImages } = await selectDrivers(db, bus, config, log);
-  // Builds and deploys in progress: on SIGTERM they may finish within a grace period; the rest is handed back
-  // (their leases lapse and their unacked work items are redelivered).
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
-    return work;
-  };
+  const inFlight = tracker();
   // Local mode's certificates for the router's HTTPS port: loaded at start, re-synced on deploys and domain changes.
   // Loaded only there: Kubernetes mode never loads the ACME client.
   const certs = router ? new (await import('./certificates.ts')).CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
-  const syncCerts = (app: string): Promise<void> | undefined => certs?.syncApp(app);
   const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime, removeAppImages });
+  let markRestored!: () => void;
+  const restored = new Promise<void>((resolve) => { markRestored = resolve; });
   const unsubs = [
-    bus.subscribe('paas.push.received', (_s, p) => track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config, builds }, p as unknown as Payload<'pushReceived'>)),
+    bus.subscribe('paas.push.received', (_s, p) => inFlight.track(buildPush({ db, bus, log: log.child({ module: 'builder' }), config, builds }, p as unknown as Payload<'pushReceived'>)),
       { durable: 'controller-builds' }),
-    bus.subscribe('paas.release.created', (_s, p) => track(deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push')), { durable: 'controller-deploys' }),
-    bus.subscribe('paas.app.destroyed', async (_s, p) => {
-      await runtime.stop(String(p.app));
-      fs.rmSync(path.join(config.dataDir, 'apps', String(p.app)), { recursive: true, force: true });
-      await db('processes').where({ app: p.app }).delete();
-      certs?.removeApp(String(p.app));
-    }, { durable: 'controller-destroys' }),
-    bus.subscribe('paas.formation.updated', (_s, p) => runtime.scale(String(p.app), p.quantities as Record<string, number>), { durable: 'controller-formation' }),
-    bus.subscribe('paas.processes.restart', async (_s, p) => {
-      const app = String(p.app);
-      try {
-        await runtime.restart(app, p.type === undefined ? undefined : String(p.type), (line) => log.info({ app, line }, 'restart'));
-      } catch (err) {
-        // A restart whose new web did not boot left the old processes serving (the app's log says why); trying it
-        // again on every redelivery would only repeat that. Anything unexpected is redelivered.
-        if (!isPaasError(err)) throw err;
-        log.warn({ err, app }, 'ps:restart failed; the running processes were kept');
-      }
-    }, { durable: 'controller-restarts' }),
-    bus.subscribe('paas.domains.updated', async (_s, p) => {
-      const app = (await db('apps').where({ name: p.app }).first()) as AppRow | undefined;
-      if (app) await runtime.setDomains(app.name, await listDomains(db, app.id), await liveSpec(db, config, app));
-      await syncCerts(String(p.app));
-    }, { durable: 'controller-domains' }),
+    bus.subscribe('paas.release.created', (_s, p) => inFlight.track(deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push')), { durable: 'controller-deploys' }),
+    ...subscribeRuntimeEvents({ db, bus, config, runtime, log, restored, certs }),
     // A first deploy gives an app its hosts (and so its certificate orders); the order itself runs in the background.
     bus.subscribe('paas.deploy.*.status', (_s, p) => {
       if (p.status !== 'succeeded') return;
-      void syncCerts(String(p.app))?.catch((err: unknown) => log.warn({ err, app: p.app }, 'could not sync the certificates after a deploy'));
+      void certs?.syncApp(String(p.app)).catch((err: unknown) => log.warn({ err, app: p.app }, 'could not sync the certificates after a deploy'));
     }),
   ];
   await recover(db, log, config.natsUrl ? 10 * 60 : undefined);
-  await restoreApps(db, config, runtime, log);
+  await restoreApps(db, config, runtime, log).finally(markRestored);
   const pending = await db('releases').join('apps', 'apps.id', 'releases.app_id').where('releases.status', 'pending').select('releases.id', 'apps.name');
   for (const r of pending) void deployer.enqueue(r.name, r.id, false);
   await certs?.start();
@@ -87,9 +57,27 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
       clearInterval(snapshot);
       unsubs.forEach((u) => u());
       await certs?.stop();
-      const grace = new Promise((r) => setTimeout(r, 25_000).unref());
-      await Promise.race([Promise.allSettled([...inFlight]), grace]);
+      await inFlight.settle(25_000);
       await runtime.stopAll();
+    },
+  };
+}
+
+/**
+ * Builds and deploys in progress: on SIGTERM they may finish within a grace period; the rest is handed back (their
+ * leases lapse and their unacked work items are redelivered).
+ */
+function tracker(): { track<T>(work: Promise<T>): Promise<T>; settle(graceMs: number): Promise<void> } {
+  const inFlight = new Set<Promise<unknown>>();
+  return {
+    track(work) {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+      return work;
+    },
+    async settle(graceMs) {
+      const grace = new Promise((r) => setTimeout(r, graceMs).unref());
+      await Promise.race([Promise.allSettled([...inFlight]), grace]);
     },
   };
 }

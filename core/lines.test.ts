@@ -57,3 +57,13 @@ test('with maxLineBytes, a line that never ends comes in pieces cut between UTF-
   await eachLine(Readable.from([Buffer.from('é'.repeat(5)), Buffer.from('abcdefg\nhi')]), (l) => lines.push(l), { maxLineBytes: 3 });
   assert.deepEqual(lines, ['é', 'é', 'é', 'é', 'éa', 'bcd', 'efg', 'hi']);
 });
+
+test('with maxLineBytes, a character split across chunks at the cut stays whole', async () => {
+  const lines: string[] = [];
+  await eachLine(Readable.from([Buffer.from('aaa\xC3', 'latin1'), Buffer.from('\xA9b', 'latin1')]), (l) => lines.push(l), { maxLineBytes: 4 });
+  assert.deepEqual(lines, ['aaa', 'éb']);
+  const check: string[] = [];
+  const bytes = Buffer.from('ab✓✓\n');
+  await eachLine(Readable.from([bytes.subarray(0, 3), bytes.subarray(3, 4), bytes.subarray(4)]), (l) => check.push(l), { maxLineBytes: 4 });
+  assert.deepEqual(check, ['ab', '✓', '✓']);
+});

@@ -33,11 +33,19 @@ export async function eachLine(input: Readable, onLine: (line: string) => void, 
   await once(lines, 'close');
 }
 
-/** A stream that inserts a line break after `max` bytes without one, backing off to the start of a UTF-8 character. */
+/**
+ * A stream that inserts a line break after `max` bytes without one, backing off to the start of a UTF-8 character.
+ * The bytes of a character the chunk ends inside of wait for the next chunk, so a cut never falls between them.
+ */
 export function cutLongLines(max: number): Transform {
   let run = 0; // bytes since the last line end
+  let carry = Buffer.alloc(0); // the start of a character the previous chunk ended inside of
   return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+    transform(input: Buffer, _encoding, done) {
+      const joined = carry.length ? Buffer.concat([carry, input]) : input;
+      const whole = wholeCharacters(joined);
+      carry = Buffer.from(joined.subarray(whole));
+      const chunk = joined.subarray(0, whole);
       const parts: Buffer[] = [];
       let start = 0;
       for (let i = 0; i < chunk.length; i++) {
@@ -53,5 +61,19 @@ export function cutLongLines(max: number): Transform {
       parts.push(chunk.subarray(start));
       done(null, Buffer.concat(parts));
     },
+    flush(done) {
+      done(null, carry); // input that ends inside a character: the decoder makes it a replacement character
+    },
   });
+}
+
+/** How many bytes of `buf` come before a UTF-8 character its last (up to 3) bytes begin but do not finish. */
+function wholeCharacters(buf: Buffer): number {
+  for (let back = 1; back <= Math.min(3, buf.length); back++) {
+    const byte = buf[buf.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead
+    const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return size > back ? buf.length - back : buf.length;
+  }
+  return buf.length;
 }

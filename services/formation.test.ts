@@ -92,3 +92,20 @@ test("app.json's formation applies on deploy, and ps:scale is refused with E_FOR
   await scaleApp(db, operator, 'demo', { worker: 3 });
   assert.deepEqual(quantities({ ...v2, app: (await db('apps').where({ name: 'demo' }).first()) as AppRow }), { web: 1, worker: 3 });
 });
+
+test('two concurrent ps:scale calls both land', async (t) => {
+  const db = await openTestSchema(t, 'formation');
+  if (!db) return;
+  await deployed(db, { web: 'node server.js', worker: 'node worker.js', clock: 'node clock.js' });
+  // Holding the app's row makes both calls read the same formation before either writes, every time.
+  const holder = await db.transaction();
+  await holder('apps').where({ name: 'demo' }).forUpdate().first();
+  const both = Promise.all([scaleApp(db, operator, 'demo', { worker: 2 }), scaleApp(db, operator, 'demo', { clock: 1 })]);
+  // Asked on another connection: inside a transaction, pg_stat_activity is a snapshot taken once.
+  const waiting = async () => Number((await db.raw("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()")).rows[0].n);
+  while (await waiting() < 2) await new Promise((resolve) => setImmediate(resolve));
+  await holder.commit();
+  await both;
+  const app = (await db('apps').where({ name: 'demo' }).first()) as AppRow;
+  assert.deepEqual(app.formation, { web: 1, worker: 2, clock: 1 });
+});

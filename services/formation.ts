@@ -104,7 +104,8 @@ export async function scaleApp(db: Knex, actor: Actor, name: string, quantities:
     const types = await processTypes(trx, app);
     const unknown = Object.keys(quantities).filter((t) => !types.includes(t));
     if (unknown.length) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No process type ${unknown.join(', ')} in v${release.version}; its types are: ${types.join(', ')}`);
-    await trx('apps').where({ id: app.id }).update({ formation: JSON.stringify({ ...app.formation, ...quantities }) });
+    // Merged in the UPDATE, not from what was read: a concurrent ps:scale of another type waits for this row and keeps it.
+    await trx('apps').where({ id: app.id }).update({ formation: trx.raw('formation || ?::jsonb', [JSON.stringify(quantities)]) });
     await enqueueEvent(trx, 'formationUpdated', { app: app.name, quantities });
   });
 }

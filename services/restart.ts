@@ -8,7 +8,7 @@ import { processTypes } from './formation.ts';
 import { createRelease, currentRelease, type ReleaseRow } from './releases.ts';
 
 /** What ps:restart did: asked the runtime for a plain restart, or made a release carrying config changes. */
-export type RestartOutcome = { kind: 'restart'; app: string; type?: string } | { kind: 'release'; app: string; release: ReleaseRow; changed: string[] };
+export type RestartOutcome = { kind: 'restart'; app: string; type?: string } | { kind: 'release'; app: string; type?: string; release: ReleaseRow; changed: string[] };
 
 /** The keys whose values differ between two configs (set, changed or unset), sorted. */
 export function changedKeys(a: Record<string, string>, b: Record<string, string>): string[] {
@@ -28,9 +28,10 @@ export async function restartApp(db: Knex, actor: Actor, name: string, type: str
     const changed = changedKeys(app.config, release.config);
     if (changed.length) {
       // Config stored with --no-restart: a restart deploys it, as Dokku's ps:restart does, in a release of its own.
+      // After a config change whose release failed, that is the failing config again: the CLI names the keys.
       const userId = actor.kind === 'user' ? actor.user.id : null;
       const next = await createRelease(trx, app, { buildId: release.build_id, config: app.config, description: 'Restart with config changes', userId, source: 'config' });
-      return { kind: 'release', app: app.name, release: next, changed };
+      return { kind: 'release', app: app.name, type, release: next, changed };
     }
     await enqueueEvent(trx, 'processesRestart', { app: app.name, ...(type ? { type } : {}) });
     return { kind: 'restart', app: app.name, type };

@@ -2,9 +2,9 @@
 import { PaasError } from '../../core/errors.ts';
 import type { Say } from '../../core/say.ts';
 import { AppLog } from './app-log.ts';
-import { ReleaseBootError } from '../boot-error.ts';
+import { bootWeb, checkType, startOthers, type Starter } from './boot.ts';
 import { Instance } from './instance.ts';
-import { indexesToAdd, restartPolicy, settledState, type RestartPolicy } from './process-policy.ts';
+import { indexesToAdd, restartPolicy, type RestartPolicy } from './process-policy.ts';
 import { Jail } from './jail.ts';
 import { findFreePort } from '../../core/net.ts';
 import type { Router } from '../router.ts';
@@ -55,6 +55,7 @@ export class Supervisor {
   private readonly settleMs: number;
   private closed = false;
   private readonly jailUsed: Jail;
+  private readonly starter: Starter;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = new AppLog(opts.logDir, opts.onLog);
@@ -64,6 +65,7 @@ export class Supervisor {
     this.policy = { ...restartPolicy, ...opts.restartPolicy };
     this.settleMs = opts.settleMs ?? 1000;
     this.jailUsed = opts.jail ?? Jail.plain();
+    this.starter = { newInstance: (...args) => this.newInstance(...args), stopInstances: (i) => this.stopInstances(i), settleMs: this.settleMs };
   }
 
   /** Where processes run; the release phase runs there too. */
@@ -144,37 +146,35 @@ export class Supervisor {
     const previous = this.apps.get(release.app);
     const next: AppState = { release, instances: [] };
     const web = release.processes.find((p) => p.type === 'web');
-    if (web) next.instances = await this.bootWeb(release, indexesToAdd([], web.quantity), say);
+    if (web) next.instances = await bootWeb(this.starter, release, indexesToAdd([], web.quantity), say);
     this.apps.set(release.app, next);
     this.syncRoute(release.app);
     if (web) say(`-----> Routing ${release.app} to v${release.version}`);
     if (previous) await this.retire(previous.instances, `v${previous.release.version}`, say);
     for (const proc of release.processes.filter((p) => p.type !== 'web')) {
-      next.instances.push(...(await this.startOthers(release, proc.type, indexesToAdd([], proc.quantity), say)));
+      next.instances.push(...(await startOthers(this.starter, release, proc.type, indexesToAdd([], proc.quantity), say)));
     }
   }
 
-  private async scaleApp(app: string, quantities: Record<string, number>, say: Say): Promise<void> {
+  private running(app: string): AppState {
     const state = this.apps.get(app);
     if (!state) throw new PaasError('E_NO_RELEASE', `${app} has no running release.`);
-    const known = state.release.processes.map((p) => p.type);
+    return state;
+  }
+
+  private async scaleApp(app: string, quantities: Record<string, number>, say: Say): Promise<void> {
+    const state = this.running(app);
     for (const [type, quantity] of Object.entries(quantities)) {
-      if (!known.includes(type)) {
-        throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No ${type} process type in v${state.release.version} of ${app} (it has: ${known.join(', ') || 'none'}).`);
-      }
+      checkType(state.release, type);
       if (!Number.isInteger(quantity) || quantity < 0) throw new PaasError('E_USAGE', `${type}=${quantity}: quantity must be a whole number >= 0.`);
     }
     for (const [type, quantity] of Object.entries(quantities)) await this.scaleType(state, type, quantity, say);
   }
 
   private async restartApp(app: string, type: string | undefined, say: Say): Promise<void> {
-    const state = this.apps.get(app);
-    if (!state) throw new PaasError('E_NO_RELEASE', `${app} has no running release.`);
+    const state = this.running(app);
     const { release } = state;
-    const known = release.processes.map((p) => p.type);
-    if (type !== undefined && !known.includes(type)) {
-      throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No ${type} process type in v${release.version} of ${app} (it has: ${known.join(', ') || 'none'}).`);
-    }
+    if (type !== undefined) checkType(release, type);
     this.log.write(app, 'paas', `restarting ${type === undefined ? 'every process' : `the ${type} processes`} of v${release.version} (ps:restart)`);
     for (const proc of release.processes.filter((p) => type === undefined || p.type === type)) {
       const old = state.instances.filter((i) => i.type === proc.type);
@@ -182,10 +182,10 @@ export class Supervisor {
       if (proc.type !== 'web') {
         state.instances = state.instances.filter((i) => !old.includes(i));
         await this.retire(old, `${proc.type} processes`, say);
-        state.instances.push(...(await this.startOthers(release, proc.type, indexes, say)));
+        state.instances.push(...(await startOthers(this.starter, release, proc.type, indexes, say)));
         continue;
       }
-      const fresh = await this.bootWeb(release, indexes, say).catch((err: Error) => {
+      const fresh = await bootWeb(this.starter, release, indexes, say).catch((err: Error) => {
         this.log.write(app, 'paas', `restart failed: ${err.message}; the running web processes keep serving`);
         throw err;
       });
@@ -205,52 +205,12 @@ export class Supervisor {
       await this.retire(extra, `${extra.length} ${type} process${extra.length > 1 ? 'es' : ''}`, say);
     } else if (current.length < quantity) {
       const indexes = indexesToAdd(current.map((i) => i.index), quantity);
-      const added = type === 'web' ? await this.bootWeb(release, indexes, say) : await this.startOthers(release, type, indexes, say);
+      const added = type === 'web' ? await bootWeb(this.starter, release, indexes, say) : await startOthers(this.starter, release, type, indexes, say);
       state.instances.push(...added);
       this.syncRoute(release.app);
     }
     const proc = release.processes.find((p) => p.type === type);
     if (proc) proc.quantity = quantity;
-  }
-
-  /** Boots web instances in parallel; on the first failure stops them all and throws ReleaseBootError. */
-  private async bootWeb(release: ReleaseSpec, indexes: number[], say: Say): Promise<Instance[]> {
-    const command = release.processes.find((p) => p.type === 'web')?.command ?? '';
-    const instances = indexes.map((index) => this.newInstance(release, 'web', index, command));
-    const boots = instances.map(async (instance) => {
-      say(`-----> Starting ${instance.dyno} (v${release.version})`);
-      const outcome = await instance.boot();
-      if (!outcome.ok) throw new BootFailure(instance, outcome.reason);
-      say(`       ${instance.dyno} is up on port ${instance.port}`);
-    });
-    try {
-      await Promise.all(boots);
-      return instances;
-    } catch (err) {
-      await this.stopInstances(instances);
-      const failed = err instanceof BootFailure ? err : undefined;
-      const reason = failed?.reason ?? (err as Error).message;
-      say(`       ${failed?.instance.dyno ?? 'web'} ${reason}`);
-      throw new ReleaseBootError(`Release v${release.version}'s web process did not start: ${reason}`, failed?.instance.lastLines ?? [], { cause: err });
-    }
-  }
-
-  /**
-   * Starts non-web instances; they are supervised from the start, so an early exit means a restart (or, with code 0,
-   * the end), not a failed deploy. Each is watched for settleMs, so the push says which of those happened.
-   */
-  private async startOthers(release: ReleaseSpec, type: string, indexes: number[], say: Say): Promise<Instance[]> {
-    const command = release.processes.find((p) => p.type === type)?.command ?? '';
-    const started: Instance[] = [];
-    for (const index of indexes) {
-      const instance = this.newInstance(release, type, index, command);
-      say(`-----> Starting ${instance.dyno} (v${release.version})`);
-      await instance.boot();
-      started.push(instance);
-    }
-    await Promise.all(started.map((instance) => instance.settle(this.settleMs)));
-    for (const instance of started) say(`       ${instance.dyno} ${settledState(instance)}`);
-    return started;
   }
 
   /** Takes instances out of service: waits for their in-flight requests (up to graceMs), then stops them. */
@@ -330,12 +290,5 @@ export class Supervisor {
       if (this.locks.get(app) === tail) this.locks.delete(app);
     });
     return run;
-  }
-}
-
-/** Internal: which web instance failed to boot, and why. */
-class BootFailure extends Error {
-  constructor(readonly instance: Instance, readonly reason: string) {
-    super(`${instance.dyno} ${reason}`);
   }
 }
