@@ -63,12 +63,12 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   }
 
   /** The release command in a one-off container of the new image, its output in the push; a non-zero exit stops the deploy. */
-  async runRelease(spec: ReleaseSpec, command: string, say: Say): Promise<void> {
-    say(`-----> Running release command: ${command}`);
+  async runRelease(spec: ReleaseSpec, command: string, say: Say, _previous?: ReleaseSpec, label = 'release command'): Promise<void> {
+    say(`-----> Running ${label}: ${command}`);
     const code = await runContainerOnce(this.opts.docker, {
       plan: this.oneOffPlan(checkedRelease(spec), 'release', command, {}), onLine: (line) => say(`       ${line}`),
     });
-    if (code !== 0) throw new PaasError('E_RELEASE_BOOT_FAILED', `release command failed (exit ${code})`);
+    if (code !== 0) throw new PaasError('E_RELEASE_BOOT_FAILED', `${label} failed (exit ${code})`);
   }
 
   /** `run APP CMD…`: a one-off container of the live release's image and env; resolves with its exit code. */

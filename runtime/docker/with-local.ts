@@ -26,8 +26,8 @@ export class LocalWithDocker implements RuntimeDriver, OneOffRunner {
     await this.docker.handOver(spec.app, say);
   }
 
-  runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec): Promise<void> {
-    return spec.image ? this.docker.runRelease(spec, command, say) : this.local.runRelease(spec, command, say, previous);
+  runRelease(spec: ReleaseSpec, command: string, say: Say, previous?: ReleaseSpec, label?: string): Promise<void> {
+    return spec.image ? this.docker.runRelease(spec, command, say, previous, label) : this.local.runRelease(spec, command, say, previous, label);
   }
 
   runOneOff(input: OneOffInput): Promise<number> {
