@@ -85,7 +85,10 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
       const suffix = `-r${Date.now().toString(36)}`; // the new containers live beside the old ones for a moment
       for (const t of types) {
         const old = state.procs.filter((p) => p.type === t);
-        if (t !== 'web') await retire(this.ctx, app, old, `${t} (restart)`, say);
+        if (t !== 'web') {
+          await retire(this.ctx, app, old, `${t} (restart)`, say);
+          state.procs = state.procs.filter((p) => !old.includes(p)); // gone, whether or not the new ones start
+        }
         const indexes = old.map((p) => p.index);
         const fresh = t === 'web' ? await bootWeb(this.ctx, state.release, indexes, say, suffix) : await startOthers(this.ctx, state.release, t, indexes, say, suffix);
         state.procs = [...state.procs.filter((p) => !old.includes(p)), ...fresh];
@@ -209,7 +212,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
     if (previous) await retire(this.ctx, release.app, previous.procs, `v${previous.release.version}`, say);
     await removeNow(this.ctx, strays.map((c) => ({ id: c.Id })));
     for (const proc of release.processes.filter((p) => p.type !== 'web')) {
-      next.procs.push(...(await startOthers(this.ctx, release, proc.type, indexesToAdd([], proc.quantity), say, suffix)));
+      next.procs.push(...(await startOthers(this.ctx, release, proc.type, indexesToAdd([], proc.quantity), say, suffix, true)));
     }
   }
 
