@@ -105,7 +105,7 @@ async function engine(config: Config): Promise<{ docker: Docker; problem: string
 async function dockerRuntime(docker: Docker, router: Router, bus: Bus, config: Config): Promise<DockerRuntime> {
   const { DockerRuntime } = await import('./docker/runtime.ts');
   return new DockerRuntime({
-    docker, dataDir: config.dataDir, router, limits: config.appLimits, bootTimeoutMs: config.bootTimeoutMs,
+    docker, dataDir: config.dataDir, router, limits: config.appLimits, bootTimeoutMs: config.bootTimeoutMs, runTimeoutMs: config.oneOff.timeoutSeconds * 1000,
     onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
   });
 }

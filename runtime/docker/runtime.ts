@@ -29,6 +29,8 @@ export interface DockerRuntimeOptions {
   bootTimeoutMs?: number;
   /** Drain time at the router, and SIGTERM → SIGKILL when a container stops; default 10000. */
   graceMs?: number;
+  /** How long a `run` may take (config.oneOff): restore removes one-off containers older than that. Default 1 h. */
+  runTimeoutMs?: number;
   /** The on-failure policy's tries (default 10, Dokku's); tests use fewer. */
   maxRestarts?: number;
   onLog?: LogSink;
@@ -137,7 +139,9 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   restore(spec: ReleaseSpec, say: Say): Promise<void> {
     const release = checkedRelease(spec);
     return this.table.serialize(spec.app, async () => {
-      const { keep, remove } = planAdoption(await listOwn(this.opts.docker, this.platform, { app: spec.app }), release);
+      // A deploy of this release or a newer one already ran in this process (the restore came late): it stands.
+      if ((this.table.get(spec.app)?.release.version ?? 0) >= spec.version) return;
+      const { keep, remove } = planAdoption(await listOwn(this.opts.docker, this.platform, { app: spec.app }), release, this.opts.runTimeoutMs ?? 3600_000);
       await removeNow(this.ctx, remove.map((c) => ({ id: c.Id })));
       const since = lastLogLines(appLogFile(this.opts.dataDir, spec.app), 1)[0]?.split(' ')[0];
       const procs = await Promise.all(keep.map((c) => this.adopt(c, since, say)));
@@ -155,7 +159,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
       this.opts.router.setDomains(app, []); // an app later created under this name must not inherit its domains
       this.opts.router.removeRoute(app);
       const own = await listOwn(this.opts.docker, this.platform, { app });
-      for (const c of own) this.followers.unfollow(c.Id);
+      for (const c of own) { this.followers.unfollow(c.Id); this.ctx.phases.delete(c.Id); }
       await Promise.all(own.map((c) => removeContainer(this.opts.docker, c.Id)));
       await this.removeImages(app);
       const { Volumes } = await this.opts.docker.listVolumes({ filters: { label: [`${labels.platform}=${this.platform}`, `${labels.app}=${app}`] } });
