@@ -106,7 +106,7 @@ async function dockerRuntime(docker: Docker, router: Router, bus: Bus, config: C
   const { DockerRuntime } = await import('./docker/runtime.ts');
   return new DockerRuntime({
     docker, dataDir: config.dataDir, router, limits: config.appLimits, bootTimeoutMs: config.bootTimeoutMs,
-    releaseTimeoutSeconds: config.releaseTimeoutSeconds,
+    releaseTimeoutSeconds: config.releaseTimeoutSeconds, runTimeoutMs: config.oneOff.timeoutSeconds * 1000,
     onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
   });
 }

@@ -2,7 +2,7 @@
 // the web port on 127.0.0.1), and the Engine calls around it: create and start, its host port, its last lines,
 // removal, and listing this platform's containers by label. Used by the Docker runtime (runtime.ts, one-off.ts).
 import type Docker from 'dockerode';
-import { labels } from './names.ts';
+import { labels, namePrefix } from './names.ts';
 import { demuxFrames } from './logs.ts';
 import { ensurePlatformNetwork, networkName } from './network.ts';
 
@@ -135,11 +135,16 @@ export async function lastLinesOf(docker: Docker, id: string, count = 20): Promi
   }
 }
 
-/** This platform's containers (of one app, of some roles), running or not. */
+/**
+ * Security boundary: this platform's containers (of one app, of some roles), running or not. Labels alone are not
+ * proof: a pushed Dockerfile's LABEL lines land on the classic builder's intermediate containers too. Only the
+ * platform names containers, so one counts as ours when its name is also one we give (`paas-<platform>-<app>-v…`).
+ */
 export async function listOwn(docker: Docker, platform: string, opts: { app?: string; roles?: ContainerPlan['role'][] } = {}): Promise<Docker.ContainerInfo[]> {
   const label = [`${labels.platform}=${platform}`, ...(opts.app ? [`${labels.app}=${opts.app}`] : [])];
   const found = await docker.listContainers({ all: true, filters: { label } });
   // The filter ran in the Engine; checked again here because it is what keeps platforms apart.
   return found.filter((c) => c.Labels[labels.platform] === platform && (!opts.app || c.Labels[labels.app] === opts.app)
-    && (!opts.roles || opts.roles.includes(c.Labels[labels.role] as ContainerPlan['role'])));
+    && (!opts.roles || opts.roles.includes(c.Labels[labels.role] as ContainerPlan['role']))
+    && (c.Names?.[0] ?? '').startsWith(`/${namePrefix(platform, c.Labels[labels.app] ?? '')}`));
 }

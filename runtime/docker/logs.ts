@@ -1,10 +1,12 @@
 // runtime/docker/logs.ts — app containers' output into the app's log: each process container's log stream (Docker's,
 // with timestamps, stdout and stderr demuxed) is followed into runtime/local/app-log.ts, the same file and bus path
 // local mode writes, so `logs -t`, the dashboard and the local reader work unchanged. Used by the Docker runtime.
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { eachLine } from '../../core/lines.ts';
 import type { AppLog } from '../local/app-log.ts';
+import { maxOneOffLineBytes } from '../local/one-off.ts';
+import { demux } from './demux.ts';
 
 /** The payload of a non-TTY log buffer (8-byte frame headers stripped); a buffer that is not framed is returned as text. */
 export function demuxFrames(buf: Buffer): string {
@@ -104,13 +106,7 @@ export class LogFollowers {
 
   /** Writes the stream's lines to the app log, skipping those already written (at or before lastNs). */
   private async pump(stream: Readable, entry: Followed): Promise<void> {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    this.docker.modem.demuxStream(stream, out, err);
-    const ended = () => { out.end(); err.end(); };
-    stream.once('end', ended);
-    stream.once('close', ended);
-    stream.once('error', ended);
+    const { stdout, stderr } = demux(stream);
     const onLine = (line: string): void => {
       const parsed = splitTimestamp(line);
       if (!parsed) return this.log.write(entry.app, entry.dyno, line);
@@ -118,7 +114,9 @@ export class LogFollowers {
       entry.lastNs = parsed.ns;
       this.log.write(entry.app, entry.dyno, parsed.text, parsed.iso);
     };
-    await Promise.all([eachLine(out, onLine), eachLine(err, onLine)]);
+    // A line longer than the cap is written in pieces (the later ones without a timestamp): never held whole.
+    const opts = { maxLineBytes: maxOneOffLineBytes };
+    await Promise.all([eachLine(stdout, onLine, opts), eachLine(stderr, onLine, opts)]);
   }
 }
 

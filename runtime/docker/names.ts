@@ -34,7 +34,12 @@ export function imageTag(platform: string, app: string, buildNumber: number): st
 
 /** A process container's name: `paas-<platform>-<app>-v<version>-<type>.<index>`. */
 export function containerName(platform: string, app: string, version: number, type: string, index: number): string {
-  return `paas-${platform}-${app}-v${version}-${type}.${index}`;
+  return `${namePrefix(platform, app)}${version}-${type}.${index}`;
+}
+
+/** How the names of every container of the app start (listOwn checks it: only the platform names containers). */
+export function namePrefix(platform: string, app: string): string {
+  return `paas-${platform}-${app}-v`;
 }
 
 /** The Engine client: DOCKER_HOST when set (config.docker.host), else the local socket. */

@@ -91,12 +91,39 @@ async function firstExit(docker: Docker, id: string, signal: AbortSignal): Promi
     signal.addEventListener('abort', stop, { once: true });
     let buffered = '';
     readable.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const event = buffered.split('\n').find((line) => line.includes('"die"'));
-      if (event) done(Number((JSON.parse(event) as { Actor?: { Attributes?: { exitCode?: string } } }).Actor?.Attributes?.exitCode ?? NaN));
+      // Only complete lines are parsed (an event may arrive in pieces); a throw here would be an uncaught exception.
+      const lines = (buffered + chunk.toString('utf8')).split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const code = dieExitCode(line);
+        if (code !== undefined) return done(code);
+      }
     });
     readable.on('error', () => done(undefined));
   });
+}
+
+/** The exit code of a `die` event line; undefined for any other line, or one that is not JSON. */
+export function dieExitCode(line: string): number | undefined {
+  if (!line.includes('"die"')) return undefined;
+  try {
+    const event = JSON.parse(line) as { status?: string; Action?: string; Actor?: { Attributes?: { exitCode?: string } } };
+    if (event.Action !== 'die' && event.status !== 'die') return undefined;
+    return Number(event.Actor?.Attributes?.exitCode ?? NaN);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The promise's value, or undefined after ms (the timer cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Boots one web process: started, then its startup check passes (or it exits, or `cancel` aborts). */
@@ -110,7 +137,7 @@ async function bootOne(ctx: StepContext, release: ReleaseSpec, index: number, su
     void exited.then((code) => { if (code !== undefined) gone.abort(); });
     if (proc.port === undefined) {
       // It ended before the Engine published its port (exited at once): say how, as soon as the Engine tells.
-      const code = await Promise.race([exited, new Promise<undefined>((r) => { setTimeout(r, 5000); })]);
+      const code = await within(exited, 5000);
       throw new BootFailure(`web.${index}`, code === undefined ? 'stopped before its port was published' : `exited with code ${code}`, proc.id);
     }
     const outcome = await waitUntilReady(proc.port, release.healthchecks, ctx.bootTimeoutMs, AbortSignal.any([gone.signal, cancel]));
@@ -148,8 +175,12 @@ export async function bootWeb(ctx: StepContext, release: ReleaseSpec, indexes: n
   throw new ReleaseBootError(`Release v${release.version}'s web process did not start: ${reason}`, lastLines, { cause: err });
 }
 
-/** Starts other processes; the restart policy supervises them from the start, so an early exit is a crash, not a failed deploy. */
-export async function startOthers(ctx: StepContext, release: ReleaseSpec, type: string, indexes: number[], say: Say, suffix = ''): Promise<Proc[]> {
+/**
+ * Starts other processes; the restart policy supervises them from the start, so an early exit is a crash, not a failed
+ * deploy. One that cannot even be started fails the step (ReleaseBootError, the new ones removed) unless `live`: after
+ * a deploy's route switch the release is live, so it is reported as crashed (push and app log) and the rest go on.
+ */
+export async function startOthers(ctx: StepContext, release: ReleaseSpec, type: string, indexes: number[], say: Say, suffix = '', live = false): Promise<Proc[]> {
   const started: Proc[] = [];
   for (const index of indexes) {
     say(`-----> Starting ${type}.${index} (v${release.version})`);
@@ -158,9 +189,15 @@ export async function startOthers(ctx: StepContext, release: ReleaseSpec, type: 
       started.push(done(ctx, proc));
       say(`       ${type}.${index} is running`);
     } catch (err) {
-      await removeNow(ctx, started);
+      const reason = err instanceof BootFailure ? err.reason : (err as Error).message;
       if (err instanceof BootFailure && err.id) await removeNow(ctx, [{ id: err.id }]);
-      throw new ReleaseBootError(`v${release.version}'s ${type}.${index} ${err instanceof BootFailure ? err.reason : (err as Error).message}`, []);
+      if (live) {
+        say(`       ${type}.${index} crashed: it ${reason}`);
+        ctx.log.write(release.app, 'paas', `${type}.${index}: crashed: it ${reason}`);
+        continue;
+      }
+      await removeNow(ctx, started);
+      throw new ReleaseBootError(`v${release.version}'s ${type}.${index} ${reason}`, []);
     }
   }
   return started;

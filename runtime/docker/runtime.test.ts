@@ -6,7 +6,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { ReleaseBootError } from '../boot-error.ts';
 import { appLogFile } from '../local/log-file.ts';
-import { docker, dockerPlatform, makeBusyboxImage, spec, viaRouter, webCommand } from '../../test/support/docker-runtime.ts';
+import { docker, dockerPlatform, makeBusyboxImage, makeShelllessImage, spec, viaRouter, webCommand } from '../../test/support/docker-runtime.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import { labels } from './names.ts';
 import { networkName } from './network.ts';
@@ -137,6 +137,49 @@ test('a one-off returns its exit code and output, and an abort kills and removes
   assert.equal(killed, 137);
   const timedOut = await p.runtime.runOneOff({ spec: s, command: 'exec sleep 600', onLine: () => {}, signal: new AbortController().signal, timeoutMs: 300 });
   assert.equal(timedOut, 137);
+  assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${labels.platform}=${p.platform}`] } }), []);
+});
+
+test('a one-off printing a 50 MB line without a newline relays it in pieces of at most 64 KiB', async (t) => {
+  const p = await dockerPlatform(t, base);
+  const s = spec('long', 1, await p.image('long', 1), { web: [webCommand, 1] });
+  let pieces = 0;
+  let bytes = 0;
+  let longest = 0;
+  const code = await p.runtime.runOneOff({ spec: s, command: "head -c 50000000 /dev/zero | tr '\\0' a", signal: new AbortController().signal, timeoutMs: 120_000,
+    onLine: (l) => { pieces++; bytes += l.length; longest = Math.max(longest, Buffer.byteLength(l)); } });
+  assert.equal(code, 0);
+  assert.equal(bytes, 50_000_000);
+  assert.ok(longest <= 64 * 1024, `a piece of ${longest} bytes`);
+  assert.ok(pieces >= 50_000_000 / (64 * 1024), `${pieces} pieces`);
+});
+
+test('a one-off\'s output waits for a client that does not read (drain): the platform holds a bounded part of it', async (t) => {
+  const p = await dockerPlatform(t, base);
+  const s = spec('stall', 1, await p.image('stall', 1), { web: [webCommand, 1] });
+  let bytes = 0;
+  let stalled = false;
+  // The client never drains; the run's timeout kills the container (the signal this test waits for).
+  const code = await p.runtime.runOneOff({ spec: s, command: "tr '\\0' y < /dev/zero", signal: new AbortController().signal, timeoutMs: 3000,
+    onLine: (l) => { bytes += l.length; }, drain: () => { if (stalled) return undefined; stalled = true; return new Promise<void>(() => {}); } });
+  assert.equal(code, 137);
+  // Unread, `tr` would have pushed hundreds of MB in 3 s; the pipe and socket buffers hold a few MB at most.
+  assert.ok(bytes < 16 * 1024 * 1024, `${bytes} bytes relayed to a client that read none`);
+  assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${labels.platform}=${p.platform}`] } }), []);
+});
+
+test('a one-off or release command the Engine cannot start (no /bin/sh in the image) exits 127 with the Engine\'s message', async (t) => {
+  const p = await dockerPlatform(t, base);
+  const image = await makeShelllessImage((fn) => t.after(fn));
+  const s = spec('nosh', 1, image, { web: [webCommand, 1] });
+  const out: string[] = [];
+  const code = await p.runtime.runOneOff({ spec: s, command: 'echo hi', onLine: (l, stream) => out.push(`${stream}:${l}`), signal: new AbortController().signal, timeoutMs: 30_000 });
+  assert.equal(code, 127);
+  assert.ok(out.some((l) => l.startsWith('stderr:The container could not start: ') && l.includes('/bin/sh')), out.join('\n'));
+  const said: string[] = [];
+  await assert.rejects(p.runtime.runRelease(s, 'echo hi', (l) => said.push(l), undefined, 'postdeploy script'), { code: 'E_RELEASE_BOOT_FAILED', message: 'postdeploy script failed (exit 127)' });
+  assert.equal(said[0], '-----> Running postdeploy script: echo hi');
+  assert.ok(said.some((l) => l.includes('/bin/sh')), said.join('\n'));
   assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`${labels.platform}=${p.platform}`] } }), []);
 });
 

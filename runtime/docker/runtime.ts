@@ -31,6 +31,8 @@ export interface DockerRuntimeOptions {
   graceMs?: number;
   /** PAAS_RELEASE_TIMEOUT_SECONDS: the release command's and app.json scripts' deadline; default 1800. */
   releaseTimeoutSeconds?: number;
+  /** How long a `run` may take (config.oneOff): restore removes one-off containers older than that. Default 1 h. */
+  runTimeoutMs?: number;
   /** The on-failure policy's tries (default 10, Dokku's); tests use fewer. */
   maxRestarts?: number;
   onLog?: LogSink;
@@ -90,7 +92,10 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
       const suffix = `-r${Date.now().toString(36)}`; // the new containers live beside the old ones for a moment
       for (const t of types) {
         const old = state.procs.filter((p) => p.type === t);
-        if (t !== 'web') await retire(this.ctx, app, old, `${t} (restart)`, say);
+        if (t !== 'web') {
+          await retire(this.ctx, app, old, `${t} (restart)`, say);
+          state.procs = state.procs.filter((p) => !old.includes(p)); // gone, whether or not the new ones start
+        }
         const indexes = old.map((p) => p.index);
         const fresh = t === 'web' ? await bootWeb(this.ctx, state.release, indexes, say, suffix) : await startOthers(this.ctx, state.release, t, indexes, say, suffix);
         state.procs = [...state.procs.filter((p) => !old.includes(p)), ...fresh];
@@ -139,7 +144,9 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
   restore(spec: ReleaseSpec, say: Say): Promise<void> {
     const release = checkedRelease(spec);
     return this.table.serialize(spec.app, async () => {
-      const { keep, remove } = planAdoption(await listOwn(this.opts.docker, this.platform, { app: spec.app }), release);
+      // A deploy of this release or a newer one already ran in this process (the restore came late): it stands.
+      if ((this.table.get(spec.app)?.release.version ?? 0) >= spec.version) return;
+      const { keep, remove } = planAdoption(await listOwn(this.opts.docker, this.platform, { app: spec.app }), release, this.opts.runTimeoutMs ?? 3600_000);
       await removeNow(this.ctx, remove.map((c) => ({ id: c.Id })));
       const since = lastLogLines(appLogFile(this.opts.dataDir, spec.app), 1)[0]?.split(' ')[0];
       const procs = await Promise.all(keep.map((c) => this.adopt(c, since, say)));
@@ -157,7 +164,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
       this.opts.router.setDomains(app, []); // an app later created under this name must not inherit its domains
       this.opts.router.removeRoute(app);
       const own = await listOwn(this.opts.docker, this.platform, { app });
-      for (const c of own) this.followers.unfollow(c.Id);
+      for (const c of own) { this.followers.unfollow(c.Id); this.ctx.phases.delete(c.Id); }
       await Promise.all(own.map((c) => removeContainer(this.opts.docker, c.Id)));
       await this.removeImages(app);
       const { Volumes } = await this.opts.docker.listVolumes({ filters: { label: [`${labels.platform}=${this.platform}`, `${labels.app}=${app}`] } });
@@ -214,7 +221,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
     if (previous) await retire(this.ctx, release.app, previous.procs, `v${previous.release.version}`, say);
     await removeNow(this.ctx, strays.map((c) => ({ id: c.Id })));
     for (const proc of release.processes.filter((p) => p.type !== 'web')) {
-      next.procs.push(...(await startOthers(this.ctx, release, proc.type, indexesToAdd([], proc.quantity), say, suffix)));
+      next.procs.push(...(await startOthers(this.ctx, release, proc.type, indexesToAdd([], proc.quantity), say, suffix, true)));
     }
   }
 

@@ -17,7 +17,7 @@ import type { ReleaseSpec } from '../../runtime/types.ts';
 
 export const docker: Docker = dockerClient({ docker: { localDockerfiles: 'auto' } });
 
-const busyboxLinks = ['sh', 'httpd', 'echo', 'cat', 'touch', 'sleep', 'mkdir', 'true', 'false', 'ls', 'id', 'env'];
+const busyboxLinks = ['sh', 'httpd', 'echo', 'cat', 'touch', 'sleep', 'mkdir', 'true', 'false', 'ls', 'id', 'env', 'head', 'tr'];
 
 /** Runs a command (argv); rejects with its stderr when it fails. */
 function run(argv: string[]): Promise<string> {
@@ -53,6 +53,20 @@ export async function makeBusyboxImage(after: (fn: () => unknown) => void): Prom
   await run(['tar', '-C', root, '--numeric-owner', '-cf', tarball, '.']);
   const tag = `paas-drun-test/busybox:${crypto.randomBytes(3).toString('hex')}`;
   await run(['docker', 'import', '-c', 'WORKDIR /app', '-c', 'ENV PATH=/bin', '-c', 'USER 1000:1000', tarball, tag]);
+  after(() => docker.getImage(tag).remove({ force: true }).catch(() => undefined));
+  return tag;
+}
+
+/** An image with one file and no /bin/sh (the Engine cannot start a command in it); `after` registers its removal. */
+export async function makeShelllessImage(after: (fn: () => unknown) => void): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drun-noshell-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'root'));
+  fs.writeFileSync(path.join(dir, 'root', 'README'), 'no shell here\n');
+  const tarball = path.join(dir, 'rootfs.tar');
+  await run(['tar', '-C', path.join(dir, 'root'), '--numeric-owner', '-cf', tarball, '.']);
+  const tag = `paas-drun-test/noshell:${crypto.randomBytes(3).toString('hex')}`;
+  await run(['docker', 'import', tarball, tag]);
   after(() => docker.getImage(tag).remove({ force: true }).catch(() => undefined));
   return tag;
 }
