@@ -3,6 +3,7 @@
 // operation at a time per app (deploy, scale, restart, stop). Used by DockerRuntime.
 import type Docker from 'dockerode';
 import { PaasError } from '../../core/errors.ts';
+import { AppQueue } from '../app-queue.ts';
 import type { Router } from '../router.ts';
 import type { ReleaseSpec } from '../types.ts';
 import type { Proc } from './processes.ts';
@@ -15,7 +16,7 @@ export interface AppState {
 
 export class ProcessTable {
   private readonly apps = new Map<string, AppState>();
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly queue = new AppQueue();
 
   constructor(private readonly docker: Docker, private readonly router: Router) {}
 
@@ -79,13 +80,6 @@ export class ProcessTable {
 
   /** Runs fn after every earlier operation on the same app, so they never interleave. */
   serialize(app: string, fn: () => Promise<void>): Promise<void> {
-    const run = (this.locks.get(app) ?? Promise.resolve()).then(fn);
-    // The queue only needs to know when run is over; its error reaches the caller through `run`.
-    const tail = run.catch(() => undefined);
-    this.locks.set(app, tail);
-    void tail.then(() => {
-      if (this.locks.get(app) === tail) this.locks.delete(app);
-    });
-    return run;
+    return this.queue.run(app, fn);
   }
 }

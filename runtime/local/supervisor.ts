@@ -7,6 +7,7 @@ import { Instance } from './instance.ts';
 import { indexesToAdd, restartPolicy, type RestartPolicy } from './process-policy.ts';
 import { Jail } from './jail.ts';
 import { findFreePort } from '../../core/net.ts';
+import { AppQueue } from '../app-queue.ts';
 import type { Router } from '../router.ts';
 import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -46,7 +47,7 @@ export class Supervisor {
   /** Every instance not yet stopped, whether current, booting or being retired. */
   private readonly live = new Set<Instance>();
   private readonly ports = new Set<number>();
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly queue = new AppQueue();
   private readonly log: AppLog;
   private readonly router: Router;
   private readonly bootTimeoutMs: number;
@@ -280,15 +281,8 @@ export class Supervisor {
     this.router.setRoute(app, up.map((i) => i.port as number));
   }
 
-  /** Runs fn after every earlier deploy/scale/stop of the same app, so they never interleave. */
+  /** Runs fn after every earlier operation on the same app, so they never interleave. */
   private serialize(app: string, fn: () => Promise<void>): Promise<void> {
-    const run = (this.locks.get(app) ?? Promise.resolve()).then(fn);
-    // The queue only needs to know when run is over; its error reaches the caller through `run`.
-    const tail = run.catch(() => undefined);
-    this.locks.set(app, tail);
-    void tail.then(() => {
-      if (this.locks.get(app) === tail) this.locks.delete(app);
-    });
-    return run;
+    return this.queue.run(app, fn);
   }
 }
