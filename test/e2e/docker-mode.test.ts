@@ -147,7 +147,7 @@ test('ps:scale web=2 runs two containers, and both answer through the router', a
   for (const body of bodies.values()) assert.match(body, /^hello from code-1 on /);
   // ps reads the controller's process snapshot (every 2 s), which may still say web.2 is starting.
   let ps = '';
-  await waitFor(async () => /^web\.1\s+up\b/m.test(ps = (await cli('ps', 'dm-web')).stdout) && /^web\.2\s+up\b/m.test(ps), 10_000, `ps to show web.1 and web.2 up (last: ${ps})`);
+  await waitFor(async () => /^web\.1\s+up\b/m.test(ps = (await cli('ps', 'dm-web')).stdout) && /^web\.2\s+up\b/m.test(ps), 10_000, 'ps to show web.1 and web.2 up');
 });
 
 test('rollback brings back an earlier release: its image and its config', async () => {
