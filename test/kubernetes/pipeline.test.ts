@@ -3,6 +3,7 @@
 // deployer as the embedded mode, with the Kubernetes drivers. Asserts the push output lines as git would relay them.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -63,7 +64,11 @@ async function push(p: Pipeline, rev = crypto.randomBytes(20).toString('hex')): 
   const buildId = crypto.randomUUID();
   const archivePath = path.join(p.dataDir, 'archives', `${buildId}.tar`);
   fs.mkdirSync(path.dirname(archivePath), { recursive: true });
-  fs.writeFileSync(archivePath, 'a tar the builder pod would fetch');
+  // A real tar, as gitd makes (the controller reads app.json from it before the builder pod fetches it).
+  const tree = fs.mkdtempSync(path.join(p.dataDir, 'tree-'));
+  fs.writeFileSync(path.join(tree, 'Procfile'), 'web: node server.js\n');
+  execFileSync('tar', ['-cf', archivePath, '-C', tree, '.']);
+  fs.rmSync(tree, { recursive: true, force: true });
   const lines: string[] = [];
   const outcome = new Promise<number>((resolve) => {
     const subs = [
