@@ -46,8 +46,10 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   ];
   await recover(db, log, config.natsUrl ? 10 * 60 : undefined);
   await restoreApps(db, config, runtime, log).finally(markRestored);
-  const pending = await db('releases').join('apps', 'apps.id', 'releases.app_id').where('releases.status', 'pending').select('releases.id', 'apps.name');
-  for (const r of pending) void deployer.enqueue(r.name, r.id, false);
+  // A pending push release (its build's first release) streams its deploy into the push, which may still wait for it.
+  const pending = await db('releases as r').join('apps', 'apps.id', 'r.app_id').where('r.status', 'pending')
+    .select('r.id', 'apps.name', db.raw('(r.build_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM releases e WHERE e.build_id = r.build_id AND e.id < r.id)) AS from_push'));
+  for (const r of pending) void deployer.enqueue(r.name, r.id, r.from_push === true);
   await certs?.start();
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   return {

@@ -91,13 +91,25 @@ export async function startProbes(p: Platform, port: number): Promise<{ port: nu
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits 0. */
-function onShutdown(log: Logger, stop: () => Promise<void>): void {
+/** How long the stops may take after SIGTERM (the controller's grace for work in flight is 25 s of it). */
+const shutdownDeadlineMs = 60_000;
+
+function onShutdown(log: Logger, stops: Array<() => Promise<unknown>>): void {
   let stopping = false;
+  let step = 0;
+  const stopAll = async () => {
+    for (; step < stops.length; step++) await stops[step]!();
+  };
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    stop().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'unclean shutdown'); process.exit(1); });
+    // A stop that never ends (a connection that never closes) must not keep the process up: a supervisor waits for it.
+    setTimeout(() => {
+      log.error({ step: step + 1, of: stops.length }, `shutdown did not finish within ${shutdownDeadlineMs / 1000} s; exiting`);
+      process.exit(1);
+    }, shutdownDeadlineMs).unref();
+    stopAll().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'unclean shutdown'); process.exit(1); });
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
@@ -108,9 +120,7 @@ function onShutdown(log: Logger, stop: () => Promise<void>): void {
  * that fails prints `<what> failed to start: <reason>` and exits 1.
  */
 export function runMain(what: string, main: () => Promise<{ log: Logger; stops: Array<() => Promise<unknown>> }>): void {
-  main().then(({ log, stops }) => onShutdown(log, async () => {
-    for (const stop of stops) await stop();
-  }), (err: unknown) => {
+  main().then(({ log, stops }) => onShutdown(log, stops), (err: unknown) => {
     process.stderr.write(`${what} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
