@@ -15,11 +15,14 @@ import { subscribeRuntimeEvents } from './runtime-events.ts';
 import { liveSpec } from '../services/release-spec.ts';
 import type { RuntimeDriver } from '../runtime/driver.ts';
 import { selectDrivers, type Drivers } from '../runtime/select.ts';
+import { UsageBoard } from '../runtime/usage.ts';
 
 /** The drivers in use (`router` only in the embedded mode), and how to stop. */
 export interface Controller extends Drivers {
   /** Tells the controller the web port is bound (in one process, its port is known only then): the router's platform route follows it. */
   webListening(): void;
+  /** The latest process usage the sampler read (empty where the runtime cannot say: Kubernetes). */
+  usage: UsageBoard;
   stop(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export interface Controller extends Drivers {
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
   const { runtime, builds, router, routerPort, removeAppImages } = await selectDrivers(db, bus, config, log);
   const inFlight = tracker();
+  const usage = new UsageBoard();
   // Local mode's certificates for the router's HTTPS port: loaded at start, re-synced on deploys and domain changes.
   // Loaded only there: Kubernetes mode never loads the ACME client.
   const certs = router ? new (await import('./certificates.ts')).CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
@@ -53,7 +57,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   await certs?.start();
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   return {
-    runtime, builds, router, routerPort,
+    runtime, builds, router, routerPort, usage,
     webListening: () => certs?.routePlatform(),
     async stop() {
       clearInterval(snapshot);

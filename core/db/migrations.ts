@@ -331,7 +331,42 @@ const processModel: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel];
+/**
+ * Observability (issue 12).
+ * - `outbox.trace`: the W3C traceparent of the operation that wrote the row, so the event carries the trace on.
+ * - `app_metrics`: each app's own time series, the dashboard's Metrics tab. A ring: rows at 10 s resolution are kept
+ *   for an hour, rows at 60 s for a day (the controller's sampler writes and trims both). One row per bucket:
+ *   - `type` '' is the app's router traffic (requests by status class, latency bucket counts, bytes), all deltas
+ *     over the bucket; `latency_counts[i]` counts requests that took at most LATENCY_BOUNDS[i] ms and more than the
+ *     bound before it (not cumulative), with runtime/router/stats.ts's bounds;
+ *   - `type` 'web', 'worker'…: that process type's usage: `cpu_seconds` used over the bucket by all its instances,
+ *     `memory_bytes` their summed resident memory at the bucket's end, `instances`, and `restarts` new in the bucket.
+ */
+const observability: Migration = {
+  name: '010_observability',
+  async up(knex) {
+    await knex.schema.alterTable('outbox', (t) => { t.text('trace'); });
+    await knex.schema.createTable('app_metrics', (t) => {
+      t.integer('app_id').notNullable().references('apps.id').onDelete('CASCADE');
+      t.text('type').notNullable().defaultTo('');
+      t.smallint('resolution').notNullable();
+      t.timestamp('at', { useTz: true }).notNullable();
+      for (const c of ['r1xx', 'r2xx', 'r3xx', 'r4xx', 'r5xx', 'latency_sum_ms', 'bytes_in', 'bytes_out', 'cpu_seconds', 'memory_bytes', 'restarts']) {
+        t.double(c).notNullable().defaultTo(0);
+      }
+      t.specificType('latency_counts', 'double precision[]');
+      t.integer('instances').notNullable().defaultTo(0);
+      t.primary(['app_id', 'resolution', 'type', 'at']);
+    });
+    await knex.schema.alterTable('app_metrics', (t) => { t.index(['resolution', 'at']); });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('app_metrics');
+    await knex.schema.alterTable('outbox', (t) => { t.dropColumn('trace'); });
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
