@@ -6,6 +6,7 @@ import { Endpoints } from './endpoints.ts';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
 import { loadGitLimits, type GitLimits } from './git-limits.ts';
 import { positiveNumber, wholeNumber } from './env-numbers.ts';
+import { loadMetricsConfig, loadTracingConfig, type MetricsConfig, type TracingConfig } from './observability-config.ts';
 import { RESERVED_NAMES } from './names.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
@@ -123,6 +124,10 @@ export interface Config {
    * many orders may start in an hour (PAAS_ACME_ORDERS_PER_HOUR: the CA's rate limits are the whole platform's).
    */
   acme?: Readonly<{ email: string; directory: string; caFile?: string; renewDays: number; ordersPerHour: number }>;
+  /** Metrics: the scrape token and the sampler's interval (core/observability-config.ts). */
+  metrics: Readonly<MetricsConfig>;
+  /** Tracing: the OTLP endpoint from the standard OTEL_* variables (core/observability-config.ts). */
+  tracing: Readonly<TracingConfig>;
   /** PAAS_HTTP_*: deadlines and caps of the web port and the router (core/http-limits.ts). */
   httpLimits: Readonly<HttpLimits>;
   /**
@@ -292,6 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerUpstreamTimeoutMs: wholeNumber('PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, 60_000, 1),
     acme: toAcme(env, mode, routerTlsPort),
     httpLimits: Object.freeze(toHttpLimits(env)),
+    metrics: loadMetricsConfig(env),
+    tracing: loadTracingConfig(env),
     leaseSeconds: positiveNumber('PAAS_LEASE_SECONDS', env.PAAS_LEASE_SECONDS, 60),
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
