@@ -40,7 +40,8 @@ async function checkGrowth(t: TestContext, usage: LocalUsage, app: string): Prom
 }
 
 test('/proc/<pid>/stat and status are parsed with spaces and parentheses in the command name', () => {
-  const stat = '4242 (we (ird) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 1 0 98765 1000 200 18446744073709551615';
+  // A process may name itself (prctl, `exec -a`) like the fields that follow, to forge its parent or its CPU.
+  const stat = '4242 (x) R 99 9 9 9) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 1 0 98765 1000 200 18446744073709551615';
   assert.deepEqual(parseProcStat(4242, stat), { pid: 4242, ppid: 1, startTicks: 98765, cpuTicks: 210 });
   assert.equal(parseVmRss('Name:\tx\nVmRSS:\t  2048 kB\nThreads: 1\n'), 2048 * 1024);
   assert.equal(parseVmRss('Name:\tkthreadd\n'), 0);
