@@ -11,6 +11,7 @@ import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { buildPush } from './builder.ts';
 import { Deployer } from './deployer.ts';
+import { startMetricsSampler } from './metrics-sampler.ts';
 import { subscribeRuntimeEvents } from './runtime-events.ts';
 import { liveSpec } from '../services/release-spec.ts';
 import type { RuntimeDriver } from '../runtime/driver.ts';
@@ -28,7 +29,7 @@ export interface Controller extends Drivers {
 
 /** Starts the controller: drivers, event handlers, recovery, and the process snapshot. */
 export async function startController(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Controller> {
-  const { runtime, builds, router, routerPort, removeAppImages } = await selectDrivers(db, bus, config, log);
+  const { runtime, builds, router, routerPort, removeAppImages, usageSource } = await selectDrivers(db, bus, config, log);
   const inFlight = tracker();
   const usage = new UsageBoard();
   // Local mode's certificates for the router's HTTPS port: loaded at start, re-synced on deploys and domain changes.
@@ -56,11 +57,16 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   for (const r of pending) void deployer.enqueue(r.name, r.id, r.from_push === true);
   await certs?.start();
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
+  // After the restore, so instances adopted or restarted by it are the first reading's baseline, not new CPU.
+  const sampler = router || usageSource ? startMetricsSampler({
+    db, runtime, router, usage: usageSource, board: usage, intervalMs: config.metrics.sampleIntervalMs, log: log.child({ module: 'metrics-sampler' }),
+  }) : undefined;
   return {
-    runtime, builds, router, routerPort, usage,
+    runtime, builds, router, routerPort, usage, usageSource,
     webListening: () => certs?.routePlatform(),
     async stop() {
       clearInterval(snapshot);
+      await sampler?.stop();
       unsubs.forEach((u) => u());
       await certs?.stop();
       await inFlight.settle(25_000);

@@ -17,12 +17,17 @@ import type { RuntimeReader } from './reader.ts';
 import { PaasError } from '../core/errors.ts';
 import { limitOneOffs } from './one-off-limit.ts';
 import type { OneOffRunner } from './types.ts';
+import { combinedUsage, type UsageSource } from './usage.ts';
 
 /**
  * The controller's drivers; `router` only in the embedded and Docker modes (Kubernetes routes through Ingresses);
- * `removeAppImages` where the platform keeps build images in a Docker Engine (pruned beyond slug retention).
+ * `removeAppImages` where the platform keeps build images in a Docker Engine (pruned beyond slug retention);
+ * `usageSource` where the platform can read its processes' CPU and memory (local and Docker; Kubernetes leaves that to the cluster).
  */
-export interface Drivers { runtime: RuntimeDriver; builds: BuildDriver; router?: Router; routerPort: number; removeAppImages?: (app: string, keepNumbers: number[]) => Promise<unknown> }
+export interface Drivers {
+  runtime: RuntimeDriver; builds: BuildDriver; router?: Router; routerPort: number; removeAppImages?: (app: string, keepNumbers: number[]) => Promise<unknown>;
+  usageSource?: UsageSource;
+}
 
 /** Builds the controller's drivers for the configured mode. */
 export async function selectDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
@@ -111,6 +116,12 @@ async function dockerRuntime(docker: Docker, router: Router, bus: Bus, config: C
   });
 }
 
+/** The stats of this platform's process containers on the Engine. */
+async function dockerUsage(docker: Docker, config: Config): Promise<UsageSource> {
+  const [{ DockerUsage }, { platformId }] = await Promise.all([import('./docker/usage.ts'), import('./docker/names.ts')]);
+  return new DockerUsage(docker, platformId(config.dataDir));
+}
+
 /** Docker mode (PAAS_RUNTIME=docker): the router, app containers and image builds on this host's Engine, which must answer. */
 async function dockerDrivers(bus: Bus, config: Config, log: Logger): Promise<Drivers> {
   const { docker, problem } = await engine(config);
@@ -118,7 +129,8 @@ async function dockerDrivers(bus: Bus, config: Config, log: Logger): Promise<Dri
   const [{ DockerBuildDriver }, { appImageRemover }] = await Promise.all([import('./docker/build.ts'), import('./docker/images.ts')]);
   const { router, routerPort } = await startRouter(config, log);
   const runtime = await dockerRuntime(docker, router, bus, config);
-  return { runtime, builds: new DockerBuildDriver(docker, config), router, routerPort, removeAppImages: appImageRemover(docker, config.dataDir) };
+  const usage = await dockerUsage(docker, config);
+  return { runtime, builds: new DockerBuildDriver(docker, config), router, routerPort, removeAppImages: appImageRemover(docker, config.dataDir), usageSource: usage };
 }
 
 /**
@@ -126,9 +138,9 @@ async function dockerDrivers(bus: Bus, config: Config, log: Logger): Promise<Dri
  * that answers at start, Dockerfile apps are built and run by the Engine beside them (runtime/docker/with-local.ts).
  */
 async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Drivers> {
-  const [{ Supervisor }, { LocalDriver }, { NativeBuildDriver }, { appLogFile }, { killGroups, processesUnder }] = await Promise.all([
+  const [{ Supervisor }, { LocalDriver }, { NativeBuildDriver }, { appLogFile }, { killGroups, processesUnder }, { LocalUsage }] = await Promise.all([
     import('./local/supervisor.ts'), import('./local/driver.ts'), import('./local/native-build.ts'),
-    import('./local/log-file.ts'), import('./local/orphans.ts'),
+    import('./local/log-file.ts'), import('./local/orphans.ts'), import('./local/usage.ts'),
   ]);
   const { Jail } = await import('./local/jail.ts');
   const { router, routerPort } = await startRouter(config, log);
@@ -143,15 +155,16 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
   if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');
   const runtime = new LocalDriver(local, router, (app) => appLogFile(config.dataDir, app), config.releaseTimeoutSeconds);
   const native = new NativeBuildDriver(jail);
-  if (config.docker.localDockerfiles === 'off') return { runtime, builds: native, router, routerPort };
-  return withDocker({ runtime, native, router, routerPort }, bus, config, log);
+  const usage = new LocalUsage(local);
+  if (config.docker.localDockerfiles === 'off') return { runtime, builds: native, router, routerPort, usageSource: usage };
+  return withDocker({ runtime, native, router, routerPort, usage }, bus, config, log);
 }
 
 /**
  * Local mode with an Engine: image releases on Docker, slug ones locally. An Engine that did not answer at start stays
  * unused until the next start (builds then refuse Dockerfile apps, saying why), so no image is built that nothing runs.
  */
-async function withDocker(local: { runtime: LocalDriver; native: BuildDriver; router: Router; routerPort: number }, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
+async function withDocker(local: { runtime: LocalDriver; native: BuildDriver; router: Router; routerPort: number; usage: UsageSource }, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
   const [{ docker, problem }, { DockerBuildDriver }, { LocalBuildDriver }, { LocalWithDocker }] = await Promise.all([
     engine(config), import('./docker/build.ts'), import('./docker/local-build.ts'), import('./docker/with-local.ts'),
   ]);
@@ -160,9 +173,10 @@ async function withDocker(local: { runtime: LocalDriver; native: BuildDriver; ro
   const builds = new LocalBuildDriver(local.native, new DockerBuildDriver(docker, config), setting);
   if (problem) {
     log.info({ problem }, 'no Docker Engine answers: Dockerfile apps are refused in local mode');
-    return { runtime: local.runtime, builds, router, routerPort };
+    return { runtime: local.runtime, builds, router, routerPort, usageSource: local.usage };
   }
   const { appImageRemover } = await import('./docker/images.ts');
   const runtime = new LocalWithDocker(local.runtime, await dockerRuntime(docker, router, bus, config));
-  return { runtime, builds, router, routerPort, removeAppImages: appImageRemover(docker, config.dataDir) };
+  const usage = combinedUsage([local.usage, await dockerUsage(docker, config)]);
+  return { runtime, builds, router, routerPort, removeAppImages: appImageRemover(docker, config.dataDir), usageSource: usage };
 }

@@ -8,11 +8,21 @@ export interface ProcessUsage {
   index: number;
   cpuSeconds: number;
   memoryBytes: number;
+  /**
+   * Which run of the instance this is (local: pid and start time; Docker: the container id), so a reader of the
+   * counters can tell a restarted instance, whose counter started again, from one that kept running.
+   */
+  instance?: string;
 }
 
 /** A runtime that can say what its processes use (local: /proc or the cgroup; Docker: the stats API). */
 export interface UsageSource {
   usage(apps: string[]): Promise<ProcessUsage[]>;
+}
+
+/** One source reading several runtimes (local mode with Dockerfile apps on the Engine): their lists joined. */
+export function combinedUsage(sources: readonly UsageSource[]): UsageSource {
+  return { usage: async (apps) => (await Promise.all(sources.map((s) => s.usage(apps)))).flat() };
 }
 
 /** The latest usage the sampler read, for a scrape to report without asking the runtime again. */

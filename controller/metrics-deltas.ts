@@ -1,0 +1,133 @@
+// controller/metrics-deltas.ts — turns the runtime's cumulative counters (router traffic, process CPU, restart
+// counts) into what happened since the previous reading; pure, so the sampler (metrics-sampler.ts) stays I/O only.
+import type { AppTraffic, RouterStats } from '../runtime/router.ts';
+import type { ProcessStatus } from '../runtime/types.ts';
+import type { ProcessUsage } from '../runtime/usage.ts';
+
+/** One app's traffic over an interval; `latencyCounts` per bucket (not cumulative), LATENCY_BOUNDS' order. */
+export interface TrafficDelta {
+  r1xx: number; r2xx: number; r3xx: number; r4xx: number; r5xx: number;
+  latencyCounts: number[]; latencySumMs: number; bytesIn: number; bytesOut: number;
+}
+
+/** One process type's usage over an interval: CPU used, memory and instances at its end, restarts in it. */
+export interface TypeDelta { cpuSeconds: number; memoryBytes: number; instances: number; restarts: number }
+
+/** Cumulative-by-bound histogram counts to per-bucket counts. */
+export function toBucketCounts(cumulative: readonly number[]): number[] {
+  return cumulative.map((n, i) => n - (i === 0 ? 0 : cumulative[i - 1]!));
+}
+
+/** True when any counter went down: the router's engine restarted, so its counters began again from zero. */
+function wasReset(prev: AppTraffic, cur: AppTraffic): boolean {
+  const classes = Object.keys(cur.responses) as Array<keyof AppTraffic['responses']>;
+  return cur.latencyMs.count < prev.latencyMs.count || cur.bytesIn < prev.bytesIn || cur.bytesOut < prev.bytesOut
+    || classes.some((c) => cur.responses[c] < prev.responses[c])
+    || cur.latencyMs.counts.some((n, i) => n < (prev.latencyMs.counts[i] ?? 0));
+}
+
+/** The traffic of one app since `prev` (no prev, or a reset: all of `cur` is new). */
+export function trafficDelta(prev: AppTraffic | undefined, cur: AppTraffic): TrafficDelta {
+  const base = prev && !wasReset(prev, cur) ? prev : undefined;
+  const before = (n: number | undefined) => (base ? (n ?? 0) : 0);
+  const curBuckets = toBucketCounts(cur.latencyMs.counts);
+  const prevBuckets = base ? toBucketCounts(base.latencyMs.counts) : [];
+  const r = cur.responses;
+  const p = base?.responses;
+  return {
+    r1xx: r['1xx'] - before(p?.['1xx']), r2xx: r['2xx'] - before(p?.['2xx']), r3xx: r['3xx'] - before(p?.['3xx']),
+    r4xx: r['4xx'] - before(p?.['4xx']), r5xx: r['5xx'] - before(p?.['5xx']),
+    latencyCounts: curBuckets.map((n, i) => n - before(prevBuckets[i])),
+    latencySumMs: cur.latencyMs.sum - before(base?.latencyMs.sum),
+    bytesIn: cur.bytesIn - before(base?.bytesIn), bytesOut: cur.bytesOut - before(base?.bytesOut),
+  };
+}
+
+/** Whether anything went through the router for the app in the interval (apps without traffic get no row). */
+export function hasTraffic(d: TrafficDelta): boolean {
+  return d.r1xx + d.r2xx + d.r3xx + d.r4xx + d.r5xx > 0 || d.latencyCounts.some((n) => n > 0) || d.bytesIn > 0 || d.bytesOut > 0;
+}
+
+/** Every app's traffic since the previous reading; apps the router no longer counts are left out. */
+export function trafficDeltas(prev: RouterStats | undefined, cur: RouterStats): Map<string, TrafficDelta> {
+  const out = new Map<string, TrafficDelta>();
+  for (const [app, traffic] of Object.entries(cur.apps)) out.set(app, trafficDelta(prev?.apps[app], traffic));
+  return out;
+}
+
+/** The key of one process type of one app. */
+export function typeKey(app: string, type: string): string {
+  return `${app}\u0000${type}`;
+}
+
+/** The key of one run of one instance: a restarted one (new `instance`) is a new counter. */
+function runKey(u: ProcessUsage): string {
+  return `${u.app}\u0000${u.type}\u0000${u.index}\u0000${u.instance ?? ''}`;
+}
+
+/** What a reading of usage leaves for the next: each run's CPU counter and when it was last seen. */
+export type UsageMemory = Map<string, { cpuSeconds: number; tick: number }>;
+
+/** How many readings a run that was not reported (a stats call that timed out) is remembered, so it does not count twice. */
+export const FORGET_AFTER_TICKS = 6;
+
+/**
+ * CPU used per instance run since the previous reading. A run seen for the first time counts from zero (it started
+ * in the interval), except at the first reading (`tick` 0), which only sets the baseline: instances adopted at a
+ * platform start may have run for hours. A counter that went down (restarted under the same id) counts from zero.
+ */
+export function cpuDeltas(memory: UsageMemory, tick: number, usage: readonly ProcessUsage[]): Map<ProcessUsage, number> {
+  const out = new Map<ProcessUsage, number>();
+  for (const u of usage) {
+    const key = runKey(u);
+    const seen = memory.get(key);
+    const delta = seen === undefined ? (tick === 0 ? 0 : u.cpuSeconds) : u.cpuSeconds >= seen.cpuSeconds ? u.cpuSeconds - seen.cpuSeconds : u.cpuSeconds;
+    out.set(u, delta);
+    memory.set(key, { cpuSeconds: u.cpuSeconds, tick });
+  }
+  for (const [key, seen] of memory) if (tick - seen.tick > FORGET_AFTER_TICKS) memory.delete(key);
+  return out;
+}
+
+/** Each instance's restart count, by app, type, index and release, from the previous reading. */
+export type RestartMemory = Map<string, number>;
+
+/**
+ * Restarts new since the previous reading, per app and type. An instance seen for the first time counts all its
+ * restarts, except at the first reading (the baseline); instances gone are forgotten.
+ */
+export function restartDeltas(memory: RestartMemory, first: boolean, statuses: readonly ProcessStatus[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const next: RestartMemory = new Map();
+  for (const s of statuses) {
+    const key = `${s.app}\u0000${s.type}\u0000${s.index}\u0000${s.version}\u0000${s.name ?? ''}`;
+    const before = memory.get(key) ?? (first ? s.restarts : 0);
+    const k = typeKey(s.app, s.type);
+    out.set(k, (out.get(k) ?? 0) + Math.max(0, s.restarts - before));
+    next.set(key, s.restarts);
+  }
+  memory.clear();
+  for (const [k, v] of next) memory.set(k, v);
+  return out;
+}
+
+/**
+ * Per app and type: CPU used in the interval, memory and instances now (from the usage reading), and restarts.
+ * Types with processes in the status but none readable (crashed) still get their restarts and 0 instances.
+ */
+export function typeDeltas(usage: readonly ProcessUsage[], cpu: Map<ProcessUsage, number>, restarts: Map<string, number>): Map<string, TypeDelta> {
+  const out = new Map<string, TypeDelta>();
+  const of = (k: string) => {
+    let d = out.get(k);
+    if (!d) out.set(k, (d = { cpuSeconds: 0, memoryBytes: 0, instances: 0, restarts: 0 }));
+    return d;
+  };
+  for (const u of usage) {
+    const d = of(typeKey(u.app, u.type));
+    d.cpuSeconds += cpu.get(u) ?? 0;
+    d.memoryBytes += u.memoryBytes;
+    d.instances += 1;
+  }
+  for (const [k, n] of restarts) of(k).restarts += n;
+  return out;
+}
