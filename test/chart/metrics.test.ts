@@ -52,7 +52,7 @@ test('an existing Secret replaces the chart\'s; a ServiceMonitor without any tok
 test('the Grafana dashboard parses and queries only metrics the platform exports', () => {
   const dash = JSON.parse(fs.readFileSync(path.join(chartDir, 'dashboards/paas.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
   startProcessMetrics();
-  const exported = new Set(registry.getMetricsAsArray().flatMap((m) => (m.type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name])));
+  const exported = new Set(registry.getMetricsAsArray().flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name])));
   const exprs = [...dash.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr), ...dash.templating.list.flatMap((v) => v.definition ?? [])];
   const queried = new Set(exprs.flatMap((e) => e.match(/\bpaas_[a-z0-9_]+/g) ?? []));
   assert.ok(queried.size >= 20, `the dashboard queries ${queried.size} metrics`);
