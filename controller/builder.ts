@@ -20,6 +20,8 @@ import { recordDefaultFormation } from '../services/formation.ts';
 import type { BuildDriver, BuildOutput } from '../runtime/driver.ts';
 import type { AppJson } from '../builders/app-json-types.ts';
 import { appJsonOfPush } from './app-json-step.ts';
+import { recordBuild, secondsSince } from '../core/metrics/record.ts';
+import { stackLabel } from './app-metrics.ts';
 
 export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; builds: BuildDriver }
 
@@ -71,6 +73,8 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   const slugDir = slugDirOf(deps.config.dataDir, app.name, build.number);
   const stopLease = holdLease(deps.db, 'builds', build.id, deps.log, deps.config.leaseSeconds);
   let recorded = false;
+  const started = performance.now();
+  let stack: string | undefined;
   try {
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
     else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
@@ -78,11 +82,14 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
     const result = await deps.builds.build({
       app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: log.line,
     });
+    stack = result.stack;
     await succeed(deps, app, build, p, { ...result, appJson }, log);
     recorded = true;
+    recordBuild(stackLabel(stack), 'succeeded', secondsSince(started));
   } catch (err) {
     await fail(deps, app, build, err, log);
     recorded = true;
+    recordBuild(stackLabel(stack), 'failed', secondsSince(started));
   } finally {
     // Only now: a builder pod fetches the archive from gitd while the build runs. Kept when the outcome could not
     // be recorded (the database was away): the redelivered item builds it again from it.

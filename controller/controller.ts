@@ -17,6 +17,7 @@ import { liveSpec } from '../services/release-spec.ts';
 import type { RuntimeDriver } from '../runtime/driver.ts';
 import { selectDrivers, type Drivers } from '../runtime/select.ts';
 import { UsageBoard } from '../runtime/usage.ts';
+import { appsOf, attachAppMetrics } from './app-metrics.ts';
 
 /** The drivers in use (`router` only in the embedded mode), and how to stop. */
 export interface Controller extends Drivers {
@@ -56,6 +57,8 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     .select('r.id', 'apps.name', db.raw('(r.build_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM releases e WHERE e.build_id = r.build_id AND e.id < r.id)) AS from_push'));
   for (const r of pending) void deployer.enqueue(r.name, r.id, r.from_push === true);
   await certs?.start();
+  // /metrics of this process: the router's per-app traffic, the usage board, the processes and certificates tables.
+  const detachMetrics = attachAppMetrics({ apps: appsOf(db), router, usage, db });
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   // After the restore, so instances adopted or restarted by it are the first reading's baseline, not new CPU.
   const sampler = router || usageSource ? startMetricsSampler({
@@ -67,6 +70,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     async stop() {
       clearInterval(snapshot);
       await sampler?.stop();
+      detachMetrics();
       unsubs.forEach((u) => u());
       await certs?.stop();
       await inFlight.settle(25_000);

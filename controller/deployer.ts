@@ -19,6 +19,8 @@ import { pruneImages, pruneSlugs, type RemoveAppImages } from './slug-retention.
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
 import type { ProcessSpec } from '../runtime/types.ts';
 import { appJsonFormation } from '../services/formation.ts';
+import { recordDeploy, secondsSince } from '../core/metrics/record.ts';
+import { stackLabel } from './app-metrics.ts';
 
 /** `web=1 worker=2`, as ps:scale takes them. */
 function scaleList(quantities: Record<string, number>): string {
@@ -60,8 +62,10 @@ export class Deployer {
     const claim = await this.claim(releaseId);
     if (!claim) return;
     const stopLease = holdLease(this.deps.db, 'releases', claim.release.id, this.deps.log, this.deps.config.leaseSeconds);
+    const started = performance.now();
     try {
-      await this.deployClaimed(claim.release, streamToBuild, claim.takenOver);
+      const { stack, status } = await this.deployClaimed(claim.release, streamToBuild, claim.takenOver);
+      recordDeploy(stackLabel(stack), status, secondsSince(started));
     } finally {
       stopLease();
     }
@@ -86,7 +90,8 @@ export class Deployer {
     }
   }
 
-  private async deployClaimed(release: ReleaseRow, streamToBuild: boolean, takenOver: boolean): Promise<void> {
+  /** Deploys a claimed release; returns its build's stack and the outcome recorded (for the deploy histogram). */
+  private async deployClaimed(release: ReleaseRow, streamToBuild: boolean, takenOver: boolean): Promise<{ stack: string | null; status: 'succeeded' | 'failed' }> {
     const { db } = this.deps;
     const app = (await db('apps').where({ id: release.app_id }).first()) as AppRow;
     const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
@@ -119,11 +124,13 @@ export class Deployer {
         await pruneImages(db, app, this.deps.config.gitLimits.slugRetention, this.deps.removeAppImages, this.deps.log)
           .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not remove old images; the next deploy tries again'));
       }
+      return { stack: build.stack ?? null, status: 'succeeded' };
     } catch (err) {
       const message = isPaasError(err) ? err.message : 'internal error while deploying (see the platform log)';
       if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, 'deploy failed unexpectedly');
       await this.sayFailure(app, release, err, message, say);
       await this.finish(app, release, build, 'failed', message, say, log);
+      return { stack: build.stack ?? null, status: 'failed' };
     }
   }
 

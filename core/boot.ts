@@ -12,6 +12,8 @@ import { openDb, type Db } from './db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { OutboxRelay } from './outbox.ts';
+import { attachPlatformMetrics } from './metrics/platform-sources.ts';
+import { metricsText, startProcessMetrics } from './metrics/registry.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
 
@@ -64,9 +66,12 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
     }, { ackWaitMs: config.leaseSeconds * 1000 })
     : new MemoryBus(log.child({ module: 'bus' }));
   const relay = new OutboxRelay(db, bus, log.child({ module: 'outbox' }));
+  startProcessMetrics();
+  const detachMetrics = attachPlatformMetrics(db, bus);
   return {
     config, log, db, bus, relay, embedded,
     async close() {
+      detachMetrics();
       await relay.stop();
       await bus.close();
       await db.destroy();
@@ -75,11 +80,18 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   };
 }
 
-/** A tiny HTTP server with /healthz (the process is up) and /readyz (its database and bus work; the isolation mode). */
+/**
+ * A tiny HTTP server with /healthz (the process is up), /readyz (its database and bus work; the isolation mode) and
+ * /metrics (this process's Prometheus metrics, without a token: the health ports are internal, docs/metrics.md).
+ */
 export async function startProbes(p: Platform, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const send = (code: number, body: object) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
     if (req.url === '/healthz') return send(200, { ok: true });
+    if (req.url?.split('?')[0] === '/metrics') {
+      return void metricsText().then(({ contentType, body }) => { res.writeHead(200, { 'content-type': contentType }); res.end(body); },
+        (err: unknown) => { p.log.error({ err }, 'metrics scrape failed'); send(500, { error: { code: 'E_INTERNAL', message: 'The metrics could not be read' } }); });
+    }
     if (req.url !== '/readyz') return send(404, { error: { code: 'E_NOT_FOUND', message: 'No such route' } });
     p.db.raw('SELECT 1').then(
       () => (p.bus.ready() ? send(200, { ok: true, isolation: p.config.isolation }) : send(503, { error: { code: 'E_BUS_UNAVAILABLE', message: 'NATS is not reachable' } })),

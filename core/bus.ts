@@ -13,11 +13,16 @@ export interface SubscribeOptions {
   durable?: string;
 }
 
+/** A durable consumer's backlog: work items not yet delivered, and delivered but not yet acknowledged. */
+export interface ConsumerLag { durable: string; pending: number; ackPending: number }
+
 export interface Bus {
   /** Publishes a raw, already-versioned payload on a subject; `id` de-duplicates redelivered work items. */
   publishRaw(subject: string, payload: Record<string, unknown>, opts?: { id?: string }): Promise<void>;
   /** Subscribes to a subject pattern; returns the unsubscribe function. */
   subscribe(pattern: string, handler: Handler, opts?: SubscribeOptions): () => void;
+  /** The lag of the work consumers this process pulls from (NATS only: the in-process bus has no queue to lag). */
+  consumerLag?(): Promise<ConsumerLag[]>;
   /** False while the bus cannot carry events (NATS unreachable); pushes are refused then. */
   ready(): boolean;
   close(): Promise<void>;

@@ -243,3 +243,25 @@ test('ready() turns false when NATS goes away and true when it is back; work flo
   await waitFor(() => seen.includes(3), 20_000, 'item 3 after the restart');
   assert.deepEqual(seen, [1, 3]);
 });
+
+test('consumerLag reports each durable\'s undelivered and unacked items, by its canonical name (for /metrics)', { skip }, async (t) => {
+  const h = harness(t);
+  const bus = await h.open();
+  assert.deepEqual(await bus.consumerLag(), [], 'no durable consumed yet');
+  for (const n of [1, 2, 3, 4, 5, 6]) await bus.publishRaw('paas.release.created', release(n), { id: `r-${n}` });
+  let release_!: () => void;
+  const held = new Promise<void>((r) => { release_ = r; });
+  let started = 0;
+  bus.subscribe('paas.release.created', async () => { started++; await held; }, { durable: 'deployer' });
+  await waitFor(() => started > 0, 10_000, 'the first item to reach its handler');
+  const during = await waitFor(async () => {
+    const [lag] = await bus.consumerLag();
+    return lag && lag.pending + lag.ackPending === 6 && lag.ackPending > 0 ? lag : undefined;
+  }, 10_000, 'six items pending or unacked');
+  assert.equal(during.durable, 'deployer');
+  release_();
+  await waitFor(async () => {
+    const [lag] = await bus.consumerLag();
+    return lag?.pending === 0 && lag.ackPending === 0;
+  }, 10_000, 'the lag to drain');
+});

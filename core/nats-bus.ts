@@ -4,7 +4,7 @@
 import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { eventOfSubject, events, validatePayload, workSubjects } from './events.ts';
-import type { Bus, Handler, SubscribeOptions } from './bus.ts';
+import type { Bus, ConsumerLag, Handler, SubscribeOptions } from './bus.ts';
 import type { Logger } from './logger.ts';
 
 /** Called with a work item no handler can take (bad payload, or failing on every delivery); it is recorded. */
@@ -36,6 +36,8 @@ export class NatsBus implements Bus {
   private connected = true;
   private subs = new Set<Subscription>();
   private consumers = new Set<{ stop(): void }>();
+  /** The durable consumers this process pulls from: canonical durable name → its name on the server. */
+  private durables = new Map<string, string>();
   /** In-progress acks of the items being handled; closing stops them, which hands those items back. */
   private keepAlives = new Set<NodeJS.Timeout>();
 
@@ -98,6 +100,7 @@ export class NatsBus implements Bus {
         try {
           const jsm = await jetstreamManager(this.nc);
           const name = `${durable}${this.prefix ? '_' + this.prefix.replace(/[^A-Za-z0-9]/g, '_') : ''}`;
+          this.durables.set(durable, name);
           const info = await jsm.consumers.info(this.stream, name).catch(() => undefined);
           if (!info) {
             await jsm.consumers.add(this.stream, {
@@ -123,6 +126,15 @@ export class NatsBus implements Bus {
     };
     void run();
     return () => { entry.stop(); this.consumers.delete(entry); };
+  }
+
+  /** The lag of this process's durable consumers (for /metrics): items not yet delivered, and delivered but unacked. */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    const jsm = await jetstreamManager(this.nc);
+    return Promise.all([...this.durables].map(async ([durable, name]) => {
+      const info = await jsm.consumers.info(this.stream, name);
+      return { durable, pending: info.num_pending, ackPending: info.num_ack_pending };
+    }));
   }
 
   private async handleWork(m: JsMsg, handler: Handler): Promise<void> {

@@ -14,6 +14,7 @@ import type ssh2 from 'ssh2';
 import type net from 'node:net';
 import { createSshServer, loadHostKey, type CommandRunner, type SshDeps } from './ssh-server.ts';
 import { createSshGate, type SshGate } from './ssh-gate.ts';
+import { attachSshClients } from '../core/metrics/platform-sources.ts';
 
 export interface Gitd {
   /** 0 when this process serves git over HTTP only (the Procfile's web process). */
@@ -37,6 +38,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   const hookSocket = hookSocketPath(config.dataDir, roles.ssh ? 'gitd' : 'web');
   const hookServer = await startHookServer(deps, sessions, hookSocket);
   const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket, leaseSeconds: config.leaseSeconds, limits: config.gitLimits }, config) : undefined;
+  const detachSsh = ssh ? attachSshClients(ssh.clients) : () => {};
   const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
   // One process (the one serving SSH) moves the refs of pushes that deployed after their git process went away.
   const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
@@ -50,6 +52,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
     },
     async stop() {
       unsub();
+      detachSsh();
       await stopReconciler();
       // No new connections; pushes in progress may finish within a grace period. Then what is left (logs -t
       // followers, idle sessions, pushes past the grace) is ended: closing alone would wait for all of it.

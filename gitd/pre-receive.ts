@@ -20,6 +20,7 @@ import { formatMb } from '../core/git-limits.ts';
 import { announceRefUpdated } from './ref-updated.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
 import type { Say } from '../core/say.ts';
+import { recordPush } from '../core/metrics/record.ts';
 
 const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
@@ -37,15 +38,22 @@ export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, upda
       const branch = u.ref.slice('refs/heads/'.length);
       say(isDeletion(u) ? `-----> Deleted branch ${branch}` : `-----> Branch ${branch} stored; only the deploy branch (main) deploys, so nothing was deployed`);
     }
-    if (!plan.deploy) return 0;
-    return await deployPush(deps, ctx, plan.deploy, say);
+    if (!plan.deploy) {
+      recordPush('stored');
+      return 0;
+    }
+    const code = await deployPush(deps, ctx, plan.deploy, say);
+    recordPush(code === 0 ? 'succeeded' : 'failed');
+    return code;
   } catch (err) {
     if (!isPaasError(err)) {
+      recordPush('failed');
       const ref = crypto.randomUUID().slice(0, 8);
       deps.log.error({ err, app: ctx.app, ref }, 'pre-receive failed');
       say(` !     Internal error (reference ${ref}); the push was not deployed`);
       return 1;
     }
+    recordPush('refused'); // refused before a build: quota, refs rules, the bus away
     say(` !     ${err.message}`);
     return 1;
   }

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { PaasError } from '../core/errors.ts';
+import { recordPushLock, secondsSince } from '../core/metrics/record.ts';
 
 export interface PushLease { app: string; holder: string; release(): Promise<void> }
 
@@ -12,11 +13,13 @@ export interface PushLease { app: string; holder: string; release(): Promise<voi
  */
 export async function acquirePushLock(db: Knex, app: string, userId: number, ttlSeconds = 60): Promise<PushLease> {
   const holder = crypto.randomUUID();
+  const started = performance.now();
   const expires = db.raw('now() + make_interval(secs => ?)', [ttlSeconds]);
   const rows = await db.raw(
     `INSERT INTO push_locks (app, holder, user_id, expires_at) VALUES (?, ?, ?, ${expires.toQuery()})
      ON CONFLICT (app) DO UPDATE SET holder = EXCLUDED.holder, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at
      WHERE push_locks.expires_at < now() RETURNING holder`, [app, holder, userId]);
+  recordPushLock(rows.rows.length === 0 ? 'refused' : 'acquired', secondsSince(started));
   if (rows.rows.length === 0) {
     throw new PaasError('E_PUSH_LOCKED', `Another push to ${app} is in progress; wait for it to finish, then push again`);
   }

@@ -10,6 +10,8 @@ import type { Logger } from '../core/logger.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
 import { registerApi } from './api.ts';
 import { registerDashboard } from './dashboard/index.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
+import { attachHttpServer } from '../core/metrics/platform-sources.ts';
 
 /**
  * `bus` feeds the dashboard's live views (build logs, status); `reader` is the runtime's read port (processes, app
@@ -71,6 +73,10 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
     if (!deps.bus.ready()) return reply.code(503).send({ error: { code: 'E_BUS_UNAVAILABLE', message: errorCodes.E_BUS_UNAVAILABLE.doc } });
     return { ok: true, isolation: deps.config.isolation };
   });
+  registerMetricsRoute(app, deps.db, deps.config.metrics.token);
+  // Connections open to this port, for /metrics; no longer reported once the server closes.
+  const detachHttp = attachHttpServer(app.server);
+  app.addHook('onClose', async () => detachHttp());
   await registerApi(app, deps.db, deps.config, deps.reader);
   if (deps.mount) await deps.mount(app);
   return app;

@@ -116,6 +116,8 @@ export function evaluate(expr: string, scope: Scope): unknown {
       args.push(operand(tok, scope));
     }
     if (name === undefined) {
+      // A method of the root, as `.Files.Get "dashboards/x.json"`: called with the arguments after it.
+      if (typeof args[0] === 'function') return (args[0] as Fn)(...args.slice(1), ...piped);
       if (args.length !== 1 || piped.length > 0) throw new Error(`cannot evaluate "${expr}"`);
       return args[0];
     }

@@ -74,6 +74,8 @@ export function renderChart(overrides: Values = {}, release: Release = { name: '
     Release: { Name: release.name, Namespace: release.namespace, Service: 'Helm', IsInstall: true, IsUpgrade: false },
     Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
     Template: { BasePath: basePath },
+    // Helm's .Files: files of the chart outside templates/ (the Grafana dashboard's JSON).
+    Files: { Get: (name: unknown) => fs.readFileSync(path.join(chartDir, String(name)), 'utf8') },
   };
   const scope: Scope = { dot: root, root, fns: {} };
   scope.fns = helmFunctions((name, dot) => {

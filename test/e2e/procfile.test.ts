@@ -15,6 +15,7 @@ import { waitFor } from '../support/wait.ts';
 
 const skip = !process.env.DATABASE_URL || !process.env.NATS_URL ? 'needs DATABASE_URL and NATS_URL (.ci/run sets them)' : false;
 
+const METRICS_TOKEN = 'procfile-metrics-token';
 let p: ProcfilePlatform;
 let dir: string;
 let alice: TestUser;
@@ -22,15 +23,15 @@ let alice: TestUser;
 before(async () => {
   if (skip) return;
   dir = tempDir();
-  p = await startProcfile();
+  p = await startProcfile({ env: { PAAS_METRICS_TOKEN: METRICS_TOKEN } });
   alice = await createUser(p, 'alice@example.com', dir);
 });
 
 after(() => stopPlatform(p, dir));
 
-function probe(port: number, path: string): Promise<{ status: number; body: string }> {
+function probe(port: number, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
+    http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { body += c; });
@@ -108,6 +109,32 @@ test('each process answers /healthz and /readyz (web on its HTTP port, gitd and 
     assert.equal(ready.status, 200, `${name} /readyz`);
     const body = JSON.parse(ready.body) as { ok: boolean; isolation: { mode: string; reason: string } };
     assert.deepEqual([body.ok, body.isolation.mode, typeof body.isolation.reason], [true, 'sandbox', 'string'], `${name} /readyz: ${ready.body}`);
+  }
+});
+
+/** The value of one series in a /metrics text (NaN when absent). */
+const sample = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
+
+test('each process serves its own /metrics: gitd and the controller on their probe ports without a token, web with it', { skip }, async () => {
+  const gitd = await probe(p.procs.gitd.probePort, '/metrics');
+  const controller = await probe(p.procs.controller.probePort, '/metrics');
+  assert.equal(gitd.status, 200);
+  assert.equal(controller.status, 200);
+  assert.equal((await probe(p.httpPort, '/metrics')).status, 401, 'the web port wants the token');
+  const web = await probe(p.httpPort, '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
+  assert.equal(web.status, 200);
+  // SSH pushes are decided in gitd, HTTP pushes in web; builds, deploys and the router are the controller's.
+  assert.ok(sample(gitd.body, 'paas_pushes_total{outcome="succeeded"}') >= 1, gitd.body);
+  assert.ok(sample(web.body, 'paas_pushes_total{outcome="succeeded"}') >= 1, web.body);
+  assert.ok(sample(controller.body, 'paas_build_duration_seconds_count{stack="node",outcome="succeeded"}') >= 1);
+  assert.ok(sample(controller.body, 'paas_deploy_duration_seconds_count{stack="node",outcome="succeeded"}') >= 1);
+  assert.ok(sample(controller.body, 'paas_app_requests_total{app="pf-ssh",class="2xx"}') >= 1);
+  assert.ok(sample(controller.body, 'paas_jetstream_consumer_pending{durable="controller-builds"}') >= 0, 'the controller\'s consumer lag on NATS');
+  assert.ok(sample(gitd.body, 'paas_ssh_connections_open') >= 0);
+  assert.ok(sample(web.body, 'paas_http_connections_open') >= 1, 'this very connection');
+  for (const [name, body] of [['gitd', gitd.body], ['web', web.body]]) {
+    assert.doesNotMatch(body!, /^paas_app_requests_total\{/m, `${name} runs no router`);
+    assert.ok(sample(body!, 'paas_db_pool_free_connections') >= 0, `${name}: its own database pool`);
   }
 });
 

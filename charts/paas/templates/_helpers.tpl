@@ -63,6 +63,18 @@ env:
       secretKeyRef:
         name: {{ include "paas.databaseSecret" . }}
         key: {{ .Values.database.existingSecretKey }}
+{{- if or .Values.metrics.token .Values.metrics.existingSecret }}
+  - name: PAAS_METRICS_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "paas.metricsSecret" . }}
+        key: {{ .Values.metrics.existingSecretKey }}
+{{- end }}
+{{- end -}}
+
+{{/* The Secret that holds PAAS_METRICS_TOKEN: the operator's, or the chart's (metrics.yaml). */}}
+{{- define "paas.metricsSecret" -}}
+{{- if .Values.metrics.existingSecret }}{{ .Values.metrics.existingSecret }}{{ else }}{{ include "paas.fullname" . }}-metrics{{ end }}
 {{- end -}}
 
 {{/* Pods restart when the settings or the URLs change. */}}

@@ -1,0 +1,60 @@
+// core/metrics/platform-sources.test.ts — the readings every process reports, against the real PostgreSQL: the outbox
+// backlog and its oldest row's age, the pool's use, and the health port's /metrics (served without a token).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryBus } from '../bus.ts';
+import { startProbes, type Platform } from '../boot.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { openTestSchema } from '../../test/support/test-schema.ts';
+import { attachHttpServer, attachPlatformMetrics } from './platform-sources.ts';
+import { metricsText } from './registry.ts';
+
+const valueOf = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+
+test('the outbox backlog, its oldest row\'s age and the pool are read at scrape time', async (t) => {
+  const db = await openTestSchema(t, 'metrics');
+  if (!db) return;
+  const bus = new MemoryBus(createLogger('silent'));
+  const first = attachPlatformMetrics(db, bus);
+  let text = (await metricsText()).body;
+  assert.equal(valueOf(text, 'paas_outbox_pending'), 0);
+  assert.equal(valueOf(text, 'paas_outbox_oldest_pending_age_seconds'), 0);
+  assert.equal(valueOf(text, 'paas_jetstream_consumer_pending'), NaN, 'the in-process bus has no consumer lag');
+  await db('outbox').insert([
+    { subject: 'paas.app.destroyed', payload: '{}', created_at: db.raw("now() - interval '90 seconds'") },
+    { subject: 'paas.app.destroyed', payload: '{}' },
+    { subject: 'paas.app.destroyed', payload: '{}', published_at: db.fn.now() },
+  ]);
+  first(); // a fresh attachment: a reading is shared for a second between the families of one scrape
+  t.after(attachPlatformMetrics(db, bus));
+  text = (await metricsText()).body;
+  assert.equal(valueOf(text, 'paas_outbox_pending'), 2);
+  const age = valueOf(text, 'paas_outbox_oldest_pending_age_seconds');
+  assert.ok(age >= 90 && age < 120, `age ${age}`);
+  assert.ok(valueOf(text, 'paas_db_pool_free_connections') + valueOf(text, 'paas_db_pool_used_connections') >= 1);
+  assert.equal(valueOf(text, 'paas_db_pool_pending_acquires'), 0);
+});
+
+test('a health port serves /metrics without a token, and counts the HTTP connections open to a server', async (t) => {
+  const db = await openTestSchema(t, 'metrics');
+  if (!db) return;
+  const log = createLogger('silent');
+  const p = { config: loadConfig({ PAAS_DATA_DIR: '/nonexistent', PAAS_HOST: '127.0.0.1' }), log, db, bus: new MemoryBus(log) } as unknown as Platform;
+  const probes = await startProbes(p, 0);
+  t.after(() => probes.close());
+  const server = http.createServer(() => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const detach = attachHttpServer(server);
+  t.after(() => { detach(); server.closeAllConnections(); server.close(); });
+  const held = http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, agent: false });
+  held.on('error', () => undefined);
+  await new Promise((r) => server.once('connection', r));
+  const res = await fetch(`http://127.0.0.1:${probes.port}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(String(res.headers.get('content-type')), /^text\/plain; version=0\.0\.4/);
+  assert.equal(valueOf(await res.text(), 'paas_http_connections_open'), 1);
+  held.destroy();
+});
