@@ -70,7 +70,22 @@ test('a vanished process is left out of the reading, not an error', async (t) =>
   const usage = new LocalUsage({ status: () => [{ ...h.runtime.status('gone')[0]!, pid: 2 ** 22 + 1 }, ...h.runtime.status('gone')] });
   const read = await usage.usage(['gone']);
   assert.equal(read.length, 1);
-  assert.ok(read[0]!.instance?.startsWith(`${pid}@`));
+  assert.ok(read[0]!.instance.startsWith(`${pid}@`));
+});
+
+test("a crashed instance's pid, or a pid whose start time is not the one recorded at spawn (reused), is not read", async (t) => {
+  const h = await startHarness(t);
+  await deployBurner(h, 'reuse', await makeSlug(t, files));
+  const live = h.runtime.status('reuse')[0]!;
+  const [own] = await new LocalUsage(h.runtime).usage(['reuse']);
+  assert.ok(own && live.startTicks !== undefined, 'the live instance is read; its start time was recorded at spawn');
+  assert.match(own.instance, new RegExp(`^${live.pid}@${live.startTicks}:(proc|cgroup)$`));
+  assert.ok(Math.abs(own.startedAt - Date.now()) < 60_000, `started ${own.startedAt}, about now`);
+  // The same live process seen through a crashed status, or through a record of another run of its pid.
+  const crashed = new LocalUsage({ status: () => [{ ...live, state: 'crashed' }] });
+  assert.deepEqual(await crashed.usage(['reuse']), [], 'crashed: its pid may be anyone\'s by now');
+  const reused = new LocalUsage({ status: () => [{ ...live, startTicks: live.startTicks! - 1 }] });
+  assert.deepEqual(await reused.usage(['reuse']), [], 'the pid now names a process started later');
 });
 
 const skip = process.getuid?.() !== 0 ? 'needs root (per-app uids)' : probeSandbox() ?? false;
@@ -86,7 +101,7 @@ test('a sandboxed process tree (its own cgroup, another uid): memory from the cg
   await jail.own(slug, 200_911);
   await deployBurner(h, 'boxed', slug, 200_911);
   const pid = h.runtime.status('boxed')[0]!.pid!;
-  const cg = instanceCgroup(pid, 'boxed.worker.1');
+  const cg = await instanceCgroup(pid, 'boxed.worker.1');
   assert.ok(cg, `worker.1 (pid ${pid}) is in a cgroup of its own: ${fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')}`);
   t.diagnostic(`cgroup ${cg.kind} ${cg.dir}`);
   await checkGrowth(t, new LocalUsage(h.runtime), 'boxed');
