@@ -107,7 +107,10 @@ export function startMetricsSampler(deps: SamplerDeps): MetricsSampler {
       prev = next;
       await rollUpSince(at);
       await trim(deps.db, at);
-    })().catch((err: unknown) => { if (!abort.signal.aborted) throw err; }).finally(() => { running = undefined; });
+    })().catch((err: unknown) => {
+      // Stopping abandoned the reading (its stats calls were aborted): the controller is going away, nothing is lost.
+      if (!abort.signal.aborted) throw err;
+    }).finally(() => { running = undefined; });
     return running;
   };
   const schedule = () => {
@@ -115,7 +118,7 @@ export function startMetricsSampler(deps: SamplerDeps): MetricsSampler {
     timer = setTimeout(() => {
       // Background sampling: a failed tick (the database away a moment) is logged, and the next one tries again.
       void tick().catch((err: unknown) => deps.log.warn({ err }, 'metrics sample failed')).finally(schedule);
-    }, nextTickDelay(Date.now(), deps.intervalMs));
+    }, nextTickDelay(Date.now(), deps.intervalMs)); // the real clock: timers run on it, whatever deps.now says
   };
   schedule();
   return {
