@@ -48,3 +48,18 @@ test("a process container's CPU grows and its memory is above what it holds; oth
   const q = await dockerPlatform(t, base);
   assert.deepEqual(await new DockerUsage(docker, q.platform).usage(['spin']), [], 'another platform on the same Engine');
 });
+
+test('a container the Engine restarted in place (on-failure) is a new run: same container id, new start', async (t) => {
+  await requireDocker(t);
+  const p = await dockerPlatform(t, base);
+  await p.runtime.deploy(spec('flaky', 1, await p.image('flaky', 1), { worker: ['sleep 2; exit 1', 1] }), () => {});
+  const usage = new DockerUsage(docker, p.platform, { timeoutMs: 10_000 });
+  const first = await waitFor(async () => (await usage.usage(['flaky']))[0], 20_000, 'a reading of worker.1');
+  const [id] = first.instance.split('@');
+  const again = await waitFor(async () => {
+    const [u] = await usage.usage(['flaky']);
+    return u && u.instance !== first.instance ? u : undefined;
+  }, 30_000, 'a reading of the restarted run');
+  assert.equal(again.instance.split('@')[0], id, 'the same container');
+  assert.ok(again.startedAt > first.startedAt, `started again: ${first.instance} -> ${again.instance}`);
+});
