@@ -106,3 +106,24 @@ test('a sandboxed process tree (its own cgroup, another uid): memory from the cg
   t.diagnostic(`cgroup ${cg.kind} ${cg.dir}`);
   await checkGrowth(t, new LocalUsage(h.runtime), 'boxed');
 });
+
+test('with a cgroup of its own but no CPU in it (v1), CPU is summed over cgroup.procs, memory is the cgroup\'s', async (t) => {
+  // A made-up /proc and cgroup v1 tree: pid 101 left pid 100's tree (double-forked to PID 1) but not its cgroup.
+  const root = await makeTempDir(t, 'fakeproc');
+  const put = (file: string, text: string) => { fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true }); fs.writeFileSync(path.join(root, file), text); };
+  const stat = (pid: number, ppid: number, start: number, utime: number) => `${pid} (x) S ${ppid} 1 1 0 -1 0 0 0 0 0 ${utime} 0 0 0 20 0 1 0 ${start} 0 0`;
+  put('proc/uptime', '1000.00 500.00\n');
+  put('proc/100/stat', stat(100, 1, 5000, 150));
+  put('proc/100/cgroup', '4:memory:/paas/app.worker.1.abc\n');
+  put('proc/101/stat', stat(101, 1, 5100, 50));
+  const cg = 'cg/memory/paas/app.worker.1.abc';
+  put(`${cg}/memory.usage_in_bytes`, '5000000\n');
+  put(`${cg}/memory.stat`, 'cache 2000000\ntotal_inactive_file 1000000\n');
+  put(`${cg}/cgroup.procs`, '100\n101\n');
+  const status = { app: 'app', type: 'worker', index: 1, version: 1, pid: 100, startTicks: 5000, state: 'up' as const, restarts: 0, since: new Date() };
+  const before = Date.now();
+  const [u] = await new LocalUsage({ status: () => [status] }, { proc: path.join(root, 'proc'), cgroupRoot: path.join(root, 'cg') }).usage(['app']);
+  assert.deepEqual([u?.cpuSeconds, u?.memoryBytes, u?.instance], [2, 4_000_000, '100@5000:proc']);
+  const expected = before - (1000 - 50) * 1000;
+  assert.ok(Math.abs(u!.startedAt - expected) < 1000, `started ${u!.startedAt}, about ${expected}: boot time plus its start ticks`);
+});
