@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { AppCounters } from '../runtime/router/stats.ts';
 import type { ProcessStatus } from '../runtime/types.ts';
 import type { ProcessUsage } from '../runtime/usage.ts';
-import { FORGET_AFTER_TICKS, cpuDeltas, hasTraffic, restartDeltas, toBucketCounts, trafficDelta, trafficDeltas, typeDeltas, typeKey, type UsageMemory } from './metrics-deltas.ts';
+import { FORGET_AFTER_TICKS, cpuDeltas, hasTraffic, restartDeltas, toBucketCounts, trafficDelta, trafficDeltas, typeDeltas, typeKey, type RestartMemory, type UsageMemory } from './metrics-deltas.ts';
 
 test('cumulative-by-bound latency counts become per-bucket counts', () => {
   assert.deepEqual(toBucketCounts([1, 1, 4, 4, 9]), [1, 0, 3, 0, 5]);
@@ -47,45 +47,73 @@ test('an app new to the router counts from zero; apps it no longer reports are l
   assert.equal(d.get('fresh')!.r2xx, 1);
 });
 
-const u = (index: number, cpuSeconds: number, instance?: string, memoryBytes = 1000): ProcessUsage => ({ app: 'a', type: 'web', index, cpuSeconds, memoryBytes, instance });
+const u = (index: number, cpuSeconds: number, instance = `p${index}`, memoryBytes = 1000, startedAt = 0): ProcessUsage =>
+  ({ app: 'a', type: 'web', index, cpuSeconds, memoryBytes, instance, startedAt });
 
 test('CPU: the first reading is the baseline; later ones count what each run used since', () => {
   const memory: UsageMemory = new Map();
   const first = [u(1, 500, 'p1')];
-  assert.equal(cpuDeltas(memory, 0, first).get(first[0]!), 0, 'hours of CPU of an adopted instance are not this interval');
-  const second = [u(1, 502.5, 'p1'), u(2, 0.75, 'p2')];
-  const d = cpuDeltas(memory, 1, second);
+  assert.equal(cpuDeltas(memory, { tick: 0 }, first).get(first[0]!), 0, 'hours of CPU of an adopted instance are not this interval');
+  const second = [u(1, 502.5, 'p1'), u(2, 0.75, 'p2', 1000, 10_500)];
+  const d = cpuDeltas(memory, { tick: 1, previousAt: 10_000 }, second);
   assert.equal(d.get(second[0]!), 2.5);
   assert.equal(d.get(second[1]!), 0.75, 'a new instance started in the interval: all its CPU is new');
 });
 
-test('CPU: a restarted instance (new run id) and a counter that went down (same id) count from zero', () => {
+test('CPU: a restarted instance (new run id) started in the interval counts from zero', () => {
   const memory: UsageMemory = new Map();
-  cpuDeltas(memory, 0, [u(1, 50, 'p1'), u(2, 80)]);
-  const next = [u(1, 1.5, 'p9'), u(2, 3)];
-  const d = cpuDeltas(memory, 1, next);
-  assert.equal(d.get(next[0]!), 1.5);
-  assert.equal(d.get(next[1]!), 3);
+  cpuDeltas(memory, { tick: 0 }, [u(1, 50, 'p1')]);
+  const next = [u(1, 1.5, 'p9', 1000, 10_001)];
+  assert.equal(cpuDeltas(memory, { tick: 1, previousAt: 10_000 }, next).get(next[0]!), 1.5);
+});
+
+test('CPU: a counter that went down under the same run (a shrinking tree) counts nothing and is the new baseline', () => {
+  const memory: UsageMemory = new Map();
+  cpuDeltas(memory, { tick: 0 }, [u(1, 3600, 'p1')]);
+  const shrunk = [u(1, 3599, 'p1')];
+  assert.equal(cpuDeltas(memory, { tick: 1, previousAt: 10_000 }, shrunk).get(shrunk[0]!), 0, 'not 3599 s of new CPU');
+  const later = [u(1, 3600.5, 'p1')];
+  assert.equal(cpuDeltas(memory, { tick: 2, previousAt: 20_000 }, later).get(later[0]!), 1.5, 'counted from the new baseline');
+});
+
+test('CPU: a run first seen after the first reading but started before the previous one is a baseline, not its lifetime', () => {
+  const memory: UsageMemory = new Map();
+  cpuDeltas(memory, { tick: 0 }, []);
+  // Stats timed out for longer than the memory keeps a run, a container adopted late, or cgroup -> /proc.
+  const late = [u(1, 7200, 'c1@yesterday', 1000, 5_000), u(1, 7100, 'p1@77:proc', 1000, 5_000)];
+  const d = cpuDeltas(memory, { tick: 9, previousAt: 90_000 }, late);
+  assert.deepEqual(late.map((x) => d.get(x)), [0, 0]);
+  const next = [u(1, 7201, 'c1@yesterday')];
+  assert.equal(cpuDeltas(memory, { tick: 10, previousAt: 100_000 }, next).get(next[0]!), 1);
 });
 
 test('CPU: a run missing from a reading (stats timed out) is not counted again when it is back; gone for long, it is forgotten', () => {
   const memory: UsageMemory = new Map();
-  cpuDeltas(memory, 0, [u(1, 100, 'p1')]);
-  cpuDeltas(memory, 1, []);
+  cpuDeltas(memory, { tick: 0 }, [u(1, 100, 'p1')]);
+  cpuDeltas(memory, { tick: 1, previousAt: 10_000 }, []);
   const back = [u(1, 101, 'p1')];
-  assert.equal(cpuDeltas(memory, 2, back).get(back[0]!), 1);
-  for (let t = 3; t <= 3 + FORGET_AFTER_TICKS; t++) cpuDeltas(memory, t, []);
+  assert.equal(cpuDeltas(memory, { tick: 2, previousAt: 20_000 }, back).get(back[0]!), 1);
+  for (let t = 3; t <= 3 + FORGET_AFTER_TICKS; t++) cpuDeltas(memory, { tick: t, previousAt: t * 10_000 }, []);
   assert.equal(memory.size, 0);
 });
 
 const s = (index: number, restarts: number, version = 1): ProcessStatus => ({ app: 'a', type: 'worker', index, version, state: 'up', restarts, since: new Date() });
 
 test('restarts: the first reading is the baseline, then what is new per type; a new instance counts its own', () => {
-  const memory = new Map<string, number>();
-  assert.equal(restartDeltas(memory, true, [s(1, 4)]).get(typeKey('a', 'worker')), 0);
-  assert.equal(restartDeltas(memory, false, [s(1, 6), s(2, 1)]).get(typeKey('a', 'worker')), 3);
-  assert.equal(restartDeltas(memory, false, [s(1, 6, 2)]).get(typeKey('a', 'worker')), 6, 'a new release: new instances');
-  assert.equal(restartDeltas(memory, false, [s(1, 6, 2)]).get(typeKey('a', 'worker')), 0);
+  const memory: RestartMemory = new Map();
+  assert.equal(restartDeltas(memory, 0, [s(1, 4)]).get(typeKey('a', 'worker')), 0);
+  assert.equal(restartDeltas(memory, 1, [s(1, 6), s(2, 1)]).get(typeKey('a', 'worker')), 3);
+  assert.equal(restartDeltas(memory, 2, [s(1, 6, 2)]).get(typeKey('a', 'worker')), 6, 'a new release: new instances');
+  assert.equal(restartDeltas(memory, 3, [s(1, 6, 2)]).get(typeKey('a', 'worker')), 0);
+});
+
+test('restarts: an instance missing from one reading is not counted again when it is back; gone for long, it is forgotten', () => {
+  const memory: RestartMemory = new Map();
+  restartDeltas(memory, 0, [s(1, 4)]);
+  restartDeltas(memory, 1, []);
+  assert.equal(restartDeltas(memory, 2, [s(1, 5)]).get(typeKey('a', 'worker')), 1, 'one new restart, not all five');
+  for (let t = 3; t <= 3 + FORGET_AFTER_TICKS; t++) restartDeltas(memory, t, []);
+  assert.equal(memory.size, 0);
 });
 
 test('per type: CPU and memory summed over instances, instance count, restarts added', () => {

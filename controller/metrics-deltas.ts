@@ -62,52 +62,62 @@ export function typeKey(app: string, type: string): string {
 
 /** The key of one run of one instance: a restarted one (new `instance`) is a new counter. */
 function runKey(u: ProcessUsage): string {
-  return `${u.app}\u0000${u.type}\u0000${u.index}\u0000${u.instance ?? ''}`;
+  return `${u.app}\u0000${u.type}\u0000${u.index}\u0000${u.instance}`;
 }
 
 /** What a reading of usage leaves for the next: each run's CPU counter and when it was last seen. */
 export type UsageMemory = Map<string, { cpuSeconds: number; tick: number }>;
 
-/** How many readings a run that was not reported (a stats call that timed out) is remembered, so it does not count twice. */
+/** How many readings a run (or an instance's restart count) not reported is remembered, so it does not count twice. */
 export const FORGET_AFTER_TICKS = 6;
 
+/** The reading being compared: its number (0: the first, a baseline) and when the previous one was taken (epoch ms). */
+export interface Reading { tick: number; previousAt?: number }
+
 /**
- * CPU used per instance run since the previous reading. A run seen for the first time counts from zero (it started
- * in the interval), except at the first reading (`tick` 0), which only sets the baseline: instances adopted at a
- * platform start may have run for hours. A counter that went down (restarted under the same id) counts from zero.
+ * CPU a run new to the memory used in the interval: all of it when it started after the previous reading, else
+ * nothing (a baseline): the first reading, a run missed for longer than the memory keeps it (stats timed out), a
+ * container adopted late, or a switch of counter (cgroup to /proc) may have hours behind them.
  */
-export function cpuDeltas(memory: UsageMemory, tick: number, usage: readonly ProcessUsage[]): Map<ProcessUsage, number> {
+function firstSeenCpu(u: ProcessUsage, at: Reading): number {
+  return at.tick > 0 && at.previousAt !== undefined && u.startedAt > at.previousAt ? u.cpuSeconds : 0;
+}
+
+/**
+ * CPU used per instance run since the previous reading; `memory` is updated in place (the sampler passes a copy and
+ * keeps it once the rows are written). A counter that went down under the same run (a process of a shrinking tree
+ * ended, and its parent had not waited for it) counts nothing and is the new baseline.
+ */
+export function cpuDeltas(memory: UsageMemory, at: Reading, usage: readonly ProcessUsage[]): Map<ProcessUsage, number> {
   const out = new Map<ProcessUsage, number>();
   for (const u of usage) {
     const key = runKey(u);
     const seen = memory.get(key);
-    const delta = seen === undefined ? (tick === 0 ? 0 : u.cpuSeconds) : u.cpuSeconds >= seen.cpuSeconds ? u.cpuSeconds - seen.cpuSeconds : u.cpuSeconds;
-    out.set(u, delta);
-    memory.set(key, { cpuSeconds: u.cpuSeconds, tick });
+    out.set(u, seen === undefined ? firstSeenCpu(u, at) : Math.max(0, u.cpuSeconds - seen.cpuSeconds));
+    memory.set(key, { cpuSeconds: u.cpuSeconds, tick: at.tick });
   }
-  for (const [key, seen] of memory) if (tick - seen.tick > FORGET_AFTER_TICKS) memory.delete(key);
+  for (const [key, seen] of memory) if (at.tick - seen.tick > FORGET_AFTER_TICKS) memory.delete(key);
   return out;
 }
 
-/** Each instance's restart count, by app, type, index and release, from the previous reading. */
-export type RestartMemory = Map<string, number>;
+/** Each instance's restart count, by app, type, index and release, and the reading it was last seen at. */
+export type RestartMemory = Map<string, { restarts: number; tick: number }>;
 
 /**
- * Restarts new since the previous reading, per app and type. An instance seen for the first time counts all its
- * restarts, except at the first reading (the baseline); instances gone are forgotten.
+ * Restarts new since the previous reading, per app and type; `memory` is updated in place. An instance seen for the
+ * first time counts all its restarts, except at the first reading (`tick` 0, the baseline). An instance missing from
+ * a reading is remembered FORGET_AFTER_TICKS readings, so its restarts are not counted again when it is back.
  */
-export function restartDeltas(memory: RestartMemory, first: boolean, statuses: readonly ProcessStatus[]): Map<string, number> {
+export function restartDeltas(memory: RestartMemory, tick: number, statuses: readonly ProcessStatus[]): Map<string, number> {
   const out = new Map<string, number>();
-  const next: RestartMemory = new Map();
   for (const s of statuses) {
     const key = `${s.app}\u0000${s.type}\u0000${s.index}\u0000${s.version}\u0000${s.name ?? ''}`;
-    const before = memory.get(key) ?? (first ? s.restarts : 0);
+    const before = memory.get(key)?.restarts ?? (tick === 0 ? s.restarts : 0);
     const k = typeKey(s.app, s.type);
     out.set(k, (out.get(k) ?? 0) + Math.max(0, s.restarts - before));
-    next.set(key, s.restarts);
+    memory.set(key, { restarts: s.restarts, tick });
   }
-  memory.clear();
-  for (const [k, v] of next) memory.set(k, v);
+  for (const [key, seen] of memory) if (tick - seen.tick > FORGET_AFTER_TICKS) memory.delete(key);
   return out;
 }
 

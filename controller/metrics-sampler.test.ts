@@ -10,7 +10,7 @@ import { LATENCY_BOUNDS } from '../runtime/router/stats.ts';
 import { UsageBoard } from '../runtime/usage.ts';
 import { makeSlug, request, startHarness, toRelease, waitFor, type Harness } from '../test/support/local-runtime.ts';
 import { openTestSchema } from '../test/support/test-schema.ts';
-import { startMetricsSampler, type SamplerDeps } from './metrics-sampler.ts';
+import { TICK_SLACK_MS, nextTickDelay, startMetricsSampler, type SamplerDeps } from './metrics-sampler.ts';
 
 const appJs = `
 const http = require('node:http');
@@ -130,4 +130,81 @@ test('on its timer the sampler writes rows by itself, and stop() waits for the t
   void sampler.tick().then(() => { finished = true; });
   await sampler.stop();
   assert.ok(finished, 'the tick in progress finished before stop() resolved');
+});
+
+test('a failed write loses nothing: the next tick counts both intervals', async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const { db, h, deps } = s;
+  const sampler = startMetricsSampler(deps);
+  t.after(() => sampler.stop());
+  await sampler.tick(); // the baseline
+  await send(h, 'shop', 3);
+  await db.raw('ALTER TABLE app_metrics RENAME TO app_metrics_away'); // the write fails, as with the database away
+  await assert.rejects(sampler.tick(), /app_metrics/);
+  await db.raw('ALTER TABLE app_metrics_away RENAME TO app_metrics');
+  await send(h, 'shop', 2);
+  await sampler.tick();
+  const total = Number((await db('app_metrics').where({ type: '', resolution: 10 }).sum('r2xx as n'))[0]!.n);
+  assert.equal(total, 5, 'the 3 requests of the failed tick and the 2 after it');
+});
+
+test('a minute whose rollup did not happen is rolled up by a later tick', async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const { db, appId, deps } = s;
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  let clock = minute + 5000;
+  const sampler = startMetricsSampler({ ...deps, now: () => clock });
+  t.after(() => sampler.stop());
+  await sampler.tick();
+  // A tick of the next minute wrote its 10 s row, and its rollup failed (the database went away in between).
+  await db('app_metrics').insert({ app_id: appId, type: '', resolution: 10, at: new Date(minute + 60_000), r2xx: 7 });
+  clock = minute + 3 * 60_000 + 5000;
+  await sampler.tick();
+  const coarse = await db('app_metrics').where({ type: '', resolution: 60, at: new Date(minute + 60_000) });
+  assert.deepEqual(coarse.map((r: { r2xx: number }) => r.r2xx), [7]);
+});
+
+test('the next tick is on the wall clock\'s next interval boundary, whatever the previous tick took', () => {
+  assert.equal(nextTickDelay(10_000 + TICK_SLACK_MS, 10_000), 10_000, 'ticked on time: a whole interval');
+  assert.equal(nextTickDelay(13_700, 10_000), 6300 + TICK_SLACK_MS, 'a tick that took 3.7 s: the rest of the interval');
+  assert.equal(nextTickDelay(19_999, 10_000), 1 + TICK_SLACK_MS);
+  assert.equal(nextTickDelay(20_000, 1000), TICK_SLACK_MS);
+});
+
+test('on its timer the sampler ticks on the interval boundaries of the wall clock, however late it was started', async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const interval = 1000;
+  // Start 600 ms into an interval: ticks an interval after the start (or after the previous one) would land 600 ms in.
+  await new Promise((resolve) => setTimeout(resolve, (interval + 600 - (Date.now() % interval)) % interval));
+  const at: number[] = [];
+  const sampler = startMetricsSampler({ ...s.deps, intervalMs: interval, now: () => { at.push(Date.now()); return at.at(-1)!; } });
+  t.after(() => sampler.stop());
+  await waitFor('3 ticks', () => at.length >= 3, 10_000);
+  await sampler.stop();
+  const offsets = at.map((n) => n % interval);
+  assert.ok(offsets.every((o) => o >= TICK_SLACK_MS && o < 300), `each tick just past a boundary: ${offsets.join(', ')} ms in`);
+  assert.ok(at.every((n, i) => i === 0 || Math.floor(n / interval) > Math.floor(at[i - 1]! / interval)), 'one tick per interval');
+});
+
+
+test('stop() abandons a reading in progress (stats calls that hang) instead of waiting for it', { timeout: 10_000 }, async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  let asked: () => void = () => {};
+  const reading = new Promise<void>((resolve) => { asked = resolve; });
+  const hanging = {
+    usage: (_apps: string[], signal?: AbortSignal) => new Promise<never>((_resolve, reject) => {
+      asked();
+      signal?.addEventListener('abort', () => reject(signal.reason));
+    }),
+  };
+  const sampler = startMetricsSampler({ ...s.deps, usage: hanging });
+  const tick = sampler.tick();
+  await reading;
+  await sampler.stop();
+  await tick; // resolves: an abandoned reading is no failure
+  assert.equal((await s.db('app_metrics')).length, 0, 'nothing written by the abandoned tick');
 });

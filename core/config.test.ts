@@ -48,3 +48,9 @@ test('HTTPS settings: ACME needs an email, the TLS port and an https directory; 
   assert.throws(() => loadConfig({ PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DOMAIN: 'deploy.apps.example.com' }), /an app named "deploy" would be served/);
   assert.equal(loadConfig({ PAAS_BASE_DOMAIN: 'apps.example.com', PAAS_DOMAIN: 'paas.apps.example.com' }).platformDomain, 'paas.apps.example.com');
 });
+
+test('PAAS_METRICS_SAMPLE_MS is at most 10000: a longer interval would leave 10 s buckets empty and the next double', () => {
+  assert.throws(() => loadConfig({ PAAS_METRICS_SAMPLE_MS: '10001' }), /PAAS_METRICS_SAMPLE_MS must be at most 10000, got "10001"/);
+  assert.throws(() => loadConfig({ PAAS_METRICS_SAMPLE_MS: '99' }), /PAAS_METRICS_SAMPLE_MS must be a whole number >= 100/);
+  assert.equal(loadConfig({ PAAS_METRICS_SAMPLE_MS: '10000' }).metrics.sampleIntervalMs, 10_000);
+});

@@ -8,7 +8,10 @@ export interface MetricsConfig {
    * too). Unset: only admins' tokens. The health ports of the split deployment serve /metrics without one.
    */
   token?: string;
-  /** PAAS_METRICS_SAMPLE_MS: how often the controller samples router traffic and process usage (default 10 s). */
+  /**
+   * PAAS_METRICS_SAMPLE_MS: how often the controller samples router traffic and process usage (default 10 s, at most
+   * 10 s: each 10 s bucket of app_metrics must get a sample, or the next would hold two intervals).
+   */
   sampleIntervalMs: number;
 }
 
@@ -28,7 +31,7 @@ export interface TracingConfig {
 export function loadMetricsConfig(env: NodeJS.ProcessEnv): Readonly<MetricsConfig> {
   return Object.freeze({
     token: env.PAAS_METRICS_TOKEN || undefined,
-    sampleIntervalMs: wholeNumber('PAAS_METRICS_SAMPLE_MS', env.PAAS_METRICS_SAMPLE_MS, 10_000, 100),
+    sampleIntervalMs: wholeNumber('PAAS_METRICS_SAMPLE_MS', env.PAAS_METRICS_SAMPLE_MS, 10_000, 100, 10_000),
   });
 }
 

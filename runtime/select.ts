@@ -117,9 +117,9 @@ async function dockerRuntime(docker: Docker, router: Router, bus: Bus, config: C
 }
 
 /** The stats of this platform's process containers on the Engine. */
-async function dockerUsage(docker: Docker, config: Config): Promise<UsageSource> {
+async function dockerUsage(docker: Docker, config: Config, log: Logger): Promise<UsageSource> {
   const [{ DockerUsage }, { platformId }] = await Promise.all([import('./docker/usage.ts'), import('./docker/names.ts')]);
-  return new DockerUsage(docker, platformId(config.dataDir));
+  return new DockerUsage(docker, platformId(config.dataDir), { log: log.child({ module: 'docker-usage' }) });
 }
 
 /** Docker mode (PAAS_RUNTIME=docker): the router, app containers and image builds on this host's Engine, which must answer. */
@@ -129,7 +129,7 @@ async function dockerDrivers(bus: Bus, config: Config, log: Logger): Promise<Dri
   const [{ DockerBuildDriver }, { appImageRemover }] = await Promise.all([import('./docker/build.ts'), import('./docker/images.ts')]);
   const { router, routerPort } = await startRouter(config, log);
   const runtime = await dockerRuntime(docker, router, bus, config);
-  const usage = await dockerUsage(docker, config);
+  const usage = await dockerUsage(docker, config, log);
   return { runtime, builds: new DockerBuildDriver(docker, config), router, routerPort, removeAppImages: appImageRemover(docker, config.dataDir), usageSource: usage };
 }
 
@@ -177,6 +177,6 @@ async function withDocker(local: { runtime: LocalDriver; native: BuildDriver; ro
   }
   const { appImageRemover } = await import('./docker/images.ts');
   const runtime = new LocalWithDocker(local.runtime, await dockerRuntime(docker, router, bus, config));
-  const usage = combinedUsage([local.usage, await dockerUsage(docker, config)]);
+  const usage = combinedUsage([local.usage, await dockerUsage(docker, config, log)]);
   return { runtime, builds, router, routerPort, removeAppImages: appImageRemover(docker, config.dataDir), usageSource: usage };
 }

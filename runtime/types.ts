@@ -70,6 +70,8 @@ export interface ProcessStatus {
   index: number;
   version: number;
   pid?: number;
+  /** Local mode: the pid's start time (clock ticks since boot), so a reader can tell the pid was not reused. */
+  startTicks?: number;
   port?: number;
   /**
    * `crashed`: exited non-zero (restarting with backoff, or given up after too many tries: see reason);

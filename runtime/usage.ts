@@ -9,20 +9,24 @@ export interface ProcessUsage {
   cpuSeconds: number;
   memoryBytes: number;
   /**
-   * Which run of the instance this is (local: pid and start time; Docker: the container id), so a reader of the
-   * counters can tell a restarted instance, whose counter started again, from one that kept running.
+   * Which run of the instance this is, and where its CPU counter was read (local: `<pid>@<start ticks>:<cgroup|proc>`;
+   * Docker: `<container id>@<State.StartedAt>`), so a reader of the counters can tell a new run or a switch of
+   * counter, which starts a new baseline, from one that kept running.
    */
-  instance?: string;
+  instance: string;
+  /** When the run started (epoch ms): a run new to the reader counts its whole CPU only if it began after the last reading. */
+  startedAt: number;
 }
 
 /** A runtime that can say what its processes use (local: /proc or the cgroup; Docker: the stats API). */
 export interface UsageSource {
-  usage(apps: string[]): Promise<ProcessUsage[]>;
+  /** The apps' instances that could be read; `signal` abandons the reading (the controller is stopping). */
+  usage(apps: string[], signal?: AbortSignal): Promise<ProcessUsage[]>;
 }
 
 /** One source reading several runtimes (local mode with Dockerfile apps on the Engine): their lists joined. */
 export function combinedUsage(sources: readonly UsageSource[]): UsageSource {
-  return { usage: async (apps) => (await Promise.all(sources.map((s) => s.usage(apps)))).flat() };
+  return { usage: async (apps, signal) => (await Promise.all(sources.map((s) => s.usage(apps, signal)))).flat() };
 }
 
 /** The latest usage the sampler read, for a scrape to report without asking the runtime again. */

@@ -341,6 +341,7 @@ const processModel: Migration = {
  *     bound before it (not cumulative), with runtime/router/stats.ts's bounds;
  *   - `type` 'web', 'worker'…: that process type's usage: `cpu_seconds` used over the bucket by all its instances,
  *     `memory_bytes` their summed resident memory at the bucket's end, `instances`, and `restarts` new in the bucket.
+ *     During a deploy's overlap `instances` (and memory, CPU) counts old and new instances (docs/metrics-sampling.md).
  */
 const observability: Migration = {
   name: '010_observability',

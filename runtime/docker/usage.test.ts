@@ -31,13 +31,35 @@ test("a process container's CPU grows and its memory is above what it holds; oth
   const first = await waitFor(async () => (await usage.usage(['spin']))[0], 20_000, 'a reading of worker.1');
   assert.deepEqual([first.app, first.type, first.index], ['spin', 'worker', 1]);
   const id = (await p.runtime.status('spin'))[0]!.name!;
-  assert.equal(first.instance, (await docker.getContainer(id).inspect()).Id, 'the run is the container');
+  const info = await docker.getContainer(id).inspect();
+  assert.equal(first.instance, `${info.Id}@${info.State.StartedAt}`, 'the run is the container and its start: a restart in place is a new run');
+  assert.equal(first.startedAt, Date.parse(info.State.StartedAt));
   const later = await waitFor(async () => {
     const [u] = await usage.usage(['spin']);
     return u && u.cpuSeconds >= first.cpuSeconds + 0.5 && u.memoryBytes > held ? u : undefined;
   }, 30_000, 'CPU +0.5 s and memory above 16 MB');
   t.diagnostic(`cpu ${first.cpuSeconds} -> ${later.cpuSeconds} s, memory ${later.memoryBytes} bytes`);
   assert.deepEqual(await usage.usage(['other']), [], 'apps not asked for are not read');
+  // Stats that cannot answer in time: left out, and one warning for the reading, with the count.
+  const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+  const log = { warn: (fields: Record<string, unknown>, msg: string) => { warnings.push({ fields, msg }); } };
+  assert.deepEqual(await new DockerUsage(docker, p.platform, { timeoutMs: 1, log: log as never }).usage(['spin']), []);
+  assert.deepEqual(warnings.map((w) => [w.fields.timeout, w.fields.of, w.msg]), [[1, 1, 'docker stats: 1 of 1 containers not read']]);
   const q = await dockerPlatform(t, base);
   assert.deepEqual(await new DockerUsage(docker, q.platform).usage(['spin']), [], 'another platform on the same Engine');
+});
+
+test('a container the Engine restarted in place (on-failure) is a new run: same container id, new start', async (t) => {
+  await requireDocker(t);
+  const p = await dockerPlatform(t, base);
+  await p.runtime.deploy(spec('flaky', 1, await p.image('flaky', 1), { worker: ['sleep 2; exit 1', 1] }), () => {});
+  const usage = new DockerUsage(docker, p.platform, { timeoutMs: 10_000 });
+  const first = await waitFor(async () => (await usage.usage(['flaky']))[0], 20_000, 'a reading of worker.1');
+  const [id] = first.instance.split('@');
+  const again = await waitFor(async () => {
+    const [u] = await usage.usage(['flaky']);
+    return u && u.instance !== first.instance ? u : undefined;
+  }, 30_000, 'a reading of the restarted run');
+  assert.equal(again.instance.split('@')[0], id, 'the same container');
+  assert.ok(again.startedAt > first.startedAt, `started again: ${first.instance} -> ${again.instance}`);
 });

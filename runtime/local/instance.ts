@@ -7,6 +7,7 @@ import { signalGroup } from '../../core/process-group.ts';
 import type { AppLog } from './app-log.ts';
 import { signalSandbox, type Jail, type Launch } from './jail.ts';
 import { passWebGate, type BootOutcome } from './boot-gate.ts';
+import { readStartTicks } from './proc-usage.ts';
 import { describeExit, toExitVerdict, toProcessEnv, type ExitInfo, type RestartPolicy } from './process-policy.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 
@@ -70,6 +71,8 @@ export class Instance {
   get version(): number { return this.ctx.release.version; }
   get dyno(): string { return `${this.type}.${this.index}`; }
   get pid(): number | undefined { return this.child?.pid; }
+  /** The main process's start time (ticks since boot), read at spawn: the pid alone may be reused once it ended. */
+  startTicks: number | undefined;
   /** Resolves when the current run has ended, or after ms (a deploy watches new non-web processes briefly). */
   async settle(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -164,6 +167,7 @@ export class Instance {
     launch.started();
     this.launch = launch;
     this.child = child;
+    this.startTicks = child.pid === undefined ? undefined : readStartTicks(child.pid);
     this.readLines(child.stdout);
     this.readLines(child.stderr);
     this.exited = this.watchExit(child);

@@ -1,6 +1,7 @@
 // runtime/local/proc-usage.ts — what one local process tree uses, read from Linux /proc and, where the instance has
 // its own cgroup (the sandbox makes one per process), from that cgroup. Used by runtime/local/usage.ts.
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { parseProcCgroup } from './cgroups.ts';
 
@@ -34,26 +35,56 @@ export function parseVmRss(text: string): number {
 }
 
 /** Reads a file, or undefined when it is gone (the process ended while we looked) or unreadable. */
-function readOrNothing(file: string): string | undefined {
-  try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+async function readOrNothing(file: string): Promise<string | undefined> {
+  try { return await fsp.readFile(file, 'utf8'); } catch { return undefined; }
 }
 
-/** Every process of the host, once per reading: each instance's tree is walked in it. */
+/** The start time (ticks since boot) of a process just spawned; one small read, so synchronous. */
+export function readStartTicks(pid: number, proc = '/proc'): number | undefined {
+  try { return parseProcStat(pid, fs.readFileSync(path.join(proc, String(pid), 'stat'), 'utf8'))?.startTicks; } catch { return undefined; }
+}
+
+/** One process's stat, or undefined once it is gone. */
+export async function readProcStat(pid: number, proc = '/proc'): Promise<ProcStat | undefined> {
+  const text = await readOrNothing(path.join(proc, String(pid), 'stat'));
+  return text === undefined ? undefined : parseProcStat(pid, text);
+}
+
+/** Summed VmRSS of the processes, in bytes (shared pages count once per process, as `ps` shows them). */
+export async function summedRss(pids: readonly number[], proc = '/proc'): Promise<number> {
+  const texts = await Promise.all(pids.map((pid) => readOrNothing(path.join(proc, String(pid), 'status'))));
+  return texts.reduce((sum, t) => sum + parseVmRss(t ?? ''), 0);
+}
+
+/** Turns start ticks into epoch ms, from the seconds since boot (/proc/uptime) read with the clock. */
+export async function bootClock(proc = '/proc'): Promise<(startTicks: number) => number> {
+  const now = Date.now();
+  const uptime = Number((await readOrNothing(path.join(proc, 'uptime')))?.split(' ')[0]);
+  const boot = Number.isFinite(uptime) ? now - uptime * 1000 : 0;
+  return (ticks) => Math.round(boot + (ticks / CLOCK_TICKS_PER_SECOND) * 1000);
+}
+
+/** Every process of the host, once per reading (read only for instances without a cgroup of their own). */
 export class ProcTable {
   private readonly stats = new Map<number, ProcStat>();
   private readonly children = new Map<number, number[]>();
 
-  constructor(private readonly proc = '/proc') {
+  private constructor(private readonly proc: string) {}
+
+  /** Reads every /proc/<pid>/stat (asynchronously: a big host must not stall the controller's event loop). */
+  static async read(proc = '/proc'): Promise<ProcTable> {
+    const table = new ProcTable(proc);
     let names: string[] = [];
-    try { names = fs.readdirSync(proc); } catch { return; }
-    for (const name of names) {
-      if (!/^\d+$/.test(name)) continue;
-      const text = readOrNothing(path.join(proc, name, 'stat'));
-      const stat = text === undefined ? undefined : parseProcStat(Number(name), text);
+    try { names = await fsp.readdir(proc); } catch { return table; }
+    const stats = await Promise.all(names.filter((n) => /^\d+$/.test(n)).map((n) => readProcStat(Number(n), proc)));
+    for (const stat of stats) {
       if (!stat) continue;
-      this.stats.set(stat.pid, stat);
-      this.children.set(stat.ppid, [...(this.children.get(stat.ppid) ?? []), stat.pid]);
+      table.stats.set(stat.pid, stat);
+      const siblings = table.children.get(stat.ppid);
+      if (siblings) siblings.push(stat.pid);
+      else table.children.set(stat.ppid, [stat.pid]);
     }
+    return table;
   }
 
   /** The process and all below it that were running at the reading. */
@@ -67,23 +98,18 @@ export class ProcTable {
     return out;
   }
 
-  /** CPU seconds and summed RSS of the tree below pid (shared pages count once per process, as `ps` shows them). */
-  treeUsage(pid: number): { cpuSeconds: number; memoryBytes: number } | undefined {
+  /** CPU seconds of the tree below pid, and its pids (for their RSS); undefined once it is gone. */
+  treeCpu(pid: number): { cpuSeconds: number; pids: number[] } | undefined {
     const tree = this.tree(pid);
     if (tree.length === 0) return undefined;
-    let ticks = 0;
-    let rss = 0;
-    for (const p of tree) {
-      ticks += p.cpuTicks;
-      rss += parseVmRss(readOrNothing(path.join(this.proc, String(p.pid), 'status')) ?? '');
-    }
-    return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, memoryBytes: rss };
+    return { cpuSeconds: tree.reduce((n, p) => n + p.cpuTicks, 0) / CLOCK_TICKS_PER_SECOND, pids: tree.map((p) => p.pid) };
   }
+}
 
-  /** The start time of a process (clock ticks since boot): with the pid, it names one run of it. */
-  startOf(pid: number): number | undefined {
-    return this.stats.get(pid)?.startTicks;
-  }
+/** The pids in a cgroup (cgroup.procs): the sandbox's whole tree, without walking the host's process table. */
+export async function cgroupPids(cg: { dir: string }): Promise<number[] | undefined> {
+  const text = await readOrNothing(path.join(cg.dir, 'cgroup.procs'));
+  return text?.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
 }
 
 /** A value of a `key value` file (cpu.stat, memory.stat); undefined when missing. */
@@ -97,8 +123,8 @@ export function statValue(text: string | undefined, key: string): number | undef
  * this dyno (its name starts `<app>.<type>.<index>.`, cgroups.ts/jail.ts); undefined otherwise (no sandbox, or
  * the platform's cgroup: that one would count the whole platform).
  */
-export function instanceCgroup(pid: number, dyno: string, proc = '/proc', root = '/sys/fs/cgroup'): { kind: 'v1' | 'v2'; dir: string } | undefined {
-  const text = readOrNothing(path.join(proc, String(pid), 'cgroup'));
+export async function instanceCgroup(pid: number, dyno: string, proc = '/proc', root = '/sys/fs/cgroup'): Promise<{ kind: 'v1' | 'v2'; dir: string } | undefined> {
+  const text = await readOrNothing(path.join(proc, String(pid), 'cgroup'));
   if (text === undefined) return undefined;
   const groups = parseProcCgroup(text);
   const memory = groups.get('memory');
@@ -112,12 +138,14 @@ export function instanceCgroup(pid: number, dyno: string, proc = '/proc', root =
  * What the cgroup says: memory in use less the inactive file cache (what `docker stats` shows), and on v2 the CPU
  * (cpu.stat usage_usec; v1 has CPU in another hierarchy, where the sandbox makes no cgroup, so it is undefined).
  */
-export function cgroupUsage(cg: { kind: 'v1' | 'v2'; dir: string }): { cpuSeconds?: number; memoryBytes: number } | undefined {
+export async function cgroupUsage(cg: { kind: 'v1' | 'v2'; dir: string }): Promise<{ cpuSeconds?: number; memoryBytes: number } | undefined> {
   const read = (file: string) => readOrNothing(path.join(cg.dir, file));
-  const stat = read('memory.stat');
-  const current = Number(read(cg.kind === 'v2' ? 'memory.current' : 'memory.usage_in_bytes'));
+  const [stat, currentText, cpuStat] = await Promise.all([
+    read('memory.stat'), read(cg.kind === 'v2' ? 'memory.current' : 'memory.usage_in_bytes'), cg.kind === 'v2' ? read('cpu.stat') : undefined,
+  ]);
+  const current = Number(currentText);
   if (!Number.isFinite(current) || stat === undefined) return undefined;
   const inactive = statValue(stat, cg.kind === 'v2' ? 'inactive_file' : 'total_inactive_file') ?? 0;
-  const usec = cg.kind === 'v2' ? statValue(read('cpu.stat'), 'usage_usec') : undefined;
+  const usec = cg.kind === 'v2' ? statValue(cpuStat, 'usage_usec') : undefined;
   return { memoryBytes: Math.max(0, current - inactive), ...(usec !== undefined ? { cpuSeconds: usec / 1e6 } : {}) };
 }

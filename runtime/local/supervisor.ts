@@ -109,7 +109,7 @@ export class Supervisor {
       .filter((i) => i.app === app)
       .sort((a, b) => a.version - b.version || a.type.localeCompare(b.type) || a.index - b.index)
       .map((i) => ({
-        app: i.app, type: i.type, index: i.index, version: i.version, pid: i.pid, port: i.port,
+        app: i.app, type: i.type, index: i.index, version: i.version, pid: i.pid, startTicks: i.startTicks, port: i.port,
         state: i.state, restarts: i.restarts, since: i.since, reason: i.reason,
       }));
   }

@@ -70,7 +70,22 @@ test('a vanished process is left out of the reading, not an error', async (t) =>
   const usage = new LocalUsage({ status: () => [{ ...h.runtime.status('gone')[0]!, pid: 2 ** 22 + 1 }, ...h.runtime.status('gone')] });
   const read = await usage.usage(['gone']);
   assert.equal(read.length, 1);
-  assert.ok(read[0]!.instance?.startsWith(`${pid}@`));
+  assert.ok(read[0]!.instance.startsWith(`${pid}@`));
+});
+
+test("a crashed instance's pid, or a pid whose start time is not the one recorded at spawn (reused), is not read", async (t) => {
+  const h = await startHarness(t);
+  await deployBurner(h, 'reuse', await makeSlug(t, files));
+  const live = h.runtime.status('reuse')[0]!;
+  const [own] = await new LocalUsage(h.runtime).usage(['reuse']);
+  assert.ok(own && live.startTicks !== undefined, 'the live instance is read; its start time was recorded at spawn');
+  assert.match(own.instance, new RegExp(`^${live.pid}@${live.startTicks}:(proc|cgroup)$`));
+  assert.ok(Math.abs(own.startedAt - Date.now()) < 60_000, `started ${own.startedAt}, about now`);
+  // The same live process seen through a crashed status, or through a record of another run of its pid.
+  const crashed = new LocalUsage({ status: () => [{ ...live, state: 'crashed' }] });
+  assert.deepEqual(await crashed.usage(['reuse']), [], 'crashed: its pid may be anyone\'s by now');
+  const reused = new LocalUsage({ status: () => [{ ...live, startTicks: live.startTicks! - 1 }] });
+  assert.deepEqual(await reused.usage(['reuse']), [], 'the pid now names a process started later');
 });
 
 const skip = process.getuid?.() !== 0 ? 'needs root (per-app uids)' : probeSandbox() ?? false;
@@ -86,8 +101,29 @@ test('a sandboxed process tree (its own cgroup, another uid): memory from the cg
   await jail.own(slug, 200_911);
   await deployBurner(h, 'boxed', slug, 200_911);
   const pid = h.runtime.status('boxed')[0]!.pid!;
-  const cg = instanceCgroup(pid, 'boxed.worker.1');
+  const cg = await instanceCgroup(pid, 'boxed.worker.1');
   assert.ok(cg, `worker.1 (pid ${pid}) is in a cgroup of its own: ${fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')}`);
   t.diagnostic(`cgroup ${cg.kind} ${cg.dir}`);
   await checkGrowth(t, new LocalUsage(h.runtime), 'boxed');
+});
+
+test('with a cgroup of its own but no CPU in it (v1), CPU is summed over cgroup.procs, memory is the cgroup\'s', async (t) => {
+  // A made-up /proc and cgroup v1 tree: pid 101 left pid 100's tree (double-forked to PID 1) but not its cgroup.
+  const root = await makeTempDir(t, 'fakeproc');
+  const put = (file: string, text: string) => { fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true }); fs.writeFileSync(path.join(root, file), text); };
+  const stat = (pid: number, ppid: number, start: number, utime: number) => `${pid} (x) S ${ppid} 1 1 0 -1 0 0 0 0 0 ${utime} 0 0 0 20 0 1 0 ${start} 0 0`;
+  put('proc/uptime', '1000.00 500.00\n');
+  put('proc/100/stat', stat(100, 1, 5000, 150));
+  put('proc/100/cgroup', '4:memory:/paas/app.worker.1.abc\n');
+  put('proc/101/stat', stat(101, 1, 5100, 50));
+  const cg = 'cg/memory/paas/app.worker.1.abc';
+  put(`${cg}/memory.usage_in_bytes`, '5000000\n');
+  put(`${cg}/memory.stat`, 'cache 2000000\ntotal_inactive_file 1000000\n');
+  put(`${cg}/cgroup.procs`, '100\n101\n');
+  const status = { app: 'app', type: 'worker', index: 1, version: 1, pid: 100, startTicks: 5000, state: 'up' as const, restarts: 0, since: new Date() };
+  const before = Date.now();
+  const [u] = await new LocalUsage({ status: () => [status] }, { proc: path.join(root, 'proc'), cgroupRoot: path.join(root, 'cg') }).usage(['app']);
+  assert.deepEqual([u?.cpuSeconds, u?.memoryBytes, u?.instance], [2, 4_000_000, '100@5000:proc']);
+  const expected = before - (1000 - 50) * 1000;
+  assert.ok(Math.abs(u!.startedAt - expected) < 1000, `started ${u!.startedAt}, about ${expected}: boot time plus its start ticks`);
 });
