@@ -30,10 +30,10 @@ test('routerSamples keeps the router\'s buckets (ms to s), sum and count, and on
 test('usageSamples sums instances per app and type, and leaves out apps that do not exist', () => {
   const board = new UsageBoard();
   board.set([
-    { app: 'a', type: 'web', index: 1, cpuSeconds: 1.5, memoryBytes: 100 },
-    { app: 'a', type: 'web', index: 2, cpuSeconds: 2, memoryBytes: 50 },
-    { app: 'a', type: 'worker', index: 1, cpuSeconds: 0.25, memoryBytes: 10 },
-    { app: 'ghost', type: 'web', index: 1, cpuSeconds: 9, memoryBytes: 9 },
+    { app: 'a', type: 'web', index: 1, cpuSeconds: 1.5, memoryBytes: 100, instance: 'i1', startedAt: 0 },
+    { app: 'a', type: 'web', index: 2, cpuSeconds: 2, memoryBytes: 50, instance: 'i2', startedAt: 0 },
+    { app: 'a', type: 'worker', index: 1, cpuSeconds: 0.25, memoryBytes: 10, instance: 'i3', startedAt: 0 },
+    { app: 'ghost', type: 'web', index: 1, cpuSeconds: 9, memoryBytes: 9, instance: 'i4', startedAt: 0 },
   ]);
   const u = usageSamples(board, new Set(['a']));
   assert.deepEqual(u.cpu, [{ labels: { app: 'a', type: 'web' }, value: 3.5 }, { labels: { app: 'a', type: 'worker' }, value: 0.25 }]);
@@ -50,7 +50,7 @@ test('stackLabel is a builders\' stack or other', () => {
 
 test('an attached usage board is scraped as paas_app_cpu_seconds_total and paas_app_memory_bytes, and detached', async () => {
   const usage = new UsageBoard();
-  usage.set([{ app: 'a', type: 'web', index: 1, cpuSeconds: 4, memoryBytes: 2048 }]);
+  usage.set([{ app: 'a', type: 'web', index: 1, cpuSeconds: 4, memoryBytes: 2048, instance: 'i5', startedAt: 0 }]);
   const detach = attachAppMetrics({ apps: async () => new Set(['a']), usage });
   const body = (await metricsText()).body;
   assert.match(body, /^paas_app_cpu_seconds_total\{app="a",type="web"\} 4$/m);
