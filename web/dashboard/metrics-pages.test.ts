@@ -1,0 +1,111 @@
+// web/dashboard/metrics-pages.test.ts — the Metrics tab through inject(), with app_metrics rows written as the
+// controller's sampler writes them: the charts and their text fallback, access, a bad window, escaping, the empty
+// state and the fragment htmx polls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAppAs, signUp, type Harness } from '../../test/support/dashboard.ts';
+import { startWeb } from '../../test/support/dashboard.ts';
+import { insertBuild } from '../../test/support/test-schema.ts';
+import { LATENCY_BOUNDS } from '../../runtime/router/stats.ts';
+
+/** The start of the 10 s bucket `back` buckets before the current one. */
+const bucket = (back: number): Date => new Date((Math.floor(Date.now() / 10_000) - back) * 10_000);
+const hhmmss = (d: Date): string => d.toISOString().slice(11, 19);
+
+async function appId(h: Harness, name: string): Promise<number> {
+  return (await h.db('apps').where({ name }).first('id')).id;
+}
+
+/** One bucket of router traffic: 50 2xx and 10 5xx, all between 10 and 25 ms; and the web processes' usage. */
+async function insertSample(h: Harness, app: string, at: Date, type = 'web'): Promise<void> {
+  const id = await appId(h, app);
+  const counts = LATENCY_BOUNDS.map((b) => (b === 25 ? 60 : 0));
+  await h.db('app_metrics').insert([
+    { app_id: id, type: '', resolution: 10, at, r2xx: 50, r5xx: 10, latency_counts: counts, latency_sum_ms: 60 * 17, bytes_in: 6000, bytes_out: 60_000 },
+    { app_id: id, type, resolution: 10, at, cpu_seconds: 5, memory_bytes: 150 * 1024 * 1024, instances: 2, restarts: 2 },
+  ]);
+}
+
+test('the Metrics tab draws the charts with the sampled numbers in their text fallback, and the deploy marker', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const at = bucket(2);
+  await insertSample(h, 'demo', at);
+  const build = await insertBuild(h.db, 'demo', { status: 'succeeded' });
+  await h.db('releases').insert({ app_id: await appId(h, 'demo'), version: 3, build_id: build, config: '{}', description: 'Deploy c0ffee0', status: 'succeeded', finished_at: new Date(at.getTime() + 5000) });
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<a href="\/apps\/demo\/metrics" aria-current="page">Metrics<\/a>/);
+  assert.equal(page.body.match(/<svg class="chart-svg"/g)?.length, 6);
+  for (const id of ['requests', 'latency', 'errors', 'memory', 'cpu', 'restarts']) assert.match(page.body, new RegExp(`<figure class="chart" id="${id}">`), id);
+  const row = (cells: string) => `<th scope="row">${hhmmss(at)}</th>${cells}</tr>`;
+  assert.ok(page.body.includes(row('<td>5</td><td>1</td>')), 'requests/s: 50 2xx and 10 5xx over 10 s');
+  assert.ok(page.body.includes(row('<td>18 ms</td><td>24 ms</td>')), 'p50 17.5 ms and p95 24.25 ms, inside the 10-25 ms bucket');
+  assert.ok(page.body.includes(row('<td>17%</td>')), '10 of 60 requests answered 5xx');
+  assert.ok(page.body.includes(row('<td>150 MB</td>')), 'memory');
+  assert.ok(page.body.includes(row('<td>0.5</td>')), '5 CPU seconds over 10 s is half a core');
+  assert.ok(page.body.includes(row('<td>2</td>')), 'restarts');
+  assert.match(page.body, /2xx: latest 5, peak 5; 5xx: latest 1, peak 1/);
+  assert.match(page.body, /<g class="marker"><title>v3 succeeded at \d\d:\d\d:\d\d UTC<\/title>.*?>v3<\/text><\/g>/);
+  assert.match(page.body, /<strong>v3<\/strong> <span class="badge badge-succeeded">succeeded<\/span>/);
+  assert.match(page.body, /<svg class="chart-svg" viewBox="0 0 560 220" role="img" aria-labelledby="chart-requests-t chart-requests-d"/);
+  assert.doesNotMatch(page.body, /style=|<script>/, 'nothing the CSP would block');
+  const day = await b.get('/apps/demo/metrics?window=24h');
+  assert.equal(day.status, 200);
+  assert.match(day.body, /id="metrics-empty"/, 'the day reads 60 s rows, and none were written');
+  assert.match(day.body, /<a href="\/apps\/demo\/metrics\?window=24h" aria-current="page">Last 24 hours<\/a>/);
+});
+
+test('the Metrics tab is refused to a stranger, as every app page is, and a bad window is a 400', async (t) => {
+  const h = await startWeb(t);
+  const owner = await signUp(h, 'a@example.com');
+  const stranger = await signUp(h, 'b@example.com');
+  await createAppAs(owner, 'demo');
+  await insertSample(h, 'demo', bucket(1));
+  for (const url of ['/apps/demo/metrics', '/apps/demo/metrics/charts?window=1h', '/apps/demo/metrics?window=nope']) {
+    const r = await stranger.get(url);
+    assert.equal(r.status, 404, url);
+    assert.match(r.body, /E_APP_NOT_FOUND/, url);
+    assert.doesNotMatch(r.body, /chart-svg/, url);
+  }
+  for (const w of ['7d', '1h%22%3E%3Cscript%3E', '', '1h&window=24h']) {
+    const r = await owner.get(`/apps/demo/metrics?window=${w}`);
+    assert.equal(r.status, 400, w);
+    assert.match(r.body, /E_BAD_REQUEST/);
+    assert.match(r.body, /The window must be 1h or 24h/);
+    assert.doesNotMatch(r.body, /<script>/);
+  }
+  assert.equal((await owner.get('/apps/demo/metrics/charts?window=__proto__')).status, 400);
+});
+
+test('names and values in the charts are HTML-escaped', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await insertSample(h, 'demo', bucket(1), '<img src=x onerror=alert(1)>&"\'');
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.body, /<img src=x/);
+  assert.ok(page.body.includes('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;'), 'the process type, escaped');
+  assert.ok(page.body.includes('<th scope="col">&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;&amp;&quot;&#x27;</th>'), 'in the table, by handlebars');
+  assert.ok(page.body.includes('<title id="chart-memory-t">Memory</title><desc id="chart-memory-d">Memory in bytes per process type'), 'the svg');
+  assert.ok(page.body.includes('&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;: latest 150 MB'), 'in the svg description, by svg-chart');
+});
+
+test('an app without samples shows the empty state, and htmx polls the charts fragment every 10 s', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const empty = await b.get('/apps/demo/metrics');
+  assert.match(empty.body, /No traffic recorded yet\./);
+  assert.doesNotMatch(empty.body, /chart-svg/);
+  assert.match(empty.body, /<div id="metrics-charts" hx-get="\/apps\/demo\/metrics\/charts\?window=1h" hx-trigger="every 10s" hx-swap="outerHTML"/);
+  await insertSample(h, 'demo', bucket(1));
+  const frag = await b.get('/apps/demo/metrics/charts?window=1h', { 'hx-request': 'true', 'hx-target': 'metrics-charts' });
+  assert.equal(frag.status, 200);
+  assert.match(frag.body, /^<div id="metrics-charts" hx-get="\/apps\/demo\/metrics\/charts\?window=1h" hx-trigger="every 10s"/);
+  assert.doesNotMatch(frag.body, /<html|class="tabs"/, 'a fragment, not a page');
+  assert.equal(frag.body.match(/<svg class="chart-svg"/g)?.length, 6);
+  assert.equal(frag.headers['cache-control'], 'no-store');
+});
