@@ -36,7 +36,10 @@ export const hhmmss = (d: Date): string => d.toISOString().slice(11, 19);
 const STATUS_TONES: Record<(typeof STATUS_CLASSES)[number], Tone> = { '1xx': 'muted', '2xx': 'ok', '3xx': 'info', '4xx': 'warn', '5xx': 'bad' };
 const PALETTE: Tone[] = ['1', '2', '3', '4', '5', '6'];
 
-interface Spec { id: string; title: string; unit: string; series: ChartSeries[]; format: (v: number) => string; minTop: number; empty: string }
+interface Spec {
+  id: string; title: string; unit: string; series: ChartSeries[]; format: (v: number) => string; minTop: number; empty: string;
+  scale?: 'bytes'; bars?: boolean;
+}
 
 const hasData = (v: number | null): v is number => v !== null && Number.isFinite(v) && v !== 0;
 
@@ -66,7 +69,7 @@ function chartOf(spec: Spec, m: AppMetrics, markers: ChartMarker[]): ChartView {
   return {
     id: spec.id, title: spec.title, unit: spec.unit, summary: summaryOf(spec, m.times, rows),
     legend: spec.series.map((s) => ({ name: s.name, tone: s.tone })),
-    svg: lineChart({ id: `chart-${spec.id}`, title: spec.title, description, times: m.times, series: spec.series, markers, format: spec.format, minTop: spec.minTop }),
+    svg: lineChart({ id: `chart-${spec.id}`, title: spec.title, description, times: m.times, series: spec.series, markers, format: spec.format, minTop: spec.minTop, scale: spec.scale, bars: spec.bars }),
     table: tableOf(spec, m.times, rows),
   };
 }
@@ -88,9 +91,9 @@ export function metricsCharts(m: AppMetrics): ChartView[] {
       series: [{ name: 'p50', tone: 'accent', values: m.p50Ms }, { name: 'p95', tone: '2', values: m.p95Ms }] },
     { id: 'errors', title: '5xx rate', unit: '% of requests', format: fmtPercent, minTop: 5, empty: 'No requests in this window.',
       series: [{ name: '5xx', tone: 'bad', values: m.errorPercent }] },
-    { id: 'memory', title: 'Memory', unit: 'bytes per process type', format: fmtBytes, minTop: 1024 * 1024, empty: noProc, series: perType(m, (p) => p.memoryBytes) },
+    { id: 'memory', title: 'Memory', unit: 'bytes per process type', format: fmtBytes, minTop: 1024 * 1024, empty: noProc, scale: 'bytes', series: perType(m, (p) => p.memoryBytes) },
     { id: 'cpu', title: 'CPU', unit: 'cores per process type', format: fmtNumber, minTop: 0.01, empty: noProc, series: perType(m, (p) => p.cpuCores) },
-    { id: 'restarts', title: 'Restarts', unit: 'restarts per bucket', format: fmtNumber, minTop: 1, empty: 'No restarts in this window.', series: perType(m, (p) => p.restarts) },
+    { id: 'restarts', title: 'Restarts', unit: 'restarts per bucket', format: fmtNumber, minTop: 5, empty: 'No restarts in this window.', bars: true, series: perType(m, (p) => p.restarts) },
   ];
   return specs.map((s) => chartOf(s, m, markers));
 }

@@ -11,6 +11,9 @@ export interface LineChartSpec {
   markers?: ChartMarker[]; format: (v: number) => string;
   /** The smallest top of the y axis, so a flat zero line sits at the bottom rather than the middle. */
   minTop?: number;
+  /** 'bytes' rounds the axis in powers of 1024 (64 MB, not 67.1 MB); 'bars' draws each non-zero value as a bar (counts). */
+  scale?: 'bytes';
+  bars?: boolean;
 }
 export interface Bar { label: string; value: number; tone: Tone; note: string }
 export interface BarChartSpec { id: string; title: string; description: string; bars: Bar[]; format: (v: number) => string }
@@ -27,12 +30,13 @@ export function esc(s: unknown): string {
 const num = (n: number): string => (Math.round(n * 10) / 10).toString();
 const tone = (t: Tone): string => `tone-${esc(t)}`;
 
-/** A round top for the y axis at or above v: 1, 2, 2.5 or 5 times a power of ten. */
-export function niceTop(v: number): number {
-  if (!(v > 0) || !Number.isFinite(v)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v * (1 - 1e-9)) return m * p;
-  return 10 * p;
+/** A round top for the y axis at or above v (1, 2, 2.5 or 5 times a power of ten) and how many gridlines divide it evenly. */
+export function niceTop(v: number, scale?: 'bytes'): { top: number; divisions: number } {
+  if (!(v > 0) || !Number.isFinite(v)) return { top: 1, divisions: 4 };
+  const unit = scale === 'bytes' ? 1024 ** Math.max(0, Math.floor(Math.log(v) / Math.log(1024))) : 1;
+  const p = 10 ** Math.floor(Math.log10(v / unit));
+  const m = [1, 2, 2.5, 5, 10].find((c) => c * p >= (v / unit) * (1 - 1e-9)) ?? 10;
+  return { top: m * p * unit, divisions: m === 2 ? 4 : 5 };
 }
 
 const TICK_STEPS = [60, 300, 600, 900, 1800, 3600, 7200, 10_800, 14_400, 21_600, 43_200, 86_400];
@@ -53,10 +57,10 @@ function frame(id: string, title: string, description: string, body: string[]): 
     + `<title id="${esc(id)}-t">${esc(title)}</title><desc id="${esc(id)}-d">${esc(description)}</desc>${body.join('')}</svg>`;
 }
 
-function yAxis(top: number, format: (v: number) => string): string[] {
+function yAxis({ top, divisions }: { top: number; divisions: number }, format: (v: number) => string): string[] {
   const out: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const v = (top * i) / 4, y = M.top + PH - (PH * i) / 4;
+  for (let i = 0; i <= divisions; i++) {
+    const v = (top * i) / divisions, y = M.top + PH - (PH * i) / divisions;
     out.push(`<line class="grid${i === 0 ? ' base' : ''}" x1="${M.left}" x2="${W - M.right}" y1="${num(y)}" y2="${num(y)}"/>`,
       `<text class="ylabel" x="${M.left - 6}" y="${num(y + 4)}" text-anchor="end">${esc(format(v))}</text>`);
   }
@@ -82,23 +86,36 @@ function runsOf(values: Array<number | null>, x: (i: number) => number, y: (v: n
   return runs;
 }
 
-function seriesPaths(s: ChartSeries, x: (i: number) => number, y: (v: number) => number): string[] {
+/** A series' line, with a light area under it when `area` (the first series only, so areas never muddy each other). */
+function seriesPaths(s: ChartSeries, x: (i: number) => number, y: (v: number) => number, area: boolean): string[] {
   const base = M.top + PH;
   return runsOf(s.values, x, y).map((run) => {
     if (run.length === 1) return `<circle class="dot ${tone(s.tone)}" cx="${num(run[0]![0])}" cy="${num(run[0]![1])}" r="2.5"/>`;
     const line = run.map(([px, py], i) => `${i ? 'L' : 'M'}${num(px)} ${num(py)}`).join('');
-    const area = `${line}L${num(run[run.length - 1]![0])} ${base}L${num(run[0]![0])} ${base}Z`;
-    return `<path class="area ${tone(s.tone)}" d="${area}"/><path class="line ${tone(s.tone)}" d="${line}"/>`;
+    const fill = `${line}L${num(run[run.length - 1]![0])} ${base}L${num(run[0]![0])} ${base}Z`;
+    return `${area ? `<path class="area ${tone(s.tone)}" d="${fill}"/>` : ''}<path class="line ${tone(s.tone)}" d="${line}"/>`;
   });
 }
 
+/** Each non-zero value as a thin bar, side by side when several series have one in the same bucket. */
+function seriesBars(series: ChartSeries[], x: (i: number) => number, y: (v: number) => number): string[] {
+  const w = 3, base = M.top + PH;
+  return series.flatMap((s, k) => s.values.flatMap((v, i) => (v ? [
+    `<rect class="bar ${tone(s.tone)}" x="${num(x(i) - (w * series.length) / 2 + k * w)}" y="${num(y(v))}" width="${w}" height="${num(base - y(v))}"><title>${esc(`${s.name}: ${v}`)}</title></rect>`,
+  ] : [])));
+}
+
+/** Deploys as dashed vertical lines; a label that would overlap the next newer one is left off (its <title> stays). */
 function markerMarks(markers: ChartMarker[], t0: number, t1: number, x: (t: number) => number): string[] {
-  return markers.filter((m) => m.at.getTime() >= t0 && m.at.getTime() <= t1).map((m) => {
-    const px = num(x(m.at.getTime()));
-    const anchor = x(m.at.getTime()) > W - M.right - 30 ? 'end' : 'middle';
+  const shown = markers.filter((m) => m.at.getTime() >= t0 && m.at.getTime() <= t1).sort((a, b) => a.at.getTime() - b.at.getTime());
+  return shown.map((m, i) => {
+    const px = x(m.at.getTime());
+    const next = shown[i + 1];
+    const labelled = next === undefined || x(next.at.getTime()) - px >= 24;
+    const anchor = px > W - M.right - 30 ? 'end' : 'middle';
     return `<g class="marker${m.failed ? ' marker-failed' : ''}"><title>${esc(m.note)}</title>`
-      + `<line x1="${px}" x2="${px}" y1="${M.top - 4}" y2="${M.top + PH}"/>`
-      + `<text x="${px}" y="${M.top - 7}" text-anchor="${anchor}">${esc(m.label)}</text></g>`;
+      + `<line x1="${num(px)}" x2="${num(px)}" y1="${M.top - 4}" y2="${M.top + PH}"/>`
+      + (labelled ? `<text x="${num(px)}" y="${M.top - 7}" text-anchor="${anchor}">${esc(m.label)}</text>` : '') + '</g>';
   });
 }
 
@@ -107,20 +124,20 @@ export function lineChart(spec: LineChartSpec): string {
   const { times, series } = spec;
   const t0 = times[0]?.getTime() ?? 0, t1 = times[times.length - 1]?.getTime() ?? t0 + 1;
   const peak = Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v))));
-  const top = niceTop(Math.max(peak, spec.minTop ?? 0));
+  const axis = niceTop(Math.max(peak, spec.minTop ?? 0), spec.scale), top = axis.top;
   const xt = (t: number) => M.left + (PW * (t - t0)) / Math.max(1, t1 - t0);
   const xi = (i: number) => xt(times[i]!.getTime());
   const y = (v: number) => M.top + PH - (PH * Math.min(v, top)) / top;
   return frame(spec.id, spec.title, spec.description, [
-    ...yAxis(top, spec.format), ...xAxis(t0, t1, xt),
-    ...series.flatMap((s) => seriesPaths(s, xi, y)),
+    ...yAxis(axis, spec.format), ...xAxis(t0, t1, xt),
+    ...(spec.bars ? seriesBars(series, xi, y) : series.flatMap((s, k) => seriesPaths(s, xi, y, k === 0))),
     ...markerMarks(spec.markers ?? [], t0, t1, xt),
   ]);
 }
 
 /** A bar chart, one bar per item in order, labelled below every few bars. */
 export function barChart(spec: BarChartSpec): string {
-  const top = niceTop(Math.max(0, ...spec.bars.map((b) => b.value)));
+  const axis = niceTop(Math.max(0, ...spec.bars.map((b) => b.value))), top = axis.top;
   const n = Math.max(spec.bars.length, 1), slot = PW / n, every = Math.ceil(n / 10);
   const bars = spec.bars.flatMap((b, i) => {
     const h = Math.max(1, (PH * Math.min(b.value, top)) / top), bx = M.left + i * slot + slot * 0.15;
@@ -128,5 +145,5 @@ export function barChart(spec: BarChartSpec): string {
     if (i % every === 0 || i === n - 1) out.push(`<text class="xlabel" x="${num(bx + slot * 0.35)}" y="${H - 8}" text-anchor="middle">${esc(b.label)}</text>`);
     return out;
   });
-  return frame(spec.id, spec.title, spec.description, [...yAxis(top, spec.format), ...bars]);
+  return frame(spec.id, spec.title, spec.description, [...yAxis(axis, spec.format), ...bars]);
 }
