@@ -44,13 +44,13 @@ interface Row {
 
 /**
  * The latency under which a share q of the bucket's requests finished, from its non-cumulative bucket counts,
- * interpolated linearly inside the bucket it falls in; null without requests. Requests over the last bound
- * (counted in `total` but in no bucket) read as the last bound.
+ * interpolated linearly inside the bucket it falls in; null without counts (no requests, or none timed). Requests over
+ * the last bound (counted in `total` but in no bucket) read as the last bound.
  */
 export function latencyQuantile(counts: readonly number[], q: number, bounds: readonly number[] = LATENCY_BOUNDS, total?: number): number | null {
   const inBuckets = counts.reduce((a, b) => a + b, 0);
+  if (inBuckets <= 0) return null;
   const n = Math.max(inBuckets, total ?? 0);
-  if (n <= 0) return null;
   const rank = q * n;
   let below = 0;
   for (let i = 0; i < bounds.length; i++) {
