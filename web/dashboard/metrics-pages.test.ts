@@ -109,3 +109,23 @@ test('an app without samples shows the empty state, and htmx polls the charts fr
   assert.equal(frag.body.match(/<svg class="chart-svg"/g)?.length, 6);
   assert.equal(frag.headers['cache-control'], 'no-store');
 });
+
+test('the activity page charts the last builds\' durations, failed ones marked, with a table', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  assert.doesNotMatch((await b.get('/apps/demo/activity')).body, /id="build-history"/, 'no finished build, no chart');
+  const start = Date.now() - 3_600_000;
+  for (const [n, status, seconds] of [[1, 'succeeded', 42], [2, 'failed', 90], [3, 'succeeded', 61], [4, 'building', 0]] as const) {
+    const id = await insertBuild(h.db, 'demo', { status, number: n });
+    await h.db('builds').where({ id }).update({ created_at: new Date(start + n * 600_000), finished_at: status === 'building' ? null : new Date(start + n * 600_000 + seconds * 1000) });
+  }
+  const page = await b.get('/apps/demo/activity');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<svg class="chart-svg"[^>]*aria-labelledby="chart-builds-t chart-builds-d"/);
+  assert.equal(page.body.match(/<rect class="bar /g)?.length, 3, 'finished builds only');
+  assert.match(page.body, /<rect class="bar tone-bad"[^>]*><title>Build 2: failed, 1m 30s<\/title>/);
+  assert.match(page.body, /Last 3 finished builds: median 1m 01s, longest 1m 30s \(build 2\); 1 failed\./);
+  assert.match(page.body, /<th scope="row"><a href="\/apps\/demo\/builds\/2">Build 2<\/a><\/th><td><span class="badge badge-failed">failed<\/span>\s*<\/td><td>1m 30s<\/td>/);
+  assert.ok(page.body.indexOf('Build 3</a></th>') < page.body.indexOf('Build 1</a></th>'), 'the table is newest first');
+});
