@@ -129,3 +129,31 @@ test('the activity page charts the last builds\' durations, failed ones marked, 
   assert.match(page.body, /<th scope="row"><a href="\/apps\/demo\/builds\/2">Build 2<\/a><\/th><td><span class="badge badge-failed">failed<\/span>\s*<\/td><td>1m 30s<\/td>/);
   assert.ok(page.body.indexOf('Build 3</a></th>') < page.body.indexOf('Build 1</a></th>'), 'the table is newest first');
 });
+
+test('the admin page shows the machine\'s load, memory and disk and the busiest apps of the last hour; others get 404', async (t) => {
+  const h = await startWeb(t);
+  const admin = await signUp(h, 'admin@example.com');
+  const bob = await signUp(h, 'bob@example.com');
+  for (const name of ['small', 'big', 'idle']) await createAppAs(bob, name);
+  await insertSample(h, 'big', bucket(1));
+  await insertSample(h, 'big', bucket(2));
+  const small = await appId(h, 'small');
+  await h.db('app_metrics').insert([
+    { app_id: small, type: '', resolution: 10, at: bucket(1), r2xx: 7 },
+    { app_id: small, type: 'web', resolution: 10, at: bucket(3), cpu_seconds: 36, memory_bytes: 900 * 2 ** 20 }, // an older bucket: not "now"
+    { app_id: small, type: 'web', resolution: 10, at: bucket(1), cpu_seconds: 0, memory_bytes: 10 * 2 ** 20 },
+    { app_id: small, type: '', resolution: 10, at: new Date(Date.now() - 2 * 3_600_000), r2xx: 10_000 }, // over an hour ago
+  ]);
+  const page = await admin.get('/admin');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /id="stat-load">\d+\.\d\d \/ \d+\.\d\d \/ \d+\.\d\d<\/span><span class="label">load \(1, 5, 15 min\) on \d+ CPUs?<\/span>/);
+  assert.match(page.body, /id="stat-memory">\d+%<\/span><span class="label">memory used: [\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B<\/span>/);
+  assert.match(page.body, /id="stat-data-disk">\d+%<\/span><span class="label">disk used: [\d.]+ [KMGT]?B of [\d.]+ [KMGT]?B \([\d.]+ [KMGT]?B free\)/);
+  const list = (id: string) => [...(new RegExp(`<ol class="top-list" id="top-${id}">(.*?)</ol>`).exec(page.body)?.[1] ?? '')
+    .matchAll(/<a href="\/apps\/([\w-]+)\/metrics">[\w-]+<\/a> <span class="muted">([^<]*)<\/span>/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(list('requests'), ['big 120 (0.033/s)', 'small 7 (0.002/s)']);
+  assert.deepEqual(list('cpu'), ['small 0.01 cores', 'big 0.003 cores'], '36 and 10 CPU seconds over the hour');
+  assert.deepEqual(list('memory'), ['big 150 MB', 'small 10 MB'], 'at each app\'s latest bucket');
+  assert.doesNotMatch(page.body, /idle<\/a> <span class="muted">/, 'an app with nothing recorded is in no list');
+  assert.equal((await bob.get('/admin')).status, 404);
+});
