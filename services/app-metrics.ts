@@ -1,7 +1,7 @@
 // services/app-metrics.ts — reads an app's own time series (app_metrics, written by the controller's sampler) into
 // series on a fixed time axis for the dashboard's Metrics tab: traffic, latency, errors, usage per process type, deploys.
 import type { Knex } from 'knex';
-import { LATENCY_BOUNDS } from '../runtime/router/stats.ts';
+import { LATENCY_BOUNDS } from '../core/latency-bounds.ts';
 
 /** The windows the Metrics tab offers, with the resolution of the rows each reads. */
 export const METRIC_WINDOWS = { '1h': { resolution: 10, span: 3600 }, '24h': { resolution: 60, span: 86_400 } } as const;
