@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Page } from 'playwright-core';
 import { issueSetupToken } from '../../core/accounts/invites.ts';
 import { LATENCY_BOUNDS } from '../../runtime/router/stats.ts';
-import { launchChromium, screenshot, trackedPage } from '../support/browser.ts';
+import { launchChromium, screenshot, SCREENSHOTS, trackedPage } from '../support/browser.ts';
 import { startWeb } from '../support/dashboard.ts';
 import { createUser, fixtureRepo, getApp, git, sshRemote, startPlatform, tempDir } from '../support/platform.ts';
 import { createApp, pushOutput, stopPlatform } from '../support/push.ts';
@@ -88,6 +88,21 @@ test('the Metrics tab draws an hour and a day of samples, refreshes itself, and 
   await page.waitForURL('**/metrics?window=24h');
   await page.locator('#cpu svg').waitFor();
   await screenshot(page, 'metrics-24h');
+  assert.deepEqual([tp.alerts, tp.errors], [[], []]);
+
+  const started = Date.now() - 6 * 3_600_000;
+  for (let n = 2; n <= 24; n++) {
+    const id = await insertBuild(h.db, 'shop', { status: n % 7 === 3 ? 'failed' : 'succeeded', number: n });
+    const seconds = 35 + ((n * 37) % 50) + (n > 15 ? 40 : 0);
+    await h.db('builds').where({ id }).update({ created_at: new Date(started + n * 600_000), finished_at: new Date(started + n * 600_000 + seconds * 1000) });
+  }
+  await page.locator('nav.tabs').getByRole('link', { name: 'Activity', exact: true }).click();
+  await page.getByRole('img', { name: 'Build durations' }).waitFor();
+  assert.equal(await page.locator('#build-history rect.bar.tone-bad').count(), 4, 'builds 3, 10, 17 and 24 failed');
+  await page.locator('#build-history').screenshot({ path: `${SCREENSHOTS}/activity-build-durations.png` });
+  await page.locator('.topnav').getByRole('link', { name: 'Admin' }).click();
+  await page.locator('#top-requests').getByRole('link', { name: 'shop' }).waitFor();
+  await screenshot(page, 'admin-machine');
   assert.deepEqual([tp.alerts, tp.errors], [[], []]);
 
   const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 820 } });

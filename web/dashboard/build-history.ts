@@ -30,7 +30,7 @@ export async function buildHistoryOf(db: Knex, app: AppRow, limit = BUILD_HISTOR
   const summary = `Last ${items.length} finished ${items.length === 1 ? 'build' : 'builds'}: median ${fmtDuration(sorted[Math.floor((sorted.length - 1) / 2)]!)}, `
     + `longest ${fmtDuration(longest.seconds)} (build ${longest.number}); ${failed} failed.`;
   const svg = barChart({
-    id: 'chart-builds', title: 'Build durations', description: `${summary} Failed builds are red.`, format: fmtDuration,
+    id: 'chart-builds', title: 'Build durations', description: `${summary} Failed builds are red.`, format: fmtDuration, scale: 'seconds',
     bars: items.map((b) => ({ label: `#${b.number}`, value: b.seconds, tone: TONES[b.status] ?? 'muted', note: `Build ${b.number}: ${b.status}, ${fmtDuration(b.seconds)}` })),
   });
   return { svg, summary, rows: items.reverse().map((b) => ({ number: b.number, status: b.status, failed: b.status === 'failed', duration: fmtDuration(b.seconds) })) };

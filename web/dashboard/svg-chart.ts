@@ -16,9 +16,9 @@ export interface LineChartSpec {
   bars?: boolean;
 }
 export interface Bar { label: string; value: number; tone: Tone; note: string }
-export interface BarChartSpec { id: string; title: string; description: string; bars: Bar[]; format: (v: number) => string }
+export interface BarChartSpec { id: string; title: string; description: string; bars: Bar[]; format: (v: number) => string; scale?: 'seconds' }
 
-const W = 560, H = 220;
+const W = 560, H = 220, BAR_W = 900;
 const M = { left: 58, right: 14, top: 20, bottom: 26 };
 const PW = W - M.left - M.right, PH = H - M.top - M.bottom;
 
@@ -30,10 +30,13 @@ export function esc(s: unknown): string {
 const num = (n: number): string => (Math.round(n * 10) / 10).toString();
 const tone = (t: Tone): string => `tone-${esc(t)}`;
 
-/** A round top for the y axis at or above v (1, 2, 2.5 or 5 times a power of ten) and how many gridlines divide it evenly. */
-export function niceTop(v: number, scale?: 'bytes'): { top: number; divisions: number } {
+/**
+ * A round top for the y axis at or above v (1, 2, 2.5 or 5 times a power of ten; of 1024 for bytes; in minutes for
+ * seconds over a minute) and how many gridlines divide it evenly.
+ */
+export function niceTop(v: number, scale?: 'bytes' | 'seconds'): { top: number; divisions: number } {
   if (!(v > 0) || !Number.isFinite(v)) return { top: 1, divisions: 4 };
-  const unit = scale === 'bytes' ? 1024 ** Math.max(0, Math.floor(Math.log(v) / Math.log(1024))) : 1;
+  const unit = scale === 'bytes' ? 1024 ** Math.max(0, Math.floor(Math.log(v) / Math.log(1024))) : scale === 'seconds' && v > 60 ? 60 : 1;
   const p = 10 ** Math.floor(Math.log10(v / unit));
   const m = [1, 2, 2.5, 5, 10].find((c) => c * p >= (v / unit) * (1 - 1e-9)) ?? 10;
   return { top: m * p * unit, divisions: m === 2 ? 4 : 5 };
@@ -52,16 +55,16 @@ export function timeTicks(t0: number, t1: number): number[] {
 
 const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
 
-function frame(id: string, title: string, description: string, body: string[]): string {
-  return `<svg class="chart-svg" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${esc(id)}-t ${esc(id)}-d" xmlns="http://www.w3.org/2000/svg">`
+function frame(id: string, title: string, description: string, body: string[], w = W): string {
+  return `<svg class="chart-svg" viewBox="0 0 ${w} ${H}" role="img" aria-labelledby="${esc(id)}-t ${esc(id)}-d" xmlns="http://www.w3.org/2000/svg">`
     + `<title id="${esc(id)}-t">${esc(title)}</title><desc id="${esc(id)}-d">${esc(description)}</desc>${body.join('')}</svg>`;
 }
 
-function yAxis({ top, divisions }: { top: number; divisions: number }, format: (v: number) => string): string[] {
+function yAxis({ top, divisions }: { top: number; divisions: number }, format: (v: number) => string, w = W): string[] {
   const out: string[] = [];
   for (let i = 0; i <= divisions; i++) {
     const v = (top * i) / divisions, y = M.top + PH - (PH * i) / divisions;
-    out.push(`<line class="grid${i === 0 ? ' base' : ''}" x1="${M.left}" x2="${W - M.right}" y1="${num(y)}" y2="${num(y)}"/>`,
+    out.push(`<line class="grid${i === 0 ? ' base' : ''}" x1="${M.left}" x2="${w - M.right}" y1="${num(y)}" y2="${num(y)}"/>`,
       `<text class="ylabel" x="${M.left - 6}" y="${num(y + 4)}" text-anchor="end">${esc(format(v))}</text>`);
   }
   return out;
@@ -135,15 +138,15 @@ export function lineChart(spec: LineChartSpec): string {
   ]);
 }
 
-/** A bar chart, one bar per item in order, labelled below every few bars. */
+/** A bar chart, one bar per item in order, labelled below every few bars; wider than the line charts (a card of its own). */
 export function barChart(spec: BarChartSpec): string {
-  const axis = niceTop(Math.max(0, ...spec.bars.map((b) => b.value))), top = axis.top;
-  const n = Math.max(spec.bars.length, 1), slot = PW / n, every = Math.ceil(n / 10);
+  const axis = niceTop(Math.max(0, ...spec.bars.map((b) => b.value)), spec.scale), top = axis.top;
+  const n = Math.max(spec.bars.length, 1), slot = (BAR_W - M.left - M.right) / n, every = Math.ceil(n / 12);
   const bars = spec.bars.flatMap((b, i) => {
     const h = Math.max(1, (PH * Math.min(b.value, top)) / top), bx = M.left + i * slot + slot * 0.15;
     const out = [`<rect class="bar ${tone(b.tone)}" x="${num(bx)}" y="${num(M.top + PH - h)}" width="${num(slot * 0.7)}" height="${num(h)}"><title>${esc(b.note)}</title></rect>`];
-    if (i % every === 0 || i === n - 1) out.push(`<text class="xlabel" x="${num(bx + slot * 0.35)}" y="${H - 8}" text-anchor="middle">${esc(b.label)}</text>`);
+    if (i === n - 1 || (i % every === 0 && n - 1 - i >= every)) out.push(`<text class="xlabel" x="${num(bx + slot * 0.35)}" y="${H - 8}" text-anchor="middle">${esc(b.label)}</text>`);
     return out;
   });
-  return frame(spec.id, spec.title, spec.description, [...yAxis(axis, spec.format), ...bars]);
+  return frame(spec.id, spec.title, spec.description, [...yAxis(axis, spec.format, BAR_W), ...bars], BAR_W);
 }
