@@ -140,11 +140,13 @@ test('an app pushed with git and sent traffic through the router shows it and it
     const summary = document.querySelector('#requests .chart-summary')?.textContent ?? '';
     return /5xx: latest [\d.]+, peak (?!0[,;])[\d.]+/.test(summary) && document.querySelector('#requests .marker text')?.textContent === 'v1';
   }, undefined, { timeout: 60_000 });
-  const rows = await page.locator('#requests tbody tr').allInnerTexts();
-  const sum = (col: number) => rows.reduce((n, r) => n + Number(r.split('\t')[col] ?? 0), 0);
-  const resolution = 10;
-  assert.equal(Math.round(sum(1) * resolution), 30, `30 2xx in the table: ${rows.join(' | ')}`);
-  assert.equal(Math.round(sum(2) * resolution), 10, '10 5xx in the table');
+  // The table (closed <details>) lists the buckets with requests; its rates times the resolution are the counts sent.
+  const table = await page.locator('#requests table').evaluate((el: HTMLTableElement) => ({
+    head: [...el.tHead!.rows[0]!.cells].map((c) => c.textContent!.trim()),
+    rows: [...el.tBodies[0]!.rows].map((r) => [...r.cells].map((c) => c.textContent!.trim())),
+  }));
+  const sent = (cls: string) => Math.round(table.rows.reduce((n, r) => n + Number(r[table.head.indexOf(cls)]), 0) * 10);
+  assert.deepEqual([sent('2xx'), sent('5xx')], [30, 10], JSON.stringify(table));
   await page.locator('#memory svg').waitFor();
   await screenshot(page, 'metrics-live');
   assert.deepEqual([alerts, errors], [[], []]);

@@ -31,6 +31,10 @@ test('text is escaped, null values break the line, and deploys are dashed lines 
   assert.equal(svg.match(/<circle class="dot tone-2"/g)?.length, 1, 'a lone point is a dot');
   assert.match(svg, /<g class="marker marker-failed"><title>v1 &lt;ok&gt;<\/title><line [^>]+\/><text [^>]+>v1&lt;x&gt;<\/text><\/g>/);
   assert.doesNotMatch(svg, /outside/, 'a deploy before the axis is not drawn');
+  const now = lineChart({ id: 'n', title: 't', description: 'd', times, format: String, series: [],
+    markers: [{ at: new Date(times[5]!.getTime() + 7000), label: 'v9', note: 'in the bucket being sampled' }, { at: new Date(times[5]!.getTime() + 10_000), label: 'v10', note: 'next bucket' }] });
+  assert.match(now, /<line x1="546" x2="546" y1="16" y2="194"\/><text x="546" y="13" text-anchor="end">v9<\/text>/, 'at the right edge');
+  assert.doesNotMatch(now, /v10/);
   assert.match(svg, />5&lt;u&gt;<\/text>/, 'the axis top is the peak 5, labelled through the formatter, escaped');
 });
 

@@ -108,13 +108,16 @@ function seriesBars(series: ChartSeries[], x: (i: number) => number, y: (v: numb
   ] : [])));
 }
 
-/** Deploys as dashed vertical lines; a label that would overlap the next newer one is left off (its <title> stays). */
-function markerMarks(markers: ChartMarker[], t0: number, t1: number, x: (t: number) => number): string[] {
-  const shown = markers.filter((m) => m.at.getTime() >= t0 && m.at.getTime() <= t1).sort((a, b) => a.at.getTime() - b.at.getTime());
+/**
+ * Deploys as dashed vertical lines; one in the bucket now being sampled (after the axis's last point) sits at the right
+ * edge. A label that would overlap the next newer one is left off (its <title> stays).
+ */
+function markerMarks(markers: ChartMarker[], t0: number, t1: number, step: number, x: (t: number) => number): string[] {
+  const shown = markers.filter((m) => m.at.getTime() >= t0 && m.at.getTime() < t1 + step).sort((a, b) => a.at.getTime() - b.at.getTime());
+  const at = (m: ChartMarker) => Math.min(x(m.at.getTime()), M.left + PW);
   return shown.map((m, i) => {
-    const px = x(m.at.getTime());
-    const next = shown[i + 1];
-    const labelled = next === undefined || x(next.at.getTime()) - px >= 24;
+    const px = at(m), next = shown[i + 1];
+    const labelled = next === undefined || at(next) - px >= 24;
     const anchor = px > W - M.right - 30 ? 'end' : 'middle';
     return `<g class="marker${m.failed ? ' marker-failed' : ''}"><title>${esc(m.note)}</title>`
       + `<line x1="${num(px)}" x2="${num(px)}" y1="${M.top - 4}" y2="${M.top + PH}"/>`
@@ -134,7 +137,7 @@ export function lineChart(spec: LineChartSpec): string {
   return frame(spec.id, spec.title, spec.description, [
     ...yAxis(axis, spec.format), ...xAxis(t0, t1, xt),
     ...(spec.bars ? seriesBars(series, xi, y) : series.flatMap((s, k) => seriesPaths(s, xi, y, k === 0))),
-    ...markerMarks(spec.markers ?? [], t0, t1, xt),
+    ...markerMarks(spec.markers ?? [], t0, t1, times.length > 1 ? times[1]!.getTime() - t0 : 1, xt),
   ]);
 }
 
