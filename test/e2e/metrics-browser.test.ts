@@ -82,8 +82,12 @@ test('the Metrics tab draws an hour and a day of samples, refreshes itself, and 
   assert.equal(await page.getByRole('img', { name: 'Memory' }).count(), 1, 'each chart is an image named by its title');
   await screenshot(page, 'metrics-1h');
   await page.locator('#latency summary').click();
-  assert.ok(await page.locator('#latency tbody tr').count() === 30);
+  assert.equal(await page.locator('#latency tbody tr').count(), 30);
   await screenshot(page, 'metrics-1h-table');
+  // The next refresh replaces the charts with new ones: the table the reader opened stays open.
+  await page.locator('#metrics-charts').evaluate((el) => el.setAttribute('data-old', ''));
+  await page.locator('#metrics-charts:not([data-old])').waitFor({ state: 'attached', timeout: 15_000 });
+  await page.waitForFunction(() => (document.getElementById('latency-data') as HTMLDetailsElement | null)?.open === true, undefined, { timeout: 2000 });
   await page.getByRole('link', { name: 'Last 24 hours' }).click();
   await page.waitForURL('**/metrics?window=24h');
   await page.locator('#cpu svg').waitFor();
