@@ -1,5 +1,5 @@
 // web/dashboard/app-metrics-routes.ts — an app's Metrics tab: the last hour or day of its traffic and process usage
-// as server-rendered SVG charts, and the charts alone as the fragment htmx polls every 10 s to keep them live.
+// as server-rendered SVG charts, and the charts alone as the fragment htmx polls (every 10 s; 60 s for the day) to keep them live.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
 import { isMetricWindow, readAppMetrics, type MetricWindow } from '../../services/app-metrics.ts';
@@ -22,7 +22,8 @@ async function chartsCtx(d: DashDeps, ctx: AppContext, window: MetricWindow): Pr
   return {
     app: ctx.app, window, empty: m.empty, charts: m.empty ? [] : metricsCharts(m),
     deploys: m.deploys.map((r) => ({ version: r.version, status: r.status, time: hhmmss(r.at) })),
-    resolution: m.resolution,
+    // The day's buckets are a minute long: polling it every 10 s would redraw the same charts five times in six.
+    resolution: m.resolution, pollSeconds: window === '1h' ? 10 : 60,
   };
 }
 

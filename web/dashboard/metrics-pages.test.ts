@@ -55,6 +55,7 @@ test('the Metrics tab draws the charts with the sampled numbers in their text fa
   assert.equal(day.status, 200);
   assert.match(day.body, /id="metrics-empty"/, 'the day reads 60 s rows, and none were written');
   assert.match(day.body, /<a href="\/apps\/demo\/metrics\?window=24h" aria-current="page">Last 24 hours<\/a>/);
+  assert.match(day.body, /hx-get="\/apps\/demo\/metrics\/charts\?window=24h" hx-trigger="every 60s"/, 'minute buckets, polled each minute');
 });
 
 test('the Metrics tab is refused to a stranger, as every app page is, and a bad window is a 400', async (t) => {

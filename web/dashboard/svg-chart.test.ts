@@ -52,3 +52,14 @@ test('deploy labels closer than 24 px keep the newest only; bars carry their not
   assert.match(bars, /<rect class="bar tone-bad"[^>]*><title>Build 2 failed<\/title><\/rect>/);
   assert.ok(bars.includes('Build 1 &lt;succeeded&gt;'));
 });
+
+test('a day of minutes is thinned to each plot column\'s lowest and highest point, keeping a one-minute spike', () => {
+  const day = Array.from({ length: 1440 }, (_, i) => new Date(Date.UTC(2026, 0, 2) + i * 60_000));
+  const values = day.map((_, i) => (i === 700 ? 100 : 1 + (i % 3)));
+  const svg = lineChart({ id: 'd', title: 't', description: 'd', times: day, format: String, series: [{ name: 'a', tone: 'ok', values }] });
+  const line = /<path class="line tone-ok" d="([^"]+)"/.exec(svg)![1]!;
+  const points = line.split(/[ML]/).filter(Boolean);
+  assert.ok(points.length < 1100 && points.length > 488, `${points.length} points`);
+  assert.ok(points.some((p) => p.endsWith(' 20')), 'the spike reaches the top of the axis');
+  assert.ok(points.some((p) => p.endsWith(' 192.3')) && points.some((p) => p.endsWith(' 188.8')), 'the 1s and the 3s are both kept');
+});

@@ -89,10 +89,31 @@ function runsOf(values: Array<number | null>, x: (i: number) => number, y: (v: n
   return runs;
 }
 
+/**
+ * A run with more points than the plot has units (a day of minutes is 1440 points over 488) keeps, per unit column,
+ * its lowest and highest point: the same picture, spikes included, in a third of the bytes.
+ */
+function thin(run: Array<[number, number]>): Array<[number, number]> {
+  if (run.length <= PW) return run;
+  const out: Array<[number, number]> = [];
+  let col: Array<[number, number]> = [];
+  const flush = () => {
+    if (col.length <= 2) { out.push(...col); return; }
+    const lo = col.reduce((a, b) => (b[1] > a[1] ? b : a)), hi = col.reduce((a, b) => (b[1] < a[1] ? b : a));
+    out.push(...(col.indexOf(lo) < col.indexOf(hi) ? [lo, hi] : [hi, lo]));
+  };
+  for (const p of run) {
+    if (col.length && Math.round(p[0]) !== Math.round(col[0]![0])) { flush(); col = []; }
+    col.push(p);
+  }
+  flush();
+  return out;
+}
+
 /** A series' line, with a light area under it when `area` (the first series only, so areas never muddy each other). */
 function seriesPaths(s: ChartSeries, x: (i: number) => number, y: (v: number) => number, area: boolean): string[] {
   const base = M.top + PH;
-  return runsOf(s.values, x, y).map((run) => {
+  return runsOf(s.values, x, y).map(thin).map((run) => {
     if (run.length === 1) return `<circle class="dot ${tone(s.tone)}" cx="${num(run[0]![0])}" cy="${num(run[0]![1])}" r="2.5"/>`;
     const line = run.map(([px, py], i) => `${i ? 'L' : 'M'}${num(px)} ${num(py)}`).join('');
     const fill = `${line}L${num(run[run.length - 1]![0])} ${base}L${num(run[0]![0])} ${base}Z`;
