@@ -139,18 +139,24 @@ test('an app pushed with git and sent traffic through the router shows it and it
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL('**/apps');
   await page.goto(`${base}/apps/metered/metrics`);
-  // The page polls its charts every 10 s: wait until the sampler's rows show the 500s and v1's marker.
-  await page.waitForFunction(() => {
-    const summary = document.querySelector('#requests .chart-summary')?.textContent ?? '';
-    return /5xx: latest [\d.]+, peak (?!0[,;])[\d.]+/.test(summary) && document.querySelector('#requests .marker text')?.textContent === 'v1';
-  }, undefined, { timeout: 60_000 });
-  // The table (closed <details>) lists the buckets with requests; its rates times the resolution are the counts sent.
-  const table = await page.locator('#requests table').evaluate((el: HTMLTableElement) => ({
-    head: [...el.tHead!.rows[0]!.cells].map((c) => c.textContent!.trim()),
-    rows: [...el.tBodies[0]!.rows].map((r) => [...r.cells].map((c) => c.textContent!.trim())),
-  }));
-  const sent = (cls: string) => Math.round(table.rows.reduce((n, r) => n + Number(r[table.head.indexOf(cls)]), 0) * 10);
-  assert.deepEqual([sent('2xx'), sent('5xx')], [30, 10], JSON.stringify(table));
+  // The requests table (a closed <details>) lists the buckets with requests; its rates times 10 s are the counts sent.
+  const counted = () => {
+    const table = document.querySelector('#requests table') as HTMLTableElement | null;
+    const out = { '2xx': 0, '5xx': 0, marker: document.querySelector('#requests .marker text')?.textContent ?? '' };
+    if (!table) return out;
+    const head = [...table.tHead!.rows[0]!.cells].map((c) => c.textContent!.trim());
+    for (const r of [...table.tBodies[0]!.rows]) for (const cls of ['2xx', '5xx'] as const) out[cls] += Number(r.cells[head.indexOf(cls)]?.textContent) * 10 || 0;
+    return { ...out, '2xx': Math.round(out['2xx']), '5xx': Math.round(out['5xx']) };
+  };
+  // The page polls its charts every 10 s: after each poll, look again until the sampler's rows hold all 40 requests
+  // and v1's deploy marker.
+  const deadline = Date.now() + 90_000;
+  for (let seen = await page.evaluate(counted); seen['2xx'] < 30 || seen['5xx'] < 10 || seen.marker !== 'v1'; seen = await page.evaluate(counted)) {
+    assert.ok(Date.now() < deadline, `the Metrics tab never showed the traffic: ${JSON.stringify(seen)}`);
+    await page.waitForResponse((r) => r.url().includes('/apps/metered/metrics/charts'), { timeout: 20_000 });
+    await page.waitForFunction(() => !document.querySelector('#metrics-charts.htmx-settling, #metrics-charts.htmx-swapping'));
+  }
+  assert.deepEqual(await page.evaluate(counted), { '2xx': 30, '5xx': 10, marker: 'v1' }, 'no request counted twice');
   await page.locator('#memory svg').waitFor();
   await screenshot(page, 'metrics-live');
   assert.deepEqual([alerts, errors], [[], []]);
