@@ -1,5 +1,6 @@
-// views/static/app.js — small progressive enhancements on top of htmx: copy buttons, and build/app logs that stay
-// scrolled to the bottom while lines stream in. Pages work without it.
+// views/static/app.js — small progressive enhancements on top of htmx: copy buttons, build/app logs that stay
+// scrolled to the bottom while lines stream in, and chart tables that stay open across the Metrics tab's refreshes.
+// Pages work without it.
 (function () {
   function enhance(root) {
     root.querySelectorAll('button.copy[data-copy]').forEach(function (btn) {
@@ -29,6 +30,17 @@
     document.querySelectorAll('.log').forEach(function (log) {
       if (stick.get(log) !== false) log.scrollTop = log.scrollHeight;
     });
+  });
+
+  // The Metrics tab's charts are replaced every 10 s: a data table the reader opened stays open in the new ones.
+  var opened = [];
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    if (!e.detail.target || e.detail.target.id !== 'metrics-charts') return;
+    opened = Array.prototype.map.call(e.detail.target.querySelectorAll('details[open][id]'), function (d) { return d.id; });
+  });
+  document.addEventListener('htmx:afterSettle', function () {
+    opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    opened = [];
   });
 
   document.addEventListener('DOMContentLoaded', function () {

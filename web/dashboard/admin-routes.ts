@@ -8,7 +8,9 @@ import { getSettings, setSignupsOpen } from '../../core/settings.ts';
 import { appSummaries } from '../../services/app-status.ts';
 import { listApps } from '../../services/apps.ts';
 import { appUrl } from '../../services/release-spec.ts';
+import { machineStats, topApps } from '../../services/machine-stats.ts';
 import { systemStats, userOverview } from '../../services/stats.ts';
+import { fmtBytes, fmtNumber } from './metrics-view.ts';
 import { field, redirect, sendPage, type DashDeps } from './respond.ts';
 import { isTls } from './edge.ts';
 import { actorOf } from './sessions.ts';
@@ -24,18 +26,40 @@ const ACTIONS = {
   'make-admin': { isAdmin: true }, 'revoke-admin': { isAdmin: false }, disable: { disabled: true }, enable: { disabled: false },
 } as const;
 
+/** The machine's numbers as the page prints them. */
+function machineView(m: Awaited<ReturnType<typeof machineStats>>) {
+  return {
+    load: m.load.map((l) => l.toFixed(2)).join(' / '), cpus: m.cpus,
+    memory: `${fmtBytes(m.memory.total - m.memory.free)} of ${fmtBytes(m.memory.total)}`, memoryPercent: m.memory.usedPercent,
+    disk: m.disk && `${fmtBytes(m.disk.total - m.disk.free)} of ${fmtBytes(m.disk.total)}`, diskFree: m.disk && fmtBytes(m.disk.free), diskPercent: m.disk?.usedPercent,
+  };
+}
+
+/** The top apps' lists, values formatted; a list is undefined when no app has any. */
+function topView(t: Awaited<ReturnType<typeof topApps>>) {
+  const list = (rows: typeof t.cpu, f: (v: number) => string) => (rows.length ? rows.map((r) => ({ name: r.name, value: f(r.value) })) : undefined);
+  return {
+    cpu: list(t.cpu, (v) => `${fmtNumber(v)} cores`), memory: list(t.memory, fmtBytes),
+    requests: list(t.requests, (v) => `${fmtNumber(v)} (${fmtNumber(v / 3600)}/s)`),
+  };
+}
+
 /** Registers /admin. */
 export function registerAdminRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get('/admin', async (req, reply) => {
     const actor = adminActor(req);
     const apps = await listApps(d.db, actor);
-    const [users, stats, settings, summaries, invites] = await Promise.all([
+    const [users, stats, settings, summaries, invites, machine, top] = await Promise.all([
       userOverview(d.db), systemStats(d.db, d.config.dataDir), getSettings(d.db), appSummaries(d.db, apps), listOpenInvites(d.db, actor),
+      machineStats(d.config.dataDir), topApps(d.db),
     ]);
     const appRows = apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(d.config, a.name), createdAt: a.created_at, ...summaries.get(a.id)! }));
     const userRows = users.map((u) => ({ ...u, self: u.id === actor.user.id }));
     const isolation = { ...d.config.isolation, singleTenant: d.config.isolation.mode === 'none' };
-    return sendPage(d, req, reply, 'admin', { title: 'Admin', nav: 'admin', users: userRows, apps: appRows, stats, settings, invites, isolation, ttl: INVITE_TTL });
+    return sendPage(d, req, reply, 'admin', {
+      title: 'Admin', nav: 'admin', users: userRows, apps: appRows, stats, settings, invites, isolation, ttl: INVITE_TTL,
+      machine: machineView(machine), top: topView(top),
+    });
   });
 
   // The link is shown on the page this POST answers, once: it is not put in a flash cookie or stored in plain.

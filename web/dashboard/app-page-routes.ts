@@ -8,6 +8,7 @@ import { currentRelease, rollback } from '../../services/releases.ts';
 import { activityOf } from './activity.ts';
 import { appLogLineView } from './ansi.ts';
 import { appPageCtx, loadApp, remotesFor } from './app-context.ts';
+import { buildHistoryOf } from './build-history.ts';
 import { buildState, storedLines } from './build-view.ts';
 import { redirect, sendPage, type DashDeps } from './respond.ts';
 
@@ -34,7 +35,8 @@ export function registerAppPageRoutes(app: FastifyInstance, d: DashDeps): void {
 
   app.get<AppParams>('/apps/:app/activity', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'activity');
-    return sendPage(d, req, reply, 'app-activity', appPageCtx(ctx, 'Activity', { activity: await activityOf(d.db, ctx.app), liveActivity: true }));
+    const [activity, history] = await Promise.all([activityOf(d.db, ctx.app), buildHistoryOf(d.db, ctx.app)]);
+    return sendPage(d, req, reply, 'app-activity', appPageCtx(ctx, 'Activity', { activity, history, liveActivity: true }));
   });
 
   app.get<AppParams & { Params: { n: string } }>('/apps/:app/builds/:n', async (req, reply) => {

@@ -14,6 +14,7 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
 import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
+import { registerAppMetricsRoutes } from './app-metrics-routes.ts';
 import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
@@ -87,6 +88,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAccountRoutes(scope, d);
     registerAppsRoutes(scope, d);
     registerAppPageRoutes(scope, d);
+    registerAppMetricsRoutes(scope, d);
     registerAppConfigRoutes(scope, d);
     registerAppResourcesRoutes(scope, d);
     registerAppCertsRoutes(scope, d);

@@ -1,0 +1,44 @@
+// web/dashboard/app-metrics-routes.ts — an app's Metrics tab: the last hour or day of its traffic and process usage
+// as server-rendered SVG charts, and the charts alone as the fragment htmx polls (every 10 s; 60 s for the day) to keep them live.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PaasError } from '../../core/errors.ts';
+import { isMetricWindow, readAppMetrics, type MetricWindow } from '../../services/app-metrics.ts';
+import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
+import { hhmmss, metricsCharts } from './metrics-view.ts';
+import { sendFragment, sendPage, type DashDeps } from './respond.ts';
+
+type MetricsRequest = { Params: { app: string }; Querystring: { window?: unknown } };
+
+/** The window asked for (1h when none); anything else is E_BAD_REQUEST: the value is never echoed into a link. */
+function windowOf(req: FastifyRequest<MetricsRequest>): MetricWindow {
+  const w = req.query.window ?? '1h';
+  if (!isMetricWindow(w)) throw new PaasError('E_BAD_REQUEST', 'The window must be 1h or 24h');
+  return w;
+}
+
+/** What the charts partial renders: the charts, the deploys in the window and the URL it polls. */
+async function chartsCtx(d: DashDeps, ctx: AppContext, window: MetricWindow): Promise<Record<string, unknown>> {
+  const m = await readAppMetrics(d.db, ctx.app.id, window);
+  return {
+    app: ctx.app, window, empty: m.empty, charts: m.empty ? [] : metricsCharts(m),
+    deploys: m.deploys.map((r) => ({ version: r.version, status: r.status, time: hhmmss(r.at) })),
+    // The day's buckets are a minute long: polling it every 10 s would redraw the same charts five times in six.
+    resolution: m.resolution, pollSeconds: window === '1h' ? 10 : 60,
+  };
+}
+
+/** Registers /apps/:app/metrics and its polled fragment /apps/:app/metrics/charts. */
+export function registerAppMetricsRoutes(app: FastifyInstance, d: DashDeps): void {
+  app.get<MetricsRequest>('/apps/:app/metrics', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'metrics');
+    const window = windowOf(req);
+    const windows = (['1h', '24h'] as const).map((w) => ({ id: w, label: w === '1h' ? 'Last hour' : 'Last 24 hours', current: w === window }));
+    return sendPage(d, req, reply, 'app-metrics', appPageCtx(ctx, 'Metrics', { windows, ...(await chartsCtx(d, ctx, window)) }));
+  });
+
+  app.get<MetricsRequest>('/apps/:app/metrics/charts', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'metrics');
+    const window = windowOf(req);
+    return sendFragment(d, reply, 'metrics-charts', await chartsCtx(d, ctx, window));
+  });
+}
