@@ -158,3 +158,87 @@ test('the admin page shows the machine\'s load, memory and disk and the busiest 
   assert.doesNotMatch(page.body, /idle<\/a> <span class="muted">/, 'an app with nothing recorded is in no list');
   assert.equal((await bob.get('/admin')).status, 404);
 });
+
+test('a zero is data: requests without a 5xx read 0 %, an idle CPU reads 0, not "No requests" or a gap', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const id = await appId(h, 'demo');
+  const at = bucket(2);
+  await h.db('app_metrics').insert([
+    { app_id: id, type: '', resolution: 10, at, r2xx: 50, latency_counts: LATENCY_BOUNDS.map((x) => (x === 25 ? 50 : 0)) },
+    { app_id: id, type: 'web', resolution: 10, at, cpu_seconds: 0, memory_bytes: 1024 * 1024, instances: 1, restarts: 0 },
+  ]);
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  const figure = (fid: string) => page.body.match(new RegExp(`<figure class="chart" id="${fid}">[\\s\\S]*?</figure>`))![0];
+  assert.match(figure('errors'), /5xx: latest 0%, peak 0%/);
+  assert.doesNotMatch(figure('errors'), /No requests in this window/);
+  assert.ok(figure('errors').includes(`<th scope="row">${hhmmss(at)}</th><td>0%</td>`));
+  assert.match(figure('requests'), /2xx: latest 5, peak 5; 5xx: latest 0, peak 0/);
+  assert.match(figure('cpu'), /web: latest 0, peak 0/);
+  assert.ok(figure('cpu').includes(`<th scope="row">${hhmmss(at)}</th><td>0</td>`), 'idle CPU is a 0 in the table');
+});
+
+test('200 process types render: the top 6 by peak keep their line, the rest sum into "other"; the SVG stays small', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const id = await appId(h, 'demo');
+  const rows = [];
+  for (let k = 0; k < 200; k++) {
+    const type = `t${String(k).padStart(3, '0')}`;
+    for (let back = 1; back <= 360; back += 1) rows.push({ app_id: id, type, resolution: 10, at: bucket(back), cpu_seconds: k === 150 ? 50 : 1, memory_bytes: (k + 1) * 1024 * 1024, instances: 1 });
+  }
+  for (let i = 0; i < rows.length; i += 5000) await h.db('app_metrics').insert(rows.slice(i, i + 5000));
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  const figure = (fid: string) => page.body.match(new RegExp(`<figure class="chart" id="${fid}">[\\s\\S]*?</figure>`))![0];
+  const legend = (fid: string) => [...figure(fid).match(/<ul class="legend"[\s\S]*?<\/ul>/)![0].matchAll(/<\/span>([^<]*)<\/li>/g)].map((x) => x[1]);
+  assert.deepEqual(legend('memory'), ['t194', 't195', 't196', 't197', 't198', 't199', 'other (194 types)']);
+  assert.deepEqual(legend('cpu'), ['t000', 't001', 't002', 't003', 't004', 't150', 'other (194 types)'], 't150 has the highest CPU peak; ties keep name order');
+  assert.equal(figure('memory').match(/<th scope="col">/g)?.length, 8, 'time, six types and other');
+  // The other types' memory, summed: 1 + … + 194 MB.
+  assert.match(figure('memory'), new RegExp(`other \\(194 types\\): latest ${(194 * 195 / 2 / 1024).toFixed(1)} GB`));
+  for (const fid of ['memory', 'cpu', 'restarts']) {
+    const svg = figure(fid).match(/<svg[\s\S]*?<\/svg>/)![0];
+    assert.ok(svg.length < 60_000, `${fid}: ${svg.length} bytes of SVG`);
+  }
+});
+
+test('the polled fragment runs only the access check and the metrics read, not the page header\'s queries', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await insertSample(h, 'demo', bucket(1));
+  const sql: string[] = [];
+  const onQuery = (q: { sql: string }) => sql.push(q.sql);
+  h.db.on('query', onQuery);
+  t.after(() => h.db.off('query', onQuery));
+  const frag = await b.get('/apps/demo/metrics/charts?window=1h', { 'hx-request': 'true' });
+  assert.equal(frag.status, 200);
+  const appQueries = sql.filter((s) => !/sessions|users/.test(s));
+  assert.ok(appQueries.some((s) => /app_metrics/.test(s)));
+  assert.equal(appQueries.filter((s) => /"processes"|"builds"|distinct on/i.test(s)).length, 0, appQueries.join('\n'));
+  assert.ok(appQueries.length <= 4, appQueries.join('\n'));
+});
+
+test('deploy markers and the deploy list keep the newest 50, and say how many more there were', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await insertSample(h, 'demo', bucket(1));
+  const build = await insertBuild(h.db, 'demo', { status: 'succeeded' });
+  const id = await appId(h, 'demo');
+  await h.db('releases').insert(Array.from({ length: 80 }, (_, i) => ({
+    app_id: id, version: i + 1, build_id: build, config: '{}', description: 'Deploy', status: 'succeeded', finished_at: new Date(Date.now() - (80 - i) * 30_000),
+  })));
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  const requests = page.body.match(/<figure class="chart" id="requests">[\s\S]*?<\/figure>/)![0];
+  assert.equal(requests.match(/<g class="marker/g)?.length, 50);
+  assert.doesNotMatch(requests, /<title>v30 /);
+  assert.match(requests, /<title>v31 /);
+  assert.equal(page.body.match(/<li><strong>v\d+<\/strong>/g)?.length, 50);
+  assert.match(page.body, /30 more, older, not shown\./);
+});
