@@ -27,7 +27,7 @@ async function chartsCtx(d: DashDeps, app: AppRow, window: MetricWindow): Promis
     deploys: m.deploys.slice(-MAX_MARKERS).map((r) => ({ version: r.version, status: r.status, time: hhmmss(r.at) })),
     moreDeploys: Math.max(0, m.deploys.length - MAX_MARKERS),
     // The day's buckets are a minute long: polling it every 10 s would redraw the same charts five times in six.
-    resolution: m.resolution, pollSeconds: window === '1h' ? 10 : 60,
+    resolution: m.resolution, pollSeconds: d.metricsPollSeconds ?? (window === '1h' ? 10 : 60),
   };
 }
 
