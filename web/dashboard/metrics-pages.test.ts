@@ -145,6 +145,13 @@ test('the admin page shows the machine\'s load, memory and disk and the busiest 
     { app_id: small, type: 'web', resolution: 10, at: bucket(1), cpu_seconds: 0, memory_bytes: 10 * 2 ** 20 },
     { app_id: small, type: '', resolution: 10, at: new Date(Date.now() - 2 * 3_600_000), r2xx: 10_000 }, // over an hour ago
   ]);
+  // The 60 s rows the sampler's rollup makes of them: the hour's CPU and requests are read from these.
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000), big = await appId(h, 'big');
+  await h.db('app_metrics').insert([
+    { app_id: big, type: '', resolution: 60, at: minute, r2xx: 100, r5xx: 20 }, { app_id: big, type: 'web', resolution: 60, at: minute, cpu_seconds: 10 },
+    { app_id: small, type: '', resolution: 60, at: minute, r2xx: 7 }, { app_id: small, type: 'web', resolution: 60, at: minute, cpu_seconds: 36 },
+    { app_id: small, type: '', resolution: 60, at: new Date(Date.now() - 2 * 3_600_000), r2xx: 10_000 }, // over an hour ago
+  ]);
   const page = await admin.get('/admin');
   assert.equal(page.status, 200);
   assert.match(page.body, /id="stat-load">\d+\.\d\d \/ \d+\.\d\d \/ \d+\.\d\d<\/span><span class="label">load \(1, 5, 15 min\) on \d+ CPUs?<\/span>/);
@@ -154,7 +161,7 @@ test('the admin page shows the machine\'s load, memory and disk and the busiest 
     .matchAll(/<a href="\/apps\/([\w-]+)\/metrics">[\w-]+<\/a> <span class="muted">([^<]*)<\/span>/g)].map((m) => `${m[1]} ${m[2]}`);
   assert.deepEqual(list('requests'), ['big 120 (0.033/s)', 'small 7 (0.002/s)']);
   assert.deepEqual(list('cpu'), ['small 0.01 cores', 'big 0.003 cores'], '36 and 10 CPU seconds over the hour');
-  assert.deepEqual(list('memory'), ['big 150 MB', 'small 10 MB'], 'at each app\'s latest bucket');
+  assert.deepEqual(list('memory'), ['big 150 MB', 'small 10 MB'], 'each type\'s latest row');
   assert.doesNotMatch(page.body, /idle<\/a> <span class="muted">/, 'an app with nothing recorded is in no list');
   assert.equal((await bob.get('/admin')).status, 404);
 });
