@@ -126,7 +126,8 @@ test('the activity page charts the last builds\' durations, failed ones marked, 
   assert.match(page.body, /<svg class="chart-svg"[^>]*aria-labelledby="chart-builds-t chart-builds-d"/);
   assert.equal(page.body.match(/<rect class="bar /g)?.length, 3, 'finished builds only');
   assert.match(page.body, /<rect class="bar tone-bad"[^>]*><title>Build 2: failed, 1m 30s<\/title>/);
-  assert.match(page.body, /Last 3 finished builds: median 1m 01s, longest 1m 30s \(build 2\); 1 failed\./);
+  assert.match(page.body, /Last 3 finished builds: median 1m 01s, longest 1m 30s \(build 2\); 1 failed\. <span class="muted">From the push to the build&#x27;s end, time waiting in the build queue included\.<\/span>/);
+  assert.match(page.body, /<caption class="sr-only">Build durations, newest first\. From the push to the build&#x27;s end, time waiting in the build queue included\.<\/caption>/);
   assert.match(page.body, /<th scope="row"><a href="\/apps\/demo\/builds\/2">Build 2<\/a><\/th><td><span class="badge badge-failed">failed<\/span>\s*<\/td><td>1m 30s<\/td>/);
   assert.ok(page.body.indexOf('Build 3</a></th>') < page.body.indexOf('Build 1</a></th>'), 'the table is newest first');
 });
