@@ -117,6 +117,32 @@ test('traffic and usage land in 10 s and 60 s rows with the right counts; restar
   assert.deepEqual(left.sort((a, b) => a[0]! - b[0]!), [[10, 59 * 60_000], [60, 23 * 3_600_000]]);
 });
 
+test('a tick just past a boundary files what it measured under the bucket of its interval\'s midpoint, not its own', async (t) => {
+  const s = await setup(t);
+  if (!s) return;
+  const { db, h, deps } = s;
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  let clock = minute + 10_000 + TICK_SLACK_MS; // ticks as the timer runs them, a little after each boundary
+  const sampler = startMetricsSampler({ ...deps, now: () => clock });
+  t.after(() => sampler.stop());
+  await sampler.tick(); // the baseline
+  await send(h, 'shop', 3);
+  clock = minute + 20_000 + TICK_SLACK_MS; // measured [10 s, 20 s]: the 10 s bucket, not the 20 s one
+  await sampler.tick();
+  await send(h, 'shop', 2);
+  clock = minute + 30_000 + TICK_SLACK_MS;
+  await sampler.tick();
+  const fine = await rows(db, 10, '');
+  assert.deepEqual(fine.map((r) => [r.at.getTime() - minute, r.r2xx]), [[10_000, 3], [20_000, 2]]);
+  const web = await rows(db, 10, 'web');
+  assert.deepEqual(web.map((r) => r.at.getTime() - minute), [10_000, 20_000], 'usage rows follow the same rule');
+  // A late tick (one missed): the interval [20 s, 45 s] has its midpoint in the 30 s bucket.
+  await send(h, 'shop', 1);
+  clock = minute + 45_000;
+  await sampler.tick();
+  assert.deepEqual((await rows(db, 10, '')).map((r) => r.at.getTime() - minute), [10_000, 20_000, 30_000]);
+});
+
 test('on its timer the sampler writes rows by itself, and stop() waits for the tick in progress', async (t) => {
   const s = await setup(t);
   if (!s) return;

@@ -75,7 +75,16 @@ async function sample(deps: SamplerDeps, prev: Previous, now: number, signal: Ab
   const cpu = cpuDeltas(next.usage, { tick: prev.ticks, previousAt: prev.at }, usage);
   const types = typeDeltas(usage, cpu, restartDeltas(next.restarts, prev.ticks, statuses));
   const perApp = traffic ? trafficDeltas(prev.traffic, traffic) : new Map<string, TrafficDelta>();
-  return { rows: toRows(ids, bucketStart(now, RESOLUTIONS.fine), perApp, types), next };
+  return { rows: toRows(ids, bucketOf(prev.at, now), perApp, types), next };
+}
+
+/**
+ * The 10 s bucket a tick's rows are filed under: the one holding the midpoint of the interval it measured, so a tick
+ * 20 ms past a boundary files [T-10 s, T] under T-10 s, not T. Gauges (memory, instances) go there too: one rule for
+ * a tick's rows. The first tick (no previous reading) uses its own time.
+ */
+export function bucketOf(previousAt: number | undefined, now: number): Date {
+  return bucketStart(previousAt === undefined ? now : (previousAt + now) / 2, RESOLUTIONS.fine);
 }
 
 /** How far back a rollup that kept failing is caught up. */

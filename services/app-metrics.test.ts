@@ -70,7 +70,7 @@ test('rows become rates, quantiles, error shares and per-type usage at their pla
   assert.deepEqual([m.errorPercent[i], m.errorPercent[i + 1], m.errorPercent[i - 1]], [12.5, 0, null]);
   assert.deepEqual(m.processes.map((p) => p.type), ['web', 'worker']);
   const [web, worker] = m.processes;
-  assert.deepEqual([web!.cpuCores[i], web!.memoryBytes[i], web!.instances[i], web!.restarts[i], web!.memoryBytes[i + 1], web!.restarts[i + 1]], [0.25, 1000, 2, 1, null, 0]);
+  assert.deepEqual([web!.cpuCores[i], web!.memoryBytes[i], web!.restarts[i], web!.memoryBytes[i + 1], web!.restarts[i + 1]], [0.25, 1000, 1, null, null]);
   assert.deepEqual([worker!.cpuCores[i + 1], worker!.memoryBytes[i]], [1, null]);
   assert.deepEqual(m.deploys.map((d) => [d.version, d.status]), [[2, 'failed']]);
   assert.equal(m.requests['2xx'].reduce((a, b) => a! + b!, 0), 4, 'neither the older row, nor the 60 s one, nor the other app counts');
@@ -81,4 +81,31 @@ test('rows become rates, quantiles, error shares and per-type usage at their pla
   assert.deepEqual([day.requests['2xx'].at(-2), day.p50Ms.at(-2), day.requests['2xx'].reduce((a, b) => a! + b!, 0)], [10, null, 10]);
   assert.deepEqual(day.deploys.map((d) => d.version), [1, 2]);
   assert.equal((await readAppMetrics(db, otherId, '24h', new Date(now.getTime() + 7 * 86_400_000))).empty, true);
+});
+
+test('two rows in one bucket are summed, not the last kept; the bucket still being sampled has no counters but keeps memory', async (t) => {
+  const db = await openTestSchema(t, 'metrics');
+  if (!db) return;
+  await insertBuild(db, 'demo', { status: 'succeeded' });
+  const appId = (await db('apps').where({ name: 'demo' }).first('id')).id;
+  const now = new Date('2026-01-02T03:04:05Z');
+  const cur = new Date('2026-01-02T03:04:00Z'), prev = new Date('2026-01-02T03:03:50Z');
+  const counts = LATENCY_BOUNDS.map((b) => (b === 50 ? 10 : 0));
+  await db('app_metrics').insert([
+    { app_id: appId, type: '', resolution: 10, at: prev, r2xx: 30, latency_counts: counts },
+    { app_id: appId, type: '', resolution: 10, at: new Date(prev.getTime() + 4), r2xx: 20, r5xx: 10, latency_counts: counts },
+    { app_id: appId, type: 'web', resolution: 10, at: prev, cpu_seconds: 1, memory_bytes: 100, restarts: 1 },
+    { app_id: appId, type: 'web', resolution: 10, at: new Date(prev.getTime() + 4), cpu_seconds: 2, memory_bytes: 300, restarts: 1 },
+    { app_id: appId, type: '', resolution: 10, at: cur, r2xx: 1 },
+    { app_id: appId, type: 'web', resolution: 10, at: cur, cpu_seconds: 0.1, memory_bytes: 400 },
+  ]);
+  const m = await readAppMetrics(db, appId, '1h', now);
+  const last = m.times.length - 1;
+  assert.equal(m.times[last]!.getTime(), cur.getTime());
+  assert.deepEqual([m.requests['2xx'][last - 1], m.requests['5xx'][last - 1], m.errorPercent[last - 1]], [5, 1, 100 / 6]);
+  assert.equal(m.p50Ms[last - 1] !== null, true, 'latency counts of both rows');
+  const [web] = m.processes;
+  assert.deepEqual([web!.cpuCores[last - 1], web!.restarts[last - 1], web!.memoryBytes[last - 1]], [0.3, 2, 300], 'counters sum, memory is the later row');
+  assert.deepEqual([m.requests['2xx'][last], m.traffic[last], web!.cpuCores[last], web!.restarts[last], web!.memoryBytes[last]], [null, false, null, null, 400]);
+  assert.deepEqual([m.traffic[last - 1], m.traffic[last - 2]], [true, false]);
 });

@@ -31,22 +31,26 @@ export async function machineStats(dataDir: string): Promise<MachineStats> {
 export interface TopApp { name: string; value: number }
 export interface TopApps { cpu: TopApp[]; memory: TopApp[]; requests: TopApp[] }
 
+/** How far back "memory now" looks for each process type's latest row: a type sampled in it is running. */
+const MEMORY_NOW_MS = 2 * 60_000;
+
 /**
- * The `limit` busiest apps of the last hour (10 s rows): average CPU cores, memory at each app's latest bucket
- * (all process types summed) and requests served; apps with none are left out.
+ * The `limit` busiest apps of the last hour: average CPU cores and requests served (from the 60 s rows: a sixth of
+ * the 10 s ones), and memory now (each process type's latest 10 s row of the last 2 minutes, summed per app: types
+ * are sampled apart, so their latest rows need not share a bucket); apps with none are left out.
  */
 export async function topApps(db: Knex, limit = 5, now = new Date()): Promise<TopApps> {
   const since = new Date(now.getTime() - 3_600_000);
-  const recent = () => db('app_metrics as m').join('apps as a', 'a.id', 'm.app_id').where('m.resolution', 10).where('m.at', '>=', since);
+  const recent = () => db('app_metrics as m').join('apps as a', 'a.id', 'm.app_id').where('m.resolution', 60).where('m.at', '>=', since);
   const [cpu, requests, memory] = await Promise.all([
     recent().whereNot('m.type', '').groupBy('a.name').select('a.name', db.raw('sum(m.cpu_seconds) / 3600.0 as value'))
       .havingRaw('sum(m.cpu_seconds) > 0').orderBy('value', 'desc').limit(limit),
     recent().where('m.type', '').groupBy('a.name').select('a.name', db.raw('sum(m.r1xx + m.r2xx + m.r3xx + m.r4xx + m.r5xx) as value'))
       .havingRaw('sum(m.r1xx + m.r2xx + m.r3xx + m.r4xx + m.r5xx) > 0').orderBy('value', 'desc').limit(limit),
-    db.with('latest', (q) => q.from('app_metrics').where('resolution', 10).where('at', '>=', since).whereNot('type', '')
-      .groupBy('app_id').select('app_id', db.raw('max(at) as at')))
-      .from('app_metrics as m').join('latest as l', (j) => j.on('l.app_id', 'm.app_id').andOn('l.at', 'm.at')).join('apps as a', 'a.id', 'm.app_id')
-      .where('m.resolution', 10).whereNot('m.type', '').groupBy('a.name').select('a.name', db.raw('sum(m.memory_bytes) as value'))
+    db.with('latest', (q) => q.from('app_metrics').where('resolution', 10).where('at', '>=', new Date(now.getTime() - MEMORY_NOW_MS))
+      .whereNot('type', '').distinctOn('app_id', 'type').orderBy([{ column: 'app_id' }, { column: 'type' }, { column: 'at', order: 'desc' }])
+      .select('app_id', 'memory_bytes'))
+      .from('latest as m').join('apps as a', 'a.id', 'm.app_id').groupBy('a.name').select('a.name', db.raw('sum(m.memory_bytes) as value'))
       .havingRaw('sum(m.memory_bytes) > 0').orderBy('value', 'desc').limit(limit),
   ]);
   const rows = (r: Array<{ name: string; value: unknown }>): TopApp[] => r.map((x) => ({ name: x.name, value: Number(x.value) }));

@@ -28,7 +28,10 @@ const jsonRefusal: RefusalBody = (e) => ({
 });
 
 export interface WebDeps {
-  db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number; mount?: (app: FastifyInstance) => Promise<void>;
+  db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number;
+  /** The Metrics tab's poll interval in seconds (default 10 s for the hour, 60 s for the day); tests shorten it. */
+  metricsPollSeconds?: number;
+  mount?: (app: FastifyInstance) => Promise<void>;
 }
 
 /** Creates the fastify app (not listening); the caller mounts gitd's HTTP routes through `mount`. */

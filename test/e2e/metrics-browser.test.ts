@@ -56,7 +56,7 @@ async function setUpAdmin(page: Page, base: string, token: string): Promise<void
 }
 
 test('the Metrics tab draws an hour and a day of samples, refreshes itself, and reads without JavaScript', async (t) => {
-  const h = await startWeb(t);
+  const h = await startWeb(t, {}, { metricsPollSeconds: 2 });
   const base = `http://127.0.0.1:${(await h.app.listen({ port: 0, host: '127.0.0.1' })).split(':').pop()}`;
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -73,8 +73,8 @@ test('the Metrics tab draws an hour and a day of samples, refreshes itself, and 
   await insertHistory(h.db, appId, 10, 330);
   await insertHistory(h.db, appId, 60, 1400);
   await insertDeploys(h.db, 'shop', appId, [48, 21, 9]);
-  // No reload: the page's own htmx poll (every 10 s) brings the charts in.
-  await page.locator('#requests svg').waitFor({ timeout: 25_000 });
+  // No reload: the page's own htmx poll (every 2 s here) brings the charts in.
+  await page.locator('#requests svg').waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('svg.chart-svg').count(), 6);
   assert.deepEqual(await page.locator('#requests .marker text').allTextContents(), ['v1', 'v2', 'v3']);
   assert.equal(await page.locator('#requests .marker-failed text').textContent(), 'v2');
@@ -86,8 +86,19 @@ test('the Metrics tab draws an hour and a day of samples, refreshes itself, and 
   await screenshot(page, 'metrics-1h-table');
   // The next refresh replaces the charts with new ones: the table the reader opened stays open.
   await page.locator('#metrics-charts').evaluate((el) => el.setAttribute('data-old', ''));
-  await page.locator('#metrics-charts:not([data-old])').waitFor({ state: 'attached', timeout: 15_000 });
+  await page.locator('#metrics-charts:not([data-old])').waitFor({ state: 'attached', timeout: 10_000 });
   await page.waitForFunction(() => (document.getElementById('latency-data') as HTMLDetailsElement | null)?.open === true, undefined, { timeout: 2000 });
+  // A hidden tab does not poll: over three poll intervals no request for the charts, then one soon after it is shown.
+  const polls: number[] = [];
+  page.on('request', (r) => { if (r.url().includes('/metrics/charts')) polls.push(Date.now()); });
+  // Strings, not functions: tsx would wrap the getter in a naming helper the page does not have.
+  const setHidden = (hidden: boolean) => page.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: function () { return ${hidden}; } })`);
+  await setHidden(true);
+  await page.evaluate("window.polled = 0; document.addEventListener('htmx:beforeRequest', function () { window.polled++; })");
+  await page.waitForFunction(() => (window as unknown as { polled: number }).polled >= 3, undefined, { timeout: 10_000 });
+  assert.deepEqual(polls, [], 'three polls were due while hidden, none was sent');
+  await setHidden(false);
+  await page.waitForResponse((r) => r.url().includes('/metrics/charts'), { timeout: 5000 });
   await page.getByRole('link', { name: 'Last 24 hours' }).click();
   await page.waitForURL('**/metrics?window=24h');
   await page.locator('#cpu svg').waitFor();

@@ -1,5 +1,6 @@
 // views/static/app.js — small progressive enhancements on top of htmx: copy buttons, build/app logs that stay
-// scrolled to the bottom while lines stream in, and chart tables that stay open across the Metrics tab's refreshes.
+// scrolled to the bottom while lines stream in, chart tables that stay open across the Metrics tab's refreshes, and
+// no refreshes in a hidden tab.
 // Pages work without it.
 (function () {
   function enhance(root) {
@@ -41,6 +42,12 @@
   document.addEventListener('htmx:afterSettle', function () {
     opened.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
     opened = [];
+  });
+
+  // A tab in the background does not poll the charts (the server would render them for nobody); the first poll after
+  // the reader comes back brings them up to date. An event, not a trigger filter: the CSP forbids the eval those need.
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    if (document.hidden && e.detail.elt && e.detail.elt.id === 'metrics-charts') e.preventDefault();
   });
 
   document.addEventListener('DOMContentLoaded', function () {

@@ -35,6 +35,8 @@ export interface DashboardOptions {
   db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; viewsDir?: string;
   /** How often open websockets re-check the session and the app's access (default 15 s). */
   liveRecheckMs?: number;
+  /** How often the Metrics tab polls its charts, in seconds (default 10 s for the hour, 60 s for the day). */
+  metricsPollSeconds?: number;
 }
 
 export interface Dashboard {
@@ -57,6 +59,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
   const d: DashDeps = {
     db: opts.db, config: opts.config, log: opts.log.child({ module: 'dashboard' }), bus: opts.bus, reader: opts.reader,
     views: loadViews(opts.viewsDir ?? VIEWS_DIR), liveRecheckMs: opts.liveRecheckMs ?? 15_000,
+    metricsPollSeconds: opts.metricsPollSeconds,
   };
   await app.register(cookie);
   // At the root, so the 404 page (outside the scope below) names its cookies as every page does.

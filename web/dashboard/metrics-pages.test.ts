@@ -126,7 +126,8 @@ test('the activity page charts the last builds\' durations, failed ones marked, 
   assert.match(page.body, /<svg class="chart-svg"[^>]*aria-labelledby="chart-builds-t chart-builds-d"/);
   assert.equal(page.body.match(/<rect class="bar /g)?.length, 3, 'finished builds only');
   assert.match(page.body, /<rect class="bar tone-bad"[^>]*><title>Build 2: failed, 1m 30s<\/title>/);
-  assert.match(page.body, /Last 3 finished builds: median 1m 01s, longest 1m 30s \(build 2\); 1 failed\./);
+  assert.match(page.body, /Last 3 finished builds: median 1m 01s, longest 1m 30s \(build 2\); 1 failed\. <span class="muted">From the push to the build&#x27;s end, time waiting in the build queue included\.<\/span>/);
+  assert.match(page.body, /<caption class="sr-only">Build durations, newest first\. From the push to the build&#x27;s end, time waiting in the build queue included\.<\/caption>/);
   assert.match(page.body, /<th scope="row"><a href="\/apps\/demo\/builds\/2">Build 2<\/a><\/th><td><span class="badge badge-failed">failed<\/span>\s*<\/td><td>1m 30s<\/td>/);
   assert.ok(page.body.indexOf('Build 3</a></th>') < page.body.indexOf('Build 1</a></th>'), 'the table is newest first');
 });
@@ -145,6 +146,13 @@ test('the admin page shows the machine\'s load, memory and disk and the busiest 
     { app_id: small, type: 'web', resolution: 10, at: bucket(1), cpu_seconds: 0, memory_bytes: 10 * 2 ** 20 },
     { app_id: small, type: '', resolution: 10, at: new Date(Date.now() - 2 * 3_600_000), r2xx: 10_000 }, // over an hour ago
   ]);
+  // The 60 s rows the sampler's rollup makes of them: the hour's CPU and requests are read from these.
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000), big = await appId(h, 'big');
+  await h.db('app_metrics').insert([
+    { app_id: big, type: '', resolution: 60, at: minute, r2xx: 100, r5xx: 20 }, { app_id: big, type: 'web', resolution: 60, at: minute, cpu_seconds: 10 },
+    { app_id: small, type: '', resolution: 60, at: minute, r2xx: 7 }, { app_id: small, type: 'web', resolution: 60, at: minute, cpu_seconds: 36 },
+    { app_id: small, type: '', resolution: 60, at: new Date(Date.now() - 2 * 3_600_000), r2xx: 10_000 }, // over an hour ago
+  ]);
   const page = await admin.get('/admin');
   assert.equal(page.status, 200);
   assert.match(page.body, /id="stat-load">\d+\.\d\d \/ \d+\.\d\d \/ \d+\.\d\d<\/span><span class="label">load \(1, 5, 15 min\) on \d+ CPUs?<\/span>/);
@@ -154,7 +162,91 @@ test('the admin page shows the machine\'s load, memory and disk and the busiest 
     .matchAll(/<a href="\/apps\/([\w-]+)\/metrics">[\w-]+<\/a> <span class="muted">([^<]*)<\/span>/g)].map((m) => `${m[1]} ${m[2]}`);
   assert.deepEqual(list('requests'), ['big 120 (0.033/s)', 'small 7 (0.002/s)']);
   assert.deepEqual(list('cpu'), ['small 0.01 cores', 'big 0.003 cores'], '36 and 10 CPU seconds over the hour');
-  assert.deepEqual(list('memory'), ['big 150 MB', 'small 10 MB'], 'at each app\'s latest bucket');
+  assert.deepEqual(list('memory'), ['big 150 MB', 'small 10 MB'], 'each type\'s latest row');
   assert.doesNotMatch(page.body, /idle<\/a> <span class="muted">/, 'an app with nothing recorded is in no list');
   assert.equal((await bob.get('/admin')).status, 404);
+});
+
+test('a zero is data: requests without a 5xx read 0 %, an idle CPU reads 0, not "No requests" or a gap', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const id = await appId(h, 'demo');
+  const at = bucket(2);
+  await h.db('app_metrics').insert([
+    { app_id: id, type: '', resolution: 10, at, r2xx: 50, latency_counts: LATENCY_BOUNDS.map((x) => (x === 25 ? 50 : 0)) },
+    { app_id: id, type: 'web', resolution: 10, at, cpu_seconds: 0, memory_bytes: 1024 * 1024, instances: 1, restarts: 0 },
+  ]);
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  const figure = (fid: string) => page.body.match(new RegExp(`<figure class="chart" id="${fid}">[\\s\\S]*?</figure>`))![0];
+  assert.match(figure('errors'), /5xx: latest 0%, peak 0%/);
+  assert.doesNotMatch(figure('errors'), /No requests in this window/);
+  assert.ok(figure('errors').includes(`<th scope="row">${hhmmss(at)}</th><td>0%</td>`));
+  assert.match(figure('requests'), /2xx: latest 5, peak 5; 5xx: latest 0, peak 0/);
+  assert.match(figure('cpu'), /web: latest 0, peak 0/);
+  assert.ok(figure('cpu').includes(`<th scope="row">${hhmmss(at)}</th><td>0</td>`), 'idle CPU is a 0 in the table');
+});
+
+test('200 process types render: the top 6 by peak keep their line, the rest sum into "other"; the SVG stays small', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  const id = await appId(h, 'demo');
+  const rows = [];
+  for (let k = 0; k < 200; k++) {
+    const type = `t${String(k).padStart(3, '0')}`;
+    for (let back = 1; back <= 360; back += 1) rows.push({ app_id: id, type, resolution: 10, at: bucket(back), cpu_seconds: k === 150 ? 50 : 1, memory_bytes: (k + 1) * 1024 * 1024, instances: 1 });
+  }
+  for (let i = 0; i < rows.length; i += 5000) await h.db('app_metrics').insert(rows.slice(i, i + 5000));
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  const figure = (fid: string) => page.body.match(new RegExp(`<figure class="chart" id="${fid}">[\\s\\S]*?</figure>`))![0];
+  const legend = (fid: string) => [...figure(fid).match(/<ul class="legend"[\s\S]*?<\/ul>/)![0].matchAll(/<\/span>([^<]*)<\/li>/g)].map((x) => x[1]);
+  assert.deepEqual(legend('memory'), ['t194', 't195', 't196', 't197', 't198', 't199', 'other (194 types)']);
+  assert.deepEqual(legend('cpu'), ['t000', 't001', 't002', 't003', 't004', 't150', 'other (194 types)'], 't150 has the highest CPU peak; ties keep name order');
+  assert.equal(figure('memory').match(/<th scope="col">/g)?.length, 8, 'time, six types and other');
+  // The other types' memory, summed: 1 + … + 194 MB.
+  assert.match(figure('memory'), new RegExp(`other \\(194 types\\): latest ${(194 * 195 / 2 / 1024).toFixed(1)} GB`));
+  for (const fid of ['memory', 'cpu', 'restarts']) {
+    const svg = figure(fid).match(/<svg[\s\S]*?<\/svg>/)![0];
+    assert.ok(svg.length < 60_000, `${fid}: ${svg.length} bytes of SVG`);
+  }
+});
+
+test('the polled fragment runs only the access check and the metrics read, not the page header\'s queries', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await insertSample(h, 'demo', bucket(1));
+  const sql: string[] = [];
+  const onQuery = (q: { sql: string }) => sql.push(q.sql);
+  h.db.on('query', onQuery);
+  t.after(() => h.db.off('query', onQuery));
+  const frag = await b.get('/apps/demo/metrics/charts?window=1h', { 'hx-request': 'true' });
+  assert.equal(frag.status, 200);
+  const appQueries = sql.filter((s) => !/sessions|users/.test(s));
+  assert.ok(appQueries.some((s) => /app_metrics/.test(s)));
+  assert.equal(appQueries.filter((s) => /"processes"|"builds"|distinct on/i.test(s)).length, 0, appQueries.join('\n'));
+  assert.ok(appQueries.length <= 4, appQueries.join('\n'));
+});
+
+test('deploy markers and the deploy list keep the newest 50, and say how many more there were', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await insertSample(h, 'demo', bucket(1));
+  const build = await insertBuild(h.db, 'demo', { status: 'succeeded' });
+  const id = await appId(h, 'demo');
+  await h.db('releases').insert(Array.from({ length: 80 }, (_, i) => ({
+    app_id: id, version: i + 1, build_id: build, config: '{}', description: 'Deploy', status: 'succeeded', finished_at: new Date(Date.now() - (80 - i) * 30_000),
+  })));
+  const page = await b.get('/apps/demo/metrics');
+  assert.equal(page.status, 200);
+  const requests = page.body.match(/<figure class="chart" id="requests">[\s\S]*?<\/figure>/)![0];
+  assert.equal(requests.match(/<g class="marker/g)?.length, 50);
+  assert.doesNotMatch(requests, /<title>v30 /);
+  assert.match(requests, /<title>v31 /);
+  assert.equal(page.body.match(/<li><strong>v\d+<\/strong>/g)?.length, 50);
+  assert.match(page.body, /30 more, older, not shown\./);
 });

@@ -13,7 +13,7 @@ import { cookieName } from './edge.ts';
 import { cookieOptions, SignInRequired } from './sessions.ts';
 
 /** What every dashboard route module gets. */
-export interface DashDeps { db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; views: Views; liveRecheckMs: number }
+export interface DashDeps { db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; views: Views; liveRecheckMs: number; metricsPollSeconds?: number }
 
 const FLASH_COOKIE = 'paas_flash';
 

@@ -63,3 +63,12 @@ test('a day of minutes is thinned to each plot column\'s lowest and highest poin
   assert.ok(points.some((p) => p.endsWith(' 20')), 'the spike reaches the top of the axis');
   assert.ok(points.some((p) => p.endsWith(' 192.3')) && points.some((p) => p.endsWith(' 188.8')), 'the 1s and the 3s are both kept');
 });
+
+test('100 series of a day of minutes draw without overflowing the stack, and the axis fits their peak', () => {
+  const day = Array.from({ length: 1440 }, (_, i) => new Date(Date.UTC(2026, 0, 2) + i * 60_000));
+  const series = Array.from({ length: 100 }, (_, k) => ({ name: `t${k}`, tone: '1' as const, values: day.map((_, i) => (k === 42 && i === 700 ? 9 : 1)) }));
+  const svg = lineChart({ id: 'c', title: 'Many', description: 'd', times: day, series, format: String });
+  assert.match(svg, />10<\/text>/, 'the axis tops at 10, above the one peak of 9');
+  const bars = barChart({ id: 'b', title: 'B', description: 'd', format: String, bars: Array.from({ length: 200_000 }, (_, i) => ({ label: `${i}`, value: i === 7 ? 4 : 1, tone: 'ok' as const, note: '' })) });
+  assert.match(bars, />5<\/text>/);
+});

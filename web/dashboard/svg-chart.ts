@@ -146,11 +146,18 @@ function markerMarks(markers: ChartMarker[], t0: number, t1: number, step: numbe
   });
 }
 
+/** The largest finite value of the series, at least 0; a loop (spreading 100 × 1440 values into Math.max overflows the stack). */
+export function peakOf(series: readonly ChartSeries[]): number {
+  let peak = 0;
+  for (const s of series) for (const v of s.values) if (v !== null && Number.isFinite(v) && v > peak) peak = v;
+  return peak;
+}
+
 /** A time-series chart: one line (with a light area under it) per series, gaps where a value is null. */
 export function lineChart(spec: LineChartSpec): string {
   const { times, series } = spec;
   const t0 = times[0]?.getTime() ?? 0, t1 = times[times.length - 1]?.getTime() ?? t0 + 1;
-  const peak = Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v))));
+  const peak = peakOf(series);
   const axis = niceTop(Math.max(peak, spec.minTop ?? 0), spec.scale), top = axis.top;
   const xt = (t: number) => M.left + (PW * (t - t0)) / Math.max(1, t1 - t0);
   const xi = (i: number) => xt(times[i]!.getTime());
@@ -164,7 +171,7 @@ export function lineChart(spec: LineChartSpec): string {
 
 /** A bar chart, one bar per item in order, labelled below every few bars; wider than the line charts (a card of its own). */
 export function barChart(spec: BarChartSpec): string {
-  const axis = niceTop(Math.max(0, ...spec.bars.map((b) => b.value)), spec.scale), top = axis.top;
+  const axis = niceTop(spec.bars.reduce((a, b) => Math.max(a, b.value), 0), spec.scale), top = axis.top;
   const n = Math.max(spec.bars.length, 1), slot = (BAR_W - M.left - M.right) / n, every = Math.ceil(n / 12);
   const bars = spec.bars.flatMap((b, i) => {
     const h = Math.max(1, (PH * Math.min(b.value, top)) / top), bx = M.left + i * slot + slot * 0.15;
