@@ -1,5 +1,5 @@
 // core/metrics/platform-sources.test.ts — the readings every process reports, against the real PostgreSQL: the outbox
-// backlog and its oldest row's age, the pool's use, and the health port's /metrics (served without a token).
+// backlog and its oldest row's age, the pool's use, and the health port's /metrics (the metrics token only; off without one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -38,11 +38,11 @@ test('the outbox backlog, its oldest row\'s age and the pool are read at scrape 
   assert.equal(valueOf(text, 'paas_db_pool_pending_acquires'), 0);
 });
 
-test('a health port serves /metrics without a token, and counts the HTTP connections open to a server', async (t) => {
+test('a health port serves /metrics with the metrics token, and counts the HTTP connections open to a server', async (t) => {
   const db = await openTestSchema(t, 'metrics');
   if (!db) return;
   const log = createLogger('silent');
-  const p = { config: loadConfig({ PAAS_DATA_DIR: '/nonexistent', PAAS_HOST: '127.0.0.1' }), log, db, bus: new MemoryBus(log) } as unknown as Platform;
+  const p = { config: loadConfig({ PAAS_DATA_DIR: '/nonexistent', PAAS_HOST: '127.0.0.1', PAAS_METRICS_TOKEN: 'probe-token' }), log, db, bus: new MemoryBus(log) } as unknown as Platform;
   const probes = await startProbes(p, 0);
   t.after(() => probes.close());
   const server = http.createServer(() => undefined);
@@ -52,9 +52,41 @@ test('a health port serves /metrics without a token, and counts the HTTP connect
   const held = http.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, agent: false });
   held.on('error', () => undefined);
   await new Promise((r) => server.once('connection', r));
-  const res = await fetch(`http://127.0.0.1:${probes.port}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${probes.port}/metrics`, { headers: { authorization: 'Bearer probe-token' } });
   assert.equal(res.status, 200);
   assert.match(String(res.headers.get('content-type')), /^text\/plain; version=0\.0\.4/);
   assert.equal(valueOf(await res.text(), 'paas_http_connections_open'), 1);
   held.destroy();
+});
+
+/** A health port on 127.0.0.1 with the given PAAS_METRICS_TOKEN (or none). */
+async function probesWith(t: import('node:test').TestContext, token: string | undefined) {
+  const log = createLogger('silent');
+  const env = { PAAS_DATA_DIR: '/nonexistent', PAAS_HOST: '127.0.0.1', ...(token ? { PAAS_METRICS_TOKEN: token } : {}) };
+  const p = { config: loadConfig(env), log, db: {}, bus: new MemoryBus(log) } as unknown as Platform;
+  const probes = await startProbes(p, 0);
+  t.after(() => probes.close());
+  return (authorization?: string) => fetch(`http://127.0.0.1:${probes.port}/metrics`, { headers: authorization ? { authorization } : {} });
+}
+
+test('a loopback request to a health port\'s /metrics without the metrics token gets 401 (another app on the host)', async (t) => {
+  const scrape = await probesWith(t, 'probe-token');
+  for (const authorization of [undefined, 'Bearer nope', 'Bearer probe-tokeN', 'Basic cHJvYmUtdG9rZW4=']) {
+    const res = await scrape(authorization);
+    assert.equal(res.status, 401, String(authorization));
+    const body = await res.text();
+    assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'E_UNAUTHENTICATED');
+    assert.doesNotMatch(body, /paas_/);
+  }
+});
+
+test('without PAAS_METRICS_TOKEN a health port\'s /metrics is off: 401 saying so, whatever is sent', async (t) => {
+  const scrape = await probesWith(t, undefined);
+  for (const authorization of [undefined, 'Bearer ', 'Bearer undefined']) {
+    const res = await scrape(authorization);
+    assert.equal(res.status, 401);
+    const body = JSON.parse(await res.text()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'E_UNAUTHENTICATED');
+    assert.match(body.error.message, /off on the health ports.*PAAS_METRICS_TOKEN/);
+  }
 });
