@@ -9,6 +9,7 @@ import { shared } from '../core/metrics/platform-sources.ts';
 import { provide, type Sample } from '../core/metrics/registry.ts';
 import type { RouterStats } from '../runtime/router.ts';
 import type { UsageBoard } from '../runtime/usage.ts';
+import { CpuTotals } from './cpu-totals.ts';
 
 /** Where the readings come from; `apps` names the apps that exist (router counters of a destroyed app are left out). */
 export interface AppMetricsSources {
@@ -52,19 +53,23 @@ export function routerSamples(stats: RouterStats, apps: ReadonlySet<string>) {
   return { requests, bytes, latency, unrouted: [{ value: stats.unrouted }], open: [{ value: stats.openConnections }] };
 }
 
-/** The usage board's latest reading, summed per app and type (apps that exist only). */
-export function usageSamples(board: UsageBoard, apps: ReadonlySet<string>) {
-  const per = new Map<string, { app: string; type: string; cpu: number; mem: number; n: number }>();
-  for (const u of board.get().usage) {
+/**
+ * The usage board's latest reading per app and type (apps that exist only): memory and instances summed, CPU as the
+ * running totals of `cpu` (a counter that never goes down when instances restart or go).
+ */
+export function usageSamples(board: UsageBoard, apps: ReadonlySet<string>, cpu = new CpuTotals()) {
+  const per = new Map<string, { app: string; type: string; mem: number; n: number }>();
+  const { usage } = board.get();
+  for (const u of usage) {
     if (!apps.has(u.app)) continue;
     const key = `${u.app}\u0000${u.type}`;
-    const e = per.get(key) ?? { app: u.app, type: u.type, cpu: 0, mem: 0, n: 0 };
-    e.cpu += u.cpuSeconds; e.mem += u.memoryBytes; e.n += 1;
+    const e = per.get(key) ?? { app: u.app, type: u.type, mem: 0, n: 0 };
+    e.mem += u.memoryBytes; e.n += 1;
     per.set(key, e);
   }
   const rows = [...per.values()];
   const by = (f: (e: (typeof rows)[number]) => number): Sample[] => rows.map((e) => ({ labels: { app: e.app, type: e.type }, value: f(e) }));
-  return { cpu: by((e) => e.cpu), memory: by((e) => e.mem), instances: by((e) => e.n) };
+  return { cpu: cpu.update(usage, apps), memory: by((e) => e.mem), instances: by((e) => e.n) };
 }
 
 /** Attaches the router's families; returns what detaches them. */
@@ -112,7 +117,8 @@ export function attachAppMetrics(sources: AppMetricsSources): () => void {
   const { router, usage, db, apps } = sources;
   const detach = [...(router ? attachRouter(router, apps) : []), ...(db ? attachTables(db, apps) : [])];
   if (usage) {
-    const read = async () => usageSamples(usage, await apps());
+    const cpu = new CpuTotals(); // one per attachment: the totals live as long as the scrape target
+    const read = async () => usageSamples(usage, await apps(), cpu);
     detach.push(
       provide('paas_app_cpu_seconds_total', async () => (await read()).cpu),
       provide('paas_app_memory_bytes', async () => (await read()).memory),
