@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { stacks } from '../builders/detect.ts';
 import { bounded, LABEL_VALUES } from '../core/metrics/catalogue.ts';
-import { shared } from '../core/metrics/platform-sources.ts';
+import { shared, whenPoolFree } from '../core/metrics/platform-sources.ts';
 import { provide, type Sample } from '../core/metrics/registry.ts';
 import type { RouterStats } from '../runtime/router.ts';
 import type { UsageBoard } from '../runtime/usage.ts';
@@ -30,7 +30,7 @@ export function stackLabel(stack: string | null | undefined): string {
 
 /** The names of the apps in the database, read at most once a second. */
 export function appsOf(db: Knex): () => Promise<ReadonlySet<string>> {
-  return shared(async () => new Set((await db('apps').pluck('name').timeout(QUERY_MS, { cancel: true })) as string[]));
+  return shared(whenPoolFree(db, async () => new Set((await db('apps').pluck('name').timeout(QUERY_MS, { cancel: true })) as string[])));
 }
 
 /** Router latency bounds are ms; Prometheus wants seconds (and `le` as text, the last bucket +Inf). */
@@ -86,8 +86,8 @@ function attachRouter(router: NonNullable<AppMetricsSources['router']>, apps: Ap
 
 /** Attaches the families of the processes and certificates tables. */
 function attachTables(db: Knex, apps: AppMetricsSources['apps']): Array<() => void> {
-  const procs = shared(async () => (await db('processes').select('app', 'type', 'state').sum({ restarts: 'restarts' }).count({ n: '*' })
-    .groupBy('app', 'type', 'state').timeout(QUERY_MS, { cancel: true })) as Array<{ app: string; type: string; state: string; restarts: string; n: string }>);
+  const procs = shared(whenPoolFree(db, async () => (await db('processes').select('app', 'type', 'state').sum({ restarts: 'restarts' }).count({ n: '*' })
+    .groupBy('app', 'type', 'state').timeout(QUERY_MS, { cancel: true })) as Array<{ app: string; type: string; state: string; restarts: string; n: string }>));
   const restarts = async () => {
     const [rows, known] = await Promise.all([procs(), apps()]);
     return rows.filter((r) => known.has(r.app)).map((r): Sample => ({ labels: { app: r.app, type: r.type }, value: Number(r.restarts) }));
@@ -97,15 +97,15 @@ function attachTables(db: Knex, apps: AppMetricsSources['apps']): Array<() => vo
     return rows.filter((r) => known.has(r.app))
       .map((r): Sample => ({ labels: { app: r.app, type: r.type, state: bounded(r.state, LABEL_VALUES.processState) }, value: Number(r.n) }));
   };
-  const certs = async () => ((await db('certificates').whereNull('released_at').select('source', 'state').count({ n: '*' }).groupBy('source', 'state')
+  const certs = whenPoolFree(db, async () => ((await db('certificates').whereNull('released_at').select('source', 'state').count({ n: '*' }).groupBy('source', 'state')
     .timeout(QUERY_MS, { cancel: true })) as Array<{ source: string; state: string; n: string }>).map((r): Sample => ({
     labels: { source: bounded(String(r.source), LABEL_VALUES.certSource), state: bounded(String(r.state), LABEL_VALUES.certState) }, value: Number(r.n),
-  }));
-  const expiry = async () => {
+  })));
+  const expiry = whenPoolFree(db, async () => {
     const row = await db('certificates').where({ state: 'issued' }).whereNull('released_at').whereNotNull('expires_at')
       .first(db.raw('extract(epoch FROM min(expires_at) - now())::float AS s')).timeout(QUERY_MS, { cancel: true });
     return row?.s === null || row?.s === undefined ? [] : [{ value: Number(row.s) }];
-  };
+  });
   return [
     provide('paas_app_process_restarts', restarts), provide('paas_app_processes', instances),
     provide('paas_certificates', certs), provide('paas_certificate_expiry_seconds_min', expiry),

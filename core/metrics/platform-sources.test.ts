@@ -9,7 +9,7 @@ import { startProbes, type Platform } from '../boot.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { openTestSchema } from '../../test/support/test-schema.ts';
-import { attachHttpServer, attachPlatformMetrics } from './platform-sources.ts';
+import { attachHttpServer, attachPlatformMetrics, shared } from './platform-sources.ts';
 import { metricsText } from './registry.ts';
 
 const valueOf = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
@@ -89,4 +89,48 @@ test('without PAAS_METRICS_TOKEN a health port\'s /metrics is off: 401 saying so
     assert.equal(body.error.code, 'E_UNAUTHENTICATED');
     assert.match(body.error.message, /off on the health ports.*PAAS_METRICS_TOKEN/);
   }
+});
+
+test('shared() hands out a reading still in flight whatever its age, and forgets a failed one', async () => {
+  let calls = 0;
+  const pending: Array<{ resolve(v: number): void; reject(e: Error): void }> = [];
+  const read = shared(() => { calls += 1; return new Promise<number>((resolve, reject) => pending.push({ resolve, reject })); }, 0);
+  const first = read();
+  await new Promise((r) => setTimeout(r, 5)); // older than the 0 ms time to live
+  assert.equal(read(), first, 'the slow reading is shared, not piled up');
+  assert.equal(calls, 1);
+  pending[0]!.reject(new Error('database away'));
+  await assert.rejects(first);
+  const second = read();
+  assert.notEqual(second, first, 'a failed reading is not handed out again');
+  assert.equal(calls, 2);
+  pending[1]!.resolve(7);
+  assert.equal(await second, 7);
+});
+
+test('while queries wait for a database connection, a scrape skips the outbox reading (counted as a collect error)', async (t) => {
+  const db = await openTestSchema(t, 'metrics');
+  if (!db) return;
+  t.after(attachPlatformMetrics(db, new MemoryBus(createLogger('silent'))));
+  const max = (db.client as { pool: { max: number } }).pool.max;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  // Every connection of the pool held by an open transaction, and one more query waiting for one.
+  const held = Array.from({ length: max }, () => db.transaction(async (trx) => { await trx.raw('SELECT 1'); await gate; }));
+  const pool = (db.client as { pool: { numPendingAcquires(): number; numUsed(): number } }).pool;
+  const turns = () => new Promise((r) => setImmediate(r));
+  while (pool.numUsed() < max) await turns();
+  const waiting = db.raw('SELECT 1').then(() => undefined); // a knex query runs once then()ed
+  while (pool.numPendingAcquires() === 0) await turns();
+  const errors = (text: string) => valueOf(text, 'paas_metrics_collect_errors_total{metric="paas_outbox_pending"}') || 0;
+  const first = (await metricsText()).body;
+  const second = (await metricsText()).body; // a skipped reading is not cached: the next scrape asks again
+  for (const text of [first, second]) {
+    assert.equal(valueOf(text, 'paas_outbox_pending'), NaN, 'left out of the scrape');
+    assert.equal(valueOf(text, 'paas_db_pool_pending_acquires'), 1);
+  }
+  assert.equal(errors(second), errors(first) + 1);
+  release();
+  await Promise.all([...held, waiting]);
+  assert.equal(valueOf((await metricsText()).body, 'paas_outbox_pending'), 0, 'read again once the pool is free');
 });
