@@ -64,6 +64,10 @@ test('paas_app_cpu_seconds_total never goes down when one of two instances resta
     assert.ok(now >= last, `${what}: ${now} < ${last}`);
     last = now;
   }
+  usage.set([web(1, 'p3', 4), { ...web(1, 'w1', 5), type: 'worker' }]);
+  assert.match((await metricsText()).body, /^paas_app_cpu_seconds_total\{app="a",type="worker"\} 5$/m);
+  usage.set([web(1, 'p3', 4)]);
+  assert.doesNotMatch((await metricsText()).body, /type="worker"/, 'a type that no longer runs ends its series (type stays bounded)');
   apps.delete('a');
   assert.ok(Number.isNaN(await cpu()), 'a destroyed app has no series');
   apps.add('a');
