@@ -102,9 +102,10 @@ function writeDockerfile(workspace: string, stack: Stack, tree: Tree, say: Say, 
  * Detects the app in the workspace, writes its Dockerfile and returns what the controller deploys. `warnNonRoot`:
  * warn when an app's own Dockerfile would not pass Kubernetes' runAsNonRoot (Docker mode runs such images as they are).
  */
-export function prepareBuild(workspace: string, say: Say, { warnNonRoot = true }: { warnNonRoot?: boolean } = {}): BuilderResult {
+export function prepareBuild(workspace: string, say: Say, { warnNonRoot = true, onStack }: { warnNonRoot?: boolean; onStack?: (stack: string) => void } = {}): BuilderResult {
   const tree = treeFromDir(workspace);
   const stack = detectStack(tree);
+  onStack?.(stack.name); // before the checks that may fail: the failed build is still labelled with its stack
   say(`-----> ${stack.label} app detected`);
   const procfile = readProcfile(tree);
   const defaults = defaultProcessTypes(stack.name, tree, procfile); // the same checks as the native build

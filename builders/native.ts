@@ -112,6 +112,7 @@ export function processTypeLines(stack: Stack, procfile: Record<string, string>,
 export async function buildNative(ctx: BuildContext): Promise<BuildResult> {
   const tree = treeFromDir(ctx.srcDir);
   const stack = detectStack(tree);
+  ctx.onStack?.(stack.name);
   ctx.say(`-----> ${stack.label} app detected`);
   if (stack.name === 'dockerfile') {
     throw new PaasError(

@@ -8,6 +8,13 @@ function assertInvalid(text: string, message: RegExp): void {
   assert.throws(() => parseProcfile(text), (err) => isPaasError(err, 'E_PROCFILE_INVALID') && message.test(err.message));
 }
 
+test('refuses a Procfile with more than 32 process types, naming the first one too many', () => {
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `t${i}: run ${i}`).join('\n');
+  assert.equal(Object.keys(parseProcfile(lines(32))).length, 32);
+  assertInvalid(lines(33), /^Procfile line 33: a Procfile declares at most 32 process types; "t32" is one too many$/);
+  assertInvalid(`# comment\n${lines(40)}`, /^Procfile line 34: .* "t32" is one too many$/);
+});
+
 test('parses types and commands, keeping colons and spacing inside commands', () => {
   const text = 'web: node server.js --port $PORT\nworker:python worker.py\nrelease: ./migrate --url=http://x:1\n';
   assert.deepEqual(parseProcfile(text), {

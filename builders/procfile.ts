@@ -3,6 +3,12 @@ import { PaasError } from '../core/errors.ts';
 
 const typePattern = /^[a-z0-9][a-z0-9_-]*$/;
 
+/**
+ * The most process types a Procfile may declare. Each type is a label value of the per-app metrics (and a set of
+ * processes, Deployments, containers): the cap keeps what one push can add bounded.
+ */
+export const MAX_PROCESS_TYPES = 32;
+
 function invalid(lineNo: number, why: string): PaasError {
   return new PaasError('E_PROCFILE_INVALID', `Procfile line ${lineNo}: ${why}`);
 }
@@ -24,6 +30,9 @@ export function parseProcfile(text: string): Record<string, string> {
     }
     if (Object.hasOwn(types, type)) throw invalid(lineNo, `process type "${type}" is declared twice`);
     if (command === '') throw invalid(lineNo, `process type "${type}" has an empty command`);
+    if (Object.keys(types).length === MAX_PROCESS_TYPES) {
+      throw invalid(lineNo, `a Procfile declares at most ${MAX_PROCESS_TYPES} process types; "${type}" is one too many`);
+    }
     types[type] = command;
   });
   return types;

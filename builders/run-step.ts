@@ -19,6 +19,8 @@ export interface BuildContext {
   signal?: AbortSignal;
   /** Embedded mode: starts each step in the app's sandbox (runtime/local/jail.ts); unset, steps run as plain children. */
   sandbox?: { launcher: Launcher; app: string; uid?: number; cacheDir?: string };
+  /** Told the detected stack right after detection, so a build that fails later is still labelled with it. */
+  onStack?: (stack: string) => void;
 }
 
 /** One process to start for an app: its argv and env, in its directory, as the app's uid. */

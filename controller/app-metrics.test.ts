@@ -41,6 +41,40 @@ test('usageSamples sums instances per app and type, and leaves out apps that do 
   assert.deepEqual(u.instances.map((x) => x.value), [2, 1]);
 });
 
+test('paas_app_cpu_seconds_total never goes down when one of two instances restarts, is replaced or goes; a re-created app starts from 0', async (t) => {
+  const usage = new UsageBoard();
+  const apps = new Set(['a']);
+  t.after(attachAppMetrics({ apps: async () => apps, usage }));
+  const cpu = async () => Number(/^paas_app_cpu_seconds_total\{app="a",type="web"\} (\S+)$/m.exec((await metricsText()).body)?.[1]);
+  const web = (index: number, instance: string, cpuSeconds: number) => ({ app: 'a', type: 'web', index, instance, cpuSeconds, memoryBytes: 1 });
+  const readings: Array<[string, ReturnType<typeof web>[], number]> = [
+    ['two instances', [web(1, 'p1', 10), web(2, 'p2', 20)], 30],
+    ['both ran on', [web(1, 'p1', 12), web(2, 'p2', 25)], 37],
+    ['web.1 restarted: its new run starts again from 0.5', [web(1, 'p3', 0.5), web(2, 'p2', 26)], 38.5],
+    ['web.1 ran on', [web(1, 'p3', 2), web(2, 'p2', 26)], 40],
+    ['scaled down: web.2 gone, what it used stays counted', [web(1, 'p3', 3)], 41],
+    ['a sampling quirk reads web.1 lower, then back', [web(1, 'p3', 2.5)], 41],
+    ['web.1 back above its best reading', [web(1, 'p3', 4)], 42],
+  ];
+  let last = 0;
+  for (const [what, reading, expected] of readings) {
+    usage.set(reading);
+    const now = await cpu();
+    assert.equal(now, expected, what);
+    assert.ok(now >= last, `${what}: ${now} < ${last}`);
+    last = now;
+  }
+  usage.set([web(1, 'p3', 4), { ...web(1, 'w1', 5), type: 'worker' }]);
+  assert.match((await metricsText()).body, /^paas_app_cpu_seconds_total\{app="a",type="worker"\} 5$/m);
+  usage.set([web(1, 'p3', 4)]);
+  assert.doesNotMatch((await metricsText()).body, /type="worker"/, 'a type that no longer runs ends its series (type stays bounded)');
+  apps.delete('a');
+  assert.ok(Number.isNaN(await cpu()), 'a destroyed app has no series');
+  apps.add('a');
+  usage.set([web(1, 'p9', 1)]);
+  assert.equal(await cpu(), 1, 'the re-created app does not inherit the old total');
+});
+
 test('stackLabel is a builders\' stack or other', () => {
   assert.equal(stackLabel('node'), 'node');
   assert.equal(stackLabel('dockerfile'), 'dockerfile');

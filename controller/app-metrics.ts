@@ -5,10 +5,11 @@
 import type { Knex } from 'knex';
 import { stacks } from '../builders/detect.ts';
 import { bounded, LABEL_VALUES } from '../core/metrics/catalogue.ts';
-import { shared } from '../core/metrics/platform-sources.ts';
+import { shared, whenPoolFree } from '../core/metrics/platform-sources.ts';
 import { provide, type Sample } from '../core/metrics/registry.ts';
 import type { RouterStats } from '../runtime/router.ts';
 import type { UsageBoard } from '../runtime/usage.ts';
+import { CpuTotals } from './cpu-totals.ts';
 
 /** Where the readings come from; `apps` names the apps that exist (router counters of a destroyed app are left out). */
 export interface AppMetricsSources {
@@ -29,7 +30,7 @@ export function stackLabel(stack: string | null | undefined): string {
 
 /** The names of the apps in the database, read at most once a second. */
 export function appsOf(db: Knex): () => Promise<ReadonlySet<string>> {
-  return shared(async () => new Set((await db('apps').pluck('name').timeout(QUERY_MS, { cancel: true })) as string[]));
+  return shared(whenPoolFree(db, async () => new Set((await db('apps').pluck('name').timeout(QUERY_MS, { cancel: true })) as string[])));
 }
 
 /** Router latency bounds are ms; Prometheus wants seconds (and `le` as text, the last bucket +Inf). */
@@ -52,19 +53,23 @@ export function routerSamples(stats: RouterStats, apps: ReadonlySet<string>) {
   return { requests, bytes, latency, unrouted: [{ value: stats.unrouted }], open: [{ value: stats.openConnections }] };
 }
 
-/** The usage board's latest reading, summed per app and type (apps that exist only). */
-export function usageSamples(board: UsageBoard, apps: ReadonlySet<string>) {
-  const per = new Map<string, { app: string; type: string; cpu: number; mem: number; n: number }>();
-  for (const u of board.get().usage) {
+/**
+ * The usage board's latest reading per app and type (apps that exist only): memory and instances summed, CPU as the
+ * running totals of `cpu` (a counter that never goes down when instances restart or go).
+ */
+export function usageSamples(board: UsageBoard, apps: ReadonlySet<string>, cpu = new CpuTotals()) {
+  const per = new Map<string, { app: string; type: string; mem: number; n: number }>();
+  const { usage } = board.get();
+  for (const u of usage) {
     if (!apps.has(u.app)) continue;
     const key = `${u.app}\u0000${u.type}`;
-    const e = per.get(key) ?? { app: u.app, type: u.type, cpu: 0, mem: 0, n: 0 };
-    e.cpu += u.cpuSeconds; e.mem += u.memoryBytes; e.n += 1;
+    const e = per.get(key) ?? { app: u.app, type: u.type, mem: 0, n: 0 };
+    e.mem += u.memoryBytes; e.n += 1;
     per.set(key, e);
   }
   const rows = [...per.values()];
   const by = (f: (e: (typeof rows)[number]) => number): Sample[] => rows.map((e) => ({ labels: { app: e.app, type: e.type }, value: f(e) }));
-  return { cpu: by((e) => e.cpu), memory: by((e) => e.mem), instances: by((e) => e.n) };
+  return { cpu: cpu.update(usage, apps), memory: by((e) => e.mem), instances: by((e) => e.n) };
 }
 
 /** Attaches the router's families; returns what detaches them. */
@@ -81,8 +86,8 @@ function attachRouter(router: NonNullable<AppMetricsSources['router']>, apps: Ap
 
 /** Attaches the families of the processes and certificates tables. */
 function attachTables(db: Knex, apps: AppMetricsSources['apps']): Array<() => void> {
-  const procs = shared(async () => (await db('processes').select('app', 'type', 'state').sum({ restarts: 'restarts' }).count({ n: '*' })
-    .groupBy('app', 'type', 'state').timeout(QUERY_MS, { cancel: true })) as Array<{ app: string; type: string; state: string; restarts: string; n: string }>);
+  const procs = shared(whenPoolFree(db, async () => (await db('processes').select('app', 'type', 'state').sum({ restarts: 'restarts' }).count({ n: '*' })
+    .groupBy('app', 'type', 'state').timeout(QUERY_MS, { cancel: true })) as Array<{ app: string; type: string; state: string; restarts: string; n: string }>));
   const restarts = async () => {
     const [rows, known] = await Promise.all([procs(), apps()]);
     return rows.filter((r) => known.has(r.app)).map((r): Sample => ({ labels: { app: r.app, type: r.type }, value: Number(r.restarts) }));
@@ -92,15 +97,15 @@ function attachTables(db: Knex, apps: AppMetricsSources['apps']): Array<() => vo
     return rows.filter((r) => known.has(r.app))
       .map((r): Sample => ({ labels: { app: r.app, type: r.type, state: bounded(r.state, LABEL_VALUES.processState) }, value: Number(r.n) }));
   };
-  const certs = async () => ((await db('certificates').whereNull('released_at').select('source', 'state').count({ n: '*' }).groupBy('source', 'state')
+  const certs = whenPoolFree(db, async () => ((await db('certificates').whereNull('released_at').select('source', 'state').count({ n: '*' }).groupBy('source', 'state')
     .timeout(QUERY_MS, { cancel: true })) as Array<{ source: string; state: string; n: string }>).map((r): Sample => ({
     labels: { source: bounded(String(r.source), LABEL_VALUES.certSource), state: bounded(String(r.state), LABEL_VALUES.certState) }, value: Number(r.n),
-  }));
-  const expiry = async () => {
+  })));
+  const expiry = whenPoolFree(db, async () => {
     const row = await db('certificates').where({ state: 'issued' }).whereNull('released_at').whereNotNull('expires_at')
       .first(db.raw('extract(epoch FROM min(expires_at) - now())::float AS s')).timeout(QUERY_MS, { cancel: true });
     return row?.s === null || row?.s === undefined ? [] : [{ value: Number(row.s) }];
-  };
+  });
   return [
     provide('paas_app_process_restarts', restarts), provide('paas_app_processes', instances),
     provide('paas_certificates', certs), provide('paas_certificate_expiry_seconds_min', expiry),
@@ -112,7 +117,8 @@ export function attachAppMetrics(sources: AppMetricsSources): () => void {
   const { router, usage, db, apps } = sources;
   const detach = [...(router ? attachRouter(router, apps) : []), ...(db ? attachTables(db, apps) : [])];
   if (usage) {
-    const read = async () => usageSamples(usage, await apps());
+    const cpu = new CpuTotals(); // one per attachment: the totals live as long as the scrape target
+    const read = async () => usageSamples(usage, await apps(), cpu);
     detach.push(
       provide('paas_app_cpu_seconds_total', async () => (await read()).cpu),
       provide('paas_app_memory_bytes', async () => (await read()).memory),

@@ -81,6 +81,7 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
     const appJson = await appJsonOfPush(p.archivePath, app.name, app.config, log.line);
     const result = await deps.builds.build({
       app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: log.line,
+      onStack: (detected) => { stack = detected; }, // a build that fails after detection keeps its stack label
     });
     stack = result.stack;
     await succeed(deps, app, build, p, { ...result, appJson }, log);

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { OutboxRelay } from './outbox.ts';
 import { attachPlatformMetrics } from './metrics/platform-sources.ts';
 import { metricsText, startProcessMetrics } from './metrics/registry.ts';
+import { probeMetricsRefusal } from './metrics/token.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
 
@@ -82,13 +83,16 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
 
 /**
  * A tiny HTTP server with /healthz (the process is up), /readyz (its database and bus work; the isolation mode) and
- * /metrics (this process's Prometheus metrics, without a token: the health ports are internal, docs/metrics.md).
+ * /metrics (this process's Prometheus metrics). /metrics wants PAAS_METRICS_TOKEN, and is off without one: the
+ * port binds PAAS_HOST, and an app on the same host must not read every app's names and traffic (docs/security.md).
  */
 export async function startProbes(p: Platform, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const send = (code: number, body: object) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
     if (req.url === '/healthz') return send(200, { ok: true });
     if (req.url?.split('?')[0] === '/metrics') {
+      const refusal = probeMetricsRefusal(req.headers.authorization, p.config.metrics.token);
+      if (refusal) return send(401, { error: { code: 'E_UNAUTHENTICATED', message: refusal } });
       return void metricsText().then(({ contentType, body }) => { res.writeHead(200, { 'content-type': contentType }); res.end(body); },
         (err: unknown) => { p.log.error({ err }, 'metrics scrape failed'); send(500, { error: { code: 'E_INTERNAL', message: 'The metrics could not be read' } }); });
     }

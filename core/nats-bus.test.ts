@@ -265,3 +265,23 @@ test('consumerLag reports each durable\'s undelivered and unacked items, by its 
     return lag?.pending === 0 && lag.ackPending === 0;
   }, 10_000, 'the lag to drain');
 });
+
+test('consumerLag leaves out a stopped subscription\'s durable, and one unreadable consumer does not hide the others', { skip }, async (t) => {
+  const h = harness(t);
+  const bus = await h.open();
+  const stopDeployer = bus.subscribe('paas.release.created', async () => undefined, { durable: 'deployer' });
+  bus.subscribe('paas.release.created', async () => undefined, { durable: 'auditor' });
+  const names = async () => (await bus.consumerLag()).map((l) => l.durable).sort();
+  await waitFor(async () => (await names()).length === 2, 10_000, 'both durables in the lag report');
+  stopDeployer();
+  assert.deepEqual(await names(), ['auditor'], 'the stopped durable is gone from the report');
+  // A consumer deleted on the server (the auditor's) fails its read; the others are still reported.
+  bus.subscribe('paas.release.created', async () => undefined, { durable: 'deployer' });
+  await waitFor(async () => (await names()).length === 2, 10_000, 'the deployer back in the report');
+  const nc = await connect({ servers: h.url });
+  t.after(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const stream = await jsm.streams.find(`${h.prefix}paas.release.created`);
+  await jsm.consumers.delete(stream, `auditor_${h.prefix.replace(/[^A-Za-z0-9]/g, '_')}`);
+  assert.ok((await names()).includes('deployer'));
+});

@@ -2,7 +2,7 @@
 // JetStream stream with durable consumers and explicit acks; log lines and status events use core NATS.
 // Every subject can carry a prefix (tests use one per run); handlers always see the canonical subject.
 import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { eventOfSubject, events, validatePayload, workSubjects } from './events.ts';
 import type { Bus, ConsumerLag, Handler, SubscribeOptions } from './bus.ts';
 import type { Logger } from './logger.ts';
@@ -41,7 +41,7 @@ export class NatsBus implements Bus {
   /** In-progress acks of the items being handled; closing stops them, which hands those items back. */
   private keepAlives = new Set<NodeJS.Timeout>();
 
-  private constructor(private nc: NatsConnection, private js: JetStreamClient, private prefix: string,
+  private constructor(private nc: NatsConnection, private js: JetStreamClient, private jsm: JetStreamManager, private prefix: string,
     private stream: string, private log: Logger, private deadLetter: DeadLetterSink, private ackWaitMs: number) {
     void this.watchStatus();
   }
@@ -53,7 +53,8 @@ export class NatsBus implements Bus {
     const jsm = await jetstreamManager(nc);
     const config = { name: stream, subjects: workSubjects.map((s) => prefix + s), max_age: nanos(7 * 24 * 3600 * 1000), duplicate_window: nanos(10 * 60 * 1000) };
     await jsm.streams.info(stream).then(() => jsm.streams.update(stream, config), () => jsm.streams.add(config));
-    return new NatsBus(nc, jetstream(nc), prefix, stream, log, deadLetter, opts.ackWaitMs ?? 30_000);
+    // One manager for the bus's life: the consumers' setup and every scrape's consumerLag() reuse it.
+    return new NatsBus(nc, jetstream(nc), jsm, prefix, stream, log, deadLetter, opts.ackWaitMs ?? 30_000);
   }
 
   private async watchStatus(): Promise<void> {
@@ -93,14 +94,15 @@ export class NatsBus implements Bus {
   private consumeWork(pattern: string, handler: Handler, durable: string): () => void {
     let stopped = false;
     let messages: { stop(): void } | undefined;
-    const entry = { stop: () => { stopped = true; messages?.stop(); } };
+    const name = `${durable}${this.prefix ? '_' + this.prefix.replace(/[^A-Za-z0-9]/g, '_') : ''}`;
+    // A stopped subscription's durable leaves the lag report: this process no longer pulls from it.
+    const entry = { stop: () => { stopped = true; messages?.stop(); this.durables.delete(durable); } };
     this.consumers.add(entry);
+    this.durables.set(durable, name);
+    const jsm = this.jsm;
     const run = async () => {
       while (!stopped) {
         try {
-          const jsm = await jetstreamManager(this.nc);
-          const name = `${durable}${this.prefix ? '_' + this.prefix.replace(/[^A-Za-z0-9]/g, '_') : ''}`;
-          this.durables.set(durable, name);
           const info = await jsm.consumers.info(this.stream, name).catch(() => undefined);
           if (!info) {
             await jsm.consumers.add(this.stream, {
@@ -128,13 +130,20 @@ export class NatsBus implements Bus {
     return () => { entry.stop(); this.consumers.delete(entry); };
   }
 
-  /** The lag of this process's durable consumers (for /metrics): items not yet delivered, and delivered but unacked. */
+  /**
+   * The lag of this process's durable consumers (for /metrics): items not yet delivered, and delivered but unacked.
+   * One consumer that cannot be read (not created yet, deleted) leaves out only itself; all failing is an error.
+   */
   async consumerLag(): Promise<ConsumerLag[]> {
-    const jsm = await jetstreamManager(this.nc);
-    return Promise.all([...this.durables].map(async ([durable, name]) => {
-      const info = await jsm.consumers.info(this.stream, name);
+    const results = await Promise.allSettled([...this.durables].map(async ([durable, name]) => {
+      const info = await this.jsm.consumers.info(this.stream, name);
       return { durable, pending: info.num_pending, ackPending: info.num_ack_pending };
     }));
+    const read = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failed.length > 0 && read.length === 0) throw failed[0];
+    if (failed.length > 0) this.log.warn({ err: failed[0], failed: failed.length }, 'some JetStream consumers\' lag could not be read; left out of /metrics');
+    return read;
   }
 
   private async handleWork(m: JsMsg, handler: Handler): Promise<void> {

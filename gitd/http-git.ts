@@ -12,7 +12,7 @@ import type { Config } from '../core/config.ts';
 import { loadGitLimits, type GitLimits } from '../core/git-limits.ts';
 import { ensureRepo } from './repos.ts';
 import { serveInfoRefs, serveRpc } from './http-git-serve.ts';
-import { acquirePushLock, isPushLocked } from './push-lock.ts';
+import { acquirePushLock, refuseIfPushLocked } from './push-lock.ts';
 import type { PushSessions } from './hook-server.ts';
 
 /**
@@ -59,9 +59,7 @@ export async function registerGitHttp(app: FastifyInstance, deps: HttpGitDeps): 
       if (!user) return refuse(reply, 401, 'Authentication required: use an API token as the password (create one with: tokens:create)');
       await appForActor(deps.db, { kind: 'user', user }, appName);
       if (service === 'git-receive-pack') {
-        if (req.method === 'GET' && await isPushLocked(deps.db, appName)) {
-          throw new PaasError('E_PUSH_LOCKED', `Another push to ${appName} is in progress; wait for it to finish, then push again`);
-        }
+        if (req.method === 'GET') await refuseIfPushLocked(deps.db, appName);
         if (req.method === 'POST') await holdPushLock(deps, appName, user, reply);
       }
       gitDir = await ensureRepo(deps.dataDir, appName);

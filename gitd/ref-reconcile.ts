@@ -47,7 +47,7 @@ async function moveRef(deps: ReconcileDeps, d: Deployed): Promise<void> {
     deps.log.warn({ app: d.app, rev: d.rev }, 'a deployed push is not in its repo; its ref cannot move');
     return;
   }
-  const lease = await acquirePushLock(deps.db, d.app, d.user_id ?? 0, deps.leaseSeconds).catch((err: unknown) => {
+  const lease = await acquirePushLock(deps.db, d.app, d.user_id ?? 0, deps.leaseSeconds, { notAPush: true }).catch((err: unknown) => {
     if (isPaasError(err, 'E_PUSH_LOCKED')) return undefined;
     throw err;
   });

@@ -32,6 +32,8 @@ export interface BuildInput {
   /** The app's own uid (apps.uid): native build steps run as it, in the app's sandbox. */
   uid?: number;
   log: Say;
+  /** Told the detected stack as soon as the driver knows it (a failed build is labelled with it in the metrics). */
+  onStack?: (stack: string) => void;
 }
 
 /** What a build produced: process types always; a slug dir (native) or an image by digest (Kubernetes). */

@@ -175,3 +175,23 @@ test('passes websocket upgrades through as raw bytes', async (t) => {
   });
   assert.equal(refused, 404);
 });
+
+test('traffic counters survive a redeploy\'s removeRoute, and are dropped by forgetApp (apps:destroy): a re-created app starts from 0', async (t) => {
+  const { router, port } = await startRouter(t);
+  const app = await backend(t, (_req, res) => res.end('ok'));
+  const served = async () => (await router.stats()).apps.myapp?.responses['2xx'];
+  router.setRoute('myapp', [app.port]);
+  assert.equal((await request(port, 'myapp.localhost')).status, 200);
+  assert.equal((await request(port, 'myapp.localhost')).status, 200);
+  assert.equal(await served(), 2);
+  router.removeRoute('myapp'); // a redeploy or a scale to zero web processes: the app still exists
+  router.setRoute('myapp', [app.port]);
+  assert.equal((await request(port, 'myapp.localhost')).status, 200);
+  assert.equal(await served(), 3, 'counters kept across removeRoute');
+  router.removeRoute('myapp');
+  router.forgetApp('myapp'); // apps:destroy
+  assert.equal(await served(), undefined, 'a destroyed app has no counters');
+  router.setRoute('myapp', [app.port]); // created again under the same name
+  assert.equal((await request(port, 'myapp.localhost')).status, 200);
+  assert.equal(await served(), 1);
+});

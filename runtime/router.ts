@@ -83,6 +83,16 @@ export class Router {
   }
 
   /**
+   * Forgets a destroyed app (apps:destroy only, after its route is removed): its custom domains and its traffic
+   * counters, so an app created later under the name inherits neither. A redeploy's removeRoute keeps both.
+   */
+  forgetApp(app: string): void {
+    this.setDomains(app, []);
+    this.domains.delete(app);
+    this.post({ t: 'forget', app });
+  }
+
+  /**
    * Replaces the app's custom domains; a domain claimed by two apps goes to the last one set (the controller refuses
    * duplicates). IP literals are never routed to an app, even if one was stored before domains:add refused them.
    */

@@ -3,9 +3,8 @@
 // API's error shape with a stable code and no metric in the body.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createToken } from '../core/accounts/users.ts';
+import { createToken, revokeToken } from '../core/accounts/users.ts';
 import { signUp, startWeb, type Harness } from '../test/support/dashboard.ts';
-import { sameToken } from './metrics-route.ts';
 
 const TOKEN = 'scrape-me-0123456789abcdef';
 
@@ -58,9 +57,20 @@ test('without PAAS_METRICS_TOKEN only an admin\'s token reads /metrics (an empty
   assert.equal((await scrape(h, `Bearer ${await tokenOf(h, 'root@example.com', true)}`)).status, 200);
 });
 
-test('sameToken compares whole tokens whatever their lengths', () => {
-  assert.ok(sameToken('abc', 'abc'));
-  assert.ok(!sameToken('abc', 'abcd'));
-  assert.ok(!sameToken('', 'abc'));
-  assert.ok(!sameToken('abd', 'abc'));
+test('an admin\'s revoked API token and a disabled admin\'s token no longer read /metrics (401)', async (t) => {
+  const h = await startWeb(t, { PAAS_METRICS_TOKEN: TOKEN });
+  const revoked = await tokenOf(h, 'root@example.com', true);
+  const disabled = await tokenOf(h, 'ops@example.com', true);
+  assert.equal((await scrape(h, `Bearer ${revoked}`)).status, 200, 'the admin token works before it is revoked');
+  assert.equal((await scrape(h, `Bearer ${disabled}`)).status, 200, 'the admin works before being disabled');
+  const { id: rootId } = await h.db('users').where({ email: 'root@example.com' }).first('id');
+  const { id: tokenId } = await h.db('api_tokens').where({ user_id: rootId }).first('id');
+  await revokeToken(h.db, rootId, tokenId);
+  await h.db('users').where({ email: 'ops@example.com' }).update({ disabled: true });
+  for (const [name, token] of [['revoked', revoked], ['disabled', disabled]]) {
+    const r = await scrape(h, `Bearer ${token}`);
+    assert.equal(r.status, 401, `${name}: ${r.body}`);
+    assert.equal((JSON.parse(r.body) as { error: { code: string } }).error.code, 'E_UNAUTHENTICATED');
+    assert.doesNotMatch(r.body, /paas_/);
+  }
 });

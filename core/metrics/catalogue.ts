@@ -12,7 +12,7 @@ const LOCK_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 
 /** Metrics counted as things happen (in the process where they happen). */
 export const EVENT_METRICS = {
-  paas_pushes_total: { type: 'counter', help: 'Pushes to the deploy branch and other branches, by the verdict the pre-receive hook gave.', labels: ['outcome'] },
+  paas_pushes_total: { type: 'counter', help: 'Push attempts to the deploy branch and other branches, by verdict (a push refused by the push lock is refused).', labels: ['outcome'] },
   paas_build_duration_seconds: { type: 'histogram', help: 'Build time, from the claim of the push to its recorded outcome.', labels: ['stack', 'outcome'], buckets: PIPELINE_BUCKETS },
   paas_deploy_duration_seconds: { type: 'histogram', help: 'Deploy time of a release (release phase, new processes, route switch), to its recorded outcome.', labels: ['stack', 'outcome'], buckets: PIPELINE_BUCKETS },
   paas_push_lock_wait_seconds: { type: 'histogram', help: "Time taken to take (or be refused) an app's push lock.", labels: ['result'], buckets: LOCK_BUCKETS },
@@ -40,7 +40,7 @@ export const COLLECTED_METRICS = {
   paas_app_bytes_total: { type: 'counter', help: 'Bytes the router carried for an app, in (requests) and out (responses).', labels: ['app', 'direction'] },
   paas_router_unrouted_requests_total: { type: 'counter', help: 'Requests for hosts no app is served at (never labelled by host).', labels: [] },
   paas_router_connections_open: { type: 'gauge', help: 'Client connections open to the router.', labels: [] },
-  paas_app_cpu_seconds_total: { type: 'counter', help: "CPU time of an app's processes of a type, summed over instances (as last sampled).", labels: ['app', 'type'] },
+  paas_app_cpu_seconds_total: { type: 'counter', help: "CPU time of an app's processes of a type: a running total of its instances' increases, never lower.", labels: ['app', 'type'] },
   paas_app_memory_bytes: { type: 'gauge', help: "Memory of an app's processes of a type, summed over instances (as last sampled).", labels: ['app', 'type'] },
   paas_app_instances: { type: 'gauge', help: 'Process instances of an app and type that the usage sampler last read.', labels: ['app', 'type'] },
 } as const satisfies Record<string, MetricDef>;

@@ -27,6 +27,15 @@ export function recordPushLock(result: 'acquired' | 'refused', seconds: number):
   if (result === 'refused') counter('paas_push_lock_refusals_total').inc();
 }
 
+/**
+ * A push refused because another push held the app's lock: the lock's refusal, and the push counted `refused` (the
+ * pre-receive hook never runs for it, so this is its one count).
+ */
+export function recordPushLockRefusal(seconds: number): void {
+  recordPushLock('refused', seconds);
+  recordPush('refused');
+}
+
 /** Seconds since a `performance.now()` reading. */
 export function secondsSince(startMs: number): number {
   return (performance.now() - startMs) / 1000;

@@ -49,7 +49,7 @@ export class DockerBuildDriver implements BuildDriver {
         throw new PaasError('E_BUILD_FAILED', `Unpacking the pushed source failed: ${(err.stderr ?? err.message).trim()}`, { cause: err });
       });
       // The same preparation as the Kubernetes builder pod; the non-root advice is Kubernetes' alone.
-      const prepared = prepareBuild(dir, input.log, { warnNonRoot: false });
+      const prepared = prepareBuild(dir, input.log, { warnNonRoot: false, onStack: input.onStack });
       const processTypes = imageProcessTypes(prepared.stack, prepared.processTypes);
       if (processTypes.web === '') input.log(`${indent}No Procfile: web runs the image's own CMD or ENTRYPOINT`);
       const tag = imageTag(platformId(this.config.dataDir), input.app, input.number);

@@ -163,6 +163,7 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
       this.table.delete(app);
       this.opts.router.setDomains(app, []); // an app later created under this name must not inherit its domains
       this.opts.router.removeRoute(app);
+      this.opts.router.forgetApp(app); // nor its traffic counters
       const own = await listOwn(this.opts.docker, this.platform, { app });
       for (const c of own) { this.followers.unfollow(c.Id); this.ctx.phases.delete(c.Id); }
       await Promise.all(own.map((c) => removeContainer(this.opts.docker, c.Id)));

@@ -2,6 +2,7 @@
 // Kaniko), both containers' logs streamed into the push as they are written, the process types read from the
 // builder's termination message and the image digest from Kaniko's; deploys then run the image by digest.
 import type { Knex } from 'knex';
+import { stacks } from '../../builders/detect.ts';
 import { createBuildToken } from '../../core/build-tokens.ts';
 import type { Config } from '../../core/config.ts';
 import { PaasError, errorCodes, type ErrorCode } from '../../core/errors.ts';
@@ -38,6 +39,12 @@ function builderFailure(end: ContainerEnd): PaasError {
     return new PaasError(code, report.error.message);
   }
   return new PaasError('E_BUILD_FAILED', `The builder failed (exit code ${end.exitCode}${end.reason ? `, ${end.reason}` : ''})`);
+}
+
+/** The stack named by the builder pod's `-----> <label> app detected` line (its output is all the driver sees). */
+export function stackOfDetectionLine(line: string): string | undefined {
+  const label = /^-----> (.+) app detected$/.exec(line)?.[1];
+  return label === undefined ? undefined : stacks.find((s) => s.label === label)?.name;
 }
 
 export class KubernetesBuildDriver implements BuildDriver {
@@ -80,6 +87,8 @@ export class KubernetesBuildDriver implements BuildDriver {
         if (container === 'builder') {
           // The builder prints its failure too; the pipeline prints it once, from the termination message.
           if (!line.startsWith(' !     ')) input.log(line);
+          const detected = stackOfDetectionLine(line);
+          if (detected) input.onStack?.(detected);
           return;
         }
         kanikoLines.push(line);

@@ -68,6 +68,7 @@ export class LocalDriver implements RuntimeDriver {
   async stop(app: string): Promise<void> {
     this.router.setDomains(app, []); // an app later created under this name must not inherit its domains
     await this.runtime.stop(app);
+    this.router.forgetApp(app); // nor its traffic counters (after the route is gone, so no request counts again)
   }
 
   async stopAll(): Promise<void> {

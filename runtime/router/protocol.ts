@@ -21,6 +21,7 @@ export type ToWorker =
   | { t: 'load'; state: EngineState }
   | { t: 'route'; app: string; backends: number[] }
   | { t: 'unroute'; app: string }
+  | { t: 'forget'; app: string }
   | { t: 'domains'; app: string; hosts: string[] }
   | { t: 'cert'; host: string; pem: CertificatePem | undefined }
   | { t: 'challenge'; token: string; value: string | undefined }

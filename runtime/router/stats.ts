@@ -64,6 +64,11 @@ export class TrafficStats {
     return c;
   }
 
+  /** Drops an app's counters (apps:destroy): an app created again under its name starts from zero. */
+  drop(app: string): void {
+    this.apps.delete(app);
+  }
+
   snapshot(openConnections: number): RouterStats {
     const apps: Record<string, AppTraffic> = {};
     for (const [app, c] of this.apps) apps[app] = c.toTraffic();

@@ -47,6 +47,7 @@ function handle(msg: ToWorker): void {
       break;
     }
     case 'unroute': table.removeRoute(msg.app); edge.retireUnrouted(); break;
+    case 'forget': edge.stats.drop(msg.app); break;
     case 'domains': table.setDomains(msg.app, msg.hosts); break;
     case 'cert': setCertificate(msg.host, msg.pem); break;
     case 'challenge': table.setChallenge(msg.token, msg.value); break;

@@ -1,5 +1,5 @@
 // test/chart/metrics.test.ts — the chart's Prometheus parts: off by default; with the options, the metrics token's
-// Secret reaches the pods as PAAS_METRICS_TOKEN, the ServiceMonitor scrapes web with it and the probe ports without,
+// Secret reaches the pods as PAAS_METRICS_TOKEN, the ServiceMonitor scrapes web and the probe ports with it,
 // and the Grafana dashboard ships as a ConfigMap; the dashboard's JSON queries only metrics the platform exports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ test('by default the chart has no ServiceMonitor, no dashboard and no metrics to
   assert.ok(!envOf(objs, 'web').some((e) => e.name === 'PAAS_METRICS_TOKEN'));
 });
 
-test('with metrics on: the token Secret feeds PAAS_METRICS_TOKEN, the ServiceMonitor scrapes web with it and the probe ports without', () => {
+test('with metrics on: the token Secret feeds PAAS_METRICS_TOKEN, the ServiceMonitor scrapes web and the probe ports with it', () => {
   const objs = objects(on);
   const secret = find(objs, 'Secret', 'paas-metrics');
   assert.equal(Buffer.from(String(secret.data.PAAS_METRICS_TOKEN), 'base64').toString(), TOKEN);
@@ -32,7 +32,7 @@ test('with metrics on: the token Secret feeds PAAS_METRICS_TOKEN, the ServiceMon
   assert.deepEqual(sm.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'paas', 'app.kubernetes.io/instance': 'paas' });
   const [web, probes] = sm.spec.endpoints;
   assert.deepEqual({ port: web.port, path: web.path, auth: web.authorization }, { port: 'http', path: '/metrics', auth: { type: 'Bearer', credentials: { name: 'paas-metrics', key: 'PAAS_METRICS_TOKEN' } } });
-  assert.deepEqual({ port: probes.port, path: probes.path, auth: probes.authorization }, { port: 'probes', path: '/metrics', auth: undefined });
+  assert.deepEqual({ port: probes.port, path: probes.path, auth: probes.authorization }, { port: 'probes', path: '/metrics', auth: { type: 'Bearer', credentials: { name: 'paas-metrics', key: 'PAAS_METRICS_TOKEN' } } });
   // The ports it names are the Services' own.
   const ports = (svc: string) => find(objs, 'Service', svc).spec.ports.map((p: { name: string }) => p.name);
   assert.deepEqual([ports('paas-web'), ports('paas-controller'), ports('paas-gitd')], [['http'], ['probes'], ['probes']]);
@@ -44,12 +44,21 @@ test('with metrics on: the token Secret feeds PAAS_METRICS_TOKEN, the ServiceMon
 test('an existing Secret replaces the chart\'s; a ServiceMonitor without any token does not render', () => {
   const objs = objects({ ...external, metrics: { existingSecret: 'mine', existingSecretKey: 'tok', serviceMonitor: { enabled: true } } });
   assert.ok(!objs.some((o) => o.metadata.name === 'paas-metrics'));
-  assert.deepEqual(find(objs, 'ServiceMonitor', 'paas').spec.endpoints[0].authorization.credentials, { name: 'mine', key: 'tok' });
+  for (const endpoint of find(objs, 'ServiceMonitor', 'paas').spec.endpoints) assert.deepEqual(endpoint.authorization.credentials, { name: 'mine', key: 'tok' }, endpoint.port);
   assert.deepEqual(envOf(objs, 'web').find((e) => e.name === 'PAAS_METRICS_TOKEN')?.valueFrom, { secretKeyRef: { name: 'mine', key: 'tok' } });
   assert.throws(() => objects({ ...external, metrics: { serviceMonitor: { enabled: true } } }), /needs metrics\.token or metrics\.existingSecret/);
 });
 
-test('the Grafana dashboard parses and queries only metrics the platform exports', () => {
+test('a dashboard with empty labels (null, as helm --set ...labels=null leaves them) still renders valid YAML with the chart\'s labels only', () => {
+  // Helm merges a user's `labels: {}` into the default map; null is how the labels end up empty (toYaml: `null`).
+  const objs = objects({ ...external, metrics: { grafanaDashboard: { enabled: true, labels: null } } });
+  const cm = find(objs, 'ConfigMap', 'paas-dashboard');
+  assert.equal(cm.metadata.labels!['app.kubernetes.io/name'], 'paas');
+  assert.equal(cm.metadata.labels!.grafana_dashboard, undefined);
+  assert.ok(cm.data['paas.json'].length > 100);
+});
+
+test('the Grafana dashboard parses and queries only metrics the platform exports; shared backlogs are max()ed, not summed', () => {
   const dash = JSON.parse(fs.readFileSync(path.join(chartDir, 'dashboards/paas.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
   startProcessMetrics();
   const exported = new Set(registry.getMetricsAsArray().flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name])));
@@ -57,6 +66,11 @@ test('the Grafana dashboard parses and queries only metrics the platform exports
   const queried = new Set(exprs.flatMap((e) => e.match(/\bpaas_[a-z0-9_]+/g) ?? []));
   assert.ok(queried.size >= 20, `the dashboard queries ${queried.size} metrics`);
   assert.deepEqual([...queried].filter((n) => !exported.has(n)), []);
+  // The outbox and the consumers' lag are one value read by every process: summed they would count it per process.
+  for (const name of ['paas_outbox_pending', 'paas_outbox_oldest_pending_age_seconds', 'paas_jetstream_consumer_pending', 'paas_jetstream_consumer_ack_pending']) {
+    const uses = exprs.filter((e) => e.includes(name));
+    assert.ok(uses.length > 0 && uses.every((e) => /^max( by \(durable\))? ?\(/.test(e)), `${name}: ${uses.join(' | ')}`);
+  }
   // Every platform metric of the catalogue has a panel.
   const bases = new Set([...queried].map((n) => n.replace(/_(bucket|sum|count)$/, '')));
   assert.deepEqual(Object.keys(METRICS).filter((n) => !bases.has(n)), []);

@@ -115,26 +115,50 @@ test('each process answers /healthz and /readyz (web on its HTTP port, gitd and 
 /** The value of one series in a /metrics text (NaN when absent). */
 const sample = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
 
-test('each process serves its own /metrics: gitd and the controller on their probe ports without a token, web with it', { skip }, async () => {
-  const gitd = await probe(p.procs.gitd.probePort, '/metrics');
-  const controller = await probe(p.procs.controller.probePort, '/metrics');
-  assert.equal(gitd.status, 200);
-  assert.equal(controller.status, 200);
-  assert.equal((await probe(p.httpPort, '/metrics')).status, 401, 'the web port wants the token');
-  const web = await probe(p.httpPort, '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
-  assert.equal(web.status, 200);
+/** Each process's /metrics text, read with the metrics token (the health ports take only that token). */
+async function scrapeAll() {
+  const auth = { authorization: `Bearer ${METRICS_TOKEN}` };
+  const [gitd, controller, web] = await Promise.all([
+    probe(p.procs.gitd.probePort, '/metrics', auth), probe(p.procs.controller.probePort, '/metrics', auth), probe(p.httpPort, '/metrics', auth),
+  ]);
+  for (const [name, r] of [['gitd', gitd], ['controller', controller], ['web', web]] as const) assert.equal(r.status, 200, `${name}: ${r.body}`);
+  return { gitd: gitd.body, controller: controller.body, web: web.body };
+}
+
+const count = (text: string, series: string) => sample(text, series) || 0;
+
+test('each process serves its own /metrics with the metrics token (web, and gitd and the controller on their probe ports); its own pushes counted', { skip }, async () => {
+  for (const [name, port] of [['gitd', p.procs.gitd.probePort], ['controller', p.procs.controller.probePort], ['web', p.httpPort]] as const) {
+    const bare = await probe(port, '/metrics');
+    assert.equal(bare.status, 401, `${name} wants the token: ${bare.body}`);
+    assert.doesNotMatch(bare.body, /paas_/);
+  }
+  // Self-contained: this test pushes what it counts (one app over SSH, one over HTTP), and compares with before.
+  const before = await scrapeAll();
+  const repo = await fixtureRepo('node', dir);
+  await createApp(p, 'pf-m-ssh', alice.email);
+  await createApp(p, 'pf-m-http', alice.email);
+  const overSsh = await git(repo, alice.sshEnv, 'push', sshRemote(p, 'pf-m-ssh'), 'main');
+  assert.equal(overSsh.code, 0, pushOutput(overSsh));
+  const overHttp = await git(repo, alice.sshEnv, 'push', httpRemote(p, 'pf-m-http', alice.token), 'main');
+  assert.equal(overHttp.code, 0, pushOutput(overHttp));
+  assert.equal((await getApp(p, 'pf-m-ssh')).status, 200);
+  const { gitd, controller, web } = await scrapeAll();
+  const ok = 'paas_pushes_total{outcome="succeeded"}';
   // SSH pushes are decided in gitd, HTTP pushes in web; builds, deploys and the router are the controller's.
-  assert.ok(sample(gitd.body, 'paas_pushes_total{outcome="succeeded"}') >= 1, gitd.body);
-  assert.ok(sample(web.body, 'paas_pushes_total{outcome="succeeded"}') >= 1, web.body);
-  assert.ok(sample(controller.body, 'paas_build_duration_seconds_count{stack="node",outcome="succeeded"}') >= 1);
-  assert.ok(sample(controller.body, 'paas_deploy_duration_seconds_count{stack="node",outcome="succeeded"}') >= 1);
-  assert.ok(sample(controller.body, 'paas_app_requests_total{app="pf-ssh",class="2xx"}') >= 1);
-  assert.ok(sample(controller.body, 'paas_jetstream_consumer_pending{durable="controller-builds"}') >= 0, 'the controller\'s consumer lag on NATS');
-  assert.ok(sample(gitd.body, 'paas_ssh_connections_open') >= 0);
-  assert.ok(sample(web.body, 'paas_http_connections_open') >= 1, 'this very connection');
-  for (const [name, body] of [['gitd', gitd.body], ['web', web.body]]) {
-    assert.doesNotMatch(body!, /^paas_app_requests_total\{/m, `${name} runs no router`);
-    assert.ok(sample(body!, 'paas_db_pool_free_connections') >= 0, `${name}: its own database pool`);
+  assert.equal(count(gitd, ok), count(before.gitd, ok) + 1, gitd);
+  assert.equal(count(web, ok), count(before.web, ok) + 1, web);
+  for (const family of ['paas_build_duration_seconds_count', 'paas_deploy_duration_seconds_count']) {
+    const series = `${family}{stack="node",outcome="succeeded"}`;
+    assert.equal(count(controller, series), count(before.controller, series) + 2, series);
+  }
+  assert.ok(sample(controller, 'paas_app_requests_total{app="pf-m-ssh",class="2xx"}') >= 1);
+  assert.ok(sample(controller, 'paas_jetstream_consumer_pending{durable="controller-builds"}') >= 0, 'the controller\'s consumer lag on NATS');
+  assert.ok(sample(gitd, 'paas_ssh_connections_open') >= 0);
+  assert.ok(sample(web, 'paas_http_connections_open') >= 1, 'this very connection');
+  for (const [name, body] of [['gitd', gitd], ['web', web]] as const) {
+    assert.doesNotMatch(body, /^paas_app_requests_total\{/m, `${name} runs no router`);
+    assert.ok(sample(body, 'paas_db_pool_free_connections') >= 0, `${name}: its own database pool`);
   }
 });
 

@@ -14,10 +14,11 @@ let dir: string;
 let alice: TestUser;
 let repo: string;
 let goodRev: string;
+const METRICS_TOKEN = 'push-failures-metrics-token';
 
 before(async () => {
   dir = tempDir();
-  p = await startPlatform();
+  p = await startPlatform({ env: { PAAS_METRICS_TOKEN: METRICS_TOKEN } });
   alice = await createUser(p, 'alice@example.com', dir);
   await createApp(p, 'steady', alice.email);
   repo = await fixtureRepo('node', dir);
@@ -49,6 +50,11 @@ test('a failing build exits non-zero, shows the build output, and neither moves 
   assert.ok(!lines.some((l) => l.startsWith('-----> Releasing')), lines.join('\n'));
   assert.equal((await remoteRefs(repo, alice.sshEnv, sshRemote(p, 'steady')))['refs/heads/main'], goodRev);
   assert.deepEqual(await getApp(p, 'steady'), { status: 200, body: 'Hello from node, release v1\n' });
+  // The stack was detected before the build script failed: the failed build is labelled node, not other.
+  const res = await fetch(`http://127.0.0.1:${p.httpPort}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  assert.match(text, /^paas_build_duration_seconds_count\{stack="node",outcome="failed"\} 1$/m, text);
+  assert.doesNotMatch(text, /^paas_build_duration_seconds_count\{stack="other",outcome="failed"\} [1-9]/m);
 });
 
 test('an app that crashes on boot shows its last lines, says which release still serves, and keeps it serving', async () => {
