@@ -46,7 +46,7 @@ test('paas_app_cpu_seconds_total never goes down when one of two instances resta
   const apps = new Set(['a']);
   t.after(attachAppMetrics({ apps: async () => apps, usage }));
   const cpu = async () => Number(/^paas_app_cpu_seconds_total\{app="a",type="web"\} (\S+)$/m.exec((await metricsText()).body)?.[1]);
-  const web = (index: number, instance: string, cpuSeconds: number) => ({ app: 'a', type: 'web', index, instance, cpuSeconds, memoryBytes: 1 });
+  const web = (index: number, instance: string, cpuSeconds: number) => ({ app: 'a', type: 'web', index, instance, cpuSeconds, memoryBytes: 1, startedAt: 0 });
   const readings: Array<[string, ReturnType<typeof web>[], number]> = [
     ['two instances', [web(1, 'p1', 10), web(2, 'p2', 20)], 30],
     ['both ran on', [web(1, 'p1', 12), web(2, 'p2', 25)], 37],
