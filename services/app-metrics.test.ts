@@ -2,14 +2,9 @@
 // axis, gaps, rates, quantiles interpolated in the latency buckets, usage per process type and deploy markers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LATENCY_BOUNDS as CORE_BOUNDS } from '../core/latency-bounds.ts';
-import { LATENCY_BOUNDS } from '../runtime/router/stats.ts';
+import { LATENCY_BOUNDS } from '../core/latency-bounds.ts';
 import { openTestSchema, insertBuild } from '../test/support/test-schema.ts';
 import { axisOf, isMetricWindow, latencyQuantile, readAppMetrics } from './app-metrics.ts';
-
-test('the bounds the faces read are the router\'s', () => {
-  assert.deepEqual(CORE_BOUNDS, LATENCY_BOUNDS);
-});
 
 test('latency quantiles interpolate inside the bucket they fall in', () => {
   const counts = LATENCY_BOUNDS.map(() => 0);

@@ -1,5 +1,6 @@
 // runtime/router/stats.ts — per app traffic counters of the router's engine (status classes, a latency histogram,
 // bytes); keyed by app only, so the labels stay bounded whatever hosts and paths clients send.
+import { LATENCY_BOUNDS } from '../../core/latency-bounds.ts';
 
 /** One app's traffic since the router started: bounded labels, app only. */
 export interface AppTraffic {
@@ -14,8 +15,9 @@ export interface AppTraffic {
 /** What the router counted: per app, plus requests for hosts no app is served at (never keyed by host). */
 export interface RouterStats { apps: Record<string, AppTraffic>; unrouted: number; openConnections: number }
 
-/** Upper bounds of the latency buckets, in ms; counts[i] is how many took at most bounds[i] (`count` has them all). */
-export const LATENCY_BOUNDS: readonly number[] = Object.freeze([1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]);
+// Upper bounds of the latency buckets, in ms; counts[i] is how many took at most bounds[i] (`count` has them all).
+// One list for the router and the faces (app_metrics stores counts per bucket): core/latency-bounds.ts.
+export { LATENCY_BOUNDS };
 
 /** The running counters of one app. */
 export class AppCounters {
