@@ -12,6 +12,7 @@ import { openDb, type Db } from './db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { OutboxRelay } from './outbox.ts';
+import { initTracing } from './tracing.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
 
@@ -39,6 +40,8 @@ function prepareDataDir(dataDir: string): void {
  */
 export async function bootPlatform(name: string, allowEmbedded: boolean): Promise<Platform> {
   const config = loadConfig();
+  // First: every span (and every log line's trace_id) from here on belongs to this process's service.
+  const tracing = initTracing(name, config.tracing);
   const log = createLogger(config.logLevel, `paas-${name}`);
   if (!allowEmbedded && (!config.databaseUrl || !config.natsUrl)) {
     throw new Error(`the ${name} process runs beside the others: set DATABASE_URL and NATS_URL (npm start runs everything in one process without them)`);
@@ -71,6 +74,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
       await bus.close();
       await db.destroy();
       await embedded?.stop();
+      await tracing.shutdown(); // last: the stops above may still end spans
     },
   };
 }
