@@ -128,9 +128,19 @@ export function currentTraceId(ctx: Context = context.active()): string | undefi
   return sc && isSpanContextValid(sc) ? sc.traceId : undefined;
 }
 
+/** Adds attributes to the active span (a value known only midway: the build id of a push). */
+export function annotate(attrs: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attrs);
+}
+
 /** Marks a span failed (5xx, a failed push) without an exception to record. */
-export function failSpan(span: Span, message: string): void {
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+export function failSpan(span: Span | undefined, message: string): void {
+  span?.setStatus({ code: SpanStatusCode.ERROR, message });
+}
+
+/** Marks the active span failed. */
+export function failActive(message: string): void {
+  failSpan(trace.getActiveSpan(), message);
 }
 
 /** Binds an event emitter's listeners to a context (a request's streams, whose events come from the socket). */
