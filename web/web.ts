@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
 import { registerApi } from './api.ts';
 import { registerDashboard } from './dashboard/index.ts';
+import { traceRequests } from './request-tracing.ts';
 
 /**
  * `bus` feeds the dashboard's live views (build logs, status); `reader` is the runtime's read port (processes, app
@@ -48,6 +49,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
     }),
   }) as unknown as FastifyInstance;
   applyHttpLimits(app.server, limits, jsonRefusal);
+  traceRequests(app);
   app.setErrorHandler((err, req, reply) => {
     if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const e = err as { statusCode?: number; message: string };
