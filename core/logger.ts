@@ -11,7 +11,7 @@ export function traceFields(): { trace_id?: string; span_id?: string } {
   return sc && isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
 }
 
-/** Creates the process logger (JSON lines on stderr, so stdout stays for what users read). */
-export function createLogger(level = 'info', name = 'paas'): Logger {
-  return pino({ name, level, mixin: traceFields }, pino.destination(2));
+/** Creates the process logger (JSON lines on stderr, so stdout stays for what users read; a test may pass its own). */
+export function createLogger(level = 'info', name = 'paas', dest: pino.DestinationStream = pino.destination(2)): Logger {
+  return pino({ name, level, mixin: traceFields }, dest);
 }

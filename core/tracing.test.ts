@@ -3,18 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import pino from 'pino';
+import { execFileSync } from 'node:child_process';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { contextFrom, contextWith, currentTraceId, initTracing, traceparentOf, withSpan } from './tracing.ts';
-import { traceFields } from './logger.ts';
+import { createLogger } from './logger.ts';
 
 const exporter = new InMemorySpanExporter();
 const tracing = initTracing('unit', { headers: {} }, { exporter });
 
 const spanNamed = (name: string) => exporter.getFinishedSpans().find((s) => s.name === name);
 
-test('initTracing installs once; the service name is paas-<process> unless OTEL_SERVICE_NAME says otherwise', async () => {
+test('initTracing installs once; the service name is paas-<process>', async () => {
   assert.equal(initTracing('other', { headers: {}, serviceName: 'x' }), tracing, 'a second call returns the first');
   await withSpan('named', {}, () => undefined);
   assert.equal(spanNamed('named')!.resource.attributes['service.name'], 'paas-unit');
@@ -61,11 +61,24 @@ test('a malformed or oversized traceparent gives a new trace (the root context),
 test('a log line inside a span carries trace_id; one outside carries none', async () => {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-  const log = pino({ mixin: traceFields }, sink);
+  const log = createLogger('info', 'paas-unit', sink);
   let traceId = '';
   await withSpan('logged', {}, () => { traceId = currentTraceId()!; log.info('inside'); });
   log.info('outside');
   assert.equal(lines[0]!.trace_id, traceId);
   assert.match(String(lines[0]!.span_id), /^[0-9a-f]{16}$/);
   assert.equal(lines[1]!.trace_id, undefined);
+});
+
+test('without an endpoint nothing is recorded or exported, yet spans have ids and carry a traceparent (sampled off)', () => {
+  // Its own process: the provider is installed once per process, and this file's has an exporter.
+  const script = `import('./core/tracing.ts').then(async (t) => {
+    const tr = t.initTracing('bare', { headers: {} });
+    await t.withSpan('x', {}, (span) => console.log(JSON.stringify({ exporting: tr.exporting, recording: span.isRecording(), id: t.currentTraceId(), tp: t.traceparentOf() })));
+  })`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' }));
+  assert.equal(out.exporting, false);
+  assert.equal(out.recording, false);
+  assert.match(out.id, /^[0-9a-f]{32}$/);
+  assert.equal(out.tp, `00-${out.id}-${out.tp.slice(36, 52)}-00`);
 });
