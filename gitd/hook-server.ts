@@ -87,7 +87,7 @@ async function handle(deps: PreReceiveDeps, sessions: PushSessions, req: http.In
     send({ exit: code });
   } else {
     // The refs have moved already: a failure to announce them is logged, and cannot undo the push.
-    await runPostReceive(deps, ctx, body.refs).catch((err: unknown) => deps.log.error({ err, app }, 'post-receive could not record the ref update'));
+    await contextWith(session.trace ?? ROOT_CONTEXT, () => runPostReceive(deps, ctx, body!.refs)).catch((err: unknown) => deps.log.error({ err, app }, 'post-receive could not record the ref update'));
     send({ exit: 0 });
   }
   res.end();
