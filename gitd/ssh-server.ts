@@ -183,7 +183,7 @@ async function runGit(deps: SshDeps, user: User, service: GitService, app: strin
     if (service === 'receive-pack') {
       const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
       // While the push's hook runs (the build and deploy), the connection is busy, however quiet the build.
-      deps.sessions.open({ app, userId: user.id, busy: () => idle.busy(), trace: span && contextOf(span) });
+      deps.sessions.open({ app, userId: user.id, busy: () => idle.busy(), trace: span && contextOf(span, ROOT_CONTEXT) });
       release = async () => { deps.sessions.close(app); await lease.release(); };
     }
   } catch (err) {
