@@ -9,7 +9,7 @@ import type { ReleaseSpec } from '../types.ts';
 import { attr, withSpan } from '../../core/tracing.ts';
 
 /** The span of one instance's start (its health check, for web, is a child: instance.ts). */
-function startSpan<T>(instance: Instance, release: ReleaseSpec, fn: () => Promise<T>): Promise<T> {
+function instanceSpan<T>(instance: Instance, release: ReleaseSpec, fn: () => Promise<T>): Promise<T> {
   return withSpan('instance start', {
     [attr.app]: release.app, [attr.processType]: instance.type, [attr.processIndex]: instance.index, [attr.releaseVersion]: release.version,
   }, fn);
@@ -35,7 +35,7 @@ export async function bootWeb(starter: Starter, release: ReleaseSpec, indexes: n
   const instances = indexes.map((index) => starter.newInstance(release, 'web', index, command));
   const boots = instances.map(async (instance) => {
     say(`-----> Starting ${instance.dyno} (v${release.version})`);
-    await startSpan(instance, release, async () => {
+    await instanceSpan(instance, release, async () => {
       const outcome = await instance.boot();
       if (!outcome.ok) throw new BootFailure(instance, outcome.reason);
     });
@@ -63,7 +63,7 @@ export async function startOthers(starter: Starter, release: ReleaseSpec, type: 
   for (const index of indexes) {
     const instance = starter.newInstance(release, type, index, command);
     say(`-----> Starting ${instance.dyno} (v${release.version})`);
-    await startSpan(instance, release, () => instance.boot());
+    await instanceSpan(instance, release, () => instance.boot());
     started.push(instance);
   }
   await Promise.all(started.map((instance) => instance.settle(starter.settleMs)));
