@@ -2,7 +2,7 @@
 // the OTLP/HTTP export when an endpoint is configured, and the helpers the pipeline uses to make spans and to carry
 // a trace across processes as a W3C `traceparent` string (outbox rows, NATS headers).
 import {
-  context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, isSpanContextValid,
+  context, ROOT_CONTEXT, SpanStatusCode, trace, isSpanContextValid,
   type Attributes, type Context, type Span, type SpanOptions,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -33,6 +33,8 @@ export interface Tracing {
 export interface TracingOptions { exporter?: SpanExporter }
 
 let installed: Tracing | undefined;
+/** How long a stopping process waits for its last spans to be sent. */
+const shutdownFlushMs = 5000;
 const propagator = new W3CTraceContextPropagator();
 const tracer = () => trace.getTracer('paas');
 
@@ -55,9 +57,10 @@ export function initTracing(processName: string, config: TracingConfig, opts: Tr
   installed = {
     exporting,
     async shutdown() {
-      // Export failures (the collector is away) must not turn a clean stop into an unclean one.
-      await provider.forceFlush().catch(() => undefined);
-      await provider.shutdown().catch(() => undefined);
+      // Export failures (the collector is away) must not turn a clean stop into an unclean one, nor hold it up:
+      // what cannot be sent within a few seconds is dropped.
+      const sent = provider.forceFlush().then(() => provider.shutdown()).catch(() => undefined);
+      await Promise.race([sent, new Promise((r) => setTimeout(r, shutdownFlushMs).unref())]);
     },
   };
   return installed;
@@ -148,4 +151,4 @@ export function bindEmitter<E extends NodeJS.EventEmitter>(ctx: Context, emitter
   return context.bind(ctx, emitter);
 }
 
-export { ROOT_CONTEXT, propagation };
+export { ROOT_CONTEXT };
