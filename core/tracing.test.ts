@@ -82,3 +82,16 @@ test('without an endpoint nothing is recorded or exported, yet spans have ids an
   assert.match(out.id, /^[0-9a-f]{32}$/);
   assert.equal(out.tp, `00-${out.id}-${out.tp.slice(36, 52)}-00`);
 });
+
+test('a collector that is not there neither throws nor holds up a stop for more than a few seconds', () => {
+  const script = `import('./core/tracing.ts').then(async (t) => {
+    const tr = t.initTracing('lonely', { endpoint: 'http://127.0.0.1:9/v1/traces', headers: {} });
+    await t.withSpan('x', {}, () => undefined);
+    const t0 = Date.now();
+    await tr.shutdown();
+    console.log(JSON.stringify({ exporting: tr.exporting, ms: Date.now() - t0 }));
+  })`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' }));
+  assert.equal(out.exporting, true);
+  assert.ok(out.ms < 6000, `shutdown took ${out.ms} ms`);
+});
