@@ -22,6 +22,8 @@ import type { AppJson } from '../builders/app-json-types.ts';
 import { appJsonOfPush } from './app-json-step.ts';
 import { recordBuild, secondsSince } from '../core/metrics/record.ts';
 import { stackLabel } from './app-metrics.ts';
+import { annotate, attr, currentTraceId, failActive, withSpan } from '../core/tracing.ts';
+import { spanPerStep } from './step-spans.ts';
 
 export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; builds: BuildDriver }
 
@@ -69,6 +71,17 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   if (!app) { fs.rmSync(p.archivePath, { force: true }); return; }
   if (!claim || claim === 'held') return;
   const { build, resumed } = claim;
+  // The build span is a child of the push's pre-receive (the work item carries its trace; core/nats-bus.ts).
+  await withSpan('build', { [attr.app]: app.name, [attr.buildId]: build.id, [attr.buildNumber]: build.number }, () => runBuild(deps, app, build, resumed, p));
+}
+
+/** The first line of a push: the build's number, id and trace, so a bug report can name them. */
+export function firstLine(app: string, number: number, ref: string, rev: string, buildId: string, traceId: string | undefined): string {
+  const ids = traceId ? `build id ${buildId}, trace ${traceId}` : `build id ${buildId}`;
+  return `-----> Building ${app} (build ${number}) from ${ref.replace('refs/heads/', '')} at ${rev.slice(0, 7)} (${ids})`;
+}
+
+async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed: boolean, p: Payload<'pushReceived'>): Promise<void> {
   const log = resumed ? await new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name).resume(UNSTORED_LINES) : new BuildLog(deps.db, deps.bus, deps.log, build.id, app.name);
   const slugDir = slugDirOf(deps.config.dataDir, app.name, build.number);
   const stopLease = holdLease(deps.db, 'builds', build.id, deps.log, deps.config.leaseSeconds);
@@ -77,11 +90,16 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
   let stack: string | undefined;
   try {
     if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
-    else log.line(`-----> Building ${app.name} (build ${build.number}) from ${p.ref.replace('refs/heads/', '')} at ${p.newRev.slice(0, 7)}`);
-    const appJson = await appJsonOfPush(p.archivePath, app.name, app.config, log.line);
-    const result = await deps.builds.build({
-      app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: log.line,
-      onStack: (detected) => { stack = detected; }, // a build that fails after detection keeps its stack label
+    else log.line(firstLine(app.name, build.number, p.ref, p.newRev, build.id, currentTraceId()));
+    const appJson = await withSpan('app.json', { [attr.app]: app.name }, () => appJsonOfPush(p.archivePath, app.name, app.config, log.line));
+    const result = await withSpan('compile', { [attr.app]: app.name }, async () => {
+      const steps = spanPerStep(log.line, app.name);
+      try {
+        return await deps.builds.build({
+          app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: steps.say,
+          onStack: (detected) => { stack = detected; }, // a build that fails after detection keeps its stack label
+        });
+      } finally { steps.end(); }
     });
     stack = result.stack;
     await succeed(deps, app, build, p, { ...result, appJson }, log);
@@ -105,8 +123,10 @@ function buildEnv(app: AppRow, config: Config): Record<string, string> {
 
 async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Payload<'pushReceived'>, result: BuildOutput & { appJson: AppJson | null }, log: BuildLog): Promise<void> {
   log.line(`-----> Build ${build.number} succeeded`);
+  annotate({ [attr.outcome]: 'succeeded' });
   await log.flush();
-  await deps.db.transaction(async (trx) => {
+  // The release span: its trace goes with paas.release.created (the outbox row), so the deploy is its child.
+  await withSpan('release', { [attr.app]: app.name, [attr.buildId]: build.id, [attr.buildNumber]: build.number }, (span) => deps.db.transaction(async (trx) => {
     const fresh = (await trx('apps').where({ id: app.id }).first()) as AppRow;
     await trx('builds').where({ id: build.id }).update({
       status: 'succeeded', lease_expires_at: null, stack: result.stack, process_types: JSON.stringify(result.processTypes),
@@ -116,8 +136,9 @@ async function succeed(deps: BuilderDeps, app: AppRow, build: BuildRow, p: Paylo
     await enqueueEvent(trx, 'buildStatus', { buildId: build.id, app: app.name, number: build.number, status: 'succeeded' }, build.id);
     // The default formation needs the declared order, which the jsonb process_types does not keep: recorded now.
     await recordDefaultFormation(trx, fresh, Object.keys(result.processTypes));
-    await createRelease(trx, fresh, { buildId: build.id, config: fresh.config, description: `Deploy ${p.newRev.slice(0, 7)}`, userId: p.userId, source: 'push' });
-  });
+    const release = await createRelease(trx, fresh, { buildId: build.id, config: fresh.config, description: `Deploy ${p.newRev.slice(0, 7)}`, userId: p.userId, source: 'push' });
+    span.setAttribute(attr.releaseVersion, release.version);
+  }));
 }
 
 async function fail(deps: BuilderDeps, app: AppRow, build: BuildRow, err: unknown, log: BuildLog): Promise<void> {
@@ -127,6 +148,8 @@ async function fail(deps: BuilderDeps, app: AppRow, build: BuildRow, err: unknow
     deps.log.error({ err, app: app.name, buildId: build.id }, 'build crashed');
     message = `internal error during the build (reference ${build.id.slice(0, 8)})`;
   }
+  annotate({ [attr.outcome]: 'failed' });
+  failActive(message);
   for (const line of message.split('\n')) log.line(` !     ${line}`);
   log.line(' !     Push rejected: the build failed, nothing was deployed');
   await log.flush();

@@ -21,6 +21,7 @@ import type { ProcessSpec } from '../runtime/types.ts';
 import { appJsonFormation } from '../services/formation.ts';
 import { recordDeploy, secondsSince } from '../core/metrics/record.ts';
 import { stackLabel } from './app-metrics.ts';
+import { annotate, attr, failActive, withSpan } from '../core/tracing.ts';
 
 /** `web=1 worker=2`, as ps:scale takes them. */
 function scaleList(quantities: Record<string, number>): string {
@@ -62,9 +63,12 @@ export class Deployer {
     const claim = await this.claim(releaseId);
     if (!claim) return;
     const stopLease = holdLease(this.deps.db, 'releases', claim.release.id, this.deps.log, this.deps.config.leaseSeconds);
+    const { release } = claim;
     const started = performance.now();
     try {
-      const { stack, status } = await this.deployClaimed(claim.release, streamToBuild, claim.takenOver);
+      // A child of the release span (paas.release.created carries its trace), so a push's deploy is in its trace.
+      const { stack, status } = await withSpan('deploy', { [attr.releaseVersion]: release.version, ...(release.build_id ? { [attr.buildId]: release.build_id } : {}) },
+        () => this.deployClaimed(release, streamToBuild, claim.takenOver));
       recordDeploy(stackLabel(stack), status, secondsSince(started));
     } finally {
       stopLease();
@@ -97,6 +101,7 @@ export class Deployer {
     const build = (await db('builds').where({ id: release.build_id }).first()) as BuildRow;
     const log = streamToBuild ? await new BuildLog(db, this.deps.bus, this.deps.log, build.id, app.name).resume(takenOver ? UNSTORED_LINES : 0) : undefined;
     const say = log?.line ?? ((line: string) => this.deps.log.info({ app: app.name, line }, 'deploy'));
+    annotate({ [attr.app]: app.name, [attr.buildNumber]: build.number });
     if (takenOver) say('-----> The controller restarted during this deploy; deploying again');
     try {
       const live = app.current_release_id ? await db('releases').where({ id: app.current_release_id }).first('version') : undefined;
@@ -110,9 +115,10 @@ export class Deployer {
       const fromAppJson = appJsonFormation(build);
       if (fromAppJson) say(`-----> Formation set by app.json: ${scaleList(fromAppJson)} (ps:scale is off while app.json sets it)`);
       // Dokku's order: predeploy, then the Procfile's release phase, then the new processes.
-      if (scripts?.predeploy) await this.deps.runtime.runRelease(spec, scripts.predeploy, say, previous, 'predeploy script');
-      if (build.process_types?.release) await this.deps.runtime.runRelease(spec, build.process_types.release, say, previous);
-      await this.deps.runtime.deploy(spec, say, previous);
+      const step = (name: string, fn: () => Promise<void>) => withSpan(name, { [attr.app]: app.name, [attr.releaseVersion]: release.version }, fn);
+      if (scripts?.predeploy) await step('predeploy script', () => this.deps.runtime.runRelease(spec, scripts.predeploy!, say, previous, 'predeploy script'));
+      if (build.process_types?.release) await step('release phase', () => this.deps.runtime.runRelease(spec, build.process_types!.release!, say, previous));
+      await step('rollout', () => this.deps.runtime.deploy(spec, say, previous));
       const postdeploy = await this.postdeploySteps(app, release, scripts);
       // Live before the postdeploy scripts run: a restart during them must not deploy the release again.
       if (postdeploy.length) await this.goLive(app, release);
@@ -165,7 +171,7 @@ export class Deployer {
   private async runPostdeploy(app: AppRow, release: ReleaseRow, spec: ReleaseSpec, steps: Array<[string, string]>, say: Say): Promise<string | undefined> {
     for (const [label, command] of steps) {
       try {
-        await this.deps.runtime.runRelease(spec, command, say, undefined, label);
+        await withSpan(label, { [attr.app]: app.name, [attr.releaseVersion]: release.version }, () => this.deps.runtime.runRelease(spec, command, say, undefined, label));
       } catch (err) {
         // Never rethrown: the new release already serves, so the deploy must be recorded as live.
         if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, `${label} crashed`);
@@ -203,6 +209,8 @@ export class Deployer {
     // Only a running web process has a URL: a worker-only app says what runs instead.
     const url = servesWeb(processes) ? await liveAppUrl(this.deps.db, this.deps.config, app) : undefined;
     if (status === 'succeeded') say(toLiveLine(release.version, processes, url));
+    annotate({ [attr.outcome]: error ? 'failed' : status });
+    if (error) failActive(error);
     await log?.flush();
     await this.deps.db.transaction(async (trx) => {
       await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });

@@ -15,6 +15,7 @@ import { OutboxRelay } from './outbox.ts';
 import { attachPlatformMetrics } from './metrics/platform-sources.ts';
 import { metricsText, startProcessMetrics } from './metrics/registry.ts';
 import { probeMetricsRefusal } from './metrics/token.ts';
+import { initTracing } from './tracing.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
 
@@ -42,6 +43,8 @@ function prepareDataDir(dataDir: string): void {
  */
 export async function bootPlatform(name: string, allowEmbedded: boolean): Promise<Platform> {
   const config = loadConfig();
+  // First: every span (and every log line's trace_id) from here on belongs to this process's service.
+  const tracing = initTracing(name, config.tracing);
   const log = createLogger(config.logLevel, `paas-${name}`);
   if (!allowEmbedded && (!config.databaseUrl || !config.natsUrl)) {
     throw new Error(`the ${name} process runs beside the others: set DATABASE_URL and NATS_URL (npm start runs everything in one process without them)`);
@@ -77,6 +80,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
       await bus.close();
       await db.destroy();
       await embedded?.stop();
+      await tracing.shutdown(); // last: the stops above may still end spans
     },
   };
 }

@@ -2,6 +2,7 @@
 // Subjects follow NATS rules: tokens split on '.', '*' matches one token, '>' matches the rest.
 import { eventOfSubject, subjectOf, validatePayload, events, type EventName, type Payload } from './events.ts';
 import type { Logger } from './logger.ts';
+import { contextFrom, contextWith, currentContext } from './tracing.ts';
 
 export type Handler = (subject: string, payload: Record<string, unknown>) => void | Promise<void>;
 
@@ -16,9 +17,15 @@ export interface SubscribeOptions {
 /** A durable consumer's backlog: work items not yet delivered, and delivered but not yet acknowledged. */
 export interface ConsumerLag { durable: string; pending: number; ackPending: number }
 
+/**
+ * `id` de-duplicates redelivered work items. `trace`: the W3C traceparent the message carries (the outbox relay
+ * passes the row's); unset: the active context's; '' : none. Handlers run inside the context it names.
+ */
+export interface PublishOptions { id?: string; trace?: string }
+
 export interface Bus {
-  /** Publishes a raw, already-versioned payload on a subject; `id` de-duplicates redelivered work items. */
-  publishRaw(subject: string, payload: Record<string, unknown>, opts?: { id?: string }): Promise<void>;
+  /** Publishes a raw, already-versioned payload on a subject (see PublishOptions). */
+  publishRaw(subject: string, payload: Record<string, unknown>, opts?: PublishOptions): Promise<void>;
   /** Subscribes to a subject pattern; returns the unsubscribe function. */
   subscribe(pattern: string, handler: Handler, opts?: SubscribeOptions): () => void;
   /** The lag of the work consumers this process pulls from (NATS only: the in-process bus has no queue to lag). */
@@ -49,18 +56,20 @@ export class MemoryBus implements Bus {
   private subs = new Set<{ pattern: string; handler: Handler }>();
   constructor(private log: Logger) {}
 
-  async publishRaw(subject: string, payload: Record<string, unknown>): Promise<void> {
+  async publishRaw(subject: string, payload: Record<string, unknown>, opts: PublishOptions = {}): Promise<void> {
     const name = eventOfSubject(subject);
     const problems = name ? validatePayload(name, payload) : [`unknown subject ${subject}`];
     if (problems.length) {
       this.log.error({ subject, problems }, 'refused an event that does not match its schema');
       return;
     }
+    // As on NATS: the handler runs in the trace the message names (the relay's own context is nobody's).
+    const ctx = opts.trace === undefined ? currentContext() : contextFrom(opts.trace);
     // Handlers are called in publish order but not awaited: a long build must not hold up log delivery.
     for (const sub of [...this.subs]) {
       if (!subjectMatches(sub.pattern, subject)) continue;
       Promise.resolve()
-        .then(() => sub.handler(subject, payload))
+        .then(() => contextWith(ctx, () => sub.handler(subject, payload)))
         .catch((err: unknown) => this.log.error({ err, subject }, 'event handler failed'));
     }
   }

@@ -1,11 +1,12 @@
 // core/nats-bus.ts — the production bus on NATS: work items (core/events.ts `delivery: 'work'`) go through a
 // JetStream stream with durable consumers and explicit acks; log lines and status events use core NATS.
 // Every subject can carry a prefix (tests use one per run); handlers always see the canonical subject.
-import { connect, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, headers, nanos, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { eventOfSubject, events, validatePayload, workSubjects } from './events.ts';
-import type { Bus, ConsumerLag, Handler, SubscribeOptions } from './bus.ts';
+import type { Bus, ConsumerLag, Handler, PublishOptions, SubscribeOptions } from './bus.ts';
 import type { Logger } from './logger.ts';
+import { contextFrom, contextWith, traceparentOf } from './tracing.ts';
 
 /** Called with a work item no handler can take (bad payload, or failing on every delivery); it is recorded. */
 export type DeadLetterSink = (subject: string, payload: string, reason: string) => Promise<void>;
@@ -30,6 +31,20 @@ export function checkMessage(subject: string, raw: string): { payload?: Record<s
   if (!name) return { problems: [`unknown subject ${subject}`] };
   const problems = validatePayload(name, payload);
   return problems.length ? { problems } : { payload: payload as Record<string, unknown>, problems };
+}
+
+/** The `traceparent` header of a message (core/tracing.ts). */
+function traceHeaders(traceparent: string): MsgHdrs {
+  const h = headers();
+  h.set('traceparent', traceparent);
+  return h;
+}
+
+/** Security boundary: a message's traceparent header; a missing or malformed one gives a new trace (contextFrom). */
+function contextOfHeaders(h: MsgHdrs | undefined) {
+  let value: string | undefined;
+  try { value = h?.get('traceparent'); } catch { value = undefined; }
+  return contextFrom(value);
 }
 
 export class NatsBus implements Bus {
@@ -66,10 +81,12 @@ export class NatsBus implements Bus {
 
   ready(): boolean { return this.connected && !this.nc.isClosed(); }
 
-  async publishRaw(subject: string, payload: Record<string, unknown>, opts: { id?: string } = {}): Promise<void> {
+  async publishRaw(subject: string, payload: Record<string, unknown>, opts: PublishOptions = {}): Promise<void> {
     const data = JSON.stringify(payload);
-    if (isWork(subject)) await this.js.publish(this.prefix + subject, data, { msgID: opts.id, timeout: 5000 });
-    else this.nc.publish(this.prefix + subject, data);
+    const trace = opts.trace ?? traceparentOf();
+    const hdrs = trace ? traceHeaders(trace) : undefined;
+    if (isWork(subject)) await this.js.publish(this.prefix + subject, data, { msgID: opts.id, timeout: 5000, ...(hdrs ? { headers: hdrs } : {}) });
+    else this.nc.publish(this.prefix + subject, data, hdrs ? { headers: hdrs } : undefined);
   }
 
   subscribe(pattern: string, handler: Handler, opts: SubscribeOptions = {}): () => void {
@@ -83,7 +100,8 @@ export class NatsBus implements Bus {
         const subject = msg.subject.slice(this.prefix.length);
         const { payload, problems } = checkMessage(subject, msg.string());
         if (!payload) { this.log.warn({ subject, problems }, 'dropped an event that does not match its schema'); return; }
-        Promise.resolve().then(() => handler(subject, payload)).catch((e: unknown) => this.log.error({ err: e, subject }, 'event handler failed'));
+        const ctx = contextOfHeaders(msg.headers);
+        Promise.resolve().then(() => contextWith(ctx, () => handler(subject, payload))).catch((e: unknown) => this.log.error({ err: e, subject }, 'event handler failed'));
       },
     });
     this.subs.add(sub);
@@ -160,7 +178,7 @@ export class NatsBus implements Bus {
     const keepAlive = setInterval(() => { try { m.working(); } catch { /* closed: the item goes back after its ack wait */ } }, this.ackWaitMs / 3);
     this.keepAlives.add(keepAlive);
     try {
-      await handler(subject, payload);
+      await contextWith(contextOfHeaders(m.headers), () => handler(subject, payload));
       m.ack();
     } catch (err) {
       this.log.error({ err, subject, delivery: m.info.deliveryCount }, 'work item failed');

@@ -5,12 +5,18 @@ import type pg from 'pg';
 import { events, subjectOf, type EventName, type Payload } from './events.ts';
 import type { Bus } from './bus.ts';
 import type { Logger } from './logger.ts';
+import { traceparentOf } from './tracing.ts';
 
 const CHANNEL = 'paas_outbox';
 
-/** Records an event in the outbox inside the caller's transaction; it is published after commit. */
+/**
+ * Records an event in the outbox inside the caller's transaction; it is published after commit, in the trace that
+ * is active now (its traceparent is kept in the row).
+ */
 export async function enqueueEvent<N extends EventName>(trx: Knex | Knex.Transaction, name: N, payload: Payload<N>, token?: string | number): Promise<void> {
-  await trx('outbox').insert({ subject: subjectOf(name, token), payload: JSON.stringify({ v: events[name].version, ...payload }) });
+  await trx('outbox').insert({
+    subject: subjectOf(name, token), payload: JSON.stringify({ v: events[name].version, ...payload }), trace: traceparentOf() ?? null,
+  });
   await trx.raw('SELECT pg_notify(?, ?)', [CHANNEL, '']);
 }
 
@@ -52,7 +58,8 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     return this.db.transaction(async (trx) => {
       const rows = await trx('outbox').whereNull('published_at').orderBy('id').limit(100).forUpdate().skipLocked();
-      for (const row of rows) await this.bus.publishRaw(row.subject, row.payload, { id: `outbox-${row.id}` });
+      // '' when the row has no trace: the relay's own context (whatever woke it) is no part of the event's trace.
+      for (const row of rows) await this.bus.publishRaw(row.subject, row.payload, { id: `outbox-${row.id}`, trace: row.trace ?? '' });
       if (rows.length) await trx('outbox').whereIn('id', rows.map((r) => r.id)).update({ published_at: trx.fn.now() });
       return rows.length;
     });

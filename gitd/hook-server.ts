@@ -4,13 +4,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { isPaasError } from '../core/errors.ts';
+import { contextWith, ROOT_CONTEXT, type Context } from '../core/tracing.ts';
 import { readAll } from '../core/read-all.ts';
 import { reposRoot } from './repos.ts';
 import { runPostReceive, runPreReceive, type PreReceiveDeps } from './pre-receive.ts';
 import { parseRefLines, type RefUpdate } from './refs.ts';
 
-/** `busy`: the transport's idle clock stops while the push's hook runs (SSH); it returns the function that restarts it. */
-export interface PushSession { app: string; userId: number; busy?: () => () => void }
+/**
+ * `busy`: the transport's idle clock stops while the push's hook runs (SSH); it returns the function that restarts it.
+ * `trace`: the context of the push's receive span, the parent of its pre-receive span (the hook is another process).
+ */
+export interface PushSession { app: string; userId: number; busy?: () => () => void; trace?: Context }
 
 /** Push sessions this process has open, by app: set when the push lock is taken, cleared when it is released. */
 export class PushSessions {
@@ -78,11 +82,12 @@ async function handle(deps: PreReceiveDeps, sessions: PushSessions, req: http.In
   const ctx = { app, userId: session.userId, gitDir: path.resolve(body.env.GIT_DIR!), hookEnv: body.env, clientGone: () => gone };
   if (req.url === '/pre-receive') {
     const idle = session.busy?.() ?? (() => {});
-    const code = await runPreReceive(deps, ctx, body.refs, (line) => send({ out: line })).finally(idle);
+    // The socket's request runs in no trace of ours: the push's own receive span is the parent.
+    const code = await contextWith(session.trace ?? ROOT_CONTEXT, () => runPreReceive(deps, ctx, body!.refs, (line) => send({ out: line }))).finally(idle);
     send({ exit: code });
   } else {
     // The refs have moved already: a failure to announce them is logged, and cannot undo the push.
-    await runPostReceive(deps, ctx, body.refs).catch((err: unknown) => deps.log.error({ err, app }, 'post-receive could not record the ref update'));
+    await contextWith(session.trace ?? ROOT_CONTEXT, () => runPostReceive(deps, ctx, body!.refs)).catch((err: unknown) => deps.log.error({ err, app }, 'post-receive could not record the ref update'));
     send({ exit: 0 });
   }
   res.end();

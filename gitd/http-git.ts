@@ -14,6 +14,7 @@ import { ensureRepo } from './repos.ts';
 import { serveInfoRefs, serveRpc } from './http-git-serve.ts';
 import { acquirePushLock, refuseIfPushLocked } from './push-lock.ts';
 import type { PushSessions } from './hook-server.ts';
+import { attr, contextOf, startSpan } from '../core/tracing.ts';
 
 /**
  * `leaseSeconds`: the push lock's lease (config.leaseSeconds); `limits`: config.gitLimits (defaults when absent);
@@ -86,8 +87,11 @@ export async function registerGitHttp(app: FastifyInstance, deps: HttpGitDeps): 
 /** Takes the push lock for the POST that runs receive-pack, and gives it back when the response ends. */
 async function holdPushLock(deps: HttpGitDeps, app: string, user: User, reply: FastifyReply): Promise<void> {
   const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
-  deps.sessions.open({ app, userId: user.id });
+  // The push's root span (a child of the request's, web/request-tracing.ts); its pre-receive is the next child.
+  const span = startSpan('push receive', { [attr.app]: app, 'paas.transport': 'http' });
+  deps.sessions.open({ app, userId: user.id, trace: contextOf(span) });
   reply.raw.once('close', () => {
+    span.end();
     deps.sessions.close(app);
     lease.release().catch((err: unknown) => deps.log.error({ err, app }, 'could not release the push lock; it expires by itself'));
   });

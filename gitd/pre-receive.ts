@@ -21,6 +21,7 @@ import { announceRefUpdated } from './ref-updated.ts';
 import { isDeletion, planPush, type RefUpdate } from './refs.ts';
 import type { Say } from '../core/say.ts';
 import { recordPush } from '../core/metrics/record.ts';
+import { annotate, attr, failSpan, withSpan } from '../core/tracing.ts';
 
 const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
@@ -29,8 +30,19 @@ export interface PushContext { app: string; userId: number; gitDir: string; hook
 /** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits'. */
 export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number }
 
-/** Runs the pre-receive decision for one push; returns the hook's exit code. */
-export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<number> {
+/** Runs the pre-receive decision for one push, in its span (the verdict is its paas.outcome); returns the hook's exit code. */
+export function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<number> {
+  return withSpan('pre-receive', { [attr.app]: ctx.app }, async (span) => {
+    const { code, outcome } = await decide(deps, ctx, updates, say);
+    if (code !== 0) failSpan(span, 'push rejected');
+    span.setAttribute(attr.outcome, outcome);
+    return code;
+  });
+}
+
+/** The exit code, and the verdict for the trace: `stored` when nothing was to deploy (a branch, a deletion). */
+async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<{ code: number; outcome: string }> {
+  const verdict = (code: number) => ({ code, outcome: code === 0 ? 'succeeded' : 'failed' });
   try {
     if (deps.appQuotaBytes) await checkQuota(deps.dataDir, ctx, deps.appQuotaBytes);
     const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
@@ -40,22 +52,22 @@ export async function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, upda
     }
     if (!plan.deploy) {
       recordPush('stored');
-      return 0;
+      return { code: 0, outcome: 'stored' };
     }
-    const code = await deployPush(deps, ctx, plan.deploy, say);
-    recordPush(code === 0 ? 'succeeded' : 'failed');
-    return code;
+    const result = verdict(await deployPush(deps, ctx, plan.deploy, say));
+    recordPush(result.outcome === 'succeeded' ? 'succeeded' : 'failed');
+    return result;
   } catch (err) {
     if (!isPaasError(err)) {
       recordPush('failed');
       const ref = crypto.randomUUID().slice(0, 8);
       deps.log.error({ err, app: ctx.app, ref }, 'pre-receive failed');
       say(` !     Internal error (reference ${ref}); the push was not deployed`);
-      return 1;
+      return verdict(1);
     }
     recordPush('refused'); // refused before a build: quota, refs rules, the bus away
     say(` !     ${err.message}`);
-    return 1;
+    return verdict(1);
   }
 }
 
@@ -84,6 +96,7 @@ async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpd
     throw new PaasError('E_BUS_UNAVAILABLE', "The platform's event bus (NATS) is unreachable, so nothing was deployed; try again in a moment");
   }
   const buildId = crypto.randomUUID();
+  annotate({ [attr.buildId]: buildId });
   const archivePath = path.join(deps.dataDir, 'archives', `${buildId}.tar`);
   await exportTree(deps, ctx, update.newRev, archivePath);
   // If the client goes away mid-build, git drops its quarantine: keep the pushed objects so the ref can still

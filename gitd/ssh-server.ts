@@ -18,6 +18,7 @@ import { acquirePushLock } from './push-lock.ts';
 import type { PushSessions } from './hook-server.ts';
 import { spawnGitService, type GitService } from './git-service.ts';
 import { IdleWatch, isFollowCommand } from './ssh-idle.ts';
+import { attr, contextOf, failSpan, ROOT_CONTEXT, startSpan, type Span } from '../core/tracing.ts';
 
 const { Server, utils } = ssh2;
 
@@ -175,16 +176,21 @@ async function runExec(deps: SshDeps, user: User, command: string, env: Record<s
 
 async function runGit(deps: SshDeps, user: User, service: GitService, app: string, env: Record<string, string>, ch: Channel, input: Readable, idle: IdleWatch): Promise<void> {
   let release = async () => {};
+  // A push is one trace from here: this span is the root, its pre-receive (in the hook's callback) the first child.
+  const span: Span | undefined = service === 'receive-pack' ? startSpan('push receive', { [attr.app]: app, 'paas.transport': 'ssh' }, ROOT_CONTEXT) : undefined;
   try {
     await appForActor(deps.db, { kind: 'user', user }, app);
     if (service === 'receive-pack') {
       const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
       // While the push's hook runs (the build and deploy), the connection is busy, however quiet the build.
-      deps.sessions.open({ app, userId: user.id, busy: () => idle.busy() });
+      deps.sessions.open({ app, userId: user.id, busy: () => idle.busy(), trace: span && contextOf(span, ROOT_CONTEXT) });
       release = async () => { deps.sessions.close(app); await lease.release(); };
     }
   } catch (err) {
-    if (!isPaasError(err)) throw err;
+    if (!isPaasError(err)) { span?.end(); throw err; }
+    span?.setAttribute(attr.outcome, 'refused');
+    failSpan(span, err.message);
+    span?.end();
     ch.write(pktErr(err.message));
     ch.exit(1); ch.end();
     return;
@@ -192,9 +198,12 @@ async function runGit(deps: SshDeps, user: User, service: GitService, app: strin
   try {
     const gitDir = await ensureRepo(deps.dataDir, app);
     const code = await pipeGit(deps, service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch, input, idle);
+    span?.setAttribute(attr.outcome, code === 0 ? 'succeeded' : 'failed');
+    if (code !== 0) failSpan(span, `git receive-pack exited with ${code}`);
     ch.exit(code); ch.end();
   } finally {
     await release();
+    span?.end();
   }
 }
 

@@ -12,6 +12,7 @@ import { registerApi } from './api.ts';
 import { registerDashboard } from './dashboard/index.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { attachHttpServer } from '../core/metrics/platform-sources.ts';
+import { traceRequests } from './request-tracing.ts';
 
 /**
  * `bus` feeds the dashboard's live views (build logs, status); `reader` is the runtime's read port (processes, app
@@ -53,6 +54,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
     }),
   }) as unknown as FastifyInstance;
   applyHttpLimits(app.server, limits, jsonRefusal);
+  traceRequests(app);
   app.setErrorHandler((err, req, reply) => {
     if (isPaasError(err)) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     const e = err as { statusCode?: number; message: string };

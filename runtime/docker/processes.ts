@@ -11,6 +11,7 @@ import type { ReleaseSpec } from '../types.ts';
 import { createContainer, hostPortOf, lastLinesOf, stopAndRemove, type ContainerLimits } from './containers.ts';
 import type { LogFollowers } from './logs.ts';
 import { containerName } from './names.ts';
+import { attr, withSpan } from '../../core/tracing.ts';
 
 /** One process container the runtime knows of. */
 export interface Proc {
@@ -126,8 +127,17 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
+/** The span of one container's start (and, for web, its health check): core/tracing.ts. */
+function instanceSpan<T>(release: ReleaseSpec, type: string, index: number, fn: () => Promise<T>): Promise<T> {
+  return withSpan('instance start', { [attr.app]: release.app, [attr.processType]: type, [attr.processIndex]: index, [attr.releaseVersion]: release.version }, fn);
+}
+
 /** Boots one web process: started, then its startup check passes (or it exits, or `cancel` aborts). */
-async function bootOne(ctx: StepContext, release: ReleaseSpec, index: number, suffix: string, cancel: AbortSignal, say: Say, started: Proc[]): Promise<Proc> {
+function bootOne(ctx: StepContext, release: ReleaseSpec, index: number, suffix: string, cancel: AbortSignal, say: Say, started: Proc[]): Promise<Proc> {
+  return instanceSpan(release, 'web', index, () => bootOneTraced(ctx, release, index, suffix, cancel, say, started));
+}
+
+async function bootOneTraced(ctx: StepContext, release: ReleaseSpec, index: number, suffix: string, cancel: AbortSignal, say: Say, started: Proc[]): Promise<Proc> {
   say(`-----> Starting web.${index} (v${release.version})`);
   const watch = new AbortController();
   try {
@@ -140,7 +150,9 @@ async function bootOne(ctx: StepContext, release: ReleaseSpec, index: number, su
       const code = await within(exited, 5000);
       throw new BootFailure(`web.${index}`, code === undefined ? 'stopped before its port was published' : `exited with code ${code}`, proc.id);
     }
-    const outcome = await waitUntilReady(proc.port, release.healthchecks, ctx.bootTimeoutMs, AbortSignal.any([gone.signal, cancel]));
+    const port = proc.port;
+    const outcome = await withSpan('health check', { [attr.app]: release.app, [attr.processType]: 'web', [attr.processIndex]: index },
+      () => waitUntilReady(port, release.healthchecks, ctx.bootTimeoutMs, AbortSignal.any([gone.signal, cancel])));
     if (gone.signal.aborted) throw new BootFailure(`web.${index}`, `exited with code ${await exited}`, proc.id);
     if (!outcome.ok) throw new BootFailure(`web.${index}`, cancel.aborted ? 'was stopped: another web process failed' : outcome.reason, proc.id);
     say(`       web.${index} is up on port ${proc.port}`);
@@ -185,7 +197,7 @@ export async function startOthers(ctx: StepContext, release: ReleaseSpec, type: 
   for (const index of indexes) {
     say(`-----> Starting ${type}.${index} (v${release.version})`);
     try {
-      const { proc } = await launch(ctx, release, type, index, suffix);
+      const { proc } = await instanceSpan(release, type, index, () => launch(ctx, release, type, index, suffix));
       started.push(done(ctx, proc));
       say(`       ${type}.${index} is running`);
     } catch (err) {

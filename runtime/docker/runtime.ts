@@ -18,6 +18,7 @@ import { DockerOneOffs, runContainerOnce } from './one-off.ts';
 import { bootWeb, removeNow, retire, startOthers, type Proc, type StepContext } from './processes.ts';
 import { ProcessTable, type AppState } from './process-table.ts';
 import { byProcess, toProcessStatus } from './status.ts';
+import { attr, withSpan } from '../../core/tracing.ts';
 
 export interface DockerRuntimeOptions {
   docker: Docker;
@@ -216,10 +217,13 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
     const next: AppState = { release, procs: [] };
     const web = release.processes.find((p) => p.type === 'web');
     if (web && web.quantity > 0) next.procs = await bootWeb(this.ctx, release, indexesToAdd([], web.quantity), say, suffix);
-    this.table.set(release.app, next);
-    this.table.syncRoute(release.app);
+    const span = { [attr.app]: release.app, [attr.releaseVersion]: release.version };
+    await withSpan('route switch', span, async () => {
+      this.table.set(release.app, next);
+      this.table.syncRoute(release.app);
+    });
     if (web && web.quantity > 0) say(`-----> Routing ${release.app} to v${release.version}`);
-    if (previous) await retire(this.ctx, release.app, previous.procs, `v${previous.release.version}`, say);
+    if (previous) await withSpan('stop previous', span, () => retire(this.ctx, release.app, previous.procs, `v${previous.release.version}`, say));
     await removeNow(this.ctx, strays.map((c) => ({ id: c.Id })));
     for (const proc of release.processes.filter((p) => p.type !== 'web')) {
       next.procs.push(...(await startOthers(this.ctx, release, proc.type, indexesToAdd([], proc.quantity), say, suffix, true)));

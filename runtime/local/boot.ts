@@ -6,6 +6,14 @@ import { ReleaseBootError } from '../boot-error.ts';
 import type { Instance } from './instance.ts';
 import { settledState } from './process-policy.ts';
 import type { ReleaseSpec } from '../types.ts';
+import { attr, withSpan } from '../../core/tracing.ts';
+
+/** The span of one instance's start (its health check, for web, is a child: instance.ts). */
+function instanceSpan<T>(instance: Instance, release: ReleaseSpec, fn: () => Promise<T>): Promise<T> {
+  return withSpan('instance start', {
+    [attr.app]: release.app, [attr.processType]: instance.type, [attr.processIndex]: instance.index, [attr.releaseVersion]: release.version,
+  }, fn);
+}
 
 /** What starting processes needs from the Supervisor: a new live instance, stopping instances, and the settle time. */
 export interface Starter {
@@ -27,8 +35,10 @@ export async function bootWeb(starter: Starter, release: ReleaseSpec, indexes: n
   const instances = indexes.map((index) => starter.newInstance(release, 'web', index, command));
   const boots = instances.map(async (instance) => {
     say(`-----> Starting ${instance.dyno} (v${release.version})`);
-    const outcome = await instance.boot();
-    if (!outcome.ok) throw new BootFailure(instance, outcome.reason);
+    await instanceSpan(instance, release, async () => {
+      const outcome = await instance.boot();
+      if (!outcome.ok) throw new BootFailure(instance, outcome.reason);
+    });
     say(`       ${instance.dyno} is up on port ${instance.port}`);
   });
   try {
@@ -53,7 +63,7 @@ export async function startOthers(starter: Starter, release: ReleaseSpec, type: 
   for (const index of indexes) {
     const instance = starter.newInstance(release, type, index, command);
     say(`-----> Starting ${instance.dyno} (v${release.version})`);
-    await instance.boot();
+    await instanceSpan(instance, release, () => instance.boot());
     started.push(instance);
   }
   await Promise.all(started.map((instance) => instance.settle(starter.settleMs)));

@@ -10,6 +10,7 @@ import { passWebGate, type BootOutcome } from './boot-gate.ts';
 import { readStartTicks } from './proc-usage.ts';
 import { describeExit, toExitVerdict, toProcessEnv, type ExitInfo, type RestartPolicy } from './process-policy.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
+import { attr, contextWith, ROOT_CONTEXT, withSpan } from '../../core/tracing.ts';
 
 /** What an instance needs from its runtime. */
 export interface InstanceContext {
@@ -98,12 +99,13 @@ export class Instance {
     if (this.type !== 'web') return this.awaitSpawn(exited);
     const abort = new AbortController();
     void exited.then(() => abort.abort());
-    return passWebGate({
-      port: this.port, healthchecks: this.ctx.release.healthchecks, bootTimeoutMs: this.ctx.bootTimeoutMs, signal: abort.signal, exited,
+    const port = this.port;
+    return withSpan('health check', { [attr.app]: this.app, [attr.processType]: this.type, [attr.processIndex]: this.index }, () => passWebGate({
+      port, healthchecks: this.ctx.release.healthchecks, bootTimeoutMs: this.ctx.bootTimeoutMs, signal: abort.signal, exited,
       stopped: () => this.stopped !== undefined,
       say: (line) => this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${line}`),
       up: (how) => this.markUp(`${this.dyno}: up on port ${this.port}${how}`),
-    });
+    }));
   }
 
   /** In a sandbox: SIGTERM to what runs inside, SIGKILL ends the sandbox with all in it; else the process group. */
@@ -260,7 +262,8 @@ export class Instance {
     this.setState('crashed');
     if (verdict.kind === 'give-up') return this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${verdict.reason}`);
     this.ctx.log.write(this.app, 'paas', `${this.dyno}: crashed; restarting in ${verdict.delayMs / 1000}s`);
-    this.restartTimer = setTimeout(() => void this.restart(), verdict.delayMs);
+    // A crash restart is no part of the deploy that spawned the process (its exit event runs in that deploy's trace).
+    this.restartTimer = setTimeout(() => void contextWith(ROOT_CONTEXT, () => this.restart()), verdict.delayMs);
   }
 
   private async restart(): Promise<void> {

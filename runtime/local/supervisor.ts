@@ -10,6 +10,7 @@ import { findFreePort } from '../../core/net.ts';
 import { AppQueue } from '../app-queue.ts';
 import type { Router } from '../router.ts';
 import type { LogSink, ProcessStatus, ReleaseSpec } from '../types.ts';
+import { attr, withSpan } from '../../core/tracing.ts';
 
 export { ReleaseBootError } from '../boot-error.ts';
 export { indexesToAdd } from './process-policy.ts';
@@ -148,10 +149,13 @@ export class Supervisor {
     const next: AppState = { release, instances: [] };
     const web = release.processes.find((p) => p.type === 'web');
     if (web) next.instances = await bootWeb(this.starter, release, indexesToAdd([], web.quantity), say);
-    this.apps.set(release.app, next);
-    this.syncRoute(release.app);
+    const span = { [attr.app]: release.app, [attr.releaseVersion]: release.version };
+    await withSpan('route switch', span, async () => {
+      this.apps.set(release.app, next);
+      this.syncRoute(release.app);
+    });
     if (web) say(`-----> Routing ${release.app} to v${release.version}`);
-    if (previous) await this.retire(previous.instances, `v${previous.release.version}`, say);
+    if (previous) await withSpan('stop previous', span, () => this.retire(previous.instances, `v${previous.release.version}`, say));
     for (const proc of release.processes.filter((p) => p.type !== 'web')) {
       next.instances.push(...(await startOthers(this.starter, release, proc.type, indexesToAdd([], proc.quantity), say)));
     }

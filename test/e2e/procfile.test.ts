@@ -12,6 +12,7 @@ import { createApp, pushOutput, remoteRefs, revOf, stopPlatform } from '../suppo
 import { startProcfile, type ProcfilePlatform, type ProcName } from '../support/procfile.ts';
 import { sshCli, sshRaw } from '../support/access.ts';
 import { waitFor } from '../support/wait.ts';
+import { withoutIds } from '../support/first-line.ts';
 
 const skip = !process.env.DATABASE_URL || !process.env.NATS_URL ? 'needs DATABASE_URL and NATS_URL (.ci/run sets them)' : false;
 
@@ -47,7 +48,7 @@ test('a push over SSH goes through gitd, is built and deployed by the controller
   const push = await git(repo, alice.sshEnv, 'push', sshRemote(p, 'pf-ssh'), 'main');
   assert.equal(push.code, 0, pushOutput(push));
   const lines = remoteLines(push.stderr);
-  assert.equal(lines[0], `-----> Building pf-ssh (build 1) from main at ${rev.slice(0, 7)}`);
+  assert.equal(withoutIds(lines[0]!), `-----> Building pf-ssh (build 1) from main at ${rev.slice(0, 7)}`);
   assert.equal(lines.at(-1), `-----> v1 is live at http://pf-ssh.localhost:${p.routerPort}/`);
   assert.deepEqual(await getApp(p, 'pf-ssh'), { status: 200, body: 'Hello from node, release v1\n' });
   assert.equal((await remoteRefs(repo, alice.sshEnv, sshRemote(p, 'pf-ssh')))['refs/heads/main'], rev);

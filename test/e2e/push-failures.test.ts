@@ -8,6 +8,7 @@ import {
   createUser, fixtureRepo, getApp, git, httpRemote, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type TestUser,
 } from '../support/platform.ts';
 import { commitFixture, createApp, pushOutput, remoteRefs, revOf, stopPlatform } from '../support/push.ts';
+import { withoutIds } from '../support/first-line.ts';
 
 let p: Platform;
 let dir: string;
@@ -40,7 +41,7 @@ test('a failing build exits non-zero, shows the build output, and neither moves 
   assert.notEqual(push.code, 0, pushOutput(push));
   assertDeclined(push.stderr);
   const lines = remoteLines(push.stderr);
-  assert.equal(lines[0], `-----> Building steady (build 2) from main at ${badRev.slice(0, 7)}`);
+  assert.equal(withoutIds(lines[0]!), `-----> Building steady (build 2) from main at ${badRev.slice(0, 7)}`);
   assert.ok(lines.includes('-----> Running build script (npm run build)'), lines.join('\n'));
   assert.ok(lines.includes('       compiling... error: this build fails on purpose'), lines.join('\n'));
   assert.deepEqual(lines.filter((l) => l.startsWith(' !     ')), [
@@ -64,7 +65,7 @@ test('an app that crashes on boot shows its last lines, says which release still
   assert.notEqual(push.code, 0, pushOutput(push));
   assertDeclined(push.stderr);
   const lines = remoteLines(push.stderr);
-  assert.equal(lines[0], `-----> Building steady (build 3) from main at ${rev.slice(0, 7)}`);
+  assert.equal(withoutIds(lines[0]!), `-----> Building steady (build 3) from main at ${rev.slice(0, 7)}`);
   assert.ok(lines.includes('-----> Build 3 succeeded'), lines.join('\n'));
   assert.ok(lines.includes('-----> Releasing v2'), lines.join('\n'));
   assert.ok(lines.includes('       Error: this app fails to boot on purpose'), lines.join('\n'));

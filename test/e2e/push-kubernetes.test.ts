@@ -13,6 +13,7 @@ import { startStandIn, type StandIn } from '../support/kube-stand-in/server.ts';
 import { digestOf } from '../support/kubernetes.ts';
 import { createUser, fixtureRepo, git, httpRemote, remoteLines, startPlatform, tempDir, type Platform, type TestUser } from '../support/platform.ts';
 import { commitAll, createApp, pushOutput, revOf, stopPlatform } from '../support/push.ts';
+import { withoutIds } from '../support/first-line.ts';
 
 const NS = 'paas-app-hello';
 let standIn: StandIn;
@@ -67,7 +68,7 @@ test('git push builds in a Job (source fetched from gitd with the build token), 
   assert.equal(push.code, 0, pushOutput(push));
   const buildId = /Fetching source for hello \(build ([0-9a-f-]{36})\)/.exec(push.stderr)?.[1];
   const lines = remoteLines(push.stderr).filter((l) => !l.startsWith('       Waiting for deployment'));
-  assert.deepEqual(lines.map((l) => l.replace(/Received [\d.]+ \w+/, 'Received <size>')), [
+  assert.deepEqual(lines.map((l) => withoutIds(l).replace(/Received [\d.]+ \w+/, 'Received <size>')), [
     `-----> Building hello (build 1) from main at ${rev.slice(0, 7)}`,
     `-----> Fetching source for hello (build ${buildId})`,
     '       Received <size>',

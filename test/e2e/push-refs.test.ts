@@ -9,6 +9,7 @@ import {
   createUser, fixtureRepo, getApp, git, httpRemote, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type TestUser,
 } from '../support/platform.ts';
 import { commitAll, createApp, livePush, pushOutput, remoteRefs, revOf, stopPlatform } from '../support/push.ts';
+import { withoutIds } from '../support/first-line.ts';
 
 let p: Platform;
 let dir: string;
@@ -86,7 +87,7 @@ test('a force-push that rewrites main deploys', async () => {
   assert.equal(push.code, 0, pushOutput(push));
   assert.match(push.stderr, new RegExp(`\\+ ${deployed.slice(0, 7)}\\.\\.\\.${amended.slice(0, 7)}\\s+main -> main \\(forced update\\)`));
   const lines = remoteLines(push.stderr);
-  assert.equal(lines[0], `-----> Building refs (build 2) from main at ${amended.slice(0, 7)}`);
+  assert.equal(withoutIds(lines[0]!), `-----> Building refs (build 2) from main at ${amended.slice(0, 7)}`);
   assert.equal(lines.at(-1), `-----> v2 is live at http://refs.localhost:${p.routerPort}/`);
   assert.equal((await remoteRefs(repo, alice.sshEnv, remote))['refs/heads/main'], amended);
   assert.deepEqual(await getApp(p, 'refs'), { status: 200, body: 'Hello from node, release v2\n' });

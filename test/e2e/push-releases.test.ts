@@ -11,6 +11,7 @@ import {
 import { commitAll, createApp, pushOutput, revOf, stopPlatform } from '../support/push.ts';
 import { isAlive, killGroups, processesUnder, type ProcessInfo } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
+import { withoutIds } from '../support/first-line.ts';
 
 let p: Platform;
 let dir: string;
@@ -107,7 +108,7 @@ test('builds:output replays each build log exactly as its push showed it', async
     assert.deepEqual(replay, remoteLines(push.stderr));
   }
   const latest = (await cli('builds:output', 'history')).split('\n');
-  assert.equal(latest[0], `-----> Building history (build 2) from main at ${revs[1]!.slice(0, 7)}`);
+  assert.equal(withoutIds(latest[0]!), `-----> Building history (build 2) from main at ${revs[1]!.slice(0, 7)}`);
 });
 
 /** Restarts the platform on the same data dir and database schema; returns the app processes running before. */
@@ -135,7 +136,7 @@ test('after a crash (SIGKILL) and a restart, the app answers again and pushes st
   leftBehind = before.filter((proc) => isAlive(proc.pid));
   assert.deepEqual(await getApp(p, 'history'), body('v5', 'A'));
   const push = await pushMark('C');
-  assert.equal(remoteLines(push.stderr)[0], `-----> Building history (build 3) from main at ${revs[2]!.slice(0, 7)}`);
+  assert.equal(withoutIds(remoteLines(push.stderr)[0]!), `-----> Building history (build 3) from main at ${revs[2]!.slice(0, 7)}`);
   assert.deepEqual(await getApp(p, 'history'), body('v6', 'C'));
 });
 

@@ -6,6 +6,7 @@ import {
   createUser, fixtureRepo, getApp, git, httpRemote, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type TestUser,
 } from '../support/platform.ts';
 import { createApp, livePush, platformLines, pushOutput, revOf, stopPlatform } from '../support/push.ts';
+import { idsSuffix, withoutIds } from '../support/first-line.ts';
 
 let p: Platform;
 let dir: string;
@@ -25,7 +26,8 @@ test('a Node.js app pushed over SSH prints the exact steps, exits 0 and answers 
   const rev = await revOf(repo, 'HEAD');
   const push = await git(repo, alice.sshEnv, 'push', sshRemote(p, 'hello-node'), 'main');
   assert.equal(push.code, 0, pushOutput(push));
-  const lines = platformLines(remoteLines(push.stderr)).map((l) => l.replace(/ on port \d+$/, ' on port <port>'));
+  const lines = platformLines(remoteLines(push.stderr)).map((l) => withoutIds(l).replace(/ on port \d+$/, ' on port <port>'));
+  assert.match(remoteLines(push.stderr)[0]!, idsSuffix, 'the first line names the build id and the trace');
   assert.deepEqual(lines, [
     `-----> Building hello-node (build 1) from main at ${rev.slice(0, 7)}`,
     '-----> Node.js app detected',
@@ -49,7 +51,7 @@ test('a Python app pushed over HTTP (token as password) deploys and answers', as
   const rev = await revOf(repo, 'HEAD');
   const push = await git(repo, alice.sshEnv, 'push', httpRemote(p, 'hello-python', alice.token), 'main');
   assert.equal(push.code, 0, pushOutput(push));
-  const lines = platformLines(remoteLines(push.stderr)).map((l) => l.replace(/ on port \d+$/, ' on port <port>'));
+  const lines = platformLines(remoteLines(push.stderr)).map((l) => withoutIds(l).replace(/ on port \d+$/, ' on port <port>'));
   assert.deepEqual(lines, [
     `-----> Building hello-python (build 1) from main at ${rev.slice(0, 7)}`,
     '-----> Python app detected',

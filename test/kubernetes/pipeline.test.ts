@@ -26,6 +26,7 @@ import type { KObject } from '../support/kube-stand-in/store.ts';
 import { waitFor as waitUntil } from '../support/wait.ts';
 import { digestOf, scriptBuilds, scriptReleases, startKubeWorld, type KubeWorld } from '../support/kubernetes.ts';
 import { dropSchema } from '../support/test-schema.ts';
+import { withoutIds } from '../support/first-line.ts';
 
 const NS = 'paas-app-shop';
 const operator = { kind: 'operator' as const };
@@ -88,7 +89,8 @@ async function push(p: Pipeline, rev = crypto.randomBytes(20).toString('hex')): 
 }
 
 /** Lines without kubectl's intermediate "Waiting for…" progress, whose number depends on timing. */
-const settled = (lines: string[]) => lines.filter((l) => !l.startsWith('       Waiting for deployment'));
+/** The push's lines without the rollout's progress, and the first line without its build and trace ids. */
+const settled = (lines: string[]) => lines.filter((l) => !l.startsWith('       Waiting for deployment')).map(withoutIds);
 
 test('a push builds in a Job, streams both containers, deploys the image by digest and waits for the rollout', async (t) => {
   const p = await startPipeline(t);
