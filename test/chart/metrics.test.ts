@@ -75,3 +75,12 @@ test('the Grafana dashboard parses and queries only metrics the platform exports
   const bases = new Set([...queried].map((n) => n.replace(/_(bucket|sum|count)$/, '')));
   assert.deepEqual(Object.keys(METRICS).filter((n) => !bases.has(n)), []);
 });
+
+test('tracing.otlpEndpoint reaches every platform process as OTEL_EXPORTER_OTLP_ENDPOINT; unset, none has it', () => {
+  const endpoint = 'http://jaeger-collector.observability:4318';
+  const objs = objects({ ...external, tracing: { otlpEndpoint: endpoint } });
+  for (const name of ['web', 'gitd', 'controller']) {
+    assert.deepEqual(envOf(objs, name).find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT'), { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: endpoint }, name);
+    assert.ok(!envOf(objects(), name).some((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT'), name);
+  }
+});

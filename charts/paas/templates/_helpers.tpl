@@ -70,6 +70,10 @@ env:
         name: {{ include "paas.metricsSecret" . }}
         key: {{ .Values.metrics.existingSecretKey }}
 {{- end }}
+{{- if .Values.tracing.otlpEndpoint }}
+  - name: OTEL_EXPORTER_OTLP_ENDPOINT
+    value: {{ .Values.tracing.otlpEndpoint | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* The Secret that holds PAAS_METRICS_TOKEN: the operator's, or the chart's (metrics.yaml). */}}
