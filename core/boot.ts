@@ -75,12 +75,15 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   return {
     config, log, db, bus, relay, embedded,
     async close() {
-      detachMetrics();
-      await relay.stop();
-      await bus.close();
-      await db.destroy();
-      await embedded?.stop();
-      await tracing.shutdown(); // last: the stops above may still end spans
+      try {
+        detachMetrics();
+        await relay.stop();
+        await bus.close();
+        await db.destroy();
+        await embedded?.stop();
+      } finally {
+        await tracing.shutdown(); // last (the stops above may still end spans), and even when one of them failed
+      }
     },
   };
 }
