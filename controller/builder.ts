@@ -77,8 +77,16 @@ export async function buildPush(deps: BuilderDeps, p: Payload<'pushReceived'>): 
 
 /** The first line of a push: the build's number, id and trace, so a bug report can name them. */
 export function firstLine(app: string, number: number, ref: string, rev: string, buildId: string, traceId: string | undefined): string {
-  const ids = traceId ? `build id ${buildId}, trace ${traceId}` : `build id ${buildId}`;
-  return `-----> Building ${app} (build ${number}) from ${ref.replace('refs/heads/', '')} at ${rev.slice(0, 7)} (${ids})`;
+  return `-----> Building ${app} (build ${number}) from ${ref.replace('refs/heads/', '')} at ${rev.slice(0, 7)} (${idsOf(buildId, traceId)})`;
+}
+
+/** The first line of a build taken over after a controller restart: it names the ids too (its trace is a new one). */
+export function resumedLine(buildId: string, traceId: string | undefined): string {
+  return `-----> The controller restarted during this build; building again from the start (${idsOf(buildId, traceId)})`;
+}
+
+function idsOf(buildId: string, traceId: string | undefined): string {
+  return traceId ? `build id ${buildId}, trace ${traceId}` : `build id ${buildId}`;
 }
 
 async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed: boolean, p: Payload<'pushReceived'>): Promise<void> {
@@ -89,17 +97,19 @@ async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed
   const started = performance.now();
   let stack: string | undefined;
   try {
-    if (resumed) log.line('-----> The controller restarted during this build; building again from the start');
+    if (resumed) log.line(resumedLine(build.id, currentTraceId()));
     else log.line(firstLine(app.name, build.number, p.ref, p.newRev, build.id, currentTraceId()));
     const appJson = await withSpan('app.json', { [attr.app]: app.name }, () => appJsonOfPush(p.archivePath, app.name, app.config, log.line));
     const result = await withSpan('compile', { [attr.app]: app.name }, async () => {
       const steps = spanPerStep(log.line, app.name);
       try {
-        return await deps.builds.build({
+        const built = await deps.builds.build({
           app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: steps.say,
           onStack: (detected) => { stack = detected; }, // a build that fails after detection keeps its stack label
         });
-      } finally { steps.end(); }
+        steps.end();
+        return built;
+      } catch (err) { steps.end(err); throw err; }
     });
     stack = result.stack;
     await succeed(deps, app, build, p, { ...result, appJson }, log);

@@ -209,8 +209,11 @@ export class Deployer {
     // Only a running web process has a URL: a worker-only app says what runs instead.
     const url = servesWeb(processes) ? await liveAppUrl(this.deps.db, this.deps.config, app) : undefined;
     if (status === 'succeeded') say(toLiveLine(release.version, processes, url));
-    annotate({ [attr.outcome]: error ? 'failed' : status });
-    if (error) failActive(error);
+    // A failed postdeploy script leaves the release live: the deploy succeeded (as its metric says), flagged; the
+    // script's own span has the error status.
+    const postdeployFailed = status === 'succeeded' && error !== undefined;
+    annotate({ [attr.outcome]: status, ...(postdeployFailed ? { [attr.postdeployFailed]: true } : {}) });
+    if (error && !postdeployFailed) failActive(error);
     await log?.flush();
     await this.deps.db.transaction(async (trx) => {
       await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });

@@ -16,6 +16,7 @@ import { attachPlatformMetrics } from './metrics/platform-sources.ts';
 import { metricsText, startProcessMetrics } from './metrics/registry.ts';
 import { probeMetricsRefusal } from './metrics/token.ts';
 import { initTracing } from './tracing.ts';
+import { bridgeDiag } from './tracing-diag.ts';
 
 export interface Platform { config: Config; log: Logger; db: Db; bus: Bus; relay: OutboxRelay; embedded?: EmbeddedDatabase; close(): Promise<void> }
 
@@ -46,6 +47,7 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   // First: every span (and every log line's trace_id) from here on belongs to this process's service.
   const tracing = initTracing(name, config.tracing);
   const log = createLogger(config.logLevel, `paas-${name}`);
+  bridgeDiag(log); // export failures (the collector is away) are seen in the log, not silent
   if (!allowEmbedded && (!config.databaseUrl || !config.natsUrl)) {
     throw new Error(`the ${name} process runs beside the others: set DATABASE_URL and NATS_URL (npm start runs everything in one process without them)`);
   }
@@ -75,12 +77,15 @@ export async function bootPlatform(name: string, allowEmbedded: boolean): Promis
   return {
     config, log, db, bus, relay, embedded,
     async close() {
-      detachMetrics();
-      await relay.stop();
-      await bus.close();
-      await db.destroy();
-      await embedded?.stop();
-      await tracing.shutdown(); // last: the stops above may still end spans
+      try {
+        detachMetrics();
+        await relay.stop();
+        await bus.close();
+        await db.destroy();
+        await embedded?.stop();
+      } finally {
+        await tracing.shutdown(); // last (the stops above may still end spans), and even when one of them failed
+      }
     },
   };
 }

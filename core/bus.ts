@@ -35,9 +35,9 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Publishes a typed event on its subject, adding the version. */
-export async function publish<N extends EventName>(bus: Bus, name: N, payload: Payload<N>, token?: string | number): Promise<void> {
-  await bus.publishRaw(subjectOf(name, token), { v: events[name].version, ...payload });
+/** Publishes a typed event on its subject, adding the version (opts: PublishOptions). */
+export async function publish<N extends EventName>(bus: Bus, name: N, payload: Payload<N>, token?: string | number, opts?: PublishOptions): Promise<void> {
+  await bus.publishRaw(subjectOf(name, token), { v: events[name].version, ...payload }, opts);
 }
 
 /** True when a concrete subject matches a NATS-style pattern. */

@@ -54,3 +54,9 @@ test('PAAS_METRICS_SAMPLE_MS is at most 10000: a longer interval would leave 10 
   assert.throws(() => loadConfig({ PAAS_METRICS_SAMPLE_MS: '99' }), /PAAS_METRICS_SAMPLE_MS must be a whole number >= 100/);
   assert.equal(loadConfig({ PAAS_METRICS_SAMPLE_MS: '10000' }).metrics.sampleIntervalMs, 10_000);
 });
+
+test('a malformed OTLP endpoint stops the boot with a message naming the variable', () => {
+  assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }), /^Error: OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL .*got "localhost:4318"$/);
+  assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url' }), /^Error: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:\/\/ or https:\/\/ URL/);
+  assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing.endpoint, 'http://collector:4318/v1/traces');
+});

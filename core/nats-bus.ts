@@ -33,8 +33,26 @@ export function checkMessage(subject: string, raw: string): { payload?: Record<s
   return problems.length ? { problems } : { payload: payload as Record<string, unknown>, problems };
 }
 
-/** The `traceparent` header of a message (core/tracing.ts). */
-function traceHeaders(traceparent: string): MsgHdrs {
+/** Log lines (a build's, an app's) are many and small, and no work runs on them: they carry no trace header. */
+const untracedEvents = new Set<string>(['buildLog', 'appLog']);
+
+function carriesTrace(subject: string): boolean {
+  const name = eventOfSubject(subject);
+  return name === undefined || !untracedEvents.has(name);
+}
+
+/**
+ * The traceparent to send: the active context's, or the one given, re-made from its parsed form. A given value is
+ * never sent verbatim: an outbox row's junk (5000 characters, a CR or LF that makes the header set throw and the
+ * relay retry that row for ever) gives no header.
+ */
+function traceOf(opts: PublishOptions): string | undefined {
+  return opts.trace === undefined ? traceparentOf() : traceparentOf(contextFrom(opts.trace));
+}
+
+/** The `traceparent` header of a message (core/tracing.ts), or none. */
+function traceHeaders(traceparent: string | undefined): MsgHdrs | undefined {
+  if (!traceparent) return undefined;
   const h = headers();
   h.set('traceparent', traceparent);
   return h;
@@ -83,8 +101,7 @@ export class NatsBus implements Bus {
 
   async publishRaw(subject: string, payload: Record<string, unknown>, opts: PublishOptions = {}): Promise<void> {
     const data = JSON.stringify(payload);
-    const trace = opts.trace ?? traceparentOf();
-    const hdrs = trace ? traceHeaders(trace) : undefined;
+    const hdrs = carriesTrace(subject) ? traceHeaders(traceOf(opts)) : undefined;
     if (isWork(subject)) await this.js.publish(this.prefix + subject, data, { msgID: opts.id, timeout: 5000, ...(hdrs ? { headers: hdrs } : {}) });
     else this.nc.publish(this.prefix + subject, data, hdrs ? { headers: hdrs } : undefined);
   }

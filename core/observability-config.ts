@@ -38,13 +38,25 @@ export function loadMetricsConfig(env: NodeJS.ProcessEnv): Readonly<MetricsConfi
 /** The OTEL_* variables the platform honours. */
 export function loadTracingConfig(env: NodeJS.ProcessEnv): Readonly<TracingConfig> {
   const off = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
-  const endpoint = off ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base}/v1/traces` : undefined);
+  const base = httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT)?.replace(/\/+$/, '');
+  const traces = httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const endpoint = off ? undefined : traces || (base ? `${base}/v1/traces` : undefined);
   return Object.freeze({
     endpoint,
     headers: Object.freeze(toHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS || env.OTEL_EXPORTER_OTLP_HEADERS)),
     serviceName: env.OTEL_SERVICE_NAME || undefined,
   });
+}
+
+/** An http(s) URL, or undefined when unset; anything else stops the boot with a message naming the variable. */
+function httpUrl(name: string, raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try { url = new URL(raw); } catch { url = undefined; }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`${name} must be an http:// or https:// URL (an OTLP/HTTP receiver, e.g. http://localhost:4318), got "${raw}"`);
+  }
+  return raw;
 }
 
 /** `k=v,k2=v2` (values URL-encoded, as the OTel spec has them). */

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { events, subjectOf, type EventName, type Payload } from './events.ts';
 import type { Bus } from './bus.ts';
 import type { Logger } from './logger.ts';
-import { traceparentOf } from './tracing.ts';
+import { contextFrom, traceparentOf } from './tracing.ts';
 
 const CHANNEL = 'paas_outbox';
 
@@ -58,8 +58,9 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     return this.db.transaction(async (trx) => {
       const rows = await trx('outbox').whereNull('published_at').orderBy('id').limit(100).forUpdate().skipLocked();
-      // '' when the row has no trace: the relay's own context (whatever woke it) is no part of the event's trace.
-      for (const row of rows) await this.bus.publishRaw(row.subject, row.payload, { id: `outbox-${row.id}`, trace: row.trace ?? '' });
+      // '' when the row has no (valid) trace: the relay's own context (whatever woke it) is no part of the event's
+      // trace. Re-made from its parsed form, never verbatim: a row's junk must not stall the relay (core/nats-bus.ts).
+      for (const row of rows) await this.bus.publishRaw(row.subject, row.payload, { id: `outbox-${row.id}`, trace: traceparentOf(contextFrom(row.trace)) ?? '' });
       if (rows.length) await trx('outbox').whereIn('id', rows.map((r) => r.id)).update({ published_at: trx.fn.now() });
       return rows.length;
     });

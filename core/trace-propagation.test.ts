@@ -22,6 +22,8 @@ const noNats = NATS_URL ? false : 'NATS_URL is not set (.ci/run starts NATS with
 
 const release = { v: 1, releaseId: 7, app: 'demo', version: 7, source: 'push', description: 'v7' };
 const line = { v: 1, buildId: 'b1', app: 'demo', seq: 1, line: 'hello' };
+const appLine = { v: 1, app: 'demo', source: 'web.1', line: 'hello', time: new Date(0).toISOString() };
+const buildStatus = { v: 1, buildId: 'b1', app: 'demo', number: 1, status: 'running' };
 
 /** Subscribes and resolves with the trace id each delivered message's handler ran in (undefined: none). */
 function traceSeen(bus: Bus, pattern: string, durable?: string): { next(): Promise<string | 'none'> } {
@@ -45,6 +47,17 @@ async function natsBus(t: TestContext): Promise<{ bus: NatsBus; prefix: string }
   return { bus, prefix };
 }
 
+/** A plain NATS subscriber on the prefixed subject: resolves with each message's traceparent header, or 'absent'. */
+async function headerSeen(t: TestContext, subject: string): Promise<{ next(): Promise<string> }> {
+  const nc = await connect({ servers: NATS_URL! });
+  t.after(() => nc.close());
+  const seen: string[] = [];
+  nc.subscribe(subject, { callback: (_err, msg) => { seen.push(msg.headers?.get('traceparent') || 'absent'); } });
+  await nc.flush();
+  let taken = 0;
+  return { next: () => waitFor(() => seen[taken] && seen[taken++], 10_000, `a message on ${subject}`) };
+}
+
 test('MemoryBus: a handler runs in the trace of the publisher, or of the traceparent given (the relay\'s)', async () => {
   const bus = new MemoryBus(log);
   const seen = traceSeen(bus, 'paas.build.*.log');
@@ -60,15 +73,15 @@ test('MemoryBus: a handler runs in the trace of the publisher, or of the tracepa
 
 test('NatsBus: the traceparent header carries the trace on core NATS and on JetStream work items', { skip: noNats }, async (t) => {
   const { bus } = await natsBus(t);
-  const logs = traceSeen(bus, 'paas.build.*.log');
+  const statuses = traceSeen(bus, 'paas.build.*.status');
   const work = traceSeen(bus, 'paas.release.created', 'tp-deploys');
   let traceId = '';
   await withSpan('publisher', {}, async () => {
     traceId = currentTraceId()!;
-    await bus.publishRaw('paas.build.b1.log', line);
+    await bus.publishRaw('paas.build.b1.status', buildStatus);
     await bus.publishRaw('paas.release.created', release, { id: crypto.randomUUID() });
   });
-  assert.equal(await logs.next(), traceId);
+  assert.equal(await statuses.next(), traceId);
   assert.equal(await work.next(), traceId);
   await bus.publishRaw('paas.release.created', release, { id: crypto.randomUUID(), trace: '' });
   assert.equal(await work.next(), 'none', 'no header: no trace');
@@ -114,4 +127,54 @@ test('the outbox keeps the active traceparent in the row, and the relay publishe
   assert.equal(await work.next(), traceId);
   assert.equal(await work.next(), 'none');
   assert.equal(await work.next(), 'none', 'a row enqueued outside any span has no trace');
+});
+
+test('NatsBus: log lines (build, app) carry no traceparent header, even in a span; status events and work items do', { skip: noNats }, async (t) => {
+  const { bus, prefix } = await natsBus(t);
+  const buildLogs = await headerSeen(t, `${prefix}paas.build.b1.log`);
+  const appLogs = await headerSeen(t, `${prefix}paas.app.demo.log`);
+  const statuses = await headerSeen(t, `${prefix}paas.build.b1.status`);
+  const work = await headerSeen(t, `${prefix}paas.release.created`);
+  let parent = '';
+  await withSpan('publisher', {}, async () => {
+    parent = traceparentOf()!;
+    await bus.publishRaw('paas.build.b1.log', line);
+    await bus.publishRaw('paas.app.demo.log', appLine);
+    await bus.publishRaw('paas.build.b1.status', buildStatus);
+    await bus.publishRaw('paas.release.created', release, { id: crypto.randomUUID() });
+  });
+  assert.equal(await buildLogs.next(), 'absent');
+  assert.equal(await appLogs.next(), 'absent');
+  assert.equal(await statuses.next(), parent);
+  assert.equal(await work.next(), parent);
+});
+
+test('NatsBus: a given traceparent is never sent verbatim: CR/LF or oversized junk gives no header and no error', { skip: noNats }, async (t) => {
+  const { bus, prefix } = await natsBus(t);
+  const work = await headerSeen(t, `${prefix}paas.release.created`);
+  const valid = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
+  // A trailing newline is whitespace to the W3C parser: the value re-made from it is clean.
+  for (const [trace, sent] of [[`${valid}\r\nx-injected: 1`, 'absent'], [`${valid}\n`, valid], ['x'.repeat(5000), 'absent']]) {
+    await bus.publishRaw('paas.release.created', release, { id: crypto.randomUUID(), trace });
+    assert.equal(await work.next(), sent, JSON.stringify(trace!.slice(0, 80)));
+  }
+  await bus.publishRaw('paas.release.created', release, { id: crypto.randomUUID(), trace: valid });
+  assert.equal(await work.next(), valid);
+});
+
+test('the outbox relay does not stall on a row whose trace has a newline: it is published without a header, and the rows after it too', { skip: noNats }, async (t) => {
+  let relay: OutboxRelay | undefined;
+  t.after(() => relay?.stop());
+  const db = await openTestSchema(t, 'tpnl');
+  if (!db) return;
+  const { bus, prefix } = await natsBus(t);
+  const headersSeen = await headerSeen(t, `${prefix}paas.release.created`);
+  const valid = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
+  await db('outbox').insert({ subject: 'paas.release.created', payload: JSON.stringify(release), trace: `${valid}\r\nx-injected: 1` });
+  await db('outbox').insert({ subject: 'paas.release.created', payload: JSON.stringify({ ...release, version: 8 }), trace: valid });
+  relay = new OutboxRelay(db, bus, log, 200);
+  await relay.start();
+  assert.equal(await headersSeen.next(), 'absent');
+  assert.equal(await headersSeen.next(), valid);
+  assert.equal((await db('outbox').whereNull('published_at')).length, 0, 'both rows are marked sent');
 });

@@ -20,6 +20,7 @@ export type { Context, Span };
 export const attr = {
   app: 'paas.app', buildNumber: 'paas.build.number', buildId: 'paas.build.id', outcome: 'paas.outcome',
   releaseVersion: 'paas.release.version', processType: 'paas.process.type', processIndex: 'paas.process.index',
+  postdeployFailed: 'paas.postdeploy.failed',
 } as const;
 
 export interface Tracing {
@@ -92,6 +93,11 @@ export function startSpan(name: string, attrs: Attributes, parent: Context = con
 /** The context with `span` active: pass it to contextWith, or keep it (a push session) for later children. */
 export function contextOf(span: Span, parent: Context = context.active()): Context {
   return trace.setSpan(parent, span);
+}
+
+/** The span a context holds (a push session's receive span), if any. */
+export function spanOf(ctx: Context): Span | undefined {
+  return trace.getSpan(ctx);
 }
 
 /** The active context. */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { isPaasError } from '../core/errors.ts';
-import { contextWith, ROOT_CONTEXT, type Context } from '../core/tracing.ts';
+import { attr, contextWith, failSpan, ROOT_CONTEXT, spanOf, type Context } from '../core/tracing.ts';
 import { readAll } from '../core/read-all.ts';
 import { reposRoot } from './repos.ts';
 import { runPostReceive, runPreReceive, type PreReceiveDeps } from './pre-receive.ts';
@@ -83,7 +83,11 @@ async function handle(deps: PreReceiveDeps, sessions: PushSessions, req: http.In
   if (req.url === '/pre-receive') {
     const idle = session.busy?.() ?? (() => {});
     // The socket's request runs in no trace of ours: the push's own receive span is the parent.
-    const code = await contextWith(session.trace ?? ROOT_CONTEXT, () => runPreReceive(deps, ctx, body!.refs, (line) => send({ out: line }))).finally(idle);
+    const { code, outcome } = await contextWith(session.trace ?? ROOT_CONTEXT, () => runPreReceive(deps, ctx, body!.refs, (line) => send({ out: line }))).finally(idle);
+    // The push receive span (either transport) says the push's verdict: git's exit says nothing of a refused hook.
+    const receive = session.trace && spanOf(session.trace);
+    receive?.setAttribute(attr.outcome, outcome);
+    if (code !== 0) failSpan(receive, 'push rejected');
     send({ exit: code });
   } else {
     // The refs have moved already: a failure to announce them is logged, and cannot undo the push.

@@ -30,19 +30,22 @@ export interface PushContext { app: string; userId: number; gitDir: string; hook
 /** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits'. */
 export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number }
 
-/** Runs the pre-receive decision for one push, in its span (the verdict is its paas.outcome); returns the hook's exit code. */
-export function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<number> {
+/** The hook's exit code, and the verdict for the trace (paas.outcome, as the push metric counts it). */
+export interface PreReceiveVerdict { code: number; outcome: 'succeeded' | 'failed' | 'stored' | 'refused' }
+
+/** Runs the pre-receive decision for one push, in its span (the verdict is its paas.outcome). */
+export function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<PreReceiveVerdict> {
   return withSpan('pre-receive', { [attr.app]: ctx.app }, async (span) => {
-    const { code, outcome } = await decide(deps, ctx, updates, say);
-    if (code !== 0) failSpan(span, 'push rejected');
-    span.setAttribute(attr.outcome, outcome);
-    return code;
+    const verdict = await decide(deps, ctx, updates, say);
+    if (verdict.code !== 0) failSpan(span, 'push rejected');
+    span.setAttribute(attr.outcome, verdict.outcome);
+    return verdict;
   });
 }
 
-/** The exit code, and the verdict for the trace: `stored` when nothing was to deploy (a branch, a deletion). */
-async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<{ code: number; outcome: string }> {
-  const verdict = (code: number) => ({ code, outcome: code === 0 ? 'succeeded' : 'failed' });
+/** `stored` when nothing was to deploy (a branch, a deletion); `refused` before a build (a PaasError). */
+async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<PreReceiveVerdict> {
+  const verdict = (code: number): PreReceiveVerdict => ({ code, outcome: code === 0 ? 'succeeded' : 'failed' });
   try {
     if (deps.appQuotaBytes) await checkQuota(deps.dataDir, ctx, deps.appQuotaBytes);
     const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
@@ -67,7 +70,7 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
     }
     recordPush('refused'); // refused before a build: quota, refs rules, the bus away
     say(` !     ${err.message}`);
-    return verdict(1);
+    return { code: 1, outcome: 'refused' };
   }
 }
 

@@ -18,7 +18,7 @@ import { acquirePushLock } from './push-lock.ts';
 import type { PushSessions } from './hook-server.ts';
 import { spawnGitService, type GitService } from './git-service.ts';
 import { IdleWatch, isFollowCommand } from './ssh-idle.ts';
-import { attr, contextOf, failSpan, ROOT_CONTEXT, startSpan, type Span } from '../core/tracing.ts';
+import { attr, contextOf, contextWith, failSpan, ROOT_CONTEXT, startSpan, type Span } from '../core/tracing.ts';
 
 const { Server, utils } = ssh2;
 
@@ -197,10 +197,16 @@ async function runGit(deps: SshDeps, user: User, service: GitService, app: strin
   }
   try {
     const gitDir = await ensureRepo(deps.dataDir, app);
-    const code = await pipeGit(deps, service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch, input, idle);
-    span?.setAttribute(attr.outcome, code === 0 ? 'succeeded' : 'failed');
-    if (code !== 0) failSpan(span, `git receive-pack exited with ${code}`);
+    // In the push's span, so gitd's own log lines about it carry its trace_id.
+    const code = await contextWith(span ? contextOf(span, ROOT_CONTEXT) : ROOT_CONTEXT,
+      () => pipeGit(deps, service, gitDir, { ...deps.hostEnv, ...env, PAAS_HOOK_SOCKET: deps.hookSocket }, ch, input, idle));
+    // The hook set the verdict (hook-server.ts): receive-pack exits 0 after a refused hook too. Only git failing wins.
+    if (code !== 0) span?.setAttribute(attr.outcome, 'failed');
+    if (code !== 0) failSpan(span, `git ${service} exited with ${code}`);
     ch.exit(code); ch.end();
+  } catch (err) {
+    failSpan(span, err instanceof Error ? err.message : String(err));
+    throw err;
   } finally {
     await release();
     span?.end();

@@ -106,13 +106,16 @@ async function engine(config: Config): Promise<{ docker: Docker; problem: string
   return { docker, problem: await engineProblem(docker) };
 }
 
+/** App log lines belong to no trace: a process outlives the deploy that started it. */
+const untraced = { trace: '' };
+
 /** The Docker runtime of this platform: containers behind the router, their output into the app log (and bus). */
 async function dockerRuntime(docker: Docker, router: Router, bus: Bus, config: Config): Promise<DockerRuntime> {
   const { DockerRuntime } = await import('./docker/runtime.ts');
   return new DockerRuntime({
     docker, dataDir: config.dataDir, router, limits: config.appLimits, bootTimeoutMs: config.bootTimeoutMs,
     releaseTimeoutSeconds: config.releaseTimeoutSeconds, runTimeoutMs: config.oneOff.timeoutSeconds * 1000,
-    onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
+    onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app, untraced),
   });
 }
 
@@ -149,7 +152,7 @@ async function localDrivers(bus: Bus, config: Config, log: Logger): Promise<Driv
   const local = new Supervisor({
     logDir: path.dirname(appLogFile(config.dataDir, 'x')), router, bootTimeoutMs: config.bootTimeoutMs,
     baseEnv: appBaseEnv(config.hostEnv), jail,
-    onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app),
+    onLog: (app, line, source, time) => void publish(bus, 'appLog', { app, source, line, time }, app, untraced),
   });
   const orphans = killGroups(processesUnder(path.join(config.dataDir, 'apps')));
   if (orphans) log.warn({ groups: orphans }, 'ended app processes left running by an earlier platform process');

@@ -7,6 +7,7 @@ import { eachLine } from '../../core/lines.ts';
 import type { AppLog } from '../local/app-log.ts';
 import { maxOneOffLineBytes } from '../local/one-off.ts';
 import { demux } from './demux.ts';
+import { contextWith, ROOT_CONTEXT } from '../../core/tracing.ts';
 
 /** The payload of a non-TTY log buffer (8-byte frame headers stripped); a buffer that is not framed is returned as text. */
 export function demuxFrames(buf: Buffer): string {
@@ -67,7 +68,8 @@ export class LogFollowers {
     // A fresh container has no earlier run to report; an adopted one's last end was reported before the platform restarted.
     const entry: Followed = { app, dyno, abort: new AbortController(), lastNs, lastEnd: sinceIso === undefined ? NEVER_FINISHED : undefined };
     this.followed.set(id, entry);
-    void this.run(id, entry).finally(() => { if (this.followed.get(id) === entry) this.followed.delete(id); });
+    // The container outlives the deploy that started it: its lines belong to no trace, not the ended deploy span's.
+    void contextWith(ROOT_CONTEXT, () => this.run(id, entry)).finally(() => { if (this.followed.get(id) === entry) this.followed.delete(id); });
   }
 
   /** Stops following the container (before it is stopped on purpose, so its end is not reported as a crash). */

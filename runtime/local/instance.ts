@@ -77,14 +77,11 @@ export class Instance {
   /** Resolves when the current run has ended, or after ms (a deploy watches new non-web processes briefly). */
   async settle(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
-    clearTimeout(timer);
+    await Promise.race([this.exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]).finally(() => clearTimeout(timer));
   }
 
   /** The last ~20 lines the process printed (stdout and stderr). */
-  get lastLines(): string[] {
-    return [...this.lines];
-  }
+  get lastLines(): string[] { return [...this.lines]; }
 
   /** Starts the process and waits until it is up: web when it answers HTTP (or passes app.json's startup checks), others once spawned. */
   async boot(): Promise<BootOutcome> {
@@ -127,10 +124,7 @@ export class Instance {
     if (pid !== undefined && this.exited) {
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopping with SIGTERM`);
       this.signal(pid, 'SIGTERM');
-      const kill = setTimeout(() => {
-        this.signal(pid, 'SIGKILL');
-        this.forceExit?.();
-      }, this.ctx.graceMs);
+      const kill = setTimeout(() => { this.signal(pid, 'SIGKILL'); this.forceExit?.(); }, this.ctx.graceMs);
       await this.exited;
       clearTimeout(kill);
       // Members of the group that closed their output (so 'close' came early) must not outlive the instance.
@@ -165,6 +159,11 @@ export class Instance {
       this.exited = Promise.resolve().then(() => { this.onExit(undefined, info); return info; });
       return this.exited;
     }
+    // The process outlives the deploy that started it: its output and exit belong to no trace, not the ended deploy's.
+    return contextWith(ROOT_CONTEXT, () => this.startChild(launch));
+  }
+
+  private startChild(launch: Launch): Promise<ExitInfo> {
     const child = spawn(launch.file, launch.args, launch.options);
     launch.started();
     this.launch = launch;
@@ -172,8 +171,7 @@ export class Instance {
     this.startTicks = child.pid === undefined ? undefined : readStartTicks(child.pid);
     this.readLines(child.stdout);
     this.readLines(child.stderr);
-    this.exited = this.watchExit(child);
-    return this.exited;
+    return (this.exited = this.watchExit(child));
   }
 
   /** Resolves once the child has exited and its output is drained, after onExit has run. */
@@ -262,8 +260,7 @@ export class Instance {
     this.setState('crashed');
     if (verdict.kind === 'give-up') return this.ctx.log.write(this.app, 'paas', `${this.dyno}: ${verdict.reason}`);
     this.ctx.log.write(this.app, 'paas', `${this.dyno}: crashed; restarting in ${verdict.delayMs / 1000}s`);
-    // A crash restart is no part of the deploy that spawned the process (its exit event runs in that deploy's trace).
-    this.restartTimer = setTimeout(() => void contextWith(ROOT_CONTEXT, () => this.restart()), verdict.delayMs);
+    this.restartTimer = setTimeout(() => void this.restart(), verdict.delayMs); // in no trace, as the exit (startChild)
   }
 
   private async restart(): Promise<void> {
@@ -290,8 +287,7 @@ export class Instance {
   }
 
   private freePort(): void {
-    if (this.port === undefined) return;
-    this.ctx.releasePort(this.port);
+    if (this.port !== undefined) this.ctx.releasePort(this.port);
     this.port = undefined;
   }
 

@@ -4,9 +4,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { isPaasError } from '../../core/errors.ts';
+import { initTracing, withSpan } from '../../core/tracing.ts';
 import { ReleaseBootError } from './supervisor.ts';
 import { isAlive, makeSlug, request, startHarness, toRelease, waitFor, type Reply } from '../../test/support/local-runtime.ts';
 
+initTracing('supervisor-test', { headers: {} }); // spans get ids (not exported): the trace a log line is in is visible
 const web = (label: string, quantity = 1) => ({ type: 'web', command: `node server.js ${label}`, quantity });
 const host = 'myapp.localhost';
 
@@ -28,6 +30,20 @@ test('deploy v1 serves its body through the router and logs its output', { timeo
   const file = await fs.readFile(path.join(h.logDir, 'myapp.log'), 'utf8');
   assert.match(file, /^\d{4}-\d\d-\d\dT[\d:.]+Z app\[web\.1\]: v1 listening on \d+$/m);
   assert.match(file, / app\[paas\]: web\.1: up on port \d+$/m);
+});
+
+test('app processes outlive the deploy\'s trace: their output is handed over in no trace, the deploy\'s own lines in it', { timeout: 30_000 }, async (t) => {
+  const h = await startHarness(t);
+  const slug = await makeSlug(t);
+  const deployTrace = await withSpan('deploy', {}, async (span) => {
+    await h.runtime.deploy(toRelease('myapp', slug, 1, [web('v1'), { type: 'worker', command: 'node worker.js', quantity: 1 }]), () => {});
+    return span.spanContext().traceId;
+  });
+  await waitFor('worker ticks after the deploy', () => h.logs.filter((l) => l.source === 'worker.1' && l.line === 'tick').length >= 2);
+  const output = h.logs.filter((l) => l.source !== 'paas');
+  assert.ok(output.some((l) => l.source === 'web.1' && l.line.startsWith('v1 listening on')));
+  assert.deepEqual(output.filter((l) => l.trace !== undefined), [], 'no app output line in a trace');
+  assert.ok(h.logs.some((l) => l.source === 'paas' && l.trace === deployTrace), 'the platform\'s own deploy lines are in the deploy\'s trace');
 });
 
 test('the process env has PORT, DYNO, RELEASE_VERSION, APP_NAME, config vars and the slug bin first on PATH', { timeout: 30_000 }, async (t) => {

@@ -4,9 +4,11 @@
 // first line names that trace. An API request is traced by route pattern, and a client's traceparent is not trusted.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { createUser, fixtureRepo, git, httpRemote, remoteLines, sshRemote, tempDir, type TestUser } from '../support/platform.ts';
-import { createApp, pushOutput, revOf, stopPlatform } from '../support/push.ts';
+import { commitAll, createApp, pushOutput, revOf, stopPlatform } from '../support/push.ts';
 import { startProcfile, type ProcfilePlatform } from '../support/procfile.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
 import { waitFor } from '../support/wait.ts';
@@ -88,6 +90,30 @@ test('a push over SSH in the three-process layout is one trace: receive → pre-
     spans.filter((s) => s.name === 'build step').map((s) => s.attributes['paas.step']).join(', '));
 });
 
+test('a failing postdeploy leaves the deploy span succeeded (the release is live) with paas.postdeploy.failed; the SSH receive span says the hook\'s verdict', { skip }, async () => {
+  await createApp(p, 'postfail', alice.email);
+  const repo = await fixtureRepo('node', dir);
+  fs.writeFileSync(path.join(repo, 'app.json'), JSON.stringify({ scripts: { dokku: { postdeploy: 'echo tidying; exit 2' } } }));
+  await commitAll(repo, 'a postdeploy that fails');
+  const push = await git(repo, alice.sshEnv, 'push', sshRemote(p, 'postfail'), 'main');
+  assert.notEqual(push.code, 0, pushOutput(push));
+  const traceId = /trace ([0-9a-f]{32})\)$/.exec(remoteLines(push.stderr)[0]!)?.[1];
+  assert.ok(traceId, pushOutput(push));
+  const spans = await waitFor(() => {
+    const mine = receiver.spans.filter((s) => s.traceId === traceId);
+    return ['push receive', 'deploy', 'postdeploy script'].every((n) => mine.some((s) => s.name === n)) ? mine : undefined;
+  }, 20_000, `the spans of trace ${traceId}`);
+  const deploy = only(spans, 'deploy')!, script = only(spans, 'postdeploy script')!, receive = only(spans, 'push receive')!;
+  assert.equal(deploy.attributes['paas.outcome'], 'succeeded');
+  assert.equal(deploy.attributes['paas.postdeploy.failed'], true);
+  assert.notEqual(deploy.status, 2, 'no error status on a deploy whose release is live');
+  assert.equal(script.status, 2, 'the script\'s own span has the error status');
+  // receive-pack exits 0 after a hook that said no: the receive span has the hook's verdict, not git's exit code.
+  assert.equal(only(spans, 'pre-receive')!.attributes['paas.outcome'], 'failed');
+  assert.equal(receive.attributes['paas.outcome'], 'failed');
+  assert.equal(receive.status, 2);
+});
+
 test('a push over HTTP is one trace from the web process\'s request to the controller\'s deploy', { skip }, async () => {
   await createApp(p, 'traced-http', alice.email);
   const repo = await fixtureRepo('node', dir);
@@ -97,7 +123,7 @@ test('a push over HTTP is one trace from the web process\'s request to the contr
   assert.ok(traceId, remoteLines(push.stderr)[0]);
   const spans = await waitFor(() => {
     const mine = receiver.spans.filter((s) => s.traceId === traceId);
-    return mine.some((s) => s.name === 'POST /:repo/git-receive-pack') && mine.some((s) => s.name === 'deploy') ? mine : undefined;
+    return ['POST /:repo/git-receive-pack', 'push receive', 'deploy'].every((n) => mine.some((s) => s.name === n)) ? mine : undefined;
   }, 20_000, `the spans of trace ${traceId}`);
   const request = only(spans, 'POST /:repo/git-receive-pack')!, receive = only(spans, 'push receive')!, preReceive = only(spans, 'pre-receive')!;
   assert.equal(request.parentSpanId, undefined);
@@ -105,6 +131,7 @@ test('a push over HTTP is one trace from the web process\'s request to the contr
   assert.equal(preReceive.parentSpanId, receive.spanId);
   assert.equal(only(spans, 'build')!.parentSpanId, preReceive.spanId);
   assert.equal(receive.attributes['paas.transport'], 'http');
+  assert.equal(receive.attributes['paas.outcome'], 'succeeded', 'the hook\'s verdict, on HTTP too');
   assert.deepEqual(new Set(spans.map((s) => s.service)), new Set(['paas-web', 'paas-controller']));
 });
 

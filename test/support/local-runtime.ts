@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Supervisor, type SupervisorOptions } from '../../runtime/local/supervisor.ts';
 import { Router } from '../../runtime/router.ts';
+import { currentTraceId } from '../../core/tracing.ts';
 import type { ProcessSpec, ReleaseSpec } from '../../runtime/types.ts';
 
 /**
@@ -62,7 +63,8 @@ export interface Harness {
   routerPort: number;
   runtime: Supervisor;
   logDir: string;
-  logs: Array<{ app: string; line: string; source: string }>;
+  /** trace: the trace id active when the line was handed over (core/tracing.ts), if any. */
+  logs: Array<{ app: string; line: string; source: string; trace?: string }>;
   progress: string[];
 }
 
@@ -75,7 +77,7 @@ export async function startHarness(t: TestContext, opts: Partial<SupervisorOptio
   const runtime = new Supervisor({
     logDir,
     router,
-    onLog: (app, line, source) => logs.push({ app, line, source }),
+    onLog: (app, line, source) => { const trace = currentTraceId(); logs.push({ app, line, source, ...(trace ? { trace } : {}) }); },
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
     bootTimeoutMs: 10_000,
     graceMs: 3000,
