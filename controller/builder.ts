@@ -114,17 +114,24 @@ async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed
     stack = result.stack;
     await succeed(deps, app, build, p, { ...result, appJson }, log);
     recorded = true;
-    recordBuild(stackLabel(stack), 'succeeded', secondsSince(started));
+    finished(deps, app, build, stack, 'succeeded', started);
   } catch (err) {
     await fail(deps, app, build, err, log);
     recorded = true;
-    recordBuild(stackLabel(stack), 'failed', secondsSince(started));
+    finished(deps, app, build, stack, 'failed', started);
   } finally {
     // Only now: a builder pod fetches the archive from gitd while the build runs. Kept when the outcome could not
     // be recorded (the database was away): the redelivered item builds it again from it.
     stopLease();
     if (recorded) fs.rmSync(p.archivePath, { force: true });
   }
+}
+
+/** Counts the build's outcome and logs it, inside its span: the line carries the push's trace_id. */
+function finished(deps: BuilderDeps, app: AppRow, build: BuildRow, stack: string | undefined, outcome: 'succeeded' | 'failed', started: number): void {
+  const seconds = secondsSince(started);
+  recordBuild(stackLabel(stack), outcome, seconds);
+  deps.log.info({ app: app.name, buildId: build.id, number: build.number, stack, outcome, seconds }, 'build finished');
 }
 
 function buildEnv(app: AppRow, config: Config): Record<string, string> {

@@ -67,9 +67,13 @@ export class Deployer {
     const started = performance.now();
     try {
       // A child of the release span (paas.release.created carries its trace), so a push's deploy is in its trace.
-      const { stack, status } = await withSpan('deploy', { [attr.releaseVersion]: release.version, ...(release.build_id ? { [attr.buildId]: release.build_id } : {}) },
-        () => this.deployClaimed(release, streamToBuild, claim.takenOver));
-      recordDeploy(stackLabel(stack), status, secondsSince(started));
+      await withSpan('deploy', { [attr.releaseVersion]: release.version, ...(release.build_id ? { [attr.buildId]: release.build_id } : {}) }, async () => {
+        const { stack, status } = await this.deployClaimed(release, streamToBuild, claim.takenOver);
+        const seconds = secondsSince(started);
+        recordDeploy(stackLabel(stack), status, seconds);
+        // Inside the span: the line carries the push's trace_id, an operator's way from a log to the trace.
+        this.deps.log.info({ releaseId: release.id, version: release.version, buildId: release.build_id, status, seconds }, 'deploy finished');
+      });
     } finally {
       stopLease();
     }

@@ -25,7 +25,7 @@ before(async () => {
   dir = tempDir();
   receiver = await startOtlpReceiver();
   // A short batch delay, so spans arrive within a moment of ending (the SDK honours OTEL_BSP_SCHEDULE_DELAY).
-  p = await startProcfile({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' } });
+  p = await startProcfile({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', PAAS_LOG_LEVEL: 'info' } });
   alice = await createUser(p, 'alice@example.com', dir);
 });
 
@@ -84,6 +84,9 @@ test('a push over SSH in the three-process layout is one trace: receive → pre-
   assert.deepEqual([start.attributes['paas.app'], start.attributes['paas.process.type'], start.attributes['paas.process.index']], ['traced', 'web', 1]);
   assert.equal(health.parentSpanId, start.spanId);
   assert.equal(route.parentSpanId, rollout.spanId);
+  // From a log line to the trace: the controller's lines of this build and its deploy carry the push's trace_id.
+  const logged = (msg: string) => p.output().split('\n').some((l) => l.includes(`"msg":"${msg}"`) && l.includes(`"trace_id":"${traceId}"`));
+  await waitFor(() => logged('build finished') && logged('deploy finished'), 10_000, `"build finished" and "deploy finished" log lines with trace_id ${traceId}`);
   // The build's steps, each from a `-----> ` line of the driver.
   const compile = only(spans, 'compile')!;
   assert.ok(spans.some((s) => s.name === 'build step' && s.parentSpanId === compile.spanId && /detected/i.test(String(s.attributes['paas.step']))),
