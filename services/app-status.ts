@@ -34,11 +34,12 @@ export async function appSummaries(db: Knex, apps: AppRow[]): Promise<Map<number
   const ids = apps.map((a) => a.id);
   const latest = (table: 'builds' | 'releases', order: string) => db(table).distinctOn('app_id').whereIn('app_id', ids)
     .orderBy([{ column: 'app_id' }, { column: order, order: 'desc' }]).select('app_id', 'status', 'created_at', 'lease_expires_at');
-  const [builds, releases, currents, procs] = await Promise.all([
-    latest('builds', 'number'), latest('releases', 'version'),
-    db('releases').whereIn('id', apps.map((a) => a.current_release_id).filter((id): id is number => id !== null)).select('id', 'version', 'finished_at'),
-    db('processes').whereIn('app', apps.map((a) => a.name)).select('app', 'state'),
-  ]);
+  // One after another: `db` may be a transaction (the live badge reads a snapshot), whose one connection must not
+  // be handed a query while another runs (pg deprecates it; pg 9 refuses).
+  const builds = await latest('builds', 'number');
+  const releases = await latest('releases', 'version');
+  const currents = await db('releases').whereIn('id', apps.map((a) => a.current_release_id).filter((id): id is number => id !== null)).select('id', 'version', 'finished_at');
+  const procs = await db('processes').whereIn('app', apps.map((a) => a.name)).select('app', 'state');
   const out = new Map<number, AppSummary>();
   for (const app of apps) {
     const current = currents.find((c) => c.id === app.current_release_id);
