@@ -3,11 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import net from 'node:net';
+import { promisify } from 'node:util';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { contextFrom, contextWith, currentTraceId, initTracing, traceparentOf, withSpan } from './tracing.ts';
 import { createLogger } from './logger.ts';
+
+const execFileAsync = promisify(execFile);
 
 const exporter = new InMemorySpanExporter();
 const tracing = initTracing('unit', { headers: {} }, { exporter });
@@ -83,15 +87,22 @@ test('without an endpoint nothing is recorded or exported, yet spans have ids an
   assert.equal(out.tp, `00-${out.id}-${out.tp.slice(36, 52)}-00`);
 });
 
-test('a collector that is not there neither throws nor holds up a stop for more than a few seconds', () => {
+test('a collector that never answers neither throws nor holds up a stop for more than a few seconds', async (t) => {
+  // A port that takes connections and says nothing: the worst a collector can do.
+  const held: net.Socket[] = [];
+  const silent = net.createServer((socket) => { held.push(socket); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  t.after(() => { held.forEach((s) => s.destroy()); silent.close(); });
+  const { port } = silent.address() as net.AddressInfo;
   const script = `import('./core/tracing.ts').then(async (t) => {
-    const tr = t.initTracing('lonely', { endpoint: 'http://127.0.0.1:9/v1/traces', headers: {} });
+    const tr = t.initTracing('lonely', { endpoint: 'http://127.0.0.1:${port}/v1/traces', headers: {} });
     await t.withSpan('x', {}, () => undefined);
     const t0 = Date.now();
     await tr.shutdown();
     console.log(JSON.stringify({ exporting: tr.exporting, ms: Date.now() - t0 }));
   })`;
-  const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' }));
+  const out = JSON.parse((await execFileAsync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' })).stdout);
   assert.equal(out.exporting, true);
+  assert.ok(held.length > 0, 'the exporter tried the collector');
   assert.ok(out.ms < 6000, `shutdown took ${out.ms} ms`);
 });

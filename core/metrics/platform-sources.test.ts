@@ -94,9 +94,9 @@ test('without PAAS_METRICS_TOKEN a health port\'s /metrics is off: 401 saying so
 test('shared() hands out a reading still in flight whatever its age, and forgets a failed one', async () => {
   let calls = 0;
   const pending: Array<{ resolve(v: number): void; reject(e: Error): void }> = [];
-  const read = shared(() => { calls += 1; return new Promise<number>((resolve, reject) => pending.push({ resolve, reject })); }, 0);
+  // A time to live every reading is past at once (-1 ms): only being in flight can keep it shared.
+  const read = shared(() => { calls += 1; return new Promise<number>((resolve, reject) => pending.push({ resolve, reject })); }, -1);
   const first = read();
-  await new Promise((r) => setTimeout(r, 5)); // older than the 0 ms time to live
   assert.equal(read(), first, 'the slow reading is shared, not piled up');
   assert.equal(calls, 1);
   pending[0]!.reject(new Error('database away'));
