@@ -60,3 +60,9 @@ test('a malformed OTLP endpoint stops the boot with a message naming the variabl
   assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url' }), /^Error: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:\/\/ or https:\/\/ URL/);
   assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing.endpoint, 'http://collector:4318/v1/traces');
 });
+
+test('OTLP headers: URL-encoded values are decoded; a malformed escape stops the boot naming its variable', () => {
+  assert.deepEqual(loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a%20b, x=1' }).tracing.headers, { 'api-key': 'a b', x: '1' });
+  assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=ab%zz' }), /^Error: OTEL_EXPORTER_OTLP_HEADERS must be k=v,k2=v2 with URL-encoded values, got "api-key=ab%zz"$/);
+  assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'k=%' }), /^Error: OTEL_EXPORTER_OTLP_TRACES_HEADERS must be/);
+});

@@ -5,7 +5,7 @@ import { wholeNumber } from './env-numbers.ts';
 export interface MetricsConfig {
   /**
    * PAAS_METRICS_TOKEN: the bearer token a scraper sends for /metrics on the web port (an admin's API token works
-   * too). Unset: only admins' tokens. The health ports of the split deployment serve /metrics without one.
+   * too). Unset: only admins' tokens on the web port, and /metrics is off on the health ports of the split deployment.
    */
   token?: string;
   /**
@@ -43,7 +43,9 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv): Readonly<TracingConfi
   const endpoint = off ? undefined : traces || (base ? `${base}/v1/traces` : undefined);
   return Object.freeze({
     endpoint,
-    headers: Object.freeze(toHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS || env.OTEL_EXPORTER_OTLP_HEADERS)),
+    headers: Object.freeze(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS
+      ? toHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env.OTEL_EXPORTER_OTLP_TRACES_HEADERS)
+      : toHeaders('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_HEADERS)),
     serviceName: env.OTEL_SERVICE_NAME || undefined,
   });
 }
@@ -60,12 +62,16 @@ function httpUrl(name: string, raw: string | undefined): string | undefined {
 }
 
 /** `k=v,k2=v2` (values URL-encoded, as the OTel spec has them). */
-function toHeaders(raw: string | undefined): Record<string, string> {
+function toHeaders(name: string, raw: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (raw ?? '').split(',')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
-    out[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+    try {
+      out[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      throw new Error(`${name} must be k=v,k2=v2 with URL-encoded values, got "${raw}"`);
+    }
   }
   return out;
 }

@@ -146,13 +146,14 @@ function get(path: string, headers: Record<string, string>): Promise<number> {
 }
 
 test('an API request is a span named by its route pattern; a client\'s traceparent starts no part of our trace, it is only a link', { skip }, async () => {
+  await createApp(p, 'linked', alice.email);
   const theirs = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) };
-  const status = await get('/api/apps/traced', { authorization: `Bearer ${alice.token}`, traceparent: `00-${theirs.traceId}-${theirs.spanId}-01` });
+  const status = await get('/api/apps/linked', { authorization: `Bearer ${alice.token}`, traceparent: `00-${theirs.traceId}-${theirs.spanId}-01` });
   assert.equal(status, 200);
   const span = await waitFor(() => receiver.spans.find((s) => s.service === 'paas-web' && s.name === 'GET /api/apps/:app'), 10_000, 'the API request\'s span');
   assert.notEqual(span.traceId, theirs.traceId, 'a new trace, not the client\'s');
   assert.equal(span.parentSpanId, undefined);
   assert.deepEqual(span.links, [theirs]);
   assert.equal(span.attributes['http.response.status_code'], 200);
-  assert.ok(!receiver.spans.some((s) => s.name.includes('/api/apps/traced')), 'no span is named by the raw URL');
+  assert.ok(!receiver.spans.some((s) => s.name.includes('/api/apps/linked')), 'no span is named by the raw URL');
 });
