@@ -2,8 +2,9 @@
 // GET /internal/builds/:buildId/source.tar with `Authorization: Bearer <build token>`, mounted beside git smart HTTP.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Knex } from 'knex';
+import { bearerOf } from '../core/bearer.ts';
 import { checkBuildToken, isUuid } from '../core/build-tokens.ts';
 import type { ErrorCode } from '../core/errors.ts';
 
@@ -20,11 +21,6 @@ export function archivePathOf(dataDir: string, buildId: string): string | undefi
 function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="paas build source"');
   return reply.code(status).send({ error: { code, message } });
-}
-
-function bearerOf(req: FastifyRequest): string {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  return m ? m[1]! : '';
 }
 
 async function statFile(file: string): Promise<fs.Stats | undefined> {
@@ -44,7 +40,7 @@ export async function registerBuildSource(app: FastifyInstance, deps: BuildSourc
     const file = archivePathOf(deps.dataDir, buildId);
     if (file === undefined) return refuse(reply, 404, 'E_BUILD_NOT_FOUND', 'Not a build id');
     // The token is checked before the file, so a caller without one learns nothing about which builds exist.
-    if (!(await checkBuildToken(deps.db, buildId, bearerOf(req)))) {
+    if (!(await checkBuildToken(deps.db, buildId, bearerOf(req.headers.authorization) ?? ''))) {
       return refuse(reply, 401, 'E_UNAUTHENTICATED', 'Missing, wrong or expired build token');
     }
     const stat = await statFile(file);

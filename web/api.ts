@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { appForActor, type Actor } from '../core/access.ts';
+import { bearerOf } from '../core/bearer.ts';
 import { userForToken } from '../core/accounts/users.ts';
 import type { Config } from '../core/config.ts';
 import { PaasError } from '../core/errors.ts';
@@ -21,8 +22,8 @@ type ApiActor = Actor & { kind: 'user' };
 const actors = new WeakMap<FastifyRequest, ApiActor>();
 
 async function authenticate(db: Knex, req: FastifyRequest): Promise<void> {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  const user = m ? await userForToken(db, m[1]!) : undefined;
+  const given = bearerOf(req.headers.authorization);
+  const user = given !== undefined ? await userForToken(db, given) : undefined;
   if (!user) throw new PaasError('E_UNAUTHENTICATED', 'Send an API token: Authorization: Bearer <token> (create one with tokens:create)');
   actors.set(req, { kind: 'user', user });
 }

@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
 import { userForToken } from '../core/accounts/users.ts';
 import { PaasError } from '../core/errors.ts';
 import { metricsText } from '../core/metrics/registry.ts';
-import { bearerOf, sameToken } from '../core/metrics/token.ts';
+import { bearerOf } from '../core/bearer.ts';
+import { sameToken } from '../core/metrics/token.ts';
 
 /** Lets the request through with the metrics token or an admin's API token; throws E_UNAUTHENTICATED / E_FORBIDDEN. */
 async function authorize(db: Knex, token: string | undefined, req: FastifyRequest): Promise<void> {

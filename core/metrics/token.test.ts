@@ -1,7 +1,8 @@
 // core/metrics/token.test.ts — the metrics token's constant-time check and the health ports' refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bearerOf, probeMetricsRefusal, sameToken } from './token.ts';
+import { bearerOf } from '../bearer.ts';
+import { probeMetricsRefusal, sameToken } from './token.ts';
 
 test('sameToken compares whole tokens whatever their lengths', () => {
   assert.ok(sameToken('abc', 'abc'));

@@ -1,16 +1,12 @@
 // core/metrics/token.ts — the metrics token's check, shared by web's /metrics and the health ports' /metrics: the
 // security boundary of the platform's metrics (every app's name and traffic) against any local or network peer.
 import crypto from 'node:crypto';
+import { bearerOf } from '../bearer.ts';
 
 /** True when `given` is `expected`; hashed first, so the comparison takes the same time whatever the lengths. */
 export function sameToken(given: string, expected: string): boolean {
   const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
   return crypto.timingSafeEqual(digest(given), digest(expected));
-}
-
-/** The bearer token of an Authorization header, or undefined. */
-export function bearerOf(header: string | undefined): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
 }
 
 /**
