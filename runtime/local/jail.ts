@@ -10,6 +10,7 @@ import { signalGroup } from '../../core/process-group.ts';
 import type { Isolation } from '../../core/isolation.ts';
 import type { Launch, LaunchRequest } from '../../builders/run-step.ts';
 import { createCgroup, describeLimits, detectCgroups, type CgroupSupport } from './cgroups.ts';
+import { statFields } from './proc-usage.ts';
 import { ROOT_ENV, SYSTEM_DIRS, dropsUidInside, toEnvArgs, toSandboxArgv, toSandboxEnv, type Limits } from './sandbox.ts';
 
 export type { Launch, LaunchRequest };
@@ -248,8 +249,7 @@ export function descendantsOf(pid: number): number[] {
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(fs.readFileSync(`/proc/${name}/stat`, 'utf8'))[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch { /* ended while we looked */ }
   }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signalGroup } from '../../core/process-group.ts';
+import { statFields } from './proc-usage.ts';
 
 export interface ProcessInfo { pid: number; pgid: number; cwd: string }
 
@@ -17,9 +18,7 @@ export function processesUnder(dir: string): ProcessInfo[] {
     try {
       const cwd = fs.readlinkSync(`/proc/${name}/cwd`);
       if (!cwd.startsWith(prefix)) continue;
-      // The command name in /proc/<pid>/stat may hold spaces; the fields after its closing parenthesis do not.
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(fs.readFileSync(`/proc/${name}/stat`, 'utf8'));
       found.push({ pid: Number(name), pgid: Number(fields[2]), cwd });
     } catch {
       // The process ended while we looked, or is not ours to read: nothing to end.

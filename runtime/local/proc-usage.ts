@@ -15,12 +15,19 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 export interface ProcStat { pid: number; ppid: number; startTicks: number; cpuTicks: number }
 
 /**
- * Parses /proc/<pid>/stat. The command name (field 2) may hold spaces and parentheses, so fields are counted from
- * its last `)`. CPU is utime + stime + cutime + cstime: what the process and its children it waited for used.
+ * The fields of a /proc/<pid>/stat from field 3 (state) on: field n is at [n - 3]. The command name (field 2) may
+ * hold spaces and parentheses (a process names itself), so they are counted from its last `)`.
+ */
+export function statFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * Parses /proc/<pid>/stat (statFields). CPU is utime + stime + cutime + cstime: what the process and its children it
+ * waited for used.
  */
 export function parseProcStat(pid: number, text: string): ProcStat | undefined {
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state): field n is rest[n - 3].
+  const rest = statFields(text);
   const num = (field: number) => Number(rest[field - 3]);
   const ppid = num(4);
   const cpuTicks = num(14) + num(15) + num(16) + num(17);
