@@ -14,6 +14,7 @@ marker=$state_dir/started-by-up
 log_file=$state_dir/dockerd.log
 socket=/var/run/docker.sock
 deadline_s=${PAAS_DOCKER_ENGINE_WAIT_S:-60}
+test_registry=${PAAS_TEST_REGISTRY:-172.17.0.1:5001}
 
 answers() { # true when an Engine answers on the socket
   docker -H "unix://$socket" info >/dev/null 2>&1
@@ -67,8 +68,10 @@ up() {
   [ -x /usr/sbin/runc ] || { echo "docker-engine: /usr/sbin/runc not found (Debian's runc, a dependency of docker.io)" >&2; return 1; }
   write_wrapper
   # setsid: dockerd outlives this script (and .ci/run's phase), until `down`.
+  # The test cluster's registry (scripts/test-cluster.sh) listens on the docker0 address, where pods (Kaniko) reach
+  # it; plain HTTP, so the Engine that pulls app images from it is told so.
   setsid dockerd --add-runtime "runc-clamp=$wrapper" --default-runtime=runc-clamp --pidfile "$pid_file" \
-    >>"$log_file" 2>&1 </dev/null &
+    --insecure-registry "$test_registry" >>"$log_file" 2>&1 </dev/null &
   local started=$!
   local until=$((SECONDS + deadline_s))
   until answers; do
