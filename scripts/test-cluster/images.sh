@@ -66,6 +66,11 @@ _images_fail() {
 
 _images_sha256() { sha256sum | cut -c1-64; }
 
+# _images_need LOG COMMAND PACKAGE: fails with a clear message when COMMAND is not installed.
+_images_need() {
+  command -v "$2" >/dev/null || _images_fail "$1" "$2 not found: install Debian's $3"
+}
+
 # _images_manifest_digest REPO:TAG: prints the registry's digest of the image's manifest; fails when it has none.
 # REPO is the path in the registry (no host); plain HTTP, like the Engine's --insecure-registry.
 _images_manifest_digest() {
@@ -104,6 +109,7 @@ _images_done() { echo "test-cluster: $1 ($((SECONDS - $2)) s)"; }
 build_pause_image() {
   local start=$SECONDS log dir=$CACHE/pause src key
   log=$(_images_log pause)
+  _images_need "$log" gcc gcc || return
   PAUSE_IMAGE=paas-test/pause:3.4 # build/pause/Makefile's TAG in Kubernetes 1.20.2
   mkdir -p "$dir"
   src=$CACHE/src/kubernetes-1.20.2/build/pause/linux/pause.c
@@ -153,6 +159,7 @@ _images_build_kaniko() {
 build_kaniko_image() {
   local start=$SECONDS log dir=$CACHE/kaniko third_party tarball sum bin root key
   log=$(_images_log kaniko)
+  _images_need "$log" go golang-go || return
   KANIKO_IMAGE=$REGISTRY/paas-test/kaniko:$images_kaniko_version
   third_party=${PAAS_TEST_THIRD_PARTY:-$REPO_ROOT/../shared/third_party}
   tarball=$third_party/kaniko-$images_kaniko_version-src.tar.xz
@@ -338,6 +345,8 @@ _images_base_image() {
 build_base_images() {
   local start=$SECONDS log base python
   log=$(_images_log base)
+  _images_need "$log" debootstrap debootstrap || return
+  _images_need "$log" node 'nodejs (Node 20, as the project needs)' || return
   mkdir -p "$CACHE/images"
   base=$(_images_rootfs "$log" base ca-certificates) || return
   python=$(_images_rootfs "$log" python ca-certificates python3-venv python-is-python3) || return
