@@ -90,8 +90,8 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
 test("app.json's first startup check becomes web's httpGet startup and readiness probe", () => {
   const check = { name: 'health', path: '/health', content: 'ok', attempts: 4, waitSeconds: 2, timeoutSeconds: 0.5, initialDelaySeconds: 1 };
   const c = deployment(toReleaseObjects(config, { ...release(), healthchecks: [check] }), 'web').spec!.template.spec!.containers[0]!;
-  assert.deepEqual(c.startupProbe, { httpGet: { path: '/health', port: 'http' }, failureThreshold: 4, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1 });
-  assert.deepEqual(c.readinessProbe?.httpGet, { path: '/health', port: 'http' });
+  assert.deepEqual(c.startupProbe, { httpGet: { path: '/health', port: 'http', scheme: 'HTTP' }, failureThreshold: 4, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1 });
+  assert.deepEqual(c.readinessProbe?.httpGet, { path: '/health', port: 'http', scheme: 'HTTP' });
 });
 
 test('without app.json checks, web gets TCP startup, readiness and a lenient liveness probe that starts after the startup probe', () => {
@@ -112,9 +112,9 @@ test("app.json's readiness and liveness checks become web's readiness and livene
   const objs = toReleaseObjects(config, { ...release(), healthchecks: [startup], probes: [readiness, liveness] });
   assertValid(objs);
   const c = deployment(objs, 'web').spec!.template.spec!.containers[0]!;
-  assert.deepEqual(c.startupProbe, { httpGet: { path: '/up', port: 'http' }, failureThreshold: 10, initialDelaySeconds: 0, periodSeconds: 3, timeoutSeconds: 2 });
-  assert.deepEqual(c.readinessProbe, { httpGet: { path: '/ready?deep=1', port: 'http' }, failureThreshold: 2, initialDelaySeconds: 0, periodSeconds: 4, timeoutSeconds: 2 });
-  assert.deepEqual(c.livenessProbe, { httpGet: { path: '/live', port: 'http' }, failureThreshold: 5, initialDelaySeconds: 20, periodSeconds: 1, timeoutSeconds: 3 });
+  assert.deepEqual(c.startupProbe, { httpGet: { path: '/up', port: 'http', scheme: 'HTTP' }, failureThreshold: 10, initialDelaySeconds: 0, periodSeconds: 3, timeoutSeconds: 2 });
+  assert.deepEqual(c.readinessProbe, { httpGet: { path: '/ready?deep=1', port: 'http', scheme: 'HTTP' }, failureThreshold: 2, initialDelaySeconds: 0, periodSeconds: 4, timeoutSeconds: 2 });
+  assert.deepEqual(c.livenessProbe, { httpGet: { path: '/live', port: 'http', scheme: 'HTTP' }, failureThreshold: 5, initialDelaySeconds: 20, periodSeconds: 1, timeoutSeconds: 3 });
   // A liveness check alone: the startup probe stays the TCP default, so liveness still waits for the port.
   const only = deployment(toReleaseObjects(config, { ...release(), probes: [liveness] }), 'web').spec!.template.spec!.containers[0]!;
   assert.deepEqual(only.startupProbe?.tcpSocket, { port: 'http' });

@@ -133,9 +133,18 @@ function tcpProbe(periodSeconds: number, timeoutSeconds: number, failureThreshol
   return { tcpSocket: { port: 'http' }, periodSeconds, timeoutSeconds, failureThreshold };
 }
 
+/**
+ * An HTTP GET of the check's path on the web port. `scheme` is given although it is the default: a field the server
+ * defaults belongs to no field manager, so when a later release switches this probe to TCP, server-side apply would
+ * leave `httpGet: {scheme: HTTP}` behind and the server refuses two handlers (seen on Kubernetes 1.20).
+ */
+function httpGet(path: string): NonNullable<IProbe['httpGet']> {
+  return { path, port: 'http', scheme: 'HTTP' };
+}
+
 function httpProbe(check: StartupCheck): IProbe {
   return {
-    httpGet: { path: check.path, port: 'http' }, initialDelaySeconds: Math.round(check.initialDelaySeconds),
+    httpGet: httpGet(check.path), initialDelaySeconds: Math.round(check.initialDelaySeconds),
     periodSeconds: Math.max(1, Math.round(check.waitSeconds)), timeoutSeconds: Math.max(1, Math.ceil(check.timeoutSeconds)), failureThreshold: check.attempts,
   };
 }
@@ -161,7 +170,7 @@ function webProbes(r: KubeRelease): Pick<IContainer, 'readinessProbe' | 'startup
   const startup = r.healthchecks?.[0];
   const readiness = r.probes?.find((c) => c.type === 'readiness');
   const liveness = r.probes?.find((c) => c.type === 'liveness');
-  const startupReadiness = startup && { httpGet: { path: startup.path, port: 'http' }, periodSeconds: 2, timeoutSeconds: Math.max(1, Math.ceil(startup.timeoutSeconds)), failureThreshold: 3 };
+  const startupReadiness = startup && { httpGet: httpGet(startup.path), periodSeconds: 2, timeoutSeconds: Math.max(1, Math.ceil(startup.timeoutSeconds)), failureThreshold: 3 };
   return {
     startupProbe: startup ? httpProbe(startup) : defaultStartup(),
     readinessProbe: readiness ? httpProbe(readiness) : startupReadiness ?? tcpProbe(2, 1, 3),
