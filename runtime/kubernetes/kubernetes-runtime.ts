@@ -84,35 +84,48 @@ export class KubernetesRuntime implements RuntimeDriver {
   }
 
   /**
-   * Applies a release (or, with `only`, those kinds of it): first the autoscaled Deployments' replicas go to a field
-   * manager of their own (the apply leaves them out and must not reset the autoscaler's count), and the autoscalers of
-   * types no longer autoscaled go (so none fights the count the apply sets).
+   * Applies a release: first the autoscaled Deployments' replicas go to a field manager of their own (the apply leaves
+   * them out and must not reset the autoscaler's count), and the autoscalers of types no longer autoscaled go (so none
+   * fights the count the apply sets).
    */
-  private async applyRelease(r: KubeRelease, only?: string[]): Promise<void> {
+  private async applyRelease(r: KubeRelease): Promise<void> {
     const objs = await this.releaseObjects(r);
     for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type));
     await this.pruneAutoscalers(r);
-    await applyObjects(this.kube, only ? objs.filter((o) => only.includes(o.kind)) : objs, objs);
+    await applyObjects(this.kube, objs);
   }
 
-  /** Deletes the app's HorizontalPodAutoscalers of types the release does not autoscale (or no longer has). */
-  private async pruneAutoscalers(r: KubeRelease): Promise<void> {
+  /** Deletes the app's HorizontalPodAutoscalers of types the release does not autoscale (or no longer has); returns their names. */
+  private async pruneAutoscalers(r: KubeRelease): Promise<string[]> {
     const version = await hpaApiVersion(this.kube);
-    if (!version) return; // a cluster without the autoscaling API holds no autoscaler of ours
+    if (!version) return []; // a cluster without the autoscaling API holds no autoscaler of ours
     const keep = autoscaledProcesses(r).map((p) => processName(p.type));
+    const gone: string[] = [];
     for (const h of await listObjects(this.kube, version, 'HorizontalPodAutoscaler', this.ns(r.app), appSelector(r.app))) {
-      if (!keep.includes(h.metadata!.name!)) await deleteObject(this.kube, { apiVersion: version, kind: 'HorizontalPodAutoscaler', metadata: { name: h.metadata!.name!, namespace: this.ns(r.app) } });
+      if (keep.includes(h.metadata!.name!)) continue;
+      await deleteObject(this.kube, { apiVersion: version, kind: 'HorizontalPodAutoscaler', metadata: { name: h.metadata!.name!, namespace: this.ns(r.app) } });
+      gone.push(h.metadata!.name!);
     }
+    return gone;
   }
 
   /**
-   * ps:autoscale and ps:autoscale:off on the live release: its Deployments and autoscalers are applied again (the pod
-   * templates are unchanged, so nothing rolls); a type no longer autoscaled loses its autoscaler first, then gets its
-   * ps:scale count back.
+   * ps:autoscale and ps:autoscale:off on the live release, without applying its Deployments again (a deploy may be
+   * rolling out another release meanwhile): an autoscaled type's replicas are handed over and its autoscaler applied;
+   * a type no longer autoscaled loses its autoscaler first, then gets its ps:scale count back (a merge patch, as
+   * ps:scale; the next release applies it again).
    */
   async autoscale(_app: string, current?: ReleaseSpec): Promise<void> {
     if (!current?.image) return; // nothing deployed here yet: the first deploy applies it
-    await this.applyRelease(this.kubeRelease(current), ['Deployment', 'HorizontalPodAutoscaler']);
+    const r = this.kubeRelease(current);
+    const objs = await this.releaseObjects(r);
+    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type));
+    const gone = await this.pruneAutoscalers(r);
+    await applyObjects(this.kube, objs.filter((o) => o.kind === 'HorizontalPodAutoscaler'), objs);
+    for (const p of r.processes.filter((proc) => gone.includes(processName(proc.type)))) {
+      const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: processName(p.type), namespace: this.ns(r.app) }, spec: { replicas: p.quantity } };
+      await mergePatch(this.kube, patch, `scale ${p.type}`);
+    }
   }
 
   private waitFor(r: KubeRelease, say: Say): Promise<void> {
