@@ -27,47 +27,35 @@ test('Dokku and Heroku keys become the AppJson the build keeps', () => {
   assert.deepEqual(notices, []);
 });
 
-test('a check without type is a startup check with Dokku defaults; liveness and readiness are ignored with a notice', () => {
-  const { appJson, notices } = parseAppJson('{"healthchecks":{"web":[{"path":"/"},{"type":"liveness","path":"/live"}]}}');
-  assert.deepEqual(appJson.healthchecks, [{ name: 'check 1', path: '/', attempts: 5, waitSeconds: 5, timeoutSeconds: 5, initialDelaySeconds: 0 }]);
-  assert.deepEqual(notices, ['healthchecks.web[1] is a liveness check: only startup checks are used (as the deploy gate)']);
+test('a check without type is a startup check with Dokku defaults; liveness and readiness checks are kept for Kubernetes with a notice', () => {
+  const { appJson, notices } = parseAppJson(JSON.stringify({ healthchecks: { web: [
+    { path: '/' }, { type: 'liveness', path: '/live', attempts: 3, wait: 10, timeout: 2 }, { type: 'readiness', path: '/ready', content: 'ok' },
+    { type: 'liveness', path: '/other' },
+  ] } }));
+  assert.deepEqual(appJson.healthchecks, [
+    { name: 'check 1', path: '/', attempts: 5, waitSeconds: 5, timeoutSeconds: 5, initialDelaySeconds: 0 },
+    { type: 'liveness', name: 'check 2', path: '/live', attempts: 3, waitSeconds: 10, timeoutSeconds: 2, initialDelaySeconds: 0 },
+    { type: 'readiness', name: 'check 3', path: '/ready', content: 'ok', attempts: 5, waitSeconds: 5, timeoutSeconds: 5, initialDelaySeconds: 0 },
+  ]);
+  assert.deepEqual(notices, [
+    "healthchecks.web[1] is a liveness check: web's liveness probe in Kubernetes mode (the local and Docker modes use only startup checks, as the deploy gate)",
+    "healthchecks.web[2] is a readiness check: web's readiness probe in Kubernetes mode (the local and Docker modes use only startup checks, as the deploy gate); a probe cannot match content, so its content is not checked",
+    'healthchecks.web[3] is a second liveness check: only the first is used',
+  ]);
 });
 
-test('env: required defaults to true (Heroku), so only a required var without a value and not set is missing', () => {
-  const { appJson } = parseAppJson('{"env":{"A":{"description":"the A"},"B":{"value":"b"},"C":{"required":false},"D":{}}}');
-  assert.deepEqual(missingRequiredEnv(appJson, { D: 'set' }), [{ key: 'A', description: 'the A' }]);
-  assert.deepEqual(missingRequiredEnv(appJson, { A: '', D: 'x' }), []);
-});
-
-test('unknown keys produce one notice line listing them', () => {
-  const { notices } = parseAppJson(JSON.stringify({
-    name: 'x', description: 'y', buildpacks: [], addons: [], scripts: { test: 'npm test', dokku: { prebuild: 'x' } },
-    env: { A: { value: 'a', generator: 'secret' } }, formation: { web: { quantity: 1, size: 'basic' } }, healthchecks: { worker: [] },
-  }));
-  assert.equal(notices.length, 1);
-  assert.equal(notices[0], 'ignoring what this platform does not use: name, description, buildpacks, addons, formation.web.size, scripts.test, scripts.dokku.prebuild, healthchecks.worker and 1 more');
-});
-
-test('malformed JSON names the line and column of the error, from V8 position and by scanning', () => {
-  refuses('{\n  "env": {\n    "A": "b",\n  }\n}', /^app\.json is not valid JSON: line 4, column 3: /); // V8 says "at position 28"
-  refuses('{\n  "scripts": }', /^app\.json is not valid JSON: line 2, column 14: Unexpected token '}'$/); // V8 gives no position
-  refuses('{"env": {', /line 1, column 10: /);
-  refuses('{"env": {"A": "b', /line 1, column 17: Unterminated string/);
-  refuses('', /line 1, column 1/);
-  refuses('{}\n x', /line 2, column 2/);
-});
-
-test('the JSON scanner finds the first offset that cannot be JSON', () => {
-  assert.equal(scanJson('{"a": [1, 2.5e3, true, null, "x\\n"]}'), -1);
-  assert.equal(scanJson('{"a": }'), 6);
-  assert.equal(scanJson('[1,]'), 3);
-  assert.equal(scanJson('{"a" 1}'), 5);
-  assert.equal(scanJson('{"a": tru}'), 6);
-  assert.equal(scanJson('{"a": "x'), 8);
-  assert.equal(scanJson('01'), 1);
-  assert.equal(scanJson('["a\\qb"]'), 4);
-  assert.equal(scanJson('["a\u0001"]'), 3);
-  assert.equal(scanJson('[{}, [], {"b": {}}] ]'), 20);
+test('liveness and readiness checks are refused for the same hostile values as startup checks', () => {
+  for (const type of ['liveness', 'readiness']) {
+    const check = (extra: string) => `{"healthchecks": {"web": [{"type": "${type}", "path": "/", ${extra}}]}}`;
+    assert.throws(() => parseAppJson(check('"timeout": -1')), { code: 'E_APP_JSON_INVALID', message: /healthchecks\.web\[0\]\.timeout must be a number from 0\.1 to 600/ });
+    assert.throws(() => parseAppJson(check('"timeout": 1e9')), { code: 'E_APP_JSON_INVALID', message: /healthchecks\.web\[0\]\.timeout/ });
+    assert.throws(() => parseAppJson(check('"attempts": 2.5')), { code: 'E_APP_JSON_INVALID', message: /attempts must be a whole number from 1 to 100/ });
+    assert.throws(() => parseAppJson(check('"wait": "5"')), { code: 'E_APP_JSON_INVALID', message: /healthchecks\.web\[0\]\.wait/ });
+    assert.throws(() => parseAppJson(`{"healthchecks": {"web": [{"type": "${type}", "path": "/a b"}]}}`), { code: 'E_APP_JSON_INVALID', message: /path must be an absolute path/ });
+    assert.throws(() => parseAppJson(`{"healthchecks": {"web": [{"type": "${type}", "path": "health"}]}}`), { code: 'E_APP_JSON_INVALID', message: /path must be an absolute path/ });
+    assert.throws(() => parseAppJson(`{"healthchecks": {"web": [{"type": "${type}", "path": "/\\r\\nX: y"}]}}`), { code: 'E_APP_JSON_INVALID', message: /path must be an absolute path/ });
+    assert.throws(() => parseAppJson(check('"attempts": 100, "wait": 600')), { code: 'E_APP_JSON_INVALID', message: /may take .* the most a check may take is 600 s/ });
+  }
 });
 
 test('checks without a path are ignored with a notice, decided by type first: liveness, readiness, command and uptime checks', () => {
@@ -77,8 +65,8 @@ test('checks without a path are ignored with a notice, decided by type first: li
   ] } }));
   assert.deepEqual(appJson.healthchecks, [{ name: 'check 5', path: '/up', attempts: 2, waitSeconds: 5, timeoutSeconds: 5, initialDelaySeconds: 0 }]);
   assert.deepEqual(notices, [
-    'healthchecks.web[0] is a liveness check: only startup checks are used (as the deploy gate)',
-    'healthchecks.web[1] is a readiness check: only startup checks are used (as the deploy gate)',
+    'healthchecks.web[0] has no path: only HTTP path checks are supported, so it is ignored',
+    'healthchecks.web[1] has no path: only HTTP path checks are supported, so it is ignored',
     'healthchecks.web[2] has no path: only HTTP path checks are supported, so it is ignored',
     'healthchecks.web[3] has no path: only HTTP path checks are supported, so it is ignored',
   ]);

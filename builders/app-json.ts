@@ -137,8 +137,14 @@ function parseHealthchecks(v: Json, ignored: string[], notices: string[]): Start
     if (list.length > 20) throw invalid(path, 'has more than 20 checks');
     list.forEach((entry, i) => {
       const check = parseCheck(entry, `${path}[${i}]`, i, ignored);
-      if (typeof check === 'string') notices.push(check);
-      else out.push(check);
+      if (typeof check === 'string') { notices.push(check); return; }
+      // A container has one readiness and one liveness probe: the first of each kind is it.
+      if (check.type && out.some((c) => c.type === check.type)) { notices.push(`${path}[${i}] is a second ${check.type} check: only the first is used`); return; }
+      if (check.type) {
+        const content = check.content === undefined ? '' : '; a probe cannot match content, so its content is not checked';
+        notices.push(`${path}[${i}] is a ${check.type} check: web's ${check.type} probe in Kubernetes mode (the local and Docker modes use only startup checks, as the deploy gate)${content}`);
+      }
+      out.push(check);
     });
   }
   return out;
@@ -148,15 +154,14 @@ function parseHealthchecks(v: Json, ignored: string[], notices: string[]): Start
 export const checkMaxSeconds = 600;
 
 /**
- * One Dokku check, or the notice saying why it is ignored: liveness and readiness checks (there is no running check
- * after the deploy) and startup checks without a path (Dokku's command, uptime and listening checks). The type is
- * decided first, so an ignored check's other keys never fail the push.
+ * One Dokku check, or the notice saying why it is ignored: checks without a path (Dokku's command, uptime and
+ * listening checks). The type is decided first, so an ignored check's other keys never fail the push. Startup checks
+ * are the deploy gate (every mode); readiness and liveness checks become web's probes in Kubernetes mode (`type` set).
  */
 function parseCheck(v: Json, path: string, index: number, ignored: string[]): StartupCheck | string {
   const c = objectAt(v, path);
   const type = c.type === undefined ? 'startup' : stringAt(c.type, `${path}.type`, 20);
-  if (!['startup', 'liveness', 'readiness'].includes(type)) throw invalid(`${path}.type`, 'must be startup, liveness or readiness');
-  if (type !== 'startup') return `${path} is a ${type} check: only startup checks are used (as the deploy gate)`;
+  if (type !== 'startup' && type !== 'liveness' && type !== 'readiness') throw invalid(`${path}.type`, 'must be startup, liveness or readiness');
   if (c.path === undefined) return `${path} has no path: only HTTP path checks are supported, so it is ignored`;
   for (const k of Object.keys(c)) if (!checkKeys.has(k)) ignored.push(`${path}.${keyText(k)}`);
   const checkPath = stringAt(c.path, `${path}.path`, 2048);
@@ -165,6 +170,7 @@ function parseCheck(v: Json, path: string, index: number, ignored: string[]): St
   const num = (key: string, min: number, max: number, fallback: number, whole = false): number =>
     c[key] === undefined ? fallback : numberAt(c[key], `${path}.${key}`, min, max, whole);
   const check: StartupCheck = {
+    ...(type === 'startup' ? {} : { type }),
     name: c.name === undefined ? `check ${index + 1}` : lineAt(c.name, `${path}.name`, 200),
     path: checkPath,
     ...(c.content === undefined ? {} : { content: stringAt(c.content, `${path}.content`) }),
@@ -173,6 +179,7 @@ function parseCheck(v: Json, path: string, index: number, ignored: string[]): St
     timeoutSeconds: num('timeout', 0.1, 600, 5),
     initialDelaySeconds: num('initialDelay', 0, 600, 0),
   };
+  // The same bound for probes: a liveness probe that would wait 10 minutes to act is a mistake too.
   const total = check.initialDelaySeconds + check.attempts * (check.timeoutSeconds + check.waitSeconds);
   if (total > checkMaxSeconds) {
     throw invalid(path, `may take ${Math.round(total * 10) / 10} s (initialDelay + attempts × (timeout + wait)); the most a check may take is ${checkMaxSeconds} s`);

@@ -1,7 +1,8 @@
-// cli/processes.ts — ps, ps:scale, ps:restart and logs commands. ps and logs read the runtime through its read port
+// cli/processes.ts — ps, ps:scale, ps:autoscale[:off], ps:restart and logs commands. ps and logs read the runtime through its read port
 // (ctx.reader): the cluster's pods and their logs in Kubernetes mode; the process snapshot and the log file otherwise.
 import { appForActor } from '../core/access.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
+import { autoscalingOf, describeAutoscale, removeAutoscale, setAutoscale } from '../services/autoscaling.ts';
 import { parseScale, scaleApp } from '../services/formation.ts';
 import { currentRelease } from '../services/releases.ts';
 import { restartApp } from '../services/restart.ts';
@@ -25,8 +26,12 @@ export const processCommands: Command[] = [
       const rows = await ctx.reader.status(app.name);
       const release = await currentRelease(ctx.db, app);
       ctx.out(`=== ${app.name} processes (${release ? `v${release.version}` : 'no release'})`);
-      if (!rows.length) { ctx.out(release ? 'No processes running' : 'No release yet: git push to deploy'); return; }
-      table(rows.map(psRow)).forEach(ctx.out);
+      if (!rows.length) ctx.out(release ? 'No processes running' : 'No release yet: git push to deploy');
+      else table(rows.map(psRow)).forEach(ctx.out);
+      const autoscaled = autoscalingOf(app);
+      if (!autoscaled.length) return;
+      ctx.out('=== Autoscaling');
+      for (const a of autoscaled) ctx.out(`${a.type}: ${describeAutoscale(a)}`);
     },
   },
   {
@@ -36,6 +41,29 @@ export const processCommands: Command[] = [
       const quantities = parseScale(args.positional.slice(1));
       await scaleApp(ctx.db, ctx.actor, name, quantities);
       ctx.out(`Scaling ${name}: ${Object.entries(quantities).map(([t, n]) => `${t}=${n}`).join(' ')}... done`);
+    },
+  },
+  {
+    name: 'ps:autoscale', args: 'APP TYPE --min N --max M --cpu P', summary: 'Autoscale a process type between N and M instances at P% CPU (Kubernetes mode)',
+    flags: { min: { type: 'string' }, max: { type: 'string' }, cpu: { type: 'string' } },
+    async run(ctx, args) {
+      const usage = 'ps:autoscale APP TYPE --min N --max M --cpu P';
+      const name = need(args, 0, 'APP', usage);
+      const type = need(args, 1, 'TYPE', usage);
+      if (args.positional.length > 2) throw new PaasError('E_USAGE', `Give one process type. Usage: ${usage}`);
+      const s = await setAutoscale(ctx.db, ctx.config.mode, ctx.actor, name, type, { min: flag(args, 'min'), max: flag(args, 'max'), cpu: flag(args, 'cpu') });
+      ctx.out(`Autoscaling ${type} of ${name}: ${describeAutoscale(s)}... done`);
+    },
+  },
+  {
+    name: 'ps:autoscale:off', args: 'APP TYPE', summary: "Stop autoscaling a process type (its ps:scale count applies again)",
+    async run(ctx, args) {
+      const usage = 'ps:autoscale:off APP TYPE';
+      const name = need(args, 0, 'APP', usage);
+      const type = need(args, 1, 'TYPE', usage);
+      if (args.positional.length > 2) throw new PaasError('E_USAGE', `Give one process type. Usage: ${usage}`);
+      const removed = await removeAutoscale(ctx.db, ctx.config.mode, ctx.actor, name, type);
+      ctx.out(removed ? `Autoscaling of ${type} of ${name} is off... done` : `${type} of ${name} was not autoscaled`);
     },
   },
   {

@@ -10,7 +10,7 @@ import { loadConfig } from '../core/config.ts';
 import { isPaasError } from '../core/errors.ts';
 import { LocalDriver } from '../runtime/local/driver.ts';
 import { makeSlug, startHarness, toRelease, waitFor } from '../test/support/local-runtime.ts';
-import { openTestSchema } from '../test/support/test-schema.ts';
+import { insertBuild, openTestSchema } from '../test/support/test-schema.ts';
 import { subscribeRuntimeEvents } from './runtime-events.ts';
 
 /** The embedded bus, keeping each handler's outcome so a test can tell a final error (resolved) from a retried one. */
@@ -42,7 +42,7 @@ async function world(t: TestContext) {
   const spec = toRelease('shop', await makeSlug(t), 1, [{ type: 'worker', command: 'node worker.js', quantity: 1 }]);
   const restore = async () => { await runtime.restore(spec, () => undefined); markRestored(); };
   const pid = () => h.runtime.status('shop').find((p) => p.type === 'worker' && p.state === 'up')?.pid;
-  return { bus, logged, restore, pid };
+  return { db, bus, logged, restore, pid };
 }
 
 test('a ps:restart that arrives before the restore after a controller start waits for it, and restarts', async (t) => {
@@ -76,3 +76,17 @@ test('a ps:restart of an app the runtime does not run is rethrown, for a redeliv
   await waitFor('the restart handler', () => w.bus.handled.length === 1);
   await assert.rejects(w.bus.handled[0]!.outcome, (err) => isPaasError(err, 'E_NO_RELEASE'));
 });
+
+test('an autoscaling event that reaches a runtime without an autoscaler is logged with the app and not retried', async (t) => {
+  const w = await world(t);
+  if (!w) return;
+  await w.restore();
+  await insertBuild(w.db, 'shop', { status: 'succeeded' }); // the app's row (the handler reads its stored settings)
+  await publish(w.bus, 'autoscalingUpdated', { app: 'shop', type: 'web' });
+  await waitFor('the autoscaling handler', () => w.bus.handled.length === 1);
+  await w.bus.handled[0]!.outcome; // resolved: the work item is done
+  const entry = w.logged.find((l) => l.msg.startsWith('ps:autoscale failed'));
+  assert.equal(entry?.app, 'shop');
+  assert.equal(entry?.err?.code, 'E_AUTOSCALE_UNAVAILABLE');
+});
+

@@ -1,5 +1,5 @@
 // controller/runtime-events.ts — the controller's handlers of the events that act on running processes (ps:scale,
-// ps:restart, domains, apps:destroy); subscribed by controller/controller.ts. They wait until the controller has
+// ps:autoscale, ps:restart, domains, apps:destroy); subscribed by controller/controller.ts. They wait until the controller has
 // restored every app's current release (a restart that came first would find no app), and they treat an error that
 // would fail the same way on every redelivery as final: logged with the app, not retried.
 import fs from 'node:fs';
@@ -22,8 +22,8 @@ export interface RuntimeEventDeps {
   certs?: { syncApp(app: string): Promise<void>; removeApp(app: string): void };
 }
 
-/** Errors a redelivery would meet again: a web that does not boot, a type the release lacks, a bad quantity. */
-const FINAL: ErrorCode[] = ['E_RELEASE_BOOT_FAILED', 'E_PROCESS_TYPE_UNKNOWN', 'E_USAGE'];
+/** Errors a redelivery would meet again: a web that does not boot, a type the release lacks, a bad quantity, autoscaling outside Kubernetes. */
+const FINAL: ErrorCode[] = ['E_RELEASE_BOOT_FAILED', 'E_PROCESS_TYPE_UNKNOWN', 'E_USAGE', 'E_AUTOSCALE_UNAVAILABLE'];
 
 /** Runs an event's runtime work; a final error is logged with the app (the work item is then done), any other is rethrown for a redelivery. */
 export async function unlessFinal(log: Logger, app: string, what: string, work: () => Promise<void>): Promise<void> {
@@ -50,6 +50,12 @@ export function subscribeRuntimeEvents(deps: RuntimeEventDeps): Array<() => void
       await restored;
       await unlessFinal(log, String(p.app), 'ps:scale', () => runtime.scale(String(p.app), p.quantities as Record<string, number>));
     }, { durable: 'controller-formation' }),
+    bus.subscribe('paas.autoscaling.updated', async (_s, p) => {
+      await restored;
+      // The whole app's autoscaling as stored now (not the event's one type): a late or repeated event applies the latest.
+      const app = (await db('apps').where({ name: p.app }).first()) as AppRow | undefined;
+      if (app) await unlessFinal(log, app.name, 'ps:autoscale', async () => runtime.autoscale(app.name, await liveSpec(db, config, app)));
+    }, { durable: 'controller-autoscaling' }),
     bus.subscribe('paas.processes.restart', async (_s, p) => {
       const app = String(p.app);
       await restored;

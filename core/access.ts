@@ -9,7 +9,12 @@ export interface AppRow {
   formation: Record<string, number>; current_release_id: number | null; created_at: Date;
   /** The app's own uid on the host (migration 006), never shared or reused; its sandboxes run as it. */
   uid: number;
+  /** ps:autoscale per process type (migration 011; Kubernetes mode only), kept across releases as the formation is. */
+  autoscaling?: Record<string, AutoscaleSetting>;
 }
+
+/** One type's autoscaling: between min and max instances, aiming at cpu % of the requested CPU (a HorizontalPodAutoscaler). */
+export interface AutoscaleSetting { min: number; max: number; cpu: number }
 
 /** Who is acting: a user, or the local operator (the CLI on the platform's own machine, which may do anything). */
 export type Actor = { kind: 'user'; user: User } | { kind: 'operator' };

@@ -50,6 +50,10 @@ export const events = {
     subject: 'paas.formation.updated', version: 1, delivery: 'work', publisher: 'controller (ps:scale)', listeners: 'controller (runtime driver)',
     fields: { app: 'string', quantities: 'object' },
   },
+  autoscalingUpdated: {
+    subject: 'paas.autoscaling.updated', version: 1, delivery: 'work', publisher: 'controller (ps:autoscale, ps:autoscale:off)', listeners: 'controller (runtime driver applies or removes the HorizontalPodAutoscaler)',
+    fields: { app: 'string', type: 'string' },
+  },
   processesRestart: {
     subject: 'paas.processes.restart', version: 1, delivery: 'work', publisher: 'controller (ps:restart)', listeners: 'controller (runtime driver restarts them)',
     fields: { app: 'string', type: 'string?' },

@@ -1,6 +1,7 @@
 // runtime/driver.ts — the two driver interfaces the pipeline talks to, so push → build → release →
 // deploy is the same code in both modes: a BuildDriver (native build, or a Kubernetes build Job) and a
 // RuntimeDriver (local processes behind the router, or Kubernetes objects). runtime/select.ts picks them by the mode.
+import { PaasError } from '../core/errors.ts';
 import { ReleaseBootError } from './boot-error.ts';
 import type { Say } from '../core/say.ts';
 import type { LogOptions, RuntimeReader } from './reader.ts';
@@ -16,6 +17,11 @@ export const defaultReleaseTimeoutSeconds = 1800;
 /** The failure of a release command or app.json script stopped at its deadline (every mode says the same). */
 export function releaseTimedOut(label: string, seconds: number): string {
   return `${label} did not finish within ${seconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`;
+}
+
+/** The refusal of ps:autoscale outside Kubernetes mode (the service's, and the local and Docker drivers' own). */
+export function autoscaleUnavailable(mode: string): PaasError {
+  return new PaasError('E_AUTOSCALE_UNAVAILABLE', `Autoscaling needs Kubernetes mode (PAAS_RUNTIME=kubernetes); this platform runs in ${mode} mode. Use ps:scale to set instance counts`);
 }
 
 /** One build: the pushed tree and where its output goes. */
@@ -67,6 +73,11 @@ export interface RuntimeDriver extends RuntimeReader {
   restart(app: string, type: string | undefined, say?: Say): Promise<void>;
   /** Changes instance counts of the app's current release. */
   scale(app: string, quantities: Record<string, number>, say?: Say): Promise<void>;
+  /**
+   * Applies the live release's autoscaling (ps:autoscale, kept in its process specs' `autoscale`): autoscalers for the
+   * types that have it, none for the others. Kubernetes mode only: the other modes throw E_AUTOSCALE_UNAVAILABLE.
+   */
+  autoscale(app: string, current?: ReleaseSpec): Promise<void>;
   /** What runs for each of the apps (the controller's snapshot for ps and the dashboard). */
   statusAll(apps: string[]): Promise<ProcessStatus[]>;
   /** Routes the app's custom domains (current: the live release, needed to render it again). */

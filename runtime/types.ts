@@ -10,6 +10,11 @@ export interface ProcessSpec {
    */
   command: string;
   quantity: number;
+  /**
+   * ps:autoscale (Kubernetes mode): a HorizontalPodAutoscaler keeps between min and max instances at cpu % of the
+   * requested CPU; `quantity` is then only where the count goes back to when autoscaling is turned off.
+   */
+  autoscale?: { min: number; max: number; cpu: number };
 }
 
 /** Everything a runtime needs to run one release of an app. */
@@ -36,10 +41,14 @@ export interface ReleaseSpec {
   edge?: ReleaseEdge;
   /** app.json's `healthchecks.web` startup checks: the deploy gate of a new web process, instead of "answers HTTP at all". */
   healthchecks?: StartupCheck[];
+  /** app.json's `healthchecks.web` readiness and liveness checks (at most one of each): web's probes in Kubernetes mode only. */
+  probes?: StartupCheck[];
 }
 
 /** One app.json startup check (Dokku's format): GET `path` answers 2xx/3xx (and holds `content`, when given). */
 export interface StartupCheck {
+  /** Dokku's check type when it is not `startup` (absent: a startup check, the deploy gate). */
+  type?: 'readiness' | 'liveness';
   name: string;
   /** Absolute path, e.g. '/health'. */
   path: string;

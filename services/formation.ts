@@ -9,6 +9,9 @@ import { enqueueEvent } from '../core/outbox.ts';
 import type { BuildRow } from './builds.ts';
 import { currentRelease } from './releases.ts';
 
+/** The most instances of one type: ps:scale's N and ps:autoscale's --max. */
+export const MAX_INSTANCES = 99;
+
 /** Parses TYPE=N pairs (N from 0 to 99). */
 export function parseScale(pairs: string[]): Record<string, number> {
   if (!pairs.length) throw new PaasError('E_USAGE', 'Usage: ps:scale APP TYPE=N…, e.g. ps:scale myapp web=2 worker=1');
@@ -104,6 +107,8 @@ export async function scaleApp(db: Knex, actor: Actor, name: string, quantities:
     const types = await processTypes(trx, app);
     const unknown = Object.keys(quantities).filter((t) => !types.includes(t));
     if (unknown.length) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No process type ${unknown.join(', ')} in v${release.version}; its types are: ${types.join(', ')}`);
+    const autoscaled = Object.keys(quantities).filter((t) => Object.hasOwn(app.autoscaling ?? {}, t));
+    if (autoscaled.length) throw new PaasError('E_FORMATION_AUTOSCALED', `${autoscaled.join(', ')} of ${app.name} is autoscaled: its instance count is the autoscaler's; turn it off with ps:autoscale:off ${app.name} ${autoscaled[0]} first`);
     // Merged in the UPDATE, not from what was read: a concurrent ps:scale of another type waits for this row and keeps it.
     await trx('apps').where({ id: app.id }).update({ formation: trx.raw('formation || ?::jsonb', [JSON.stringify(quantities)]) });
     await enqueueEvent(trx, 'formationUpdated', { app: app.name, quantities });

@@ -35,10 +35,21 @@ export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, bu
   return {
     app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [], uid: app.uid,
     env: { ...appJsonDefaults(build), ...release.config, APP_NAME: app.name, RELEASE_VERSION: `v${release.version}`, PAAS_APP_URL: appUrl(config, app.name) },
-    processes: types.map(([type, command]) => ({ type, command, quantity: quantityOf(type, app.formation, appJsonFormation(build)) })),
+    processes: types.map(([type, command]) => {
+      const autoscale = app.autoscaling?.[type];
+      return { type, command, quantity: quantityOf(type, app.formation, appJsonFormation(build)), ...(autoscale ? { autoscale } : {}) };
+    }),
     config: release.config, image: build.image ?? undefined, domains, ...(edge ? { edge } : {}),
-    ...(build.app_json?.healthchecks?.length ? { healthchecks: build.app_json.healthchecks } : {}),
+    ...checksOf(build),
   };
+}
+
+/** app.json's web checks: startup ones (the deploy gate, every mode) apart from readiness and liveness ones (Kubernetes probes). */
+function checksOf(build: BuildRow): Pick<ReleaseSpec, 'healthchecks' | 'probes'> {
+  const all = build.app_json?.healthchecks ?? [];
+  const startup = all.filter((c) => c.type === undefined);
+  const probes = all.filter((c) => c.type !== undefined);
+  return { ...(startup.length ? { healthchecks: startup } : {}), ...(probes.length ? { probes } : {}) };
 }
 
 /** app.json's env `value`s: defaults for keys the release's config lacks (config:set wins, as on Heroku). */

@@ -13,6 +13,8 @@ export const CERT_BODY_LIMIT = 160 * 1024;
 
 const appParams = { type: 'object', properties: { app: { type: 'string' } }, required: ['app'] } as const;
 
+const typeParams = { type: 'object', properties: { app: { type: 'string' }, type: { type: 'string' } }, required: ['app', 'type'] } as const;
+
 /** Route schemas by route; fastify checks them before the handler runs (after the token, see api.ts). */
 export const apiSchemas = {
   createApp: { body: { type: 'object', properties: { name: { type: 'string' } } } },
@@ -48,6 +50,12 @@ export const apiSchemas = {
     params: appParams,
     body: { type: 'object', minProperties: 1, additionalProperties: false, properties: { redirect: { type: 'boolean' }, hsts: { type: 'boolean' } } },
   },
+  /** `{"min": 1, "max": 5, "cpu": 70}`: services/autoscaling.ts judges the values (whole numbers, ranges) with E_AUTOSCALE_INVALID. */
+  setAutoscale: {
+    params: typeParams,
+    body: { type: 'object', properties: { min: {}, max: {}, cpu: {} } },
+  },
+  autoscaleType: { params: typeParams },
   logs: { params: appParams, querystring: { type: 'object', properties: { lines: { type: 'string', pattern: `^([1-9][0-9]{0,3}|${MAX_LOG_LINES})$`, default: '100' } } } },
 } satisfies Record<string, FastifySchema>;
 
@@ -78,5 +86,6 @@ export const fieldErrors = {
     'body/cert': { code: 'E_CERT_INVALID', message: 'cert must be the PEM certificate chain as a string, at most 64 KiB' },
     'body/key': { code: 'E_CERT_KEY_INVALID', message: 'key must be the PEM private key as a string, at most 64 KiB' },
   },
+  setAutoscale: { body: { code: 'E_AUTOSCALE_INVALID', message: 'The body must be a JSON object: {"min": N, "max": M, "cpu": P}' } },
   setHttps: { 'body/*': { code: 'E_BAD_REQUEST', message: 'redirect and hsts must be true or false' } },
 } satisfies Record<string, FieldErrors>;

@@ -17,7 +17,7 @@ async function withToken(h: Harness, email: string, app?: string) {
   if (app) await createAppAs(b, app);
   const { id } = await h.db('users').where({ email }).first('id');
   const token = await createToken(h.db, id);
-  return async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
+  return async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
     const body = payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload);
     const res = await h.app.inject({
       method, url, payload: body,
@@ -193,3 +193,54 @@ test('POST /api/apps refuses reserved names with E_APP_NAME_RESERVED, and over-l
   assert.equal(errorCode(await api('POST', '/api/apps', '{"name": "de'), 400, 'bad JSON'), 'E_BAD_REQUEST');
   assert.equal(await h.db('apps').count('* as n').first().then((r) => Number(r!.n)), 0, 'no app was created');
 });
+
+test('PUT and DELETE /api/apps/:app/autoscaling/:type in Kubernetes mode: stored, shown by GET /api/apps/:app, hostile values refused', async (t) => {
+  const h = await startWeb(t, { PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: 'registry.test:5000', PAAS_BASE_DOMAIN: 'apps.test' });
+  const api = await withToken(h, 'a@example.com', 'demo');
+  assert.equal(errorCode(await api('PUT', '/api/apps/demo/autoscaling/web', { min: 1, max: 5, cpu: 70 }), 409, 'no release'), 'E_NO_RELEASE');
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
+  const hostile: Array<[unknown, string, number]> = [
+    [{ min: 0, max: 5, cpu: 70 }, 'E_AUTOSCALE_INVALID', 400], [{ min: 3, max: 2, cpu: 70 }, 'E_AUTOSCALE_INVALID', 400],
+    [{ min: 1, max: 100, cpu: 70 }, 'E_AUTOSCALE_INVALID', 400], [{ min: 1, max: 5, cpu: 101 }, 'E_AUTOSCALE_INVALID', 400],
+    [{ min: 1, max: 5, cpu: 0 }, 'E_AUTOSCALE_INVALID', 400], [{ min: 1.5, max: 5, cpu: 70 }, 'E_AUTOSCALE_INVALID', 400],
+    [{ min: 1, max: 1e308, cpu: 70 }, 'E_AUTOSCALE_INVALID', 400], [{ min: '1', max: 'five', cpu: 70 }, 'E_AUTOSCALE_INVALID', 400],
+    [{ min: 1, max: 5 }, 'E_AUTOSCALE_INVALID', 400], [{ min: null, max: 5, cpu: 70 }, 'E_AUTOSCALE_INVALID', 400],
+    [{ min: 1, max: 5, cpu: { $gt: 1 } }, 'E_AUTOSCALE_INVALID', 400], ['[1, 5, 70]', 'E_AUTOSCALE_INVALID', 400],
+    ['"1..5"', 'E_AUTOSCALE_INVALID', 400], ['{"min": 1,', 'E_BAD_REQUEST', 400],
+  ];
+  for (const [body, code, status] of hostile) {
+    assert.equal(errorCode(await api('PUT', '/api/apps/demo/autoscaling/web', body), status, JSON.stringify(body)), code, JSON.stringify(body));
+  }
+  assert.equal(errorCode(await api('PUT', '/api/apps/demo/autoscaling/worker', { min: 1, max: 5, cpu: 70 }), 400, 'unknown type'), 'E_PROCESS_TYPE_UNKNOWN');
+  assert.equal(errorCode(await api('PUT', '/api/apps/demo/autoscaling/W%20EB', { min: 1, max: 5, cpu: 70 }), 400, 'bad type'), 'E_USAGE');
+  assert.deepEqual((await api('GET', '/api/apps/demo')).body.autoscaling, {}, 'nothing stored by a refusal');
+
+  const put = await api('PUT', '/api/apps/demo/autoscaling/web', { min: 2, max: 5, cpu: 70 });
+  assert.equal(put.status, 200);
+  assert.deepEqual(put.body, { type: 'web', min: 2, max: 5, cpu: 70 });
+  assert.deepEqual((await api('GET', '/api/apps/demo')).body.autoscaling, { web: { min: 2, max: 5, cpu: 70 } });
+  assert.equal((await api('DELETE', '/api/apps/demo/autoscaling/web')).status, 204);
+  assert.equal(errorCode(await api('DELETE', '/api/apps/demo/autoscaling/web'), 400, 'second off'), 'E_USAGE');
+  assert.deepEqual((await api('GET', '/api/apps/demo')).body.autoscaling, {});
+});
+
+test("autoscaling outside Kubernetes mode is E_AUTOSCALE_UNAVAILABLE; someone else's app is the same 404 as a missing one", async (t) => {
+  const h = await startWeb(t);
+  const api = await withToken(h, 'a@example.com', 'demo');
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
+  const put = await api('PUT', '/api/apps/demo/autoscaling/web', { min: 1, max: 5, cpu: 70 });
+  assert.equal(errorCode(put, 501, 'local mode'), 'E_AUTOSCALE_UNAVAILABLE');
+  assert.match(put.body.error.message, /^Autoscaling needs Kubernetes mode \(PAAS_RUNTIME=kubernetes\); this platform runs in local mode/);
+  assert.equal(errorCode(await api('DELETE', '/api/apps/demo/autoscaling/web'), 501, 'local mode off'), 'E_AUTOSCALE_UNAVAILABLE');
+  assert.deepEqual((await api('GET', '/api/apps/demo')).body.autoscaling, {});
+  const bob = await withToken(h, 'bob@example.com');
+  for (const [method, body] of [['PUT', { min: 1, max: 5, cpu: 70 }], ['DELETE', undefined]] as const) {
+    const other = await bob(method, '/api/apps/demo/autoscaling/web', body);
+    const missing = await bob(method, '/api/apps/nosuch/autoscaling/web', body);
+    assert.equal(errorCode(other, 404, method), 'E_APP_NOT_FOUND');
+    assert.equal(JSON.stringify(missing.body).replace('nosuch', 'X'), JSON.stringify(other.body).replace('demo', 'X'), method);
+  }
+  const anonymous = await h.app.inject({ method: 'PUT', url: '/api/apps/demo/autoscaling/web', payload: '{}', headers: { 'content-type': 'application/json' } });
+  assert.equal(anonymous.statusCode, 401);
+});
+

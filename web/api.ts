@@ -11,6 +11,7 @@ import { recentLogLines, type RuntimeReader } from '../runtime/reader.ts';
 import type { ProcessStatus } from '../runtime/types.ts';
 import { createApp, destroyApp, listApps } from '../services/apps.ts';
 import { buildLines, findBuild, listBuilds } from '../services/builds.ts';
+import { autoscalingOf, removeAutoscale, setAutoscale, type AutoscaleInput } from '../services/autoscaling.ts';
 import { formationOf, hasWebUrl } from '../services/formation.ts';
 import { appUrl } from '../services/release-spec.ts';
 import { listReleases, rollback, setConfig, unsetConfig } from '../services/releases.ts';
@@ -60,7 +61,8 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
       const { entries, fromAppJson } = await formationOf(db, a);
       const formation = entries.length ? Object.fromEntries(entries.map((e) => [e.type, e.quantity])) : a.formation;
       const url = (await hasWebUrl(db, a)) ? appUrl(config, a.name) : null;
-      return { name: a.name, url, formation, formationFromAppJson: fromAppJson !== undefined, createdAt: a.created_at };
+      const autoscaling = Object.fromEntries(autoscalingOf(a).map(({ type, ...s }) => [type, s]));
+      return { name: a.name, url, formation, formationFromAppJson: fromAppJson !== undefined, autoscaling, createdAt: a.created_at };
     });
     api.delete<AppParams & { Querystring: { confirm?: string } }>('/api/apps/:app', { schema: schemas.destroyApp, schemaErrorFormatter: bad }, async (req, reply) => {
       await destroyApp(db, actorOf(req), req.params.app, req.query.confirm);
@@ -84,6 +86,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     });
     registerHistoryRoutes(api, db);
     registerRuntimeRoutes(api, db, reader);
+    registerAutoscalingRoutes(api, db, config);
     registerCertRoutes(api, db, config, actorOf);
   });
 }
@@ -125,5 +128,22 @@ function registerRuntimeRoutes(api: FastifyInstance, db: Knex, reader: RuntimeRe
   }, async (req) => {
     const a = await appForActor(db, actorOf(req), req.params.app);
     return { lines: await recentLogLines(reader, a.name, Number(req.query.lines)) };
+  });
+}
+
+type TypeParams = { Params: { app: string; type: string } };
+
+/** ps:autoscale (PUT `{"min":1,"max":5,"cpu":70}`) and ps:autoscale:off (DELETE); Kubernetes mode only (E_AUTOSCALE_UNAVAILABLE). */
+function registerAutoscalingRoutes(api: FastifyInstance, db: Knex, config: Config): void {
+  api.put<TypeParams & { Body: AutoscaleInput }>('/api/apps/:app/autoscaling/:type', {
+    schema: schemas.setAutoscale, schemaErrorFormatter: invalidInput(fieldErrors.setAutoscale),
+  }, async (req) => {
+    const s = await setAutoscale(db, config.mode, actorOf(req), req.params.app, req.params.type, req.body);
+    return { type: req.params.type, ...s };
+  });
+  api.delete<TypeParams>('/api/apps/:app/autoscaling/:type', { schema: schemas.autoscaleType, schemaErrorFormatter: invalidInput() }, async (req, reply) => {
+    const removed = await removeAutoscale(db, config.mode, actorOf(req), req.params.app, req.params.type);
+    if (!removed) throw new PaasError('E_USAGE', `${req.params.type} of ${req.params.app} is not autoscaled`);
+    return reply.code(204).send();
   });
 }

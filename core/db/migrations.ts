@@ -367,7 +367,21 @@ const observability: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability];
+/**
+ * Autoscaling per process type (issue 9, `ps:autoscale`): `apps.autoscaling` maps a type to `{min, max, cpu}`. It
+ * sits beside `formation` on the app, not on a release, so releases and rollbacks keep it as they keep ps:scale.
+ */
+const autoscaling: Migration = {
+  name: '011_autoscaling',
+  async up(knex) {
+    await knex.schema.alterTable('apps', (t) => { t.jsonb('autoscaling').notNullable().defaultTo('{}'); });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('apps', (t) => { t.dropColumn('autoscaling'); });
+  },
+};
+
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

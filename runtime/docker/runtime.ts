@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { PaasError } from '../../core/errors.ts';
-import { defaultReleaseTimeoutSeconds, releaseTimedOut, type LogOptions, type OneOffInput, type OneOffRunner, type RuntimeDriver, type Say } from '../driver.ts';
+import { autoscaleUnavailable, defaultReleaseTimeoutSeconds, releaseTimedOut, type LogOptions, type OneOffInput, type OneOffRunner, type RuntimeDriver, type Say } from '../driver.ts';
 import { AppLog } from '../local/app-log.ts';
 import { appLogFile, followLogFile, lastLogLines } from '../local/log-file.ts';
 import { indexesToAdd } from '../local/supervisor.ts';
@@ -135,6 +135,11 @@ export class DockerRuntime implements RuntimeDriver, OneOffRunner {
 
   logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
     return followLogFile(appLogFile(this.opts.dataDir, app), opts, out);
+  }
+
+  /** No autoscaler runs apps here (the service refuses ps:autoscale before this). */
+  async autoscale(): Promise<void> {
+    throw autoscaleUnavailable('docker');
   }
 
   async setDomains(app: string, domains: string[]): Promise<void> {

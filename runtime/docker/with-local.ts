@@ -58,6 +58,10 @@ export class LocalWithDocker implements RuntimeDriver, OneOffRunner {
   }
 
   /** One router serves both sides. */
+  autoscale(app: string, current?: ReleaseSpec): Promise<void> {
+    return this.local.autoscale(app, current);
+  }
+
   setDomains(app: string, domains: string[]): Promise<void> {
     return this.local.setDomains(app, domains);
   }

@@ -2,7 +2,7 @@
 // manager (forced: the platform owns what it applies), after validating them; merge patches (scale, restart); and
 // deletes what a release no longer has.
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound, kubeError, type Kube } from './client.ts';
+import { isNotFound, kubeError, statusOf, type Kube } from './client.ts';
 import type { KubeObject } from './manifests.ts';
 import { assertValid } from './validate.ts';
 
@@ -22,6 +22,37 @@ export async function applyObjects(kube: Kube, objs: KubeObject[], whole: KubeOb
     }
   }
   return out;
+}
+
+/**
+ * The field manager that holds an autoscaled Deployment's `spec.replicas` while the controller's applies leave the
+ * field out (Kubernetes' documented hand-over of replicas to an autoscaler; docs/kubernetes.md).
+ */
+export const REPLICAS_MANAGER = 'paas-replicas-handover';
+
+/**
+ * Applies the Deployment's current replica count under REPLICAS_MANAGER (not forced), so that the controller's next
+ * apply without replicas does not delete the field (the count would fall to 1). Reads the count, then applies it;
+ * when the autoscaler changed it in between (a conflict), reads again. False when the Deployment does not exist.
+ */
+export async function handOverReplicas(kube: Kube, namespace: string, name: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    let replicas: number | undefined;
+    try {
+      replicas = (await kube.apps.readNamespacedDeployment({ name, namespace })).spec?.replicas;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw kubeError(`read Deployment ${namespace}/${name}`, err);
+    }
+    if (replicas === undefined) return true;
+    const obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } };
+    try {
+      await kube.objects.patch(obj as KubernetesObject, undefined, undefined, REPLICAS_MANAGER, false, PatchStrategy.ServerSideApply);
+      return true;
+    } catch (err) {
+      if (statusOf(err) !== 409 || attempt >= 3) throw kubeError(`hand Deployment ${namespace}/${name}'s replicas over to its autoscaler`, err);
+    }
+  }
 }
 
 /** A JSON merge patch of one object (only the fields given change); false when the object does not exist. */

@@ -1,16 +1,19 @@
 // runtime/kubernetes/kubernetes-runtime.ts — the Kubernetes RuntimeDriver: applies a release's objects
 // with server-side apply, waits for the rollout as `kubectl rollout status` does, and on failure re-applies the
-// previous release and waits for it; plus the release phase Job, scale, restart, ps, logs, domains and destroy.
+// previous release and waits for it; plus the release phase Job, scale, autoscaling (a HorizontalPodAutoscaler per
+// autoscaled type), restart, ps, logs, domains and destroy.
 import type { Config } from '../../core/config.ts';
 import { isPaasError, PaasError } from '../../core/errors.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { RolloutFailedError, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
-import { applyObjects, deleteObject, listObjects, mergePatch } from './apply.ts';
+import { applyObjects, deleteObject, handOverReplicas, listObjects, mergePatch } from './apply.ts';
 import type { Kube } from './client.ts';
+import { hpaApiVersion } from './discovery.ts';
 import { allEdgeRefs, staleEdgeObjects, toEdgeObjects } from './edge-manifests.ts';
 import {
-  toConfigSecret, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type KubeObject, type KubeRelease,
+  autoscaledProcesses, toConfigSecret, toKubeRelease, toNamespace, toPlatformConfigMap, toReleaseObjects, type HpaApiVersion,
+  type KubeObject, type KubeRelease,
 } from './manifests.ts';
 import { appLabels, appNamespace, appSelector, labelKeys, objectNames, processName, releasePodSelector } from './names.ts';
 import { toProcessStatuses } from './process-status.ts';
@@ -57,7 +60,7 @@ export class KubernetesRuntime implements RuntimeDriver {
     await this.prepareNamespace(r.app);
     say(`-----> Applying v${r.version} to namespace ${this.ns(r.app)}`);
     try {
-      await applyObjects(this.kube, toReleaseObjects(this.config, r));
+      await this.applyRelease(r);
       await this.waitFor(r, say);
     } catch (err) {
       // Whatever failed (the rollout, or an apply half done), the previous release goes back in place.
@@ -66,6 +69,63 @@ export class KubernetesRuntime implements RuntimeDriver {
       throw new RolloutFailedError(err.message, err instanceof ReleaseBootError ? err.lastLines : [], back, { cause: err });
     }
     await this.prune(r);
+  }
+
+  /** The HorizontalPodAutoscaler version the cluster serves, for a release that autoscales a type. */
+  private async requiredHpaVersion(): Promise<HpaApiVersion> {
+    const version = await hpaApiVersion(this.kube);
+    if (!version) throw new PaasError('E_INTERNAL', 'The cluster serves neither autoscaling/v2 nor autoscaling/v2beta2: autoscaling needs Kubernetes 1.20 or later');
+    return version;
+  }
+
+  /** A release's objects; the HorizontalPodAutoscaler version is asked of the cluster only when a type is autoscaled. */
+  private async releaseObjects(r: KubeRelease): Promise<KubeObject[]> {
+    return autoscaledProcesses(r).length ? toReleaseObjects(this.config, r, await this.requiredHpaVersion()) : toReleaseObjects(this.config, r);
+  }
+
+  /**
+   * Applies a release: first the autoscaled Deployments' replicas go to a field manager of their own (the apply leaves
+   * them out and must not reset the autoscaler's count), and the autoscalers of types no longer autoscaled go (so none
+   * fights the count the apply sets).
+   */
+  private async applyRelease(r: KubeRelease): Promise<void> {
+    const objs = await this.releaseObjects(r);
+    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type));
+    await this.pruneAutoscalers(r);
+    await applyObjects(this.kube, objs);
+  }
+
+  /** Deletes the app's HorizontalPodAutoscalers of types the release does not autoscale (or no longer has); returns their names. */
+  private async pruneAutoscalers(r: KubeRelease): Promise<string[]> {
+    const version = await hpaApiVersion(this.kube);
+    if (!version) return []; // a cluster without the autoscaling API holds no autoscaler of ours
+    const keep = autoscaledProcesses(r).map((p) => processName(p.type));
+    const gone: string[] = [];
+    for (const h of await listObjects(this.kube, version, 'HorizontalPodAutoscaler', this.ns(r.app), appSelector(r.app))) {
+      if (keep.includes(h.metadata!.name!)) continue;
+      await deleteObject(this.kube, { apiVersion: version, kind: 'HorizontalPodAutoscaler', metadata: { name: h.metadata!.name!, namespace: this.ns(r.app) } });
+      gone.push(h.metadata!.name!);
+    }
+    return gone;
+  }
+
+  /**
+   * ps:autoscale and ps:autoscale:off on the live release, without applying its Deployments again (a deploy may be
+   * rolling out another release meanwhile): an autoscaled type's replicas are handed over and its autoscaler applied;
+   * a type no longer autoscaled loses its autoscaler first, then gets its ps:scale count back (a merge patch, as
+   * ps:scale; the next release applies it again).
+   */
+  async autoscale(_app: string, current?: ReleaseSpec): Promise<void> {
+    if (!current?.image) return; // nothing deployed here yet: the first deploy applies it
+    const r = this.kubeRelease(current);
+    const objs = await this.releaseObjects(r);
+    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type));
+    const gone = await this.pruneAutoscalers(r);
+    await applyObjects(this.kube, objs.filter((o) => o.kind === 'HorizontalPodAutoscaler'), objs);
+    for (const p of r.processes.filter((proc) => gone.includes(processName(proc.type)))) {
+      const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: processName(p.type), namespace: this.ns(r.app) }, spec: { replicas: p.quantity } };
+      await mergePatch(this.kube, patch, `scale ${p.type}`);
+    }
   }
 
   private waitFor(r: KubeRelease, say: Say): Promise<void> {
@@ -84,7 +144,7 @@ export class KubernetesRuntime implements RuntimeDriver {
     }
     const p = this.kubeRelease(previous);
     say(`-----> Rolling back to v${p.version}`);
-    await applyObjects(this.kube, toReleaseObjects(this.config, p));
+    await this.applyRelease(p);
     await this.prune(p);
     try {
       await this.waitFor(p, say);
@@ -98,6 +158,7 @@ export class KubernetesRuntime implements RuntimeDriver {
   /** Deletes the app's Deployments not in `keep` (types a release no longer has), web's edge objects it no longer has, and web's Service and edge without web. */
   private async prune(r: KubeRelease, keep = r.processes.map((p) => processName(p.type))): Promise<void> {
     const ns = this.ns(r.app);
+    await this.pruneAutoscalers(keep.length ? r : { ...r, processes: [] });
     for (const d of await listObjects(this.kube, 'apps/v1', 'Deployment', ns, appSelector(r.app))) {
       if (!keep.includes(d.metadata!.name!)) await deleteObject(this.kube, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata!.name!, namespace: ns } });
     }

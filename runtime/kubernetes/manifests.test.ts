@@ -7,7 +7,10 @@ import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { loadConfig } from '../../core/config.ts';
 import type { ReleaseSpec } from '../types.ts';
 import { toBuildJob, toReleaseJob } from './job-manifests.ts';
-import { configHash, toDeployment, toKubeRelease, toReleaseObjects, type KubeObject, type KubeRelease } from './manifests.ts';
+import {
+  configHash, defaultLiveness, HPA_API_VERSIONS, toDeployment, toKubeRelease, toReleaseObjects, type HorizontalPodAutoscaler, type KubeObject, type KubeRelease,
+} from './manifests.ts';
+import { toHpaApiVersion } from './discovery.ts';
 import { appNamespace, buildJobName, processName, toDnsLabel } from './names.ts';
 import { assertValid, crossProblems, objectProblems } from './validate.ts';
 
@@ -97,8 +100,100 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
 test("app.json's first startup check becomes web's httpGet startup and readiness probe", () => {
   const check = { name: 'health', path: '/health', content: 'ok', attempts: 4, waitSeconds: 2, timeoutSeconds: 0.5, initialDelaySeconds: 1 };
   const c = deployment(toReleaseObjects(config, { ...release(), healthchecks: [check] }), 'web').spec!.template.spec!.containers[0]!;
-  assert.deepEqual(c.startupProbe, { httpGet: { path: '/health', port: 'http' }, failureThreshold: 4, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1 });
-  assert.deepEqual(c.readinessProbe?.httpGet, { path: '/health', port: 'http' });
+  assert.deepEqual(c.startupProbe, { httpGet: { path: '/health', port: 'http', scheme: 'HTTP' }, failureThreshold: 4, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1 });
+  assert.deepEqual(c.readinessProbe?.httpGet, { path: '/health', port: 'http', scheme: 'HTTP' });
+});
+
+test('without app.json checks, web gets TCP startup, readiness and a lenient liveness probe that starts after the startup probe', () => {
+  const c = deployment(toReleaseObjects(config, release()), 'web').spec!.template.spec!.containers[0]!;
+  const tcp = { tcpSocket: { port: 'http' } };
+  assert.deepEqual(c.startupProbe, { ...tcp, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 150 }, 'up to the progress deadline (300 s) to open the port');
+  assert.deepEqual(c.readinessProbe, { ...tcp, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 });
+  assert.deepEqual(c.livenessProbe, { ...tcp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 }, 'a minute without a connection before a restart');
+  assert.deepEqual(c.livenessProbe, defaultLiveness());
+  const worker = deployment(toReleaseObjects(config, release()), 'worker').spec!.template.spec!.containers[0]!;
+  assert.deepEqual([worker.startupProbe, worker.readinessProbe, worker.livenessProbe], [undefined, undefined, undefined], 'only web is probed');
+});
+
+test("app.json's readiness and liveness checks become web's readiness and liveness probes (httpGet, with their timings)", () => {
+  const startup = { name: 'up', path: '/up', attempts: 10, waitSeconds: 3, timeoutSeconds: 2, initialDelaySeconds: 0 };
+  const readiness = { type: 'readiness' as const, name: 'r', path: '/ready?deep=1', attempts: 2, waitSeconds: 4.4, timeoutSeconds: 1.2, initialDelaySeconds: 0.4 };
+  const liveness = { type: 'liveness' as const, name: 'l', path: '/live', attempts: 5, waitSeconds: 0, timeoutSeconds: 3, initialDelaySeconds: 20 };
+  const objs = toReleaseObjects(config, { ...release(), healthchecks: [startup], probes: [readiness, liveness] });
+  assertValid(objs);
+  const c = deployment(objs, 'web').spec!.template.spec!.containers[0]!;
+  assert.deepEqual(c.startupProbe, { httpGet: { path: '/up', port: 'http', scheme: 'HTTP' }, failureThreshold: 10, initialDelaySeconds: 0, periodSeconds: 3, timeoutSeconds: 2 });
+  assert.deepEqual(c.readinessProbe, { httpGet: { path: '/ready?deep=1', port: 'http', scheme: 'HTTP' }, failureThreshold: 2, initialDelaySeconds: 0, periodSeconds: 4, timeoutSeconds: 2 });
+  assert.deepEqual(c.livenessProbe, { httpGet: { path: '/live', port: 'http', scheme: 'HTTP' }, failureThreshold: 5, initialDelaySeconds: 20, periodSeconds: 1, timeoutSeconds: 3 });
+  // A liveness check alone: the startup probe stays the TCP default, so liveness still waits for the port.
+  const only = deployment(toReleaseObjects(config, { ...release(), probes: [liveness] }), 'web').spec!.template.spec!.containers[0]!;
+  assert.deepEqual(only.startupProbe?.tcpSocket, { port: 'http' });
+  assert.deepEqual(only.readinessProbe?.tcpSocket, { port: 'http' });
+  assert.equal(only.livenessProbe?.httpGet?.path, '/live');
+});
+
+test('the validator refuses probes with a bad path, an unnamed port or timings out of range', () => {
+  const web = structuredClone(deployment(toReleaseObjects(config, release()), 'web'));
+  const c = web.spec!.template.spec!.containers[0]!;
+  c.livenessProbe = { httpGet: { path: 'live me', port: 'http' }, periodSeconds: 0, timeoutSeconds: -1, failureThreshold: 1.5 };
+  c.readinessProbe = { tcpSocket: { port: 'metrics' } };
+  const problems = objectProblems(web).join('\n');
+  assert.match(problems, /livenessProbe path is not an absolute path/);
+  assert.match(problems, /livenessProbe periodSeconds 0 is not a whole number from 1/);
+  assert.match(problems, /livenessProbe timeoutSeconds -1/);
+  assert.match(problems, /livenessProbe failureThreshold 1.5/);
+  assert.match(problems, /readinessProbe uses port "metrics", which the container does not name/);
+});
+
+test('an autoscaled type gets a HorizontalPodAutoscaler named and targeting its Deployment, which leaves replicas to it', () => {
+  const r = release({ processes: [
+    { type: 'web', command: 'npm start', quantity: 2, autoscale: { min: 2, max: 8, cpu: 65 } },
+    { type: 'worker', command: 'node worker.js', quantity: 1 },
+    { type: 'queue_2', command: 'q', quantity: 0, autoscale: { min: 1, max: 3, cpu: 90 } },
+  ] });
+  for (const version of HPA_API_VERSIONS) {
+    const objs = toReleaseObjects(config, r, version);
+    assertValid(objs);
+    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata?.name}`).slice(3, 8), [
+      'Deployment/web', 'Deployment/worker', `Deployment/${processName('queue_2')}`, 'HorizontalPodAutoscaler/web', `HorizontalPodAutoscaler/${processName('queue_2')}`,
+    ]);
+    const hpa = objs.find((o) => o.kind === 'HorizontalPodAutoscaler') as HorizontalPodAutoscaler;
+    assert.deepEqual(hpa, {
+      apiVersion: version, kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'paas-app-shop', labels: { ...deployment(objs, 'web').metadata!.labels } },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 8,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 65 } } }],
+      },
+    });
+    assert.equal(deployment(objs, 'web').spec?.replicas, undefined, 'the autoscaler owns the count');
+    assert.equal(deployment(objs, 'worker').spec?.replicas, 1);
+  }
+  assert.deepEqual(toReleaseObjects(config, r).filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.apiVersion), ['autoscaling/v2', 'autoscaling/v2'], 'v2 unless told');
+  assert.equal(toReleaseObjects(config, release()).filter((o) => o.kind === 'HorizontalPodAutoscaler').length, 0);
+});
+
+test('discovery picks autoscaling/v2 when served, else v2beta2 (Kubernetes 1.20), else none', () => {
+  assert.equal(toHpaApiVersion(['autoscaling/v1', 'autoscaling/v2', 'autoscaling/v2beta2']), 'autoscaling/v2');
+  assert.equal(toHpaApiVersion(['autoscaling/v1', 'autoscaling/v2beta1', 'autoscaling/v2beta2']), 'autoscaling/v2beta2');
+  assert.equal(toHpaApiVersion(['autoscaling/v1']), undefined);
+});
+
+test('the validator refuses an autoscaler that is out of range, targets nothing, or shares the count with its Deployment', () => {
+  const r = release({ processes: [{ type: 'web', command: 'npm start', quantity: 2, autoscale: { min: 2, max: 8, cpu: 65 } }] });
+  const objs = toReleaseObjects(config, r, 'autoscaling/v2beta2');
+  const hpa = structuredClone(objs.find((o) => o.kind === 'HorizontalPodAutoscaler') as HorizontalPodAutoscaler);
+  hpa.spec.minReplicas = 9;
+  hpa.spec.metrics[0]!.resource.target.averageUtilization = 0;
+  const problems = objectProblems(hpa).join('\n');
+  assert.match(problems, /minReplicas 9 and maxReplicas 8/);
+  assert.match(problems, /CPU Utilization from 1 to 100/);
+  assert.match(objectProblems({ ...hpa, apiVersion: 'autoscaling/v1' } as never).join('\n'), /autoscaling\/v1 HorizontalPodAutoscaler is not a kind the controller writes/);
+  const target = structuredClone(objs.find((o) => o.kind === 'HorizontalPodAutoscaler') as HorizontalPodAutoscaler);
+  target.spec.scaleTargetRef.name = 'worker';
+  assert.match(crossProblems([...objs, target]).join('\n'), /targets a missing Deployment worker/);
+  const fighting = objs.map((o) => (o.kind === 'Deployment' ? { ...o, spec: { ...(o as IDeployment).spec!, replicas: 2 } } : o));
+  assert.match(crossProblems(fighting).join('\n'), /Deployment web sets replicas although HorizontalPodAutoscaler web scales it/);
 });
 
 test('Deployments: replicas from the formation, readiness on the web port, config hash on the template, labels everywhere', () => {

@@ -1,6 +1,6 @@
 // runtime/kubernetes/manifests.ts — pure functions that turn a release into the Kubernetes objects the
-// runtime applies (namespace, config Secret, platform ConfigMap, a Deployment per process type, web Service and
-// Ingresses, and the uploaded certificate's TLS Secret: edge-manifests.ts). No I/O: `paas manifests` prints exactly what these return, and the tests validate every object.
+// runtime applies (namespace, config Secret, platform ConfigMap, a Deployment per process type and a
+// HorizontalPodAutoscaler per autoscaled one, web Service and Ingresses, and the uploaded certificate's TLS Secret: edge-manifests.ts). No I/O: `paas manifests` prints exactly what these return, and the tests validate every object.
 import crypto from 'node:crypto';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -12,7 +12,7 @@ import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { Config } from '../../core/config.ts';
 import { toEdgeObjects } from './edge-manifests.ts';
-import type { ProcessSpec, ReleaseSpec } from '../types.ts';
+import type { ProcessSpec, ReleaseSpec, StartupCheck } from '../types.ts';
 import {
   annotationKeys, appLabels, appNamespace, labelKeys, objectNames, processName, processSelector,
 } from './names.ts';
@@ -21,7 +21,22 @@ import {
 export type ManifestSettings = Pick<Config, 'baseDomain' | 'namespacePrefix' | 'registry' | 'ingressClass' | 'tlsIssuer' | 'registryPullSecret' | 'appLimits'>;
 
 /** Every object the runtime writes, as plain JSON with its kind. */
-export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IService | IIngress | { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
+export type KubeObject = INamespace | ISecret | IConfigMap | IDeployment | IService | IIngress | HorizontalPodAutoscaler | { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
+
+/** The HorizontalPodAutoscaler versions the controller writes, preferred first: v2 (Kubernetes 1.23 on), v2beta2 (1.12-1.25). */
+export const HPA_API_VERSIONS = ['autoscaling/v2', 'autoscaling/v2beta2'] as const;
+export type HpaApiVersion = typeof HPA_API_VERSIONS[number];
+
+/** A HorizontalPodAutoscaler (autoscaling/v2 and v2beta2 spell this part the same way). */
+export interface HorizontalPodAutoscaler {
+  apiVersion: HpaApiVersion; kind: 'HorizontalPodAutoscaler';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1'; kind: 'Deployment'; name: string };
+    minReplicas: number; maxReplicas: number;
+    metrics: Array<{ type: 'Resource'; resource: { name: 'cpu'; target: { type: 'Utilization'; averageUtilization: number } } }>;
+  };
+}
 
 /** The port every process listens on inside its container (the injected Dockerfiles EXPOSE it too). */
 export const APP_PORT = 5000;
@@ -111,20 +126,55 @@ export function appPodSpec(s: ManifestSettings, containers: IContainer[]): IPodS
   };
 }
 
+type IProbe = NonNullable<IContainer['livenessProbe']>;
+
+/** A probe on the web port: TCP (a connection is accepted), or an app.json check's HTTP GET with its timings. */
+function tcpProbe(periodSeconds: number, timeoutSeconds: number, failureThreshold: number): IProbe {
+  return { tcpSocket: { port: 'http' }, periodSeconds, timeoutSeconds, failureThreshold };
+}
+
 /**
- * web's probes: a TCP readiness probe; with app.json startup checks, the first one's path as an httpGet startup and
- * readiness probe instead (the kubelet cannot match `content`: a check's expected content is not checked here).
+ * An HTTP GET of the check's path on the web port. `scheme` is given although it is the default: a field the server
+ * defaults belongs to no field manager, so when a later release switches this probe to TCP, server-side apply would
+ * leave `httpGet: {scheme: HTTP}` behind and the server refuses two handlers (seen on Kubernetes 1.20).
  */
-function webProbes(r: KubeRelease): Pick<IContainer, 'readinessProbe' | 'startupProbe'> {
-  const check = r.healthchecks?.[0];
-  if (!check) return { readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 } };
-  const httpGet = { path: check.path, port: 'http' };
+function httpGet(path: string): NonNullable<IProbe['httpGet']> {
+  return { path, port: 'http', scheme: 'HTTP' };
+}
+
+function httpProbe(check: StartupCheck): IProbe {
   return {
-    startupProbe: {
-      httpGet, failureThreshold: check.attempts, initialDelaySeconds: Math.round(check.initialDelaySeconds),
-      periodSeconds: Math.max(1, Math.round(check.waitSeconds)), timeoutSeconds: Math.max(1, Math.ceil(check.timeoutSeconds)),
-    },
-    readinessProbe: { httpGet, periodSeconds: 2, timeoutSeconds: Math.max(1, Math.ceil(check.timeoutSeconds)), failureThreshold: 3 },
+    httpGet: httpGet(check.path), initialDelaySeconds: Math.round(check.initialDelaySeconds),
+    periodSeconds: Math.max(1, Math.round(check.waitSeconds)), timeoutSeconds: Math.max(1, Math.ceil(check.timeoutSeconds)), failureThreshold: check.attempts,
+  };
+}
+
+/**
+ * The default liveness probe: TCP on the web port every 10 s, restarting the container only after 6 misses in a row
+ * (a minute in which nothing accepts a connection), and only once the startup probe has passed: a slow but
+ * answering app is never killed; a wedged one is.
+ */
+export const defaultLiveness = (): IProbe => tcpProbe(10, 5, 6);
+
+/** The default startup probe: the web port accepts a connection, tried every 2 s for up to PROGRESS_DEADLINE_SECONDS. */
+export const defaultStartup = (): IProbe => tcpProbe(2, 1, PROGRESS_DEADLINE_SECONDS / 2);
+
+/**
+ * web's probes, from app.json's `healthchecks.web` (Dokku's format) with defaults:
+ * - startup: the first startup check's path (HTTP GET), else TCP on the web port; readiness and liveness start after it;
+ * - readiness: a readiness check, else the startup check's path every 2 s, else TCP every 2 s;
+ * - liveness: a liveness check, else defaultLiveness().
+ * The kubelet cannot match `content`: a check's expected content is not checked here.
+ */
+function webProbes(r: KubeRelease): Pick<IContainer, 'readinessProbe' | 'startupProbe' | 'livenessProbe'> {
+  const startup = r.healthchecks?.[0];
+  const readiness = r.probes?.find((c) => c.type === 'readiness');
+  const liveness = r.probes?.find((c) => c.type === 'liveness');
+  const startupReadiness = startup && { httpGet: httpGet(startup.path), periodSeconds: 2, timeoutSeconds: Math.max(1, Math.ceil(startup.timeoutSeconds)), failureThreshold: 3 };
+  return {
+    startupProbe: startup ? httpProbe(startup) : defaultStartup(),
+    readinessProbe: readiness ? httpProbe(readiness) : startupReadiness ?? tcpProbe(2, 1, 3),
+    livenessProbe: liveness ? httpProbe(liveness) : defaultLiveness(),
   };
 }
 
@@ -146,14 +196,15 @@ function processContainer(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec
   };
 }
 
-/** The Deployment of one process type: replicas from the formation, readiness on the web port, config hash on the template. */
+/** The Deployment of one process type: replicas from the formation (none when autoscaled), readiness on the web port, config hash on the template. */
 export function toDeployment(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec): IDeployment {
   const selector = processSelector(r.app, proc.type);
   const meta = metadata(s, r, processName(proc.type), processName(proc.type));
   return {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta,
     spec: {
-      replicas: proc.quantity,
+      // An autoscaled type's count is its HorizontalPodAutoscaler's: the apply leaves replicas out (docs/kubernetes.md).
+      ...(proc.autoscale ? {} : { replicas: proc.quantity }),
       revisionHistoryLimit: REVISION_HISTORY_LIMIT,
       progressDeadlineSeconds: PROGRESS_DEADLINE_SECONDS,
       selector: { matchLabels: selector },
@@ -168,6 +219,24 @@ export function toDeployment(s: ManifestSettings, r: KubeRelease, proc: ProcessS
       },
     },
   };
+}
+
+/** The HorizontalPodAutoscaler of an autoscaled type: named as its Deployment, which it targets, CPU utilization as the metric. */
+export function toAutoscaler(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec & { autoscale: NonNullable<ProcessSpec['autoscale']> }, apiVersion: HpaApiVersion): HorizontalPodAutoscaler {
+  const name = processName(proc.type);
+  return {
+    apiVersion, kind: 'HorizontalPodAutoscaler', metadata: metadata(s, r, name, name),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: proc.autoscale.min, maxReplicas: proc.autoscale.max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: proc.autoscale.cpu } } }],
+    },
+  };
+}
+
+/** The release's autoscaled types. */
+export function autoscaledProcesses(r: ReleaseSpec): Array<ProcessSpec & { autoscale: NonNullable<ProcessSpec['autoscale']> }> {
+  return r.processes.filter((p): p is ProcessSpec & { autoscale: NonNullable<ProcessSpec['autoscale']> } => p.autoscale !== undefined);
 }
 
 /** The hosts web answers on: `<app>.<base domain>` plus the custom domains. */
@@ -192,14 +261,19 @@ export function toIngress(s: ManifestSettings, r: KubeRelease): IIngress | undef
   return toEdgeObjects(s, r).find((o): o is IIngress => o.kind === 'Ingress' && o.metadata?.name === objectNames.ingress);
 }
 
-/** Everything a release applies, in apply order (namespace and config before the Deployments that read them). */
-export function toReleaseObjects(s: ManifestSettings, r: KubeRelease): KubeObject[] {
+/**
+ * Everything a release applies, in apply order (namespace and config before the Deployments that read them, each
+ * autoscaled type's HorizontalPodAutoscaler after its Deployment). `hpaVersion`: the one the cluster serves
+ * (discovery.ts); `paas manifests` prints v2.
+ */
+export function toReleaseObjects(s: ManifestSettings, r: KubeRelease, hpaVersion: HpaApiVersion = HPA_API_VERSIONS[0]): KubeObject[] {
   const hasWeb = r.processes.some((p) => p.type === 'web');
   return [
     toNamespace(s, r.app),
     toConfigSecret(s, r),
     toPlatformConfigMap(s, r),
     ...r.processes.map((p) => toDeployment(s, r, p)),
+    ...autoscaledProcesses(r).map((p) => toAutoscaler(s, r, p, hpaVersion)),
     ...(hasWeb ? [toService(s, r), ...toEdgeObjects(s, r)] : []),
   ];
 }

@@ -1,7 +1,10 @@
 // runtime/kubernetes/validate.ts — checks every object before it is applied (and before `paas manifests`
 // prints it): the OpenAPI schema through kubernetes-models, plus what the schema cannot see: DNS-1123 names,
-// label syntax, selectors that match their templates, ports in range, and references between the objects.
+// label syntax, selectors that match their templates, ports and probes, and references between the objects. The
+// HorizontalPodAutoscaler comes in two API versions (v2, and v2beta2 for 1.20): the schema of the one it names.
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler as HpaV2 } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { HorizontalPodAutoscaler as HpaV2beta2 } from 'kubernetes-models/autoscaling/v2beta2/HorizontalPodAutoscaler';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
@@ -14,7 +17,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { PaasError } from '../../core/errors.ts';
-import type { KubeObject } from './manifests.ts';
+import { HPA_API_VERSIONS, type HorizontalPodAutoscaler, type KubeObject } from './manifests.ts';
 
 const models: Record<string, new (data: never) => { validate(): void }> = {
   Namespace, Secret, ConfigMap, Service, Deployment, Job, Ingress,
@@ -53,6 +56,31 @@ function portProblems(what: string, port: unknown): string[] {
   return [`${what} is missing`];
 }
 
+const whole = (n: unknown, min: number, max: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
+
+type ContainerLike = NonNullable<IPodTemplateSpec['spec']>['containers'][number];
+
+/** A container's probes: a port it names (or a number), an absolute path for HTTP, timings that are whole and positive. */
+function probeProblems(what: string, c: ContainerLike): string[] {
+  const named = new Set((c.ports ?? []).map((p) => p.name));
+  return (['startupProbe', 'readinessProbe', 'livenessProbe'] as const).flatMap((kind) => {
+    const probe = c[kind];
+    if (!probe) return [];
+    const w = `${what} container ${c.name} ${kind}`;
+    const out: string[] = [];
+    const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+    if (port === undefined) out.push(`${w} has neither httpGet nor tcpSocket`);
+    else if (typeof port === 'string' && !named.has(port)) out.push(`${w} uses port "${port}", which the container does not name`);
+    else out.push(...portProblems(`${w} port`, port));
+    if (probe.httpGet && !/^\/[\x21-\x7e]*$/.test(probe.httpGet.path ?? '')) out.push(`${w} path is not an absolute path without spaces or control characters`);
+    const timings: Array<[keyof typeof probe, number]> = [['periodSeconds', 1], ['timeoutSeconds', 1], ['failureThreshold', 1], ['initialDelaySeconds', 0]];
+    for (const [key, min] of timings) {
+      if (probe[key] !== undefined && !whole(probe[key], min, 3600)) out.push(`${w} ${key} ${String(probe[key])} is not a whole number from ${min} to 3600`);
+    }
+    return out;
+  });
+}
+
 function podTemplateProblems(what: string, template: IPodTemplateSpec | undefined): string[] {
   const spec = template?.spec;
   if (!spec) return [`${what} has no pod spec`];
@@ -62,6 +90,7 @@ function podTemplateProblems(what: string, template: IPodTemplateSpec | undefine
     ...containers.flatMap((c) => [
       ...dnsProblems(`${what} container name`, c.name, 'label'),
       ...(c.image ? [] : [`${what} container ${c.name} has no image`]),
+      ...probeProblems(what, c),
       ...(c.ports ?? []).flatMap((p) => [
         ...portProblems(`${what} containerPort`, p.containerPort),
         ...(p.name === undefined ? [] : portProblems(`${what} port name`, p.name)),
@@ -109,10 +138,31 @@ function ingressProblems(ing: IIngress): string[] {
   ]);
 }
 
+/** A HorizontalPodAutoscaler: a version the controller writes, a Deployment target, 1 <= min <= max, one CPU utilization metric of 1-100 %. */
+function autoscalerProblems(h: HorizontalPodAutoscaler): string[] {
+  const what = `HorizontalPodAutoscaler ${h.metadata?.name}`;
+  const out: string[] = [];
+  if (!(HPA_API_VERSIONS as readonly string[]).includes(h.apiVersion)) out.push(`${what}: apiVersion ${h.apiVersion} is not one of ${HPA_API_VERSIONS.join(', ')}`);
+  const ref = h.spec?.scaleTargetRef;
+  if (ref?.apiVersion !== 'apps/v1' || ref.kind !== 'Deployment') out.push(`${what}: scaleTargetRef must be an apps/v1 Deployment`);
+  out.push(...dnsProblems(`${what} scaleTargetRef name`, ref?.name, 'subdomain'));
+  const { minReplicas: min, maxReplicas: max } = h.spec ?? {};
+  if (!whole(min, 1, 1000) || !whole(max, 1, 1000) || min > max) out.push(`${what}: minReplicas ${min} and maxReplicas ${max} must be whole numbers with 1 <= min <= max`);
+  const metrics = h.spec?.metrics ?? [];
+  const cpu = metrics[0]?.resource;
+  if (metrics.length !== 1 || metrics[0]?.type !== 'Resource' || cpu?.name !== 'cpu' || cpu.target?.type !== 'Utilization' || !whole(cpu.target.averageUtilization, 1, 100)) {
+    out.push(`${what}: expected one metric, CPU Utilization from 1 to 100 %`);
+  }
+  return out;
+}
+
+/** The autoscaler's model by its apiVersion (the two spell the same spec; each schema is checked as its own). */
+const autoscalerModels: Record<string, new (data: never) => { validate(): void }> = { 'autoscaling/v2': HpaV2, 'autoscaling/v2beta2': HpaV2beta2 };
+
 /** The problems with one object: its schema, then the checks the schema cannot make. */
 export function objectProblems(obj: KubeObject): string[] {
-  const model = models[obj.kind];
-  if (!model) return [`${obj.kind} is not a kind the controller writes`];
+  const model = obj.kind === 'HorizontalPodAutoscaler' ? autoscalerModels[obj.apiVersion] : models[obj.kind];
+  if (!model) return [`${obj.apiVersion} ${obj.kind} is not a kind the controller writes`];
   const what = `${obj.kind} ${obj.metadata?.name ?? '(unnamed)'}`;
   const out: string[] = [];
   try {
@@ -128,6 +178,7 @@ export function objectProblems(obj: KubeObject): string[] {
   if (obj.kind === 'Job') out.push(...jobProblems(obj as IJob));
   if (obj.kind === 'Service') out.push(...serviceProblems(obj as IService));
   if (obj.kind === 'Ingress') out.push(...ingressProblems(obj as IIngress));
+  if (obj.kind === 'HorizontalPodAutoscaler') out.push(...autoscalerProblems(obj as HorizontalPodAutoscaler));
   return out;
 }
 
@@ -144,6 +195,12 @@ export function crossProblems(objs: KubeObject[]): string[] {
     for (const p of svc.spec?.ports ?? []) {
       if (typeof p.targetPort === 'string' && !named.has(p.targetPort)) out.push(`Service ${svc.metadata?.name} targets port "${p.targetPort}", which its pods do not name`);
     }
+  }
+  for (const hpa of of<HorizontalPodAutoscaler>('HorizontalPodAutoscaler')) {
+    const target = deployments.find((d) => d.metadata?.name === hpa.spec?.scaleTargetRef?.name && d.metadata?.namespace === hpa.metadata?.namespace);
+    if (!target) out.push(`HorizontalPodAutoscaler ${hpa.metadata?.name} targets a missing Deployment ${hpa.spec?.scaleTargetRef?.name}`);
+    // Both would own the count: every apply would reset what the autoscaler chose.
+    else if (target.spec?.replicas !== undefined) out.push(`Deployment ${target.metadata?.name} sets replicas although HorizontalPodAutoscaler ${hpa.metadata?.name} scales it`);
   }
   for (const ing of of<IIngress>('Ingress')) {
     for (const backend of (ing.spec?.rules ?? []).flatMap((r) => r.http?.paths ?? []).map((p) => p.backend.service)) {

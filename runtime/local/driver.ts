@@ -2,7 +2,7 @@
 // router), the release phase as a local process, and logs from the app's log file.
 import { runStep } from '../../builders/run-step.ts';
 import { PaasError } from '../../core/errors.ts';
-import { defaultReleaseTimeoutSeconds, releaseTimedOut, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
+import { autoscaleUnavailable, defaultReleaseTimeoutSeconds, releaseTimedOut, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
 import type { Supervisor } from './supervisor.ts';
 import { followLogFile } from './log-file.ts';
 import { releaseProcessContext } from './release-process.ts';
@@ -55,6 +55,11 @@ export class LocalDriver implements RuntimeDriver {
 
   logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
     return followLogFile(this.logFile(app), opts, out);
+  }
+
+  /** No autoscaler runs apps here (the service refuses ps:autoscale before this). */
+  async autoscale(): Promise<void> {
+    throw autoscaleUnavailable('local');
   }
 
   async setDomains(app: string, domains: string[]): Promise<void> {

@@ -86,7 +86,7 @@ test('only the controller writes to the API, with scoped, explained rules; web a
   const granted = rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] || 'core'}/${res}: ${r.verbs.join(',')}`));
   const crud = 'get,list,watch,create,patch,delete';
   assert.deepEqual(granted, [
-    `core/namespaces: ${crud}`, `apps/deployments: ${crud}`, `core/services: ${crud}`, `networking.k8s.io/ingresses: ${crud}`,
+    `core/namespaces: ${crud}`, `apps/deployments: ${crud}`, 'autoscaling/horizontalpodautoscalers: get,list,create,patch,delete', `core/services: ${crud}`, `networking.k8s.io/ingresses: ${crud}`,
     `core/secrets: ${crud}`, `core/configmaps: ${crud}`, `batch/jobs: ${crud}`, 'core/pods: get,list,watch,delete', 'core/pods/log: get',
   ]);
   const rbacText = fs.readFileSync(path.join(chartDir, 'templates/rbac.yaml'), 'utf8');

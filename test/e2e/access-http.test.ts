@@ -92,6 +92,7 @@ test("every app command on another user's app answers exactly like a missing app
     ['collaborators:remove', '%', 'bob@example.com'], ['apps:info', '%'], ['apps:destroy', '%', '--confirm', '%'],
     ['config:set', '--no-restart', '%', 'X=1'], ['config:set', '--encoded', '%', 'X=eA=='], ['config:unset', '--no-restart', '%', 'X'],
     ['ps:restart', '%'], ['ps:restart', '%', 'web'], ['run', '%', 'true'], ['run', '%', '--', 'sh', '-c', 'env'],
+    ['ps:autoscale', '%', 'web', '--min', '1', '--max', '2', '--cpu', '50'], ['ps:autoscale:off', '%', 'web'],
   ];
   const argv = (cmd: string[], app: string) => cmd.map((w) => (w === '%' ? app : w));
   // Eight pairs at a time: 44 SSH connections at once from one address would meet the per-address cap (32) on a slow machine.

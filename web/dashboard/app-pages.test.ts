@@ -175,3 +175,33 @@ test("a worker-only app shows no URL; app.json's formation is shown and refuses 
   assert.match(refused.body, /E_FORMATION_APP_JSON/);
   assert.match(refused.body, /set by app\.json in the app&#x27;s repo \(worker&#x3D;2\); change it there and push/);
 });
+
+test('the processes page says autoscaling needs Kubernetes mode outside it, and its form is refused with E_AUTOSCALE_UNAVAILABLE', async (t) => {
+  const h = await startWeb(t);
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
+  const page = await b.get('/apps/demo/processes');
+  assert.match(page.body, /Autoscaling needs Kubernetes mode \(<code>PAAS_RUNTIME=kubernetes<\/code>\)/);
+  assert.doesNotMatch(page.body, /action="\/apps\/demo\/autoscaling"/);
+  const refused = await b.post('/apps/demo/autoscaling', { type: 'web', min: '1', max: '5', cpu: '70' });
+  assert.equal(refused.status, 501);
+  assert.match(refused.body, /E_AUTOSCALE_UNAVAILABLE/);
+  assert.deepEqual((await h.db('apps').where({ name: 'demo' }).first()).autoscaling, {});
+});
+
+test('in Kubernetes mode the processes page form autoscales a type and turns it off, as ps:autoscale does', async (t) => {
+  const h = await startWeb(t, { PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: 'registry.test:5000', PAAS_BASE_DOMAIN: 'apps.test' });
+  const b = await signUp(h, 'a@example.com');
+  await createAppAs(b, 'demo');
+  await releaseBuild(h, 'demo', await insertBuild(h.db, 'demo', { status: 'succeeded' }));
+  await b.get('/apps'); // the page's CSRF token (the processes page itself would ask the cluster for pods)
+  const set = await b.post('/apps/demo/autoscaling', { type: 'web', min: '2', max: '4', cpu: '60' });
+  assert.equal(set.status, 303, set.body.slice(0, 300));
+  assert.deepEqual((await h.db('apps').where({ name: 'demo' }).first()).autoscaling, { web: { min: 2, max: 4, cpu: 60 } });
+  const off = await b.post('/apps/demo/autoscaling/off', { type: 'web' });
+  assert.equal(off.status, 303);
+  assert.deepEqual((await h.db('apps').where({ name: 'demo' }).first()).autoscaling, {});
+  assert.deepEqual((await h.db('outbox').where({ subject: 'paas.autoscaling.updated' })).length, 2);
+});
+

@@ -1,8 +1,10 @@
-// web/dashboard/app-resources-routes.ts — an app's processes (scale per process type, as ps:scale) and its
+// web/dashboard/app-resources-routes.ts — an app's processes (scale per process type, as ps:scale; autoscaling, as
+// ps:autoscale and ps:autoscale:off) and its
 // custom domains (add, and remove after a confirmation, as domains:add/remove); the page itself is domains-page.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
 import { addDomain, listDomains, removeDomain } from '../../services/apps.ts';
+import { autoscalingOf, describeAutoscale, removeAutoscale, setAutoscale } from '../../services/autoscaling.ts';
 import { formationOf, parseScale, scaleApp } from '../../services/formation.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
 import { domainsPage } from './domains-page.ts';
@@ -13,7 +15,10 @@ type AppParams = { Params: { app: string } };
 async function processesPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
   const [formation, procs] = await Promise.all([formationOf(d.db, ctx.app), d.reader.status(ctx.app.name)]);
   const fromAppJson = formation.fromAppJson !== undefined;
-  return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types: formation.entries, fromAppJson, procs, ...extra }), status);
+  const autoscaled = autoscalingOf(ctx.app).map((a) => ({ type: a.type, described: describeAutoscale(a) }));
+  const types = formation.entries.map((e) => ({ ...e, autoscaled: autoscaled.find((a) => a.type === e.type)?.described }));
+  const kubernetes = d.config.mode === 'kubernetes';
+  return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types, fromAppJson, procs, autoscaled, kubernetes, ...extra }), status);
 }
 
 /** The TYPE=N pairs of the scale form (fields named qty_<type>). */
@@ -36,6 +41,22 @@ export function registerAppResourcesRoutes(app: FastifyInstance, d: DashDeps): v
     if (!r.ok) return processesPage(d, req, reply, ctx, { error: errorView(r.error) }, r.error.status);
     const said = Object.entries(r.value).map(([t, n]) => `${t}=${n}`).join(' ');
     return redirect(req, reply, `/apps/${ctx.app.name}/processes`, `Scaled ${ctx.app.name}: ${said}.`);
+  });
+
+  app.post<AppParams>('/apps/:app/autoscaling', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'processes');
+    const type = field(req, 'type');
+    const r = await attempt(() => setAutoscale(d.db, d.config.mode, ctx.actor, ctx.app.name, type, { min: field(req, 'min'), max: field(req, 'max'), cpu: field(req, 'cpu') }));
+    if (!r.ok) return processesPage(d, req, reply, ctx, { autoscaleError: errorView(r.error) }, r.error.status);
+    return redirect(req, reply, `/apps/${ctx.app.name}/processes`, `Autoscaling ${type} of ${ctx.app.name}: ${describeAutoscale(r.value)}.`);
+  });
+
+  app.post<AppParams>('/apps/:app/autoscaling/off', async (req, reply) => {
+    const ctx = await loadApp(d, req, req.params.app, 'processes');
+    const type = field(req, 'type');
+    const r = await attempt(() => removeAutoscale(d.db, d.config.mode, ctx.actor, ctx.app.name, type));
+    if (!r.ok) return processesPage(d, req, reply, ctx, { autoscaleError: errorView(r.error) }, r.error.status);
+    return redirect(req, reply, `/apps/${ctx.app.name}/processes`, r.value ? `Autoscaling of ${type} is off: its ps:scale count applies again.` : `${type} was not autoscaled.`);
   });
 
   app.get<AppParams>('/apps/:app/domains', async (req, reply) => domainsPage(d, req, reply, await loadApp(d, req, req.params.app, 'domains')));
