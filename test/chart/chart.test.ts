@@ -110,6 +110,23 @@ test('Services select their Deployment, and ports by name exist', () => {
   assert.equal(ssh.spec.ports[0].port, 22);
 });
 
+test('every Service and container port names its protocol: server-side apply on Kubernetes 1.20 refuses a Service port without it', () => {
+  // "associative list with keys has an element that omits key field protocol" (test/kubernetes/chart-dry-run.test.ts).
+  const objs = objects();
+  for (const svc of objs.filter((o) => o.kind === 'Service')) {
+    for (const p of svc.spec.ports) assert.equal(p.protocol, 'TCP', `Service ${svc.metadata.name} port ${p.name}`);
+  }
+  for (const d of objs.filter((o) => o.kind === 'Deployment')) {
+    for (const p of d.spec.template.spec.containers[0].ports) assert.equal(p.protocol, 'TCP', `Deployment ${d.metadata.name} port ${p.name}`);
+  }
+});
+
+test('builds.sourceUrl replaces the web Service DNS name for build pods (a cluster without DNS)', () => {
+  const url = (values: Record<string, unknown>) => find(objects({ ...external, ...values }), 'ConfigMap', 'paas-settings').data.PAAS_GITD_URL;
+  assert.equal(url({}), 'http://paas-web.platform.svc:5000');
+  assert.equal(url({ builds: { sourceUrl: 'http://10.96.0.20:5000' } }), 'http://10.96.0.20:5000');
+});
+
 test('NodePort SSH, and PostgreSQL and NATS as in-release dependencies', () => {
   const objs = objects({
     ssh: { service: { type: 'NodePort', nodePort: 30022 } },
