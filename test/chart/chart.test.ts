@@ -121,6 +121,16 @@ test('every Service and container port names its protocol: server-side apply on 
   }
 });
 
+test('a startup probe guards each process\'s first boot: liveness (a minute of failures) starts only once it passes', () => {
+  // On the real cluster the first boot (migrations on a fresh database, a busy node) outlasted the liveness probe's
+  // minute and the kubelet restarted all three processes (test/kubernetes/chart-install.test.ts).
+  for (const d of objects().filter((o) => o.kind === 'Deployment')) {
+    const c = d.spec.template.spec.containers[0];
+    assert.deepEqual(c.startupProbe?.httpGet, c.livenessProbe.httpGet, d.metadata.name);
+    assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 300, `${d.metadata.name}: 5 minutes to boot`);
+  }
+});
+
 test('builds.sourceUrl replaces the web Service DNS name for build pods (a cluster without DNS)', () => {
   const url = (values: Record<string, unknown>) => find(objects({ ...external, ...values }), 'ConfigMap', 'paas-settings').data.PAAS_GITD_URL;
   assert.equal(url({}), 'http://paas-web.platform.svc:5000');
