@@ -131,6 +131,16 @@ test('a startup probe guards each process\'s first boot: liveness (a minute of f
   }
 });
 
+test('each release has NATS subjects and a JetStream stream of its own: two releases sharing one NATS never take each other\'s work', () => {
+  // Seen on the real cluster: an install sharing the host's NATS lost its first push's event to another platform's consumer.
+  const settings = (release: { name: string; namespace: string }, values: Record<string, unknown> = {}) => loadConfig(find(objects({ ...external, ...values }, release), 'ConfigMap', `${release.name}-settings`).data);
+  const a = settings({ name: 'paas', namespace: 'team-a' });
+  const b = settings({ name: 'paas', namespace: 'team-b' });
+  assert.equal(a.subjectPrefix, 'team-a.paas.');
+  assert.notEqual(a.subjectPrefix, b.subjectPrefix);
+  assert.equal(settings({ name: 'paas', namespace: 'x' }, { natsSubjectPrefix: 'prod' }).subjectPrefix, 'prod.');
+});
+
 test('builds.sourceUrl replaces the web Service DNS name for build pods (a cluster without DNS)', () => {
   const url = (values: Record<string, unknown>) => find(objects({ ...external, ...values }), 'ConfigMap', 'paas-settings').data.PAAS_GITD_URL;
   assert.equal(url({}), 'http://paas-web.platform.svc:5000');

@@ -7,9 +7,14 @@
 // ServiceMonitor): this cluster has no such CRD, so that object is checked by test/chart/metrics.test.ts only.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 import { external } from '../chart/chart-objects.ts';
 import { deleteNamespacesAfter, requireCluster, uniquePrefix } from '../support/cluster.ts';
-import { applyObject, deleteReleaseAfter, kindOf, nameOf, OPTIONAL_CRD_KINDS, renderForCluster, type Rendered } from '../support/chart-install.ts';
+import { applyObject, deleteReleaseAfter, kindOf, kubectl, nameOf, OPTIONAL_CRD_KINDS, renderForCluster, run, type Rendered } from '../support/chart-install.ts';
 
 /** Renders for a fresh release, creates its namespaces (the precondition of `helm install --create-namespace`), dry-runs every served object. */
 async function dryRunAll(t: TestContext, values: Record<string, unknown>): Promise<Rendered> {
@@ -92,4 +97,24 @@ test('dry-run=server refuses what the chart must never render: the check can fai
   const service = structuredClone(r.objs.find((o) => o.kind === 'Service' && o.metadata.name.endsWith('-web'))!);
   service.spec.ports[0].port = 70000;
   await assert.rejects(applyObject(cluster.kube, service, true), /HTTP 422/);
+});
+
+test('the documented install without helm: scripts/render-chart.ts piped into kubectl apply --server-side --dry-run=server', async (t) => {
+  const cluster = requireCluster();
+  const prefix = uniquePrefix();
+  const namespace = `${prefix}platform`;
+  deleteNamespacesAfter(t, cluster.kube, () => [namespace, `${namespace}-builds`]);
+  await cluster.kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await cluster.kube.core.createNamespace({ body: { metadata: { name: `${namespace}-builds` } } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-render-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'values.yaml'), YAML.stringify(external));
+  const rendered = await run(process.execPath, ['--import', 'tsx', 'scripts/render-chart.ts', '--namespace', namespace, '--release', `${prefix}paas`, '-f', path.join(dir, 'values.yaml')], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  assert.equal(rendered.code, 0, rendered.stderr);
+  assert.match(rendered.stderr, new RegExp(`paas is installed in namespace ${namespace}`), 'NOTES.txt on standard error');
+  const applied = await kubectl(cluster, ['apply', '--server-side', '--field-manager=paas-chart', '--dry-run=server', '-f', '-'], rendered.stdout);
+  assert.equal(applied.code, 0, applied.stderr);
+  const lines = applied.stdout.trim().split('\n');
+  assert.equal(lines.length, 22, applied.stdout);
+  assert.ok(lines.every((l) => / serverside-applied \(server dry run\)$/.test(l)), applied.stdout);
 });
