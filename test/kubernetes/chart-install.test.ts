@@ -87,6 +87,9 @@ test('charts/paas installed into the real cluster: a push through it, its least 
     for (const obj of rendered.objs) await applyObject(kube, obj);
     await waitForRollouts(kube, release.namespace, [`${rel}-gitd`, `${rel}-web`, `${rel}-controller`]);
     t.diagnostic(`installed and rolled out at ${elapsed()}`);
+    // No process was restarted on the way: the first boot neither raced the others' migrations nor outlasted a probe.
+    const pods = await kube.core.listNamespacedPod({ namespace: release.namespace });
+    assert.deepEqual(pods.items.flatMap((p) => (p.status?.containerStatuses ?? []).filter((c) => c.restartCount > 0).map((c) => `${p.metadata?.name}: ${c.restartCount} restarts, last ${JSON.stringify(c.lastState?.terminated ?? {})}`)), []);
   });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-chart-push-'));
@@ -176,7 +179,8 @@ test('charts/paas installed into the real cluster: a push through it, its least 
     const pushed = await push();
     t.diagnostic(`refused push done at ${elapsed()}`);
     assert.notEqual(pushed.code, 0, pushed.stderr);
-    const refused = pushed.stderr.split('\n').filter((l) => l.startsWith('remote:  !     '));
+    const refused = pushed.stderr.split('\n').filter((l) => l.startsWith('remote:  !     ')).map((l) => l.trimEnd());
+    t.diagnostic(refused.join('\n'));
     assert.ok(refused.some((l) => /Release v2 failed: Kubernetes refused to apply Deployment .*\/web: .*cannot patch resource "deployments" in API group "apps".*the chart's ClusterRole/.test(l)), refused.join('\n'));
     assert.ok(refused.some((l) => /v1 is still serving/.test(l)), refused.join('\n'));
     const service = await kube.core.readNamespacedService({ namespace: appNamespace, name: 'web' });
