@@ -66,3 +66,20 @@ test('OTLP headers: URL-encoded values are decoded; a malformed escape stops the
   assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=ab%zz' }), /^Error: OTEL_EXPORTER_OTLP_HEADERS must be k=v,k2=v2 with URL-encoded values, got "api-key=ab%zz"$/);
   assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'k=%' }), /^Error: OTEL_EXPORTER_OTLP_TRACES_HEADERS must be/);
 });
+
+test('PAAS_REGISTRY_MIRROR is one registry, host[:port][/path]; anything else stops the boot naming the variable', () => {
+  assert.equal(loadConfig({}).registryMirror, undefined);
+  assert.equal(loadConfig({ PAAS_REGISTRY_MIRROR: '  ' }).registryMirror, undefined);
+  for (const good of ['mirror.example.com', '172.17.0.1:5001', 'localhost:5000', 'mirror.example.com/docker-hub', 'Mirror-1.example.com:443/a/b_c']) {
+    assert.equal(loadConfig({ PAAS_REGISTRY_MIRROR: good }).registryMirror, good);
+  }
+  const hostile = [
+    'https://mirror.example.com', 'mirror.example.com:0', 'mirror.example.com:70000', 'mirror.example.com:', 'mirror.example.com/',
+    'mirror.example.com --insecure-pull', '--registry-mirror=evil.example.com', 'mirror.example.com\n--insecure', 'a,b.example.com',
+    '-mirror.example.com', 'mirror..example.com', 'user@mirror.example.com', 'mirror.example.com/../x', 'm.example.com/A', `${'a'.repeat(250)}.example.com`,
+  ];
+  for (const bad of hostile) {
+    assert.throws(() => loadConfig({ PAAS_REGISTRY_MIRROR: bad }), /^Error: PAAS_REGISTRY_MIRROR must be a registry as host\[:port\]\[\/path\] \(no scheme\)/, bad);
+  }
+  assert.throws(() => loadConfig({ PAAS_REGISTRY_MIRROR: 'a b\nc' }), /got "a b\\nc"$/, 'control characters are shown escaped');
+});

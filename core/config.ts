@@ -95,6 +95,11 @@ export interface Config {
   registryPullSecret?: string;
   /** Kubernetes mode: the registry speaks plain HTTP (kind, k3d): Kaniko pushes to it with --insecure. */
   registryInsecure: boolean;
+  /**
+   * Kubernetes mode: PAAS_REGISTRY_MIRROR, a registry (host[:port][/path], no scheme) that Kaniko asks first for
+   * Docker Hub images (`--registry-mirror`), so the injected Dockerfiles' `FROM node:20-alpine` … come from it.
+   */
+  registryMirror?: string;
   /** Kubernetes mode: a kubeconfig file; unset, the in-cluster service account (or ~/.kube/config). */
   kubeconfig?: string;
   bootTimeoutMs: number;
@@ -226,6 +231,24 @@ function toPlatformDomain(raw: string | undefined, baseDomain: string): string |
   return host;
 }
 
+/** A registry as Kaniko's --registry-mirror takes it: a host name or IPv4 address, a port, lowercase path segments. */
+const REGISTRY_MIRROR = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:(?<port>\d{1,5}))?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/**
+ * PAAS_REGISTRY_MIRROR: one registry, host[:port][/path], no scheme. The value becomes an argument of every build's
+ * Kaniko, so anything else (a scheme, spaces, a second flag) stops the boot.
+ */
+function toRegistryMirror(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const port = REGISTRY_MIRROR.exec(value)?.groups?.port;
+  const valid = value.length <= 255 && REGISTRY_MIRROR.test(value) && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+  if (!valid) {
+    throw new Error(`PAAS_REGISTRY_MIRROR must be a registry as host[:port][/path] (no scheme), such as mirror.example.com or 10.0.0.5:5000/hub, got ${JSON.stringify(value.slice(0, 80))}`);
+  }
+  return value;
+}
+
 function toDockerSetting(value: string | undefined): 'auto' | 'off' {
   if (!value || value === 'auto') return 'auto';
   if (value === 'off') return 'off';
@@ -289,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A pull-only credential keeps push rights out of app namespaces; without one, the push Secret serves both.
     registryPullSecret: env.PAAS_REGISTRY_PULL_SECRET || env.PAAS_REGISTRY_SECRET || undefined,
     registryInsecure: env.PAAS_REGISTRY_INSECURE === 'true' || env.PAAS_REGISTRY_INSECURE === '1',
+    registryMirror: toRegistryMirror(env.PAAS_REGISTRY_MIRROR),
     kubeconfig: env.KUBECONFIG || undefined,
     bootTimeoutMs: wholeNumber('PAAS_BOOT_TIMEOUT_MS', env.PAAS_BOOT_TIMEOUT_MS, 60_000),
     buildTimeoutMs: wholeNumber('PAAS_BUILD_TIMEOUT_MS', env.PAAS_BUILD_TIMEOUT_MS, 15 * 60_000, 1000),

@@ -32,7 +32,7 @@ need_packages() {
   local need=() cmd pkg
   for pair in etcd:etcd-server dockerd:docker.io docker-registry:docker-registry go:golang-go gcc:gcc \
     openssl:openssl debootstrap:debootstrap dpkg-source:dpkg-dev iptables:iptables conntrack:conntrack \
-    socat:socat; do
+    socat:socat curl:curl; do
     cmd=${pair%%:*}
     pkg=${pair#*:}
     command -v "$cmd" >/dev/null || need+=("$pkg")
@@ -48,22 +48,6 @@ build_kubernetes() {
   local started=$SECONDS
   if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && [ -x "$BIN/kubelet" ]; then return 0; fi
   local src="$CACHE/src"
-  mkdir -p "$src"
-  if [ ! -f "$src/kubernetes_$K8S_SOURCE_VERSION.orig.tar.gz" ]; then
-    if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      cat >/etc/apt/sources.list.d/paas-test-cluster-src.sources <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-      apt-get update -qq
-    fi
-    (cd "$src" && apt-get source --download-only "kubernetes=$K8S_SOURCE_VERSION-1.1+deb12u1" >/dev/null 2>&1) ||
-      (cd "$src" && apt-get source --download-only kubernetes >/dev/null 2>&1) ||
-      die "apt-get source kubernetes failed (a deb-src line for bookworm main is needed)"
-  fi
   local tree="$src/kubernetes-$K8S_VERSION"
   [ -d "$tree" ] || tar -C "$src" -xzf "$src/kubernetes_$K8S_SOURCE_VERSION.orig.tar.gz"
   # A plain `go build` fails on this tree ("updates to go.mod needed"); make with the GOPATH link, as Debian does.
@@ -82,6 +66,27 @@ EOF
   done
   rm -rf "$BIN" && mv "$BIN.partial" "$BIN"
   say "Kubernetes $K8S_VERSION built ($((SECONDS - started)) s)"
+}
+
+# Debian's source package (34 MB), once; the images step takes pause.c from it too.
+fetch_kubernetes_source() {
+  local src="$CACHE/src"
+  mkdir -p "$src"
+  if [ ! -f "$src/kubernetes_$K8S_SOURCE_VERSION.orig.tar.gz" ]; then
+    if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      cat >/etc/apt/sources.list.d/paas-test-cluster-src.sources <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+      apt-get update -qq
+    fi
+    (cd "$src" && apt-get source --download-only "kubernetes=$K8S_SOURCE_VERSION-1.1+deb12u1" >/dev/null 2>&1) ||
+      (cd "$src" && apt-get source --download-only kubernetes >/dev/null 2>&1) ||
+      die "apt-get source kubernetes failed (a deb-src line for bookworm main is needed)"
+  fi
 }
 
 registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
@@ -289,13 +294,23 @@ up() {
   fi
   down_quietly
   need_packages
-  build_kubernetes
+  fetch_kubernetes_source
   "$REPO_ROOT/scripts/docker-engine.sh" up
   ip -4 addr show docker0 2>/dev/null | grep -q "inet $HOST_ADDRESS/" ||
     die "docker0 does not have $HOST_ADDRESS (the cluster's addresses assume Docker's default bridge)"
   mkdir -p "$STATE"
   start_registry
-  images
+  # The images (debootstrap and downloads, mostly) beside the Kubernetes compile (CPU): on a fresh machine the two
+  # overlap instead of adding up.
+  images >"$STATE/images.log" 2>&1 &
+  local images_pid=$!
+  build_kubernetes
+  if ! wait "$images_pid"; then
+    tail -n 40 "$STATE/images.log" >&2
+    die "the images failed (log: $STATE/images.log)"
+  fi
+  cat "$STATE/images.log"
+  PAUSE_IMAGE=$(sed -n 's/^export PAAS_TEST_PAUSE_IMAGE=//p' "$STATE/images.env")
   local t=$SECONDS
   make_credentials
   start_cluster

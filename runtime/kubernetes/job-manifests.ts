@@ -10,7 +10,7 @@ import { appContainerSecurity, appPodSpec, envFrom, processResources, type KubeR
 import { appLabels, appNamespace, buildJobName, buildTokenSecretName, labelKeys, objectNames, releaseJobName } from './names.ts';
 
 /** Settings the build Job depends on. */
-export type BuildJobSettings = Pick<Config, 'buildNamespace' | 'registry' | 'registrySecret' | 'registryInsecure' | 'builderImage' | 'kanikoImage' | 'gitdInternalUrl'>;
+export type BuildJobSettings = Pick<Config, 'buildNamespace' | 'registry' | 'registrySecret' | 'registryInsecure' | 'registryMirror' | 'builderImage' | 'kanikoImage' | 'gitdInternalUrl'>;
 
 /** What one build needs: who, which build, and the token that lets its pod fetch the source from gitd. */
 export interface BuildJobInput { app: string; buildId: string; number: number; token: string }
@@ -35,7 +35,13 @@ export function imageByDigest(registry: string, app: string, digest: string): st
   return `${registry}/${app}@${digest}`;
 }
 
+/** A registry's host[:port], without the path of a repository or a mirror. */
+function registryHost(registry: string): string {
+  return registry.split('/')[0]!;
+}
+
 function kanikoArgs(s: BuildJobSettings, b: BuildJobInput): string[] {
+  const insecureHosts = s.registryInsecure ? [...new Set([registryHost(s.registry), ...(s.registryMirror ? [registryHost(s.registryMirror)] : [])])] : [];
   return [
     '--context=dir:///workspace',
     '--dockerfile=/workspace/Dockerfile', // the builder always writes it there (or the app brought its own)
@@ -44,8 +50,11 @@ function kanikoArgs(s: BuildJobSettings, b: BuildJobInput): string[] {
     `--cache-repo=${s.registry}/${b.app}/cache`,
     '--digest-file=/dev/termination-log', // the controller reads the digest from the terminated state
     '--push-retry=3',
-    // A plain-HTTP registry (kind, k3d): pushes and cache lookups there go without TLS; base images still use it.
-    ...(s.registryInsecure ? ['--insecure', `--insecure-registry=${s.registry.split('/')[0]}`] : []),
+    // Docker Hub names (the injected Dockerfiles' FROM node:20-alpine …) are asked of the mirror first.
+    ...(s.registryMirror ? [`--registry-mirror=${s.registryMirror}`] : []),
+    // A plain-HTTP registry (kind, k3d, the test cluster): pushes, cache lookups and pulls from it, and from the
+    // mirror, go without TLS; other registries' base images still use it.
+    ...(s.registryInsecure ? ['--insecure', ...insecureHosts.map((h) => `--insecure-registry=${h}`)] : []),
   ];
 }
 

@@ -80,6 +80,16 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
   assert.deepEqual(kaniko!.volumeMounts!.map((m) => m.mountPath), ['/workspace', '/kaniko/.docker']);
   const insecure = toBuildJob({ ...config, registry: 'kind-registry:5000/paas', registryInsecure: true }, { app: 'shop', buildId: 'b', number: 1, token: 't' });
   assert.deepEqual(insecure.spec!.template.spec!.containers[0]!.args!.slice(-2), ['--insecure', '--insecure-registry=kind-registry:5000']);
+  // A Docker Hub mirror: Kaniko asks it first for the injected Dockerfiles' bases; plain HTTP too when the registry is.
+  const args = (settings: Partial<typeof config>) => toBuildJob({ ...config, ...settings }, { app: 'shop', buildId: 'b', number: 1, token: 't' }).spec!.template.spec!.containers[0]!.args!;
+  assert.deepEqual(args({ registryMirror: 'mirror.example.com/hub' }).slice(7), ['--registry-mirror=mirror.example.com/hub']);
+  assert.deepEqual(args({ registry: 'kind-registry:5000/paas', registryInsecure: true, registryMirror: 'hub-mirror:5000/docker' }).slice(7), [
+    '--registry-mirror=hub-mirror:5000/docker', '--insecure', '--insecure-registry=kind-registry:5000', '--insecure-registry=hub-mirror:5000',
+  ]);
+  assert.deepEqual(args({ registry: '172.17.0.1:5001', registryInsecure: true, registryMirror: '172.17.0.1:5001' }).slice(7), [
+    '--registry-mirror=172.17.0.1:5001', '--insecure', '--insecure-registry=172.17.0.1:5001',
+  ], 'the one registry that is also the mirror is named once');
+  assert.ok(!args({ registryInsecure: true, registryMirror: 'm:5000' }).includes('--insecure-pull'), 'other registries (a user Dockerfile FROM ghcr.io/…) keep TLS');
   assert.equal(pod.volumes!.find((v) => v.name === 'docker-config')?.secret?.secretName, 'registry-push');
   assert.ok(kaniko!.resources?.limits?.memory && builder!.resources?.requests?.cpu);
 });
