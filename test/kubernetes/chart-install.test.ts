@@ -6,7 +6,8 @@
 //      git and OpenSSH to gitd's ssh Service), built by a real builder Job with Kaniko, live behind its Service;
 //   2. least privilege: the controller runs as the chart's ServiceAccount, which is not cluster admin;
 //   3. a right taken from the chart's ClusterRole makes the next push fail naming what was refused.
-// No CoreDNS here: build pods reach web by its Service address (builds.sourceUrl), not its DNS name.
+// No CoreDNS here: build pods reach web by its Service address (builds.sourceUrl), not its DNS name. Base images come
+// through registry.mirror (Docker Hub names in the test registry).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -60,7 +61,7 @@ test('charts/paas installed into the real cluster: a push through it, its least 
     image: { ...imageValues(cluster.platformImage), pullPolicy: 'IfNotPresent' },
     database: { url: podDbUrl.href },
     natsUrl: `nats://${cluster.hostAddress}:${natsForward.port}`,
-    registry: { url: `${cluster.registry}/${prefix}apps`, insecure: true },
+    registry: { url: `${cluster.registry}/${prefix}apps`, insecure: true, mirror: cluster.mirror },
     builderImage: cluster.builderImage,
     kanikoImage: cluster.kanikoImage,
     appNamespacePrefix,
@@ -112,8 +113,8 @@ test('charts/paas installed into the real cluster: a push through it, its least 
     assert.equal(created.code, 0, created.stdout + created.stderr);
 
     fs.mkdirSync(repo);
-    // A Dockerfile app whose base is in the test registry (this cluster's Kaniko has no route to Docker Hub).
-    fs.writeFileSync(path.join(repo, 'Dockerfile'), `FROM ${cluster.mirror}/library/node:20-slim\nWORKDIR /app\nCOPY server.js .\nUSER 1000\nCMD ["node", "server.js"]\n`);
+    // A Dockerfile app FROM a Docker Hub name: Kaniko finds it through registry.mirror (the test registry).
+    fs.writeFileSync(path.join(repo, 'Dockerfile'), `FROM node:20-slim\nWORKDIR /app\nCOPY server.js .\nUSER 1000\nCMD ["node", "server.js"]\n`);
     fs.writeFileSync(path.join(repo, 'Procfile'), 'web: node /app/server.js\n');
     fs.writeFileSync(path.join(repo, 'server.js'), "require('http').createServer((q, s) => s.end(`hello from ${process.env.RELEASE_VERSION}`)).listen(process.env.PORT);\n");
     for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'hello']]) {
