@@ -19,10 +19,16 @@ export async function openDb(url: string, schema = 'public'): Promise<Db> {
     acquireConnectionTimeout: 10_000,
   });
   try {
-    if (schema !== 'public' && !(await knex('pg_namespace').where({ nspname: schema }).first())) {
-      await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
-    }
-    await knex.migrate.latest({ migrationSource, schemaName: schema === 'public' ? undefined : schema });
+    // One process at a time: web, gitd and the controller boot together on a fresh database (the chart's install),
+    // and knex's own lock table is itself created without one ("duplicate key value violates unique constraint
+    // pg_type_typname_nsp_index" for all but one). The lock is the transaction's; migrations run on other connections.
+    await knex.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`paas migrations ${schema}`]);
+      if (schema !== 'public' && !(await knex('pg_namespace').where({ nspname: schema }).first())) {
+        await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema]);
+      }
+      await knex.migrate.latest({ migrationSource, schemaName: schema === 'public' ? undefined : schema });
+    });
   } catch (err) {
     await knex.destroy();
     const reason = err instanceof Error ? err.message : String(err);

@@ -64,7 +64,14 @@ function safeParse(text: string): unknown {
   }
 }
 
+/**
+ * What a 403 adds: RBAC refused the platform's own ServiceAccount (the API server's message names the user, the verb,
+ * the resource and the namespace), so the operator's fix is a right in the chart's RBAC, not anything the user did.
+ */
+export const FORBIDDEN_HINT = 'RBAC forbids it: grant the platform\'s ServiceAccount this right in the chart\'s ClusterRole (charts/paas/README.md, "RBAC")';
+
 /** Wraps an API failure as a PaasError the push can show, keeping the cause for the log. */
 export function kubeError(what: string, err: unknown): PaasError {
-  return new PaasError('E_INTERNAL', `Kubernetes refused to ${what}: ${apiMessage(err)}`, { cause: err });
+  const hint = statusOf(err) === 403 ? `; ${FORBIDDEN_HINT}` : '';
+  return new PaasError('E_INTERNAL', `Kubernetes refused to ${what}: ${apiMessage(err)}${hint}`, { cause: err });
 }

@@ -110,6 +110,43 @@ test('Services select their Deployment, and ports by name exist', () => {
   assert.equal(ssh.spec.ports[0].port, 22);
 });
 
+test('every Service and container port names its protocol: server-side apply on Kubernetes 1.20 refuses a Service port without it', () => {
+  // "associative list with keys has an element that omits key field protocol" (test/kubernetes/chart-dry-run.test.ts).
+  const objs = objects();
+  for (const svc of objs.filter((o) => o.kind === 'Service')) {
+    for (const p of svc.spec.ports) assert.equal(p.protocol, 'TCP', `Service ${svc.metadata.name} port ${p.name}`);
+  }
+  for (const d of objs.filter((o) => o.kind === 'Deployment')) {
+    for (const p of d.spec.template.spec.containers[0].ports) assert.equal(p.protocol, 'TCP', `Deployment ${d.metadata.name} port ${p.name}`);
+  }
+});
+
+test('a startup probe guards each process\'s first boot: liveness (a minute of failures) starts only once it passes', () => {
+  // On the real cluster the first boot (migrations on a fresh database, a busy node) outlasted the liveness probe's
+  // minute and the kubelet restarted all three processes (test/kubernetes/chart-install.test.ts).
+  for (const d of objects().filter((o) => o.kind === 'Deployment')) {
+    const c = d.spec.template.spec.containers[0];
+    assert.deepEqual(c.startupProbe?.httpGet, c.livenessProbe.httpGet, d.metadata.name);
+    assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 300, `${d.metadata.name}: 5 minutes to boot`);
+  }
+});
+
+test('each release has NATS subjects and a JetStream stream of its own: two releases sharing one NATS never take each other\'s work', () => {
+  // Seen on the real cluster: an install sharing the host's NATS lost its first push's event to another platform's consumer.
+  const settings = (release: { name: string; namespace: string }, values: Record<string, unknown> = {}) => loadConfig(find(objects({ ...external, ...values }, release), 'ConfigMap', `${release.name}-settings`).data);
+  const a = settings({ name: 'paas', namespace: 'team-a' });
+  const b = settings({ name: 'paas', namespace: 'team-b' });
+  assert.equal(a.subjectPrefix, 'team-a.paas.');
+  assert.notEqual(a.subjectPrefix, b.subjectPrefix);
+  assert.equal(settings({ name: 'paas', namespace: 'x' }, { natsSubjectPrefix: 'prod' }).subjectPrefix, 'prod.');
+});
+
+test('builds.sourceUrl replaces the web Service DNS name for build pods (a cluster without DNS)', () => {
+  const url = (values: Record<string, unknown>) => find(objects({ ...external, ...values }), 'ConfigMap', 'paas-settings').data.PAAS_GITD_URL;
+  assert.equal(url({}), 'http://paas-web.platform.svc:5000');
+  assert.equal(url({ builds: { sourceUrl: 'http://10.96.0.20:5000' } }), 'http://10.96.0.20:5000');
+});
+
 test('NodePort SSH, and PostgreSQL and NATS as in-release dependencies', () => {
   const objs = objects({
     ssh: { service: { type: 'NodePort', nodePort: 30022 } },
