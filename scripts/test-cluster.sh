@@ -2,12 +2,13 @@
 # scripts/test-cluster.sh — a real single-node Kubernetes 1.20.2 for the test suite, on this machine: etcd, the API
 # server, the controller manager, the scheduler, the kubelet on the Docker Engine (scripts/docker-engine.sh), kube-proxy
 # and a registry, plus the images the tests need (scripts/test-cluster/images.sh).
-# Usage: scripts/test-cluster.sh up|down|env      (docs/kubernetes.md, "The test cluster", says why each flag is there)
+# Usage: scripts/test-cluster.sh up|down|env|status   (docs/test-cluster.md says why each flag is there)
 #   up    builds once what is missing (cached in $PAAS_TEST_K8S_CACHE), starts everything, waits for a Ready node and a
 #         probe pod that ran; a second `up` on the same machine reuses the cache
 #   env   prints the `export` lines the tests read (PAAS_TEST_KUBECONFIG and the registry and image settings)
 #   down  stops what `up` started (by PID), removes the pods' containers, kube-proxy's iptables chains, the kubelet's
-#         mounts and the cluster's state (the cache stays)
+#         mounts and the cluster's state (the cache stays), and the Engine if `up` started it
+#   status exits 0 when a cluster is up with its node Ready
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -83,10 +84,21 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
       apt-get update -qq
     fi
+    # The one version the recipe knows; a different one would need its own checks, so none is taken instead.
     (cd "$src" && apt-get source --download-only "kubernetes=$K8S_SOURCE_VERSION-1.1+deb12u1" >/dev/null 2>&1) ||
-      (cd "$src" && apt-get source --download-only kubernetes >/dev/null 2>&1) ||
-      die "apt-get source kubernetes failed (a deb-src line for bookworm main is needed)"
+      die "apt-get source kubernetes=$K8S_SOURCE_VERSION-1.1+deb12u1 failed (needs a deb-src line for bookworm main; up writes /etc/apt/sources.list.d/paas-test-cluster-src.sources when there is none)"
   fi
+}
+
+# An Engine started elsewhere (a distribution's docker.service) may lack what the cluster needs: say what to change.
+engine_preflight() {
+  ip -4 addr show docker0 2>/dev/null | grep -q "inet $HOST_ADDRESS/" ||
+    die "docker0 does not have $HOST_ADDRESS (the cluster's addresses assume Docker's default bridge)"
+  docker info 2>/dev/null | grep -qx "  $REGISTRY" ||
+    die "the Docker Engine does not trust the plain-HTTP registry $REGISTRY: stop it and let scripts/docker-engine.sh start one, or add \"insecure-registries\": [\"$REGISTRY\"] to /etc/docker/daemon.json"
+  local driver
+  driver=$(docker info --format '{{.CgroupDriver}}' 2>/dev/null)
+  [ "$driver" = cgroupfs ] || die "the Docker Engine's cgroup driver is '$driver'; the kubelet here uses cgroupfs"
 }
 
 registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
@@ -211,7 +223,7 @@ start_cluster() {
     --client-ca-file="$pki/ca.crt" --token-auth-file="$pki/tokens.csv" --authorization-mode=Node,RBAC \
     --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$pki/sa.pub" \
     --service-account-signing-key-file="$pki/sa.key" --service-cluster-ip-range=10.96.0.0/16 \
-    --allow-privileged=true --kubelet-preferred-address-types=InternalIP \
+    --kubelet-preferred-address-types=InternalIP \
     --kubelet-client-certificate="$pki/kubelet-client.crt" --kubelet-client-key="$pki/kubelet-client.key" \
     --enable-admission-plugins=NodeRestriction --feature-gates=TTLAfterFinished=true
   wait_for "the API server" api_answers
@@ -281,7 +293,7 @@ images() {
   write_images_env "$STATE/images.env"
 }
 
-running() { [ -f "$STATE/kube-apiserver.pid" ] && kill -0 "$(cat "$STATE/kube-apiserver.pid")" 2>/dev/null; }
+running() { [ -f "$STATE/kube-apiserver.pid" ] && ours "$(cat "$STATE/kube-apiserver.pid")"; }
 
 up() {
   local started=$SECONDS
@@ -295,20 +307,22 @@ up() {
   down_quietly
   need_packages
   fetch_kubernetes_source
-  "$REPO_ROOT/scripts/docker-engine.sh" up
-  ip -4 addr show docker0 2>/dev/null | grep -q "inet $HOST_ADDRESS/" ||
-    die "docker0 does not have $HOST_ADDRESS (the cluster's addresses assume Docker's default bridge)"
+  # Only when none answers: docker-engine.sh's `up` forgets that it started an Engine when asked again.
+  docker info >/dev/null 2>&1 || "$REPO_ROOT/scripts/docker-engine.sh" up
+  engine_preflight
   mkdir -p "$STATE"
   start_registry
   # The images (debootstrap and downloads, mostly) beside the Kubernetes compile (CPU): on a fresh machine the two
   # overlap instead of adding up.
   images >"$STATE/images.log" 2>&1 &
-  local images_pid=$!
+  images_pid=$!
+  trap 'kill "$images_pid" 2>/dev/null || true' EXIT # a failed compile (die) must not leave it running
   build_kubernetes
   if ! wait "$images_pid"; then
     tail -n 40 "$STATE/images.log" >&2
     die "the images failed (log: $STATE/images.log)"
   fi
+  trap - EXIT
   cat "$STATE/images.log"
   PAUSE_IMAGE=$(sed -n 's/^export PAAS_TEST_PAUSE_IMAGE=//p' "$STATE/images.env")
   local t=$SECONDS
@@ -320,19 +334,23 @@ up() {
 
 env_() {
   [ -f "$STATE/admin.kubeconfig" ] || die "not up (scripts/test-cluster.sh up)"
-  echo "export PAAS_TEST_KUBECONFIG=$STATE/admin.kubeconfig"
-  echo "export PAAS_TEST_HOST_ADDRESS=$HOST_ADDRESS"
-  echo "export PAAS_TEST_REGISTRY=$REGISTRY"
-  echo "export PAAS_TEST_REGISTRY_MIRROR=$REGISTRY"
-  echo "export PAAS_TEST_KUBECTL=$BIN/kubectl"
+  printf 'export PAAS_TEST_KUBECONFIG=%q\n' "$STATE/admin.kubeconfig"
+  printf 'export PAAS_TEST_HOST_ADDRESS=%q\n' "$HOST_ADDRESS"
+  printf 'export PAAS_TEST_REGISTRY=%q\n' "$REGISTRY"
+  printf 'export PAAS_TEST_REGISTRY_MIRROR=%q\n' "$REGISTRY"
+  printf 'export PAAS_TEST_KUBECTL=%q\n' "$BIN/kubectl"
   cat "$STATE/images.env"
 }
+
+# ours PID: true when the process is one this script started (its command line names the cache), not a process that
+# took a recorded PID after a reboot (the state folder is on disk and outlives one).
+ours() { [ -n "$1" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$CACHE"; }
 
 stop_pid() { # stop_pid NAME: TERM, then KILL after 20 s
   local f="$STATE/$1.pid" pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if ours "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
     local until=$((SECONDS + 20))
     while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $until ]; do sleep 0.2; done
@@ -362,12 +380,22 @@ down_quietly() {
 
 down() {
   down_quietly
+  # The Engine too, when `up` started it (docker-engine.sh's marker: never one that was already running).
+  "$REPO_ROOT/scripts/docker-engine.sh" down
   say "down"
 }
 
+# One `up` or `down` at a time on a machine: the cache and the cluster are the machine's, not a checkout's.
+lock() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.lock"
+  flock 9
+}
+
 case "${1:-}" in
-  up) up ;;
-  down) down ;;
+  up) lock && up ;;
+  down) lock && down ;;
   env) env_ ;;
-  *) echo "usage: $0 up|down|env" >&2; exit 2 ;;
+  status) running && node_ready ;; # exit 0 when a cluster is up and its node Ready
+  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
 esac
