@@ -370,7 +370,11 @@ down_quietly() {
   fi
   stop_pid kube-proxy
   [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
-  for name in kube-scheduler kube-controller-manager kube-apiserver etcd registry; do stop_pid "$name"; done
+  for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$name"; done
+  if [ -f "$STATE/registry.pid" ]; then
+    stop_pid registry
+    prune_registry
+  fi
   # The kubelet's volume mounts (secrets, service-account tokens) under its root.
   if [ -d "$STATE/kubelet" ]; then
     grep -o " $STATE/kubelet[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -383,6 +387,27 @@ down() {
   # The Engine too, when `up` started it (docker-engine.sh's marker: never one that was already running).
   "$REPO_ROOT/scripts/docker-engine.sh" down
   say "down"
+}
+
+# What the tests pushed (apps' images and Kaniko's caches, under any name) goes at `down`, with the builder and platform
+# images of other checkouts; the base images, Kaniko and the current builder and platform images stay. Run only on a
+# registry this script stopped: the registry's garbage collection must not race a push.
+prune_registry() {
+  local repos="$CACHE/registry/docker/registry/v2/repositories" keep=" " repo tag
+  [ -d "$repos" ] || return 0
+  [ ! -f "$STATE/images.env" ] || keep=" $(sed -n 's/^export PAAS_TEST_[A-Z]*_IMAGE=//p' "$STATE/images.env" | tr '\n' ' ')"
+  for repo in $(cd "$repos" && find . -type d -name _manifests -prune | sed 's|^\./||; s|/_manifests$||'); do
+    case "$repo" in
+      library/* | paas-test/kaniko | paas-test/app-*) continue ;;
+      paas-test/builder | paas-test/paas)
+        for tag in $(ls "$repos/$repo/_manifests/tags" 2>/dev/null); do
+          case "$keep" in *" $REGISTRY/$repo:$tag "*) ;; *) rm -rf "${repos:?}/$repo/_manifests/tags/$tag" ;; esac
+        done ;;
+      *) rm -rf "${repos:?}/$repo" ;;
+    esac
+  done
+  docker-registry garbage-collect --delete-untagged "$CACHE/registry.yml" >>"$CACHE/registry-gc.log" 2>&1 ||
+    say "the registry's garbage collection failed (log: $CACHE/registry-gc.log)"
 }
 
 # One `up` or `down` at a time on a machine: the cache and the cluster are the machine's, not a checkout's.
