@@ -16,6 +16,8 @@ export interface KubePlatform {
   /** The app's namespace, `<prefix><app>`. */
   appNamespace(app: string): string;
   buildNamespace: string;
+  /** PAAS_REGISTRY: the cluster's registry with a path unique to this platform, `172.17.0.1:5001/t1a2b3c4d`. */
+  registry: string;
   destroy(): Promise<void>;
 }
 
@@ -27,7 +29,9 @@ export function kubePlatformEnv(cluster: TestCluster, prefix: string, httpPort: 
     PAAS_NAMESPACE: `${prefix}paas`,
     PAAS_NAMESPACE_PREFIX: `${prefix}app-`,
     PAAS_BUILD_NAMESPACE: `${prefix}builds`,
-    PAAS_REGISTRY: cluster.registry,
+    // A repository path of the run's own: Kaniko's layer cache (`<registry>/<app>/cache`) outlives a run in the
+    // cluster's registry, and a first push must build from nothing, not from an earlier run's layers.
+    PAAS_REGISTRY: `${cluster.registry}/${prefix.replace(/-$/, '')}`,
     PAAS_REGISTRY_INSECURE: 'true',
     PAAS_REGISTRY_MIRROR: cluster.mirror,
     PAAS_KANIKO_IMAGE: cluster.kanikoImage,
@@ -69,7 +73,7 @@ export async function startKubePlatform(env: NodeJS.ProcessEnv = {}): Promise<Ku
     throw err;
   }
   return {
-    p, cluster, buildNamespace: base.PAAS_BUILD_NAMESPACE!,
+    p, cluster, buildNamespace: base.PAAS_BUILD_NAMESPACE!, registry: base.PAAS_REGISTRY!,
     appNamespace: (app) => `${base.PAAS_NAMESPACE_PREFIX}${app}`,
     async destroy() {
       try {
