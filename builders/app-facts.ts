@@ -95,3 +95,11 @@ export function defaultProcessTypes(
       return {};
   }
 }
+
+/**
+ * A user Dockerfile without a Procfile runs as its image says: web with an empty command (the image's CMD/ENTRYPOINT).
+ * Both image-building modes (Docker, Kubernetes) deploy what this returns.
+ */
+export function imageProcessTypes(stack: string, processTypes: Record<string, string>): Record<string, string> {
+  return stack === 'dockerfile' && Object.keys(processTypes).length === 0 ? { web: '' } : processTypes;
+}

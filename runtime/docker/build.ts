@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { imageProcessTypes } from '../../builders/app-facts.ts';
 import { prepareBuild } from '../../builders/entrypoint.ts';
 import { indent } from '../../builders/run-step.ts';
 import type { Config } from '../../core/config.ts';
@@ -31,11 +32,6 @@ const minBuildPids = 4096;
 const cpuPeriodUs = 100_000;
 
 export type DockerBuildConfig = Pick<Config, 'dataDir' | 'buildTimeoutMs' | 'appLimits'>;
-
-/** A user Dockerfile without a Procfile runs as its image says: web with an empty command (the image's CMD/ENTRYPOINT). */
-export function imageProcessTypes(stack: string, processTypes: Record<string, string>): Record<string, string> {
-  return stack === 'dockerfile' && Object.keys(processTypes).length === 0 ? { web: '' } : processTypes;
-}
 
 export class DockerBuildDriver implements BuildDriver {
   constructor(private readonly docker: Docker, private readonly config: DockerBuildConfig) {}

@@ -2,6 +2,7 @@
 // Kaniko), both containers' logs streamed into the push as they are written, the process types read from the
 // builder's termination message and the image digest from Kaniko's; deploys then run the image by digest.
 import type { Knex } from 'knex';
+import { imageProcessTypes } from '../../builders/app-facts.ts';
 import { stacks } from '../../builders/detect.ts';
 import { createBuildToken } from '../../core/build-tokens.ts';
 import type { Config } from '../../core/config.ts';
@@ -13,6 +14,7 @@ import { buildNamespaceLabels, imageByDigest, toBuildJob, toBuildNamespace, toBu
 import { runJob, type ContainerEnd } from './job-run.ts';
 import { objectNames } from './names.ts';
 import { registrySecretCopy } from './registry-secret.ts';
+import { stripEscapes } from '../docker/build-output.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const KANIKO_LAST_LINES = 5;
@@ -91,9 +93,11 @@ export class KubernetesBuildDriver implements BuildDriver {
           if (detected) input.onStack?.(detected);
           return;
         }
-        kanikoLines.push(line);
+        // Kaniko colours its level (`\x1b[36mINFO\x1b[0m[0003] …`) and pads each message: neither belongs in a push.
+        const text = stripEscapes(line).trimEnd();
+        kanikoLines.push(text);
         if (kanikoLines.length > 200) kanikoLines.shift();
-        input.log(`       ${line}`);
+        input.log(`       ${text}`);
       },
       onEnd: (container, end) => {
         if (container === 'builder') {
@@ -116,6 +120,6 @@ export class KubernetesBuildDriver implements BuildDriver {
     if (!report || 'error' in report || !digest) throw new PaasError('E_BUILD_FAILED', 'The build Job ended without a result');
     const image = imageByDigest(this.config.registry, input.app, digest);
     input.log(`       Pushed ${image}`);
-    return { stack: report.stack, processTypes: report.processTypes, pathPrepend: [], slugDir: null, image };
+    return { stack: report.stack, processTypes: imageProcessTypes(report.stack, report.processTypes), pathPrepend: [], slugDir: null, image };
   }
 }
