@@ -2,6 +2,8 @@
 // kubeconfig, the registry and images it made, and names unique to one test run. `.ci/run` brings the cluster up and
 // exports what `scripts/test-cluster.sh env` prints; a test without it fails saying so, never passes by skipping.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { connectKube, isNotFound, type Kube } from '../../runtime/kubernetes/client.ts';
@@ -26,9 +28,34 @@ const NOT_UP = 'no test cluster: run `scripts/test-cluster.sh up` and `eval "$(s
 
 let cluster: TestCluster | undefined;
 
+/**
+ * .ci/run brings the cluster up beside the first tests (npm test runs the Kubernetes files last): it sets
+ * PAAS_TEST_CLUSTER_PENDING to a folder where `up` leaves `status` (its exit code) and `env` (what `env` printed).
+ * Waits for `status` (blocking: test files ask for the cluster while they are set up) and loads `env`.
+ */
+function awaitPendingCluster(env: NodeJS.ProcessEnv): void {
+  const dir = env.PAAS_TEST_CLUSTER_PENDING;
+  if (!dir || env.PAAS_TEST_KUBECONFIG) return;
+  const waitS = Number(env.PAAS_TEST_CLUSTER_WAIT_S ?? 3600);
+  const until = Date.now() + waitS * 1000;
+  const statusFile = path.join(dir, 'status');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!fs.existsSync(statusFile)) {
+    if (Date.now() > until) throw new Error(`${NOT_UP} (still coming up after ${waitS} s: see ${dir}/log)`);
+    Atomics.wait(pause, 0, 0, 1000); // a poll interval under the deadline above
+  }
+  const status = fs.readFileSync(statusFile, 'utf8').trim();
+  if (status !== '0') throw new Error(`${NOT_UP} (scripts/test-cluster.sh up failed with exit ${status}: see ${dir}/log)`);
+  for (const line of fs.readFileSync(path.join(dir, 'env'), 'utf8').split('\n')) {
+    const m = /^export (PAAS_TEST_[A-Z_]+)=(\S+)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!;
+  }
+}
+
 /** The test cluster; throws (the test fails) when `scripts/test-cluster.sh env` was not exported. */
 export function requireCluster(env: NodeJS.ProcessEnv = process.env): TestCluster {
   if (cluster) return cluster;
+  awaitPendingCluster(env);
   const need = (name: string): string => {
     const value = env[name];
     if (!value) throw new Error(`${NOT_UP} (${name} is not set)`);
