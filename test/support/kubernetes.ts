@@ -45,14 +45,15 @@ export async function startKubeWorld(t: { after(fn: () => Promise<void> | void):
     ...env,
   });
   const kube = cluster.kube;
-  // Every namespace with the prefix: the platform's, the builds' and each app's, listed when the test ends (after
-  // hooks run in order: the list, then the deletes).
+  // Every namespace with the prefix (the platform's, the builds' and each app's), listed when the test ends, in the
+  // same hook as the deletes: hooks of a suite and of a test do not run in the same order.
   let created: string[] = [config.namespace, config.buildNamespace];
-  t.after(async () => {
+  const listThen = { after: (fn: () => Promise<void>) => t.after(async () => {
     const all = await kube.core.listNamespace();
     created = all.items.map((n) => n.metadata?.name ?? '').filter((n) => n.startsWith(prefix));
-  });
-  deleteNamespacesAfter(t as TestContext, kube, () => created);
+    await fn();
+  }) };
+  deleteNamespacesAfter(listThen as unknown as TestContext, kube, () => created);
   await kube.core.createNamespace({ body: { metadata: { name: config.namespace, labels: { 'paas.dev/test': 'true' } } } });
   return { cluster, kube, config, kubeconfig: cluster.kubeconfig, prefix, appNamespace: (app) => appNamespace(config.namespacePrefix, app) };
 }
