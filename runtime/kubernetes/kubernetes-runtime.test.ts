@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../../test/support/cluster.ts';
 import { appImage } from '../../test/support/kube-images.ts';
-import { getFromService, kubeSpec, namespaceGone, serviceAnswers, startKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
+import { askService, getFromService, kubeSpec, namespaceGone, serviceAnswers, startKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
 import { RolloutFailedError } from '../driver.ts';
 import type { ReleaseSpec } from '../types.ts';
 import { FIELD_MANAGER } from './apply.ts';
@@ -207,7 +207,7 @@ describe('the Kubernetes runtime on the real cluster', () => {
     assert.equal(all.filter((p) => mine.includes(p.name!)).length, 3, 'the snapshot across namespaces sees them');
 
     const mark = `/probe-${Date.now()}`;
-    await getFromService(w.kube, NS, mark);
+    await askService(w.kube, NS, mark);
     const tail = await eventually('the request in the log', async () => {
       const out: string[] = [];
       await runtime.logs('shop', { lines: 50, follow: false, signal: new AbortController().signal }, (l) => out.push(l));

@@ -11,7 +11,7 @@ import knex from 'knex';
 import { loadConfig } from '../../core/config.ts';
 import { eventually } from '../../test/support/cluster.ts';
 import { appImage } from '../../test/support/kube-images.ts';
-import { getFromService, kubeSpec, startKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
+import { askService, kubeSpec, startKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
 import { LocalReader } from '../local/reader.ts';
 import { selectReader } from '../select.ts';
 import { KubernetesRuntime } from './kubernetes-runtime.ts';
@@ -43,7 +43,7 @@ test("ps shows the app's pods; logs prints their last lines, then follows every 
   const pods = (await w.kube.core.listNamespacedPod({ namespace: w.appNamespace('shop') })).items.map((p) => p.metadata!.name!);
   assert.deepEqual(ps.map((p) => p.name).sort(), [...pods].sort());
   const mark = `/tail-${Date.now()}`;
-  await getFromService(w.kube, w.appNamespace('shop'), mark);
+  await askService(w.kube, w.appNamespace('shop'), mark);
   await eventually('the request in the kubelet\'s log', async () => {
     const lines: string[] = [];
     await reader.logs('shop', { lines: 1, follow: false, signal: new AbortController().signal }, (l) => lines.push(l));
@@ -59,12 +59,12 @@ test("ps shows the app's pods; logs prints their last lines, then follows every 
   assert.match(out[1]!, new RegExp(`^\\S+ app\\[web\\.\\w+\\]: GET ${mark}$`), 'the last 2 lines across pods, the newest last');
   assert.match(out[0]!, /^\S+ app\[web\.\w+\]: (listening on 5000|GET \/\S*)$/);
   const next = `/new-${Date.now()}`;
-  await getFromService(w.kube, w.appNamespace('shop'), next);
+  await askService(w.kube, w.appNamespace('shop'), next);
   await eventually('a new line', async () => (out.some((l) => l.endsWith(`: GET ${next}`)) ? true : undefined), 20_000);
   abort.abort();
   await following;
   const seen = out.length;
-  await getFromService(w.kube, w.appNamespace('shop'), '/after-the-end');
+  await askService(w.kube, w.appNamespace('shop'), '/after-the-end');
   // What the kubelet would stream after the end is not read: the informer and every stream are closed by then.
   assert.equal(out.length, seen);
 });

@@ -105,6 +105,17 @@ export function serviceAnswers(kube: Kube, ns: string, expected: RegExp, path = 
   }, timeoutMs);
 }
 
+/**
+ * GETs `path` until the Service answers 200: kube-proxy programs a new Service's ClusterIP (and a changed set of
+ * endpoints) a moment after the API server has it, and connections meanwhile are refused.
+ */
+export function askService(kube: Kube, ns: string, path: string, timeoutMs = 20_000): Promise<string> {
+  return eventually(`${ns}/web answering ${path}`, async () => {
+    const res = await getFromService(kube, ns, path);
+    return res.status === 200 ? res.body : undefined;
+  }, timeoutMs);
+}
+
 /** Waits until the namespace is gone (a namespace's deletion finishes only once everything in it is gone). */
 export function namespaceGone(kube: Kube, ns: string, timeoutMs = 90_000): Promise<true> {
   return eventually(`namespace ${ns} gone`, async () => {

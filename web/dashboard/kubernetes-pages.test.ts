@@ -10,7 +10,7 @@ import { createAppAs, openLive, releaseBuild, signUp, startWeb } from '../../tes
 import { insertBuild } from '../../test/support/test-schema.ts';
 import { eventually } from '../../test/support/cluster.ts';
 import { appImage } from '../../test/support/kube-images.ts';
-import { getFromService, kubeSpec, startKubeWorld } from '../../test/support/kubernetes.ts';
+import { askService, kubeSpec, startKubeWorld } from '../../test/support/kubernetes.ts';
 
 test("in Kubernetes mode the logs page shows the pods' log lines, live too; processes and the API show the pods", async (t) => {
   const w = await startKubeWorld(t);
@@ -28,7 +28,7 @@ test("in Kubernetes mode the logs page shows the pods' log lines, live too; proc
   await new KubernetesRuntime(w.kube, w.config).deploy(kubeSpec('shop', 1, { image: await appImage('web') }), () => undefined);
   const [pod] = (await w.kube.core.listNamespacedPod({ namespace: NS, labelSelector: 'paas.dev/release=1' })).items.map((p) => p.metadata!.name!);
   const suffix = pod!.slice(pod!.lastIndexOf('-') + 1);
-  await getFromService(w.kube, NS, '/cart?<200>');
+  await askService(w.kube, NS, '/cart?<200>');
   await eventually('the request on the logs page', async () => ((await b.get('/apps/shop/logs')).body.includes('GET /cart?&lt;200&gt;') ? true : undefined), 20_000);
 
   const page = await b.get('/apps/shop/logs');
@@ -41,7 +41,7 @@ test("in Kubernetes mode the logs page shows the pods' log lines, live too; proc
   const live = await openLive(h, '/apps/shop/logs/live', b.cookieHeader);
   const first = await live.until(/GET \/cart/);
   assert.match(first, /hx-swap-oob="innerHTML"/, 'the tail replaces what the page shows');
-  await getFromService(w.kube, NS, '/checkout');
+  await askService(w.kube, NS, '/checkout');
   const more = await live.until(/GET \/checkout/);
   assert.match(more.slice(first.length), /hx-swap-oob="beforeend"/, 'a new line is appended');
   live.close();
