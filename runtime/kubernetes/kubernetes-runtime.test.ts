@@ -4,12 +4,12 @@
 // back while the old pods keep answering through the Service, the release phase, a config change, scale, ps, logs,
 // restart, certs:add and destroy. What the server stored is read back (managedFields, pods, Services) rather than
 // the requests sent. The tests share one app and run in order: each starts from where the one before left it.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../../test/support/cluster.ts';
 import { appImage } from '../../test/support/kube-images.ts';
-import { askService, getFromService, kubeSpec, namespaceGone, serviceAnswers, startKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
+import { askService, getFromService, kubeSpec, namespaceGone, serviceAnswers, sharedKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
 import { RolloutFailedError } from '../driver.ts';
 import type { ReleaseSpec } from '../types.ts';
 import { FIELD_MANAGER } from './apply.ts';
@@ -24,8 +24,10 @@ let web: string;
 /** The release the app runs now (what a failed rollout goes back to). */
 let live: ReleaseSpec;
 
+const world = sharedKubeWorld();
+
 before(async () => {
-  w = await startKubeWorld({ after: (fn) => after(fn) });
+  w = await world;
   runtime = new KubernetesRuntime(w.kube, w.config);
   NS = w.appNamespace('shop');
   web = await appImage('web');

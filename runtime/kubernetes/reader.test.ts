@@ -2,7 +2,7 @@
 // has no processes and no logs; a deployed one shows its pods as ps rows, its pods' last lines from the kubelet (tail
 // end signalled first), then new lines of every pod until aborted. Also: select.ts picks this reader in Kubernetes
 // mode from a kubeconfig file, and the local reader otherwise.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import knex from 'knex';
 import { loadConfig } from '../../core/config.ts';
 import { eventually } from '../../test/support/cluster.ts';
 import { appImage } from '../../test/support/kube-images.ts';
-import { askService, kubeSpec, startKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
+import { askService, kubeSpec, sharedKubeWorld, type KubeWorld } from '../../test/support/kubernetes.ts';
 import { LocalReader } from '../local/reader.ts';
 import { selectReader } from '../select.ts';
 import { KubernetesRuntime } from './kubernetes-runtime.ts';
@@ -19,8 +19,10 @@ import { KubernetesReader } from './reader.ts';
 
 let w: KubeWorld;
 
+const world = sharedKubeWorld();
+
 before(async () => {
-  w = await startKubeWorld({ after: (fn) => after(fn) });
+  w = await world;
   await new KubernetesRuntime(w.kube, w.config).deploy(kubeSpec('shop', 1, { image: await appImage('web'), processes: [{ type: 'web', command: '', quantity: 2 }] }), () => undefined);
 });
 

@@ -3,7 +3,7 @@
 // and the app namespace prefix), deleted when it ends; a Config pointing the drivers at the cluster and its registry;
 // release specs as the deployer makes them; and the web Service's ClusterIP, which the test process can reach.
 import http from 'node:http';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { isNotFound, type Kube } from '../../runtime/kubernetes/client.ts';
 import { appNamespace } from '../../runtime/kubernetes/names.ts';
@@ -56,6 +56,29 @@ export async function startKubeWorld(t: { after(fn: () => Promise<void> | void):
   deleteNamespacesAfter(listThen as unknown as TestContext, kube, () => created);
   await kube.core.createNamespace({ body: { metadata: { name: config.namespace, labels: { 'paas.dev/test': 'true' } } } });
   return { cluster, kube, config, kubeconfig: cluster.kubeconfig, prefix, appNamespace: (app) => appNamespace(config.namespacePrefix, app) };
+}
+
+/**
+ * One world for every test of a file: call it at the file's top level (node:test runs an `after` registered inside a
+ * `before` hook at once, so the world's clean-up is registered here, before any hook runs); it is made in a `before`.
+ */
+export function sharedKubeWorld(env: NodeJS.ProcessEnv = {}): Promise<KubeWorld> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  after(async () => {
+    for (const fn of cleanups) await fn();
+  });
+  let settle!: { resolve(w: KubeWorld): void; reject(err: unknown): void };
+  const world = new Promise<KubeWorld>((resolve, reject) => { settle = { resolve, reject }; });
+  world.catch(() => undefined); // the before hook reports it
+  before(async () => {
+    try {
+      settle.resolve(await startKubeWorld({ after: (fn) => cleanups.push(fn) }, env));
+    } catch (err) {
+      settle.reject(err);
+      throw err;
+    }
+  });
+  return world;
 }
 
 /** A well-formed digest that no image in the registry has (pulling it fails: ImagePullBackOff). */
