@@ -15,6 +15,7 @@ export async function applyObjects(kube: Kube, objs: KubeObject[], whole: KubeOb
   const out: KubernetesObject[] = [];
   for (const obj of objs) {
     try {
+      if (obj.kind === 'Deployment') await replaceStaleProbes(kube, obj);
       // A copy: the client fills in defaults (namespace) on the object it is given.
       out.push(await kube.objects.patch(structuredClone(obj) as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
     } catch (err) {
@@ -53,6 +54,49 @@ export async function handOverReplicas(kube: Kube, namespace: string, name: stri
       if (statusOf(err) !== 409 || attempt >= 3) throw kubeError(`hand Deployment ${namespace}/${name}'s replicas over to its autoscaler`, err);
     }
   }
+}
+
+const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
+
+type ProbeContainer = { name: string } & Partial<Record<(typeof PROBES)[number], Record<string, unknown>>>;
+type WithTemplate = { spec?: { template?: { spec?: { containers?: ProbeContainer[] } } } };
+
+/** The probes of a pod template whose handler a new template drops or changes: `web/readinessProbe httpGet→tcpSocket`. */
+export function staleProbes(live: WithTemplate, next: WithTemplate): string[] {
+  const handler = (probe: Record<string, unknown> | undefined) => (probe ? HANDLERS.filter((h) => probe[h] !== undefined).join('+') || '?' : '');
+  const out: string[] = [];
+  for (const c of live.spec?.template?.spec?.containers ?? []) {
+    const n = next.spec?.template?.spec?.containers?.find((x) => x.name === c.name);
+    for (const key of PROBES) {
+      const [was, will] = [handler(c[key]), handler(n?.[key])];
+      if (was && was !== will) out.push(`${c.name}/${key} ${was}→${will || 'none'}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Server-side apply cannot take a probe away, nor change its handler, on Kubernetes 1.20: it removes the fields the
+ * manager stops applying but keeps what the server defaulted (httpGet.scheme, successThreshold…), so the probe stays
+ * as `httpGet: {scheme: HTTP}` beside the new `tcpSocket` (or as an empty probe), and the Deployment is refused
+ * ("may not specify more than 1 handler type", "must specify a handler type"). That is what a rollback from a release
+ * with an app.json startup check to one without does. So when the live template has such a probe, its pod template is
+ * first replaced whole with the new one (one JSON patch, one rollout); the apply that follows changes nothing more.
+ */
+async function replaceStaleProbes(kube: Kube, obj: KubeObject): Promise<void> {
+  const ref = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata!.name!, namespace: obj.metadata!.namespace! } };
+  let live: unknown;
+  try {
+    live = await kube.apps.readNamespacedDeployment({ name: ref.metadata.name, namespace: ref.metadata.namespace });
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  if (!staleProbes(live as WithTemplate, obj as WithTemplate).length) return;
+  // The generated client sends a patch body as a JSON patch (application/json-patch+json) by default.
+  const body = [{ op: 'replace', path: '/spec/template', value: structuredClone((obj as WithTemplate).spec!.template) }];
+  await kube.apps.patchNamespacedDeployment({ name: ref.metadata.name, namespace: ref.metadata.namespace, body, fieldManager: FIELD_MANAGER });
 }
 
 /** A JSON merge patch of one object (only the fields given change); false when the object does not exist. */

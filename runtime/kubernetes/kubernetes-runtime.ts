@@ -144,9 +144,10 @@ export class KubernetesRuntime implements RuntimeDriver {
     }
     const p = this.kubeRelease(previous);
     say(`-----> Rolling back to v${p.version}`);
-    await this.applyRelease(p);
-    await this.prune(p);
     try {
+      // Inside the try: the API server may refuse the old objects too, and the push must still say what failed.
+      await this.applyRelease(p);
+      await this.prune(p);
       await this.waitFor(p, say);
     } catch (err) {
       const lastLines = cause instanceof ReleaseBootError ? cause.lastLines : [];

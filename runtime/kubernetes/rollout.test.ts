@@ -121,3 +121,10 @@ test('a pod failure reads as one line with the pod, container, reason and messag
   const f = evaluatePod(pod(waiting('CrashLoopBackOff', 'back-off 10s')), now, 30_000)!;
   assert.equal(describePodFailure(f), 'web-abc (web): CrashLoopBackOff (back-off 10s)');
 });
+
+test('failed readiness says which path an HTTP probe asks, or that nothing answered on the port', () => {
+  const status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'web', ready: false, state: { running: { startedAt: '2025-01-01T00:00:00Z' } } }] };
+  assert.equal(evaluatePod(pod(status), now, 30_000)?.message, 'readiness probe failed for 60s: nothing answered on the web port');
+  const http = { containers: [{ name: 'web', readinessProbe: { httpGet: { path: '/health', port: 'http' } } }] };
+  assert.equal(evaluatePod(pod(status, http), now, 30_000)?.message, 'readiness probe failed for 60s: GET /health did not answer 2xx/3xx');
+});

@@ -108,11 +108,14 @@ export function evaluatePod(pod: PodLike, now: number, readyTimeoutMs: number): 
   const stuck = stuckContainer(pod);
   if (stuck) return { pod: name, ...stuck };
   if (isReady(pod)) return undefined;
-  const probed = new Set((pod.spec?.containers ?? []).filter((c) => c.readinessProbe).map((c) => c.name));
+  const probes = new Map((pod.spec?.containers ?? []).filter((c) => c.readinessProbe).map((c) => [c.name, c.readinessProbe as { httpGet?: { path?: string } }]));
   for (const c of pod.status?.containerStatuses ?? []) {
     const since = startedAt(c);
-    if (!probed.has(c.name) || c.ready || since === undefined || now - since < readyTimeoutMs) continue;
-    return { pod: name, container: c.name, reason: 'Unready', message: `readiness probe failed for ${Math.round((now - since) / 1000)}s: nothing answered on the web port` };
+    const probe = probes.get(c.name);
+    if (!probe || c.ready || since === undefined || now - since < readyTimeoutMs) continue;
+    // An HTTP probe's path may answer badly while the port is open (app.json's startup check): say which path.
+    const what = probe.httpGet?.path ? `GET ${probe.httpGet.path} did not answer 2xx/3xx` : 'nothing answered on the web port';
+    return { pod: name, container: c.name, reason: 'Unready', message: `readiness probe failed for ${Math.round((now - since) / 1000)}s: ${what}` };
   }
   return undefined;
 }
