@@ -1,5 +1,5 @@
 // runtime/kubernetes/client.ts — the one place the Kubernetes API client is made: from a kubeconfig
-// file, the in-cluster service account, or (in tests) a KubeConfig pointing at the stand-in API server; plus the
+// file, the in-cluster service account, or (in tests) the test cluster's admin kubeconfig; plus the
 // helpers that read the API's errors.
 import {
   ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Log,
