@@ -14,11 +14,11 @@ const web = (withChecks: boolean, type = 'web') => {
   return toDeployment(config, r, { type, command: 'x', quantity: 1 }) as Parameters<typeof staleProbes>[0];
 };
 
-test('staleProbes: an HTTP startup check going away or changing handler is stale; the same probes again, or probes added, are not', () => {
-  assert.deepEqual(staleProbes(web(true), web(false)), ['web/readinessProbe httpGet→tcpSocket', 'web/startupProbe httpGet→none']);
+test('staleProbes: an HTTP startup check going away (web falls back to TCP probes) or changing handler is stale; the same probes again, or probes added, are not', () => {
+  assert.deepEqual(staleProbes(web(true), web(false)), ['web/readinessProbe httpGet→tcpSocket', 'web/startupProbe httpGet→tcpSocket']);
   assert.deepEqual(staleProbes(web(true), web(true)), []);
   assert.deepEqual(staleProbes(web(false), web(false)), []);
-  assert.deepEqual(staleProbes(web(false), web(true)), ['web/readinessProbe tcpSocket→httpGet'], 'any change of handler');
+  assert.deepEqual(staleProbes(web(false), web(true)), ['web/readinessProbe tcpSocket→httpGet', 'web/startupProbe tcpSocket→httpGet'], 'any change of handler');
   assert.deepEqual(staleProbes(web(false, 'worker'), web(false, 'worker')), [], 'no probes at all');
   assert.deepEqual(staleProbes({}, web(true)), [], 'nothing live');
 });
