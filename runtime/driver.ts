@@ -19,7 +19,7 @@ export function releaseTimedOut(label: string, seconds: number): string {
   return `${label} did not finish within ${seconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`;
 }
 
-/** The refusal of ps:autoscale outside Kubernetes mode (the service's, and the local and Docker drivers' own). */
+/** The refusal of ps:autoscale outside Kubernetes mode: the one wording (services/autoscaling.ts and the local and Docker drivers use it). */
 export function autoscaleUnavailable(mode: string): PaasError {
   return new PaasError('E_AUTOSCALE_UNAVAILABLE', `Autoscaling needs Kubernetes mode (PAAS_RUNTIME=kubernetes); this platform runs in ${mode} mode. Use ps:scale to set instance counts`);
 }
