@@ -5,11 +5,10 @@
 import type { Knex } from 'knex';
 import { appForActor, type Actor, type AppRow, type AutoscaleSetting } from '../core/access.ts';
 import type { Mode } from '../core/config.ts';
-import { PaasError } from '../core/errors.ts';
+import { autoscaleUnavailable, PaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { MAX_INSTANCES, processTypes } from './formation.ts';
 import { currentRelease } from './releases.ts';
-import { autoscaleUnavailable } from '../runtime/driver.ts';
 
 export type { AutoscaleSetting };
 
