@@ -122,6 +122,7 @@ export class Deployer {
       const step = (name: string, fn: () => Promise<void>) => withSpan(name, { [attr.app]: app.name, [attr.releaseVersion]: release.version }, fn);
       if (scripts?.predeploy) await step('predeploy script', () => this.deps.runtime.runRelease(spec, scripts.predeploy!, say, previous, 'predeploy script'));
       if (build.process_types?.release) await step('release phase', () => this.deps.runtime.runRelease(spec, build.process_types!.release!, say, previous));
+      // A ps:autoscale (or :off) that lands during the rollout is applied again once this deploy is over (see reconcileAutoscaling).
       await step('rollout', () => this.deps.runtime.deploy(spec, say, previous));
       const postdeploy = await this.postdeploySteps(app, release, scripts);
       // Live before the postdeploy scripts run: a restart during them must not deploy the release again.
@@ -134,13 +135,36 @@ export class Deployer {
         await pruneImages(db, app, this.deps.config.gitLimits.slugRetention, this.deps.removeAppImages, this.deps.log)
           .catch((err: unknown) => this.deps.log.error({ err, app: app.name }, 'could not remove old images; the next deploy tries again'));
       }
+      await this.reconcileAutoscaling(app);
       return { stack: build.stack ?? null, status: 'succeeded' };
     } catch (err) {
       const message = isPaasError(err) ? err.message : 'internal error while deploying (see the platform log)';
       if (!isPaasError(err)) this.deps.log.error({ err, app: app.name, releaseId: release.id }, 'deploy failed unexpectedly');
       await this.sayFailure(app, release, err, message, say);
       await this.finish(app, release, build, 'failed', message, say, log);
+      await this.reconcileAutoscaling(app);
       return { stack: build.stack ?? null, status: 'failed' };
+    }
+  }
+
+  /**
+   * A deploy applies (or rolls back to) the autoscaling it read when it started, and deletes the autoscalers of types
+   * it does not autoscale: a ps:autoscale or :off stored meanwhile, whose event the controller may already have applied,
+   * was undone. Once the deploy is over (its release live, or the previous one back), when apps.autoscaling differs
+   * from what it used, the event goes out again: its handler applies what is stored now to the live release. Never
+   * throws: the deploy's outcome is recorded already; a failure here is logged (the next deploy applies it anyway).
+   */
+  private async reconcileAutoscaling(app: AppRow): Promise<void> {
+    try {
+      const now = ((await this.deps.db('apps').where({ id: app.id }).first('autoscaling')) as Pick<AppRow, 'autoscaling'> | undefined)?.autoscaling ?? {};
+      const used = app.autoscaling ?? {};
+      const changed = [...new Set([...Object.keys(now), ...Object.keys(used)])].sort()
+        .filter((type) => JSON.stringify(now[type]) !== JSON.stringify(used[type]));
+      if (!changed.length) return;
+      this.deps.log.info({ app: app.name, types: changed }, 'autoscaling changed during the deploy; applying it again');
+      await enqueueEvent(this.deps.db, 'autoscalingUpdated', { app: app.name, type: changed[0]! });
+    } catch (err) {
+      this.deps.log.error({ err, app: app.name }, 'could not check the autoscaling after a deploy; the next deploy or ps:autoscale applies it');
     }
   }
 

@@ -96,6 +96,11 @@ export class PaasError extends Error {
 }
 
 /** True when err is a PaasError, optionally with the given code. */
+/** The refusal of ps:autoscale outside Kubernetes mode: the one wording (services/autoscaling.ts and the local and Docker drivers use it). */
+export function autoscaleUnavailable(mode: string): PaasError {
+  return new PaasError('E_AUTOSCALE_UNAVAILABLE', `Autoscaling needs Kubernetes mode (PAAS_RUNTIME=kubernetes); this platform runs in ${mode} mode. Use ps:scale to set instance counts`);
+}
+
 export function isPaasError(err: unknown, code?: ErrorCode): err is PaasError {
   return err instanceof PaasError && (code === undefined || err.code === code);
 }

@@ -1,7 +1,6 @@
 // runtime/driver.ts — the two driver interfaces the pipeline talks to, so push → build → release →
 // deploy is the same code in both modes: a BuildDriver (native build, or a Kubernetes build Job) and a
 // RuntimeDriver (local processes behind the router, or Kubernetes objects). runtime/select.ts picks them by the mode.
-import { PaasError } from '../core/errors.ts';
 import { ReleaseBootError } from './boot-error.ts';
 import type { Say } from '../core/say.ts';
 import type { LogOptions, RuntimeReader } from './reader.ts';
@@ -19,10 +18,9 @@ export function releaseTimedOut(label: string, seconds: number): string {
   return `${label} did not finish within ${seconds} s and was stopped (PAAS_RELEASE_TIMEOUT_SECONDS)`;
 }
 
-/** The refusal of ps:autoscale outside Kubernetes mode (the service's, and the local and Docker drivers' own). */
-export function autoscaleUnavailable(mode: string): PaasError {
-  return new PaasError('E_AUTOSCALE_UNAVAILABLE', `Autoscaling needs Kubernetes mode (PAAS_RUNTIME=kubernetes); this platform runs in ${mode} mode. Use ps:scale to set instance counts`);
-}
+// The refusal of ps:autoscale outside Kubernetes mode: one wording, in core/errors.ts (the service and the local and
+// Docker drivers throw it).
+export { autoscaleUnavailable } from '../core/errors.ts';
 
 /** One build: the pushed tree and where its output goes. */
 export interface BuildInput {

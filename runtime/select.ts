@@ -33,7 +33,7 @@ export interface Drivers {
 export async function selectDrivers(db: Knex, bus: Bus, config: Config, log: Logger): Promise<Drivers> {
   if (config.mode === 'kubernetes') {
     const { kubernetesBuildsFor, kubernetesRuntimeFor } = await import('./kubernetes/connect.ts');
-    return { runtime: kubernetesRuntimeFor(config), builds: kubernetesBuildsFor(config, db), routerPort: config.routerPort };
+    return { runtime: kubernetesRuntimeFor(config, log), builds: kubernetesBuildsFor(config, db), routerPort: config.routerPort };
   }
   if (config.mode === 'docker') return dockerDrivers(bus, config, log);
   return localDrivers(bus, config, log);

@@ -7,13 +7,31 @@
 //     | kubectl apply --server-side --field-manager=paas-chart -f -
 //
 // Values files merge over charts/paas/values.yaml in order, as `helm -f` does. NOTES.txt goes to standard error.
-// The in-release PostgreSQL and NATS (chart dependencies) are not rendered: use external ones.
+// The in-release PostgreSQL and NATS (chart dependencies) are not rendered: use external ones. It needs this
+// checkout with its dev dependencies installed (`npm ci`, not `npm ci --omit=dev`: tsx runs it, and `yaml`) and
+// imports the test renderer from test/chart/render-chart.ts. A kind whose scope it does not know is refused.
 import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { mergeValues, renderChart } from '../test/chart/render-chart.ts';
 
 /** The kinds the chart renders that belong to no namespace. */
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+/** The namespaced kinds the chart renders (and a few it may come to render). */
+const NAMESPACED = new Set([
+  'ConfigMap', 'Deployment', 'Ingress', 'Job', 'NetworkPolicy', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Secret',
+  'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet',
+]);
+
+/**
+ * Whether a kind the chart renders is namespaced. A kind in neither list is refused, loudly: guessing would put a
+ * cluster-scoped object in a namespace (the API server refuses it) or leave a namespaced one out of the release's.
+ */
+export function isNamespaced(kind: string): boolean {
+  if (CLUSTER_SCOPED.has(kind)) return false;
+  if (NAMESPACED.has(kind)) return true;
+  throw new Error(`the chart renders a ${kind}, whose scope (namespaced or cluster-wide) scripts/render-chart.ts does not know: add it to CLUSTER_SCOPED or NAMESPACED`);
+}
 
 function main(argv: string[]): number {
   let namespace = 'paas', release = 'paas';
@@ -34,7 +52,7 @@ function main(argv: string[]): number {
       if (obj === null) continue;
       // As helm does: objects of namespaced kinds go to the release namespace unless they name theirs (the build
       // namespace's NetworkPolicy), so one `kubectl apply` without -n takes the whole stream.
-      if (!CLUSTER_SCOPED.has(obj.kind) && !obj.metadata.namespace) doc.setIn(['metadata', 'namespace'], namespace);
+      if (isNamespaced(obj.kind) && !obj.metadata.namespace) doc.setIn(['metadata', 'namespace'], namespace);
       out.push(`# Source: paas/templates/${file}\n${doc.toString().trim()}`);
     }
   }
@@ -42,9 +60,12 @@ function main(argv: string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`render-chart: ${(err as Error).message}\n`);
-  process.exitCode = 1;
+// Run as a script, not when a test imports isNamespaced.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`render-chart: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }

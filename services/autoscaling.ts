@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { appForActor, type Actor, type AppRow, type AutoscaleSetting } from '../core/access.ts';
 import type { Mode } from '../core/config.ts';
-import { PaasError } from '../core/errors.ts';
+import { autoscaleUnavailable, PaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { MAX_INSTANCES, processTypes } from './formation.ts';
 import { currentRelease } from './releases.ts';
@@ -42,11 +42,6 @@ export function describeAutoscale(s: AutoscaleSetting): string {
 /** The app's autoscaled types with their settings, sorted by type. */
 export function autoscalingOf(app: Pick<AppRow, 'autoscaling'>): Array<{ type: string } & AutoscaleSetting> {
   return Object.entries(app.autoscaling ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([type, s]) => ({ type, ...s }));
-}
-
-/** The refusal outside Kubernetes mode (runtime/driver.ts words the drivers' own the same way). */
-function autoscaleUnavailable(mode: Mode): PaasError {
-  return new PaasError('E_AUTOSCALE_UNAVAILABLE', `Autoscaling needs Kubernetes mode (PAAS_RUNTIME=kubernetes); this platform runs in ${mode} mode. Use ps:scale to set instance counts`);
 }
 
 function typeName(type: unknown): string {

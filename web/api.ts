@@ -133,7 +133,7 @@ function registerRuntimeRoutes(api: FastifyInstance, db: Knex, reader: RuntimeRe
 
 type TypeParams = { Params: { app: string; type: string } };
 
-/** ps:autoscale (PUT `{"min":1,"max":5,"cpu":70}`) and ps:autoscale:off (DELETE); Kubernetes mode only (E_AUTOSCALE_UNAVAILABLE). */
+/** ps:autoscale (PUT `{"min":1,"max":5,"cpu":70}`) and ps:autoscale:off (DELETE, idempotent: 204 when the type was not autoscaled either); Kubernetes mode only (E_AUTOSCALE_UNAVAILABLE). */
 function registerAutoscalingRoutes(api: FastifyInstance, db: Knex, config: Config): void {
   api.put<TypeParams & { Body: AutoscaleInput }>('/api/apps/:app/autoscaling/:type', {
     schema: schemas.setAutoscale, schemaErrorFormatter: invalidInput(fieldErrors.setAutoscale),
@@ -142,8 +142,8 @@ function registerAutoscalingRoutes(api: FastifyInstance, db: Knex, config: Confi
     return { type: req.params.type, ...s };
   });
   api.delete<TypeParams>('/api/apps/:app/autoscaling/:type', { schema: schemas.autoscaleType, schemaErrorFormatter: invalidInput() }, async (req, reply) => {
-    const removed = await removeAutoscale(db, config.mode, actorOf(req), req.params.app, req.params.type);
-    if (!removed) throw new PaasError('E_USAGE', `${req.params.type} of ${req.params.app} is not autoscaled`);
+    // Idempotent, as a DELETE is: a type that was not autoscaled is already off (204 too).
+    await removeAutoscale(db, config.mode, actorOf(req), req.params.app, req.params.type);
     return reply.code(204).send();
   });
 }

@@ -34,9 +34,11 @@ export const REPLICAS_MANAGER = 'paas-replicas-handover';
 /**
  * Applies the Deployment's current replica count under REPLICAS_MANAGER (not forced), so that the controller's next
  * apply without replicas does not delete the field (the count would fall to 1). Reads the count, then applies it;
- * when the autoscaler changed it in between (a conflict), reads again. False when the Deployment does not exist.
+ * when the autoscaler changed it in between (a conflict), reads again. A count outside `bounds` (the autoscaler's min
+ * and max) is first set within them, with a merge patch: the autoscaler treats a target at 0 as disabled and would
+ * never start a pod of a type autoscaled from 0. False when the Deployment does not exist.
  */
-export async function handOverReplicas(kube: Kube, namespace: string, name: string): Promise<boolean> {
+export async function handOverReplicas(kube: Kube, namespace: string, name: string, bounds: { min: number; max: number }): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     let replicas: number | undefined;
     try {
@@ -46,6 +48,18 @@ export async function handOverReplicas(kube: Kube, namespace: string, name: stri
       throw kubeError(`read Deployment ${namespace}/${name}`, err);
     }
     if (replicas === undefined) return true;
+    const within = Math.min(Math.max(replicas, bounds.min), bounds.max);
+    if (within !== replicas && attempt < 3) {
+      // An update (not an apply): it takes the field from whoever set the old count, so the apply below cannot conflict.
+      const patch = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas: within } };
+      try {
+        await kube.objects.patch(patch as KubernetesObject, undefined, undefined, REPLICAS_MANAGER, undefined, PatchStrategy.MergePatch);
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw kubeError(`scale Deployment ${namespace}/${name} to ${within} (its autoscaler's bounds)`, err);
+      }
+      continue; // read the count again and hand it over
+    }
     const obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } };
     try {
       await kube.objects.patch(obj as KubernetesObject, undefined, undefined, REPLICAS_MANAGER, false, PatchStrategy.ServerSideApply);

@@ -70,8 +70,21 @@ function safeParse(text: string): unknown {
  */
 export const FORBIDDEN_HINT = 'RBAC forbids it: grant the platform\'s ServiceAccount this right in the chart\'s ClusterRole (charts/paas/README.md, "RBAC")';
 
+/** RBAC's own refusal, as the API server words it (`User "…" cannot patch resource "deployments" …`). */
+const RBAC_REFUSAL = /User ".*" cannot \S+ resource/;
+
+/**
+ * True when a 403 is RBAC refusing the caller. Not every 403 is: a ResourceQuota's "exceeded quota", "namespace … is
+ * being terminated" and admission webhooks' refusals are 403 too, and granting a right would fix none of them.
+ */
+export function isRbacRefusal(err: unknown): boolean {
+  if (statusOf(err) !== 403) return false;
+  const body: unknown = err instanceof ApiException && typeof err.body === 'string' ? safeParse(err.body) : (err as { body?: unknown }).body;
+  return (body as { reason?: unknown } | undefined)?.reason === 'Forbidden' && RBAC_REFUSAL.test(apiMessage(err));
+}
+
 /** Wraps an API failure as a PaasError the push can show, keeping the cause for the log. */
 export function kubeError(what: string, err: unknown): PaasError {
-  const hint = statusOf(err) === 403 ? `; ${FORBIDDEN_HINT}` : '';
+  const hint = isRbacRefusal(err) ? `; ${FORBIDDEN_HINT}` : '';
   return new PaasError('E_INTERNAL', `Kubernetes refused to ${what}: ${apiMessage(err)}${hint}`, { cause: err });
 }

@@ -2,6 +2,7 @@
 // runtime/select.ts loads it (lazily, so the embedded mode never loads the Kubernetes client).
 import type { Knex } from 'knex';
 import type { Config } from '../../core/config.ts';
+import type { Logger } from '../../core/logger.ts';
 import { KubernetesBuildDriver } from './build-job.ts';
 import { connectKube, kubeConfigFrom, type Kube } from './client.ts';
 import { KubernetesRuntime } from './kubernetes-runtime.ts';
@@ -16,9 +17,9 @@ export function kubeFor(config: Config): Kube {
   return kube;
 }
 
-/** The Kubernetes runtime driver for this Config. */
-export function kubernetesRuntimeFor(config: Config): KubernetesRuntime {
-  return new KubernetesRuntime(kubeFor(config), config);
+/** The Kubernetes runtime driver for this Config (its warnings go to `log`). */
+export function kubernetesRuntimeFor(config: Config, log?: Logger): KubernetesRuntime {
+  return new KubernetesRuntime(kubeFor(config), config, log);
 }
 
 /** The Kubernetes build driver for this Config (it records build tokens in the database). */

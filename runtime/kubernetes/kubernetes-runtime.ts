@@ -3,12 +3,13 @@
 // previous release and waits for it; plus the release phase Job, scale, autoscaling (a HorizontalPodAutoscaler per
 // autoscaled type), restart, ps, logs, domains and destroy.
 import type { Config } from '../../core/config.ts';
+import type { Logger } from '../../core/logger.ts';
 import { isPaasError, PaasError } from '../../core/errors.ts';
 import { ReleaseBootError } from '../boot-error.ts';
 import { RolloutFailedError, type LogOptions, type RuntimeDriver, type Say } from '../driver.ts';
 import type { ProcessStatus, ReleaseSpec } from '../types.ts';
 import { applyObjects, deleteObject, handOverReplicas, listObjects, mergePatch } from './apply.ts';
-import type { Kube } from './client.ts';
+import { isRbacRefusal, type Kube } from './client.ts';
 import { hpaApiVersion } from './discovery.ts';
 import { allEdgeRefs, staleEdgeObjects, toEdgeObjects } from './edge-manifests.ts';
 import {
@@ -34,7 +35,7 @@ const appKinds: Array<[string, string]> = [
 export class KubernetesRuntime implements RuntimeDriver {
   private readonly reader: KubernetesReader;
 
-  constructor(private kube: Kube, private config: Config) {
+  constructor(private kube: Kube, private config: Config, private log?: Logger) {
     this.reader = new KubernetesReader(kube, config);
   }
 
@@ -59,16 +60,19 @@ export class KubernetesRuntime implements RuntimeDriver {
     const r = this.kubeRelease(spec);
     await this.prepareNamespace(r.app);
     say(`-----> Applying v${r.version} to namespace ${this.ns(r.app)}`);
+    // Autoscalers are looked for only when this release or the live one autoscales a type (the live one covers a type
+    // that goes with this release): an app that never autoscaled asks nothing of the autoscaling API.
+    const hpas = autoscaledProcesses(spec).length > 0 || (previous !== undefined && autoscaledProcesses(previous).length > 0);
     try {
-      await this.applyRelease(r);
+      await this.applyRelease(r, hpas);
       await this.waitFor(r, say);
     } catch (err) {
       // Whatever failed (the rollout, or an apply half done), the previous release goes back in place.
-      const back = await this.rollBack(r, previous, say, err);
+      const back = await this.rollBack(r, previous, say, err, hpas);
       if (!isPaasError(err)) throw err;
       throw new RolloutFailedError(err.message, err instanceof ReleaseBootError ? err.lastLines : [], back, { cause: err });
     }
-    await this.prune(r);
+    await this.prune(r, undefined, hpas);
   }
 
   /** The HorizontalPodAutoscaler version the cluster serves, for a release that autoscales a type. */
@@ -88,11 +92,25 @@ export class KubernetesRuntime implements RuntimeDriver {
    * them out and must not reset the autoscaler's count), and the autoscalers of types no longer autoscaled go (so none
    * fights the count the apply sets).
    */
-  private async applyRelease(r: KubeRelease): Promise<void> {
+  private async applyRelease(r: KubeRelease, hpas: boolean): Promise<void> {
     const objs = await this.releaseObjects(r);
-    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type));
-    await this.pruneAutoscalers(r);
+    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type), p.autoscale);
+    if (hpas) await this.pruneAutoscalers(r);
     await applyObjects(this.kube, objs);
+  }
+
+  /**
+   * The app's HorizontalPodAutoscalers. A 403 (a controller whose ClusterRole predates autoscaling) counts as none,
+   * with a warning: a deploy must not fail on what only ps:autoscale needs.
+   */
+  private async listAutoscalers(app: string, version: string) {
+    try {
+      return await listObjects(this.kube, version, 'HorizontalPodAutoscaler', this.ns(app), appSelector(app));
+    } catch (err) {
+      if (!isRbacRefusal((err as { cause?: unknown }).cause)) throw err;
+      this.log?.warn({ err, app }, 'cannot list HorizontalPodAutoscalers (RBAC): taken as none; grant horizontalpodautoscalers get/list/create/patch/delete (charts/paas/README.md, "RBAC")');
+      return [];
+    }
   }
 
   /** Deletes the app's HorizontalPodAutoscalers of types the release does not autoscale (or no longer has); returns their names. */
@@ -101,7 +119,7 @@ export class KubernetesRuntime implements RuntimeDriver {
     if (!version) return []; // a cluster without the autoscaling API holds no autoscaler of ours
     const keep = autoscaledProcesses(r).map((p) => processName(p.type));
     const gone: string[] = [];
-    for (const h of await listObjects(this.kube, version, 'HorizontalPodAutoscaler', this.ns(r.app), appSelector(r.app))) {
+    for (const h of await this.listAutoscalers(r.app, version)) {
       if (keep.includes(h.metadata!.name!)) continue;
       await deleteObject(this.kube, { apiVersion: version, kind: 'HorizontalPodAutoscaler', metadata: { name: h.metadata!.name!, namespace: this.ns(r.app) } });
       gone.push(h.metadata!.name!);
@@ -119,7 +137,7 @@ export class KubernetesRuntime implements RuntimeDriver {
     if (!current?.image) return; // nothing deployed here yet: the first deploy applies it
     const r = this.kubeRelease(current);
     const objs = await this.releaseObjects(r);
-    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type));
+    for (const p of autoscaledProcesses(r)) await handOverReplicas(this.kube, this.ns(r.app), processName(p.type), p.autoscale);
     const gone = await this.pruneAutoscalers(r);
     await applyObjects(this.kube, objs.filter((o) => o.kind === 'HorizontalPodAutoscaler'), objs);
     for (const p of r.processes.filter((proc) => gone.includes(processName(proc.type)))) {
@@ -137,17 +155,17 @@ export class KubernetesRuntime implements RuntimeDriver {
   }
 
   /** Puts the previous release back and waits for it; returns its version, or undefined when there was none. */
-  private async rollBack(failed: KubeRelease, previous: ReleaseSpec | undefined, say: Say, cause: unknown): Promise<number | undefined> {
+  private async rollBack(failed: KubeRelease, previous: ReleaseSpec | undefined, say: Say, cause: unknown, hpas: boolean): Promise<number | undefined> {
     if (!previous?.image) {
-      await this.prune(failed, []); // nothing to go back to: stop the failing pods rather than let them crash-loop
+      await this.prune(failed, [], hpas); // nothing to go back to: stop the failing pods rather than let them crash-loop
       return undefined;
     }
     const p = this.kubeRelease(previous);
     say(`-----> Rolling back to v${p.version}`);
     try {
       // Inside the try: the API server may refuse the old objects too, and the push must still say what failed.
-      await this.applyRelease(p);
-      await this.prune(p);
+      await this.applyRelease(p, hpas);
+      await this.prune(p, undefined, hpas);
       await this.waitFor(p, say);
     } catch (err) {
       const lastLines = cause instanceof ReleaseBootError ? cause.lastLines : [];
@@ -156,10 +174,13 @@ export class KubernetesRuntime implements RuntimeDriver {
     return p.version;
   }
 
-  /** Deletes the app's Deployments not in `keep` (types a release no longer has), web's edge objects it no longer has, and web's Service and edge without web. */
-  private async prune(r: KubeRelease, keep = r.processes.map((p) => processName(p.type))): Promise<void> {
+  /**
+   * Deletes the app's Deployments not in `keep` (types a release no longer has), web's edge objects it no longer has,
+   * and web's Service and edge without web; with `hpas`, the autoscalers of types not autoscaled.
+   */
+  private async prune(r: KubeRelease, keep = r.processes.map((p) => processName(p.type)), hpas = true): Promise<void> {
     const ns = this.ns(r.app);
-    await this.pruneAutoscalers(keep.length ? r : { ...r, processes: [] });
+    if (hpas) await this.pruneAutoscalers(keep.length ? r : { ...r, processes: [] });
     for (const d of await listObjects(this.kube, 'apps/v1', 'Deployment', ns, appSelector(r.app))) {
       if (!keep.includes(d.metadata!.name!)) await deleteObject(this.kube, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: d.metadata!.name!, namespace: ns } });
     }

@@ -14,7 +14,7 @@ import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.t
 import type { HorizontalPodAutoscaler } from '../../runtime/kubernetes/manifests.ts';
 import type { ProcessSpec, ReleaseSpec } from '../../runtime/types.ts';
 import { pushAppImage } from '../support/cluster-app.ts';
-import { deleteNamespacesAfter, requireCluster, uniquePrefix } from '../support/cluster.ts';
+import { deleteNamespacesAfter, eventually, requireCluster, uniquePrefix } from '../support/cluster.ts';
 
 test('ps:autoscale on the real API server: the HPA in the served version, kept counts across a release, gone on off and with its type', async (t) => {
   const c = requireCluster();
@@ -83,4 +83,31 @@ test('ps:autoscale on the real API server: the HPA in the served version, kept c
   await runtime.deploy(spec(4, [{ ...worker, quantity: 1 }]), say, v3);
   assert.equal(await hpaGone(), true, 'gone with its type');
   await assert.rejects(deployment(), (err: unknown) => isNotFound(err));
+});
+
+test('a type at 0 autoscaled with --min 1 gets 1 replica at once (the autoscaler leaves a target at 0 alone)', async (t) => {
+  const c = requireCluster();
+  const prefix = uniquePrefix();
+  const image = await pushAppImage(c.registry, c.mirror);
+  const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
+  const ns = `${prefix}shop`;
+  deleteNamespacesAfter(t, c.kube, () => [ns]);
+  const runtime = new KubernetesRuntime(c.kube, config);
+  const worker = (autoscale?: ProcessSpec['autoscale']): ProcessSpec => ({ type: 'worker', command: 'sleep 3600', quantity: 0, ...(autoscale ? { autoscale } : {}) });
+  const spec = (processes: ProcessSpec[]): ReleaseSpec => ({ app: 'shop', version: 1, slugDir: '', pathPrepend: [], env: {}, config: {}, image, processes });
+  const deployment = () => c.kube.apps.readNamespacedDeployment({ name: 'worker', namespace: ns });
+
+  await runtime.deploy(spec([worker()]), () => undefined);
+  assert.equal((await deployment()).spec?.replicas, 0, 'ps:scale worker=0');
+  // ps:autoscale worker --min 1 --max 3 on the live release (the event's path).
+  await runtime.autoscale('shop', spec([worker({ min: 1, max: 3, cpu: 70 })]));
+  assert.equal((await deployment()).spec?.replicas, 1, 'handed over within the autoscaler\'s bounds, not at 0');
+  const pods = await eventually('a worker pod running', async () => {
+    const list = await c.kube.core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/component=worker' });
+    return list.items.some((p) => p.status?.phase === 'Running') ? list.items : undefined;
+  }, 120_000);
+  assert.equal(pods.length, 1);
+  // The count stays the hand-over manager's (not the controller's), so the next release does not reset it.
+  await runtime.deploy({ ...spec([worker({ min: 1, max: 3, cpu: 70 })]), version: 2 }, () => undefined, spec([worker({ min: 1, max: 3, cpu: 70 })]));
+  assert.equal((await deployment()).spec?.replicas, 1);
 });

@@ -2,7 +2,9 @@
 // test/chart/render-chart.ts (the same renderer the chart's unit tests use), its objects given the release namespace
 // as `helm install -n` would, and server-side applied (or dry-run) with an admin client. Also what the install needs
 // on this machine: TCP forwarders from the docker0 address to the host's PostgreSQL and NATS (pods cannot reach
-// 127.0.0.1), a fresh database per test, and a PersistentVolume for the data claim (the cluster has no provisioner).
+// 127.0.0.1) that admit the release's pods only (and for PostgreSQL only the test role's startup for its database),
+// a fresh database per test owned by a role of its own, and a PersistentVolume for the data claim (the cluster has
+// no provisioner).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -25,20 +27,38 @@ export const OPTIONAL_CRD_KINDS = ['monitoring.coreos.com/v1/ServiceMonitor'];
 
 export interface Forwarder { host: string; port: number; close(): Promise<void> }
 
+export interface ForwarderGuard {
+  /** Admits a connection by its source address (e.g. only the release's pods); refused ones are closed at once. */
+  allow?: (remoteAddress: string) => Promise<boolean>;
+  /**
+   * Reads the client's first bytes and returns what to send upstream first, or undefined to close the connection
+   * (e.g. a PostgreSQL startup message for another user or database).
+   */
+  gate?: (client: net.Socket) => Promise<Buffer | undefined>;
+}
+
 /**
  * A TCP forwarder listening on `host` (port 0: the kernel picks) to `target`: how pods reach a service that listens
- * on the host's loopback only. Each connection is piped both ways; close() ends them all.
+ * on the host's loopback only. Each admitted connection is piped both ways; close() ends them all.
  */
-export async function tcpForwarder(host: string, target: { host: string; port: number }): Promise<Forwarder> {
+export async function tcpForwarder(host: string, target: { host: string; port: number }, guard: ForwarderGuard = {}): Promise<Forwarder> {
   const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); };
   const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
-    }
-    client.pipe(upstream).pipe(client);
+    track(client);
+    client.on('error', () => client.destroy());
+    void (async () => {
+      if (guard.allow && !(await guard.allow(client.remoteAddress ?? ''))) { client.destroy(); return; }
+      const first = guard.gate ? await guard.gate(client) : Buffer.alloc(0);
+      if (!first || client.destroyed) { client.destroy(); return; }
+      const upstream = net.connect(target.port, target.host);
+      track(upstream);
+      upstream.on('error', () => { client.destroy(); upstream.destroy(); });
+      client.on('error', () => upstream.destroy());
+      if (first.length) upstream.write(first);
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    })().catch(() => client.destroy());
   });
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, host, resolve); });
   const port = (server.address() as net.AddressInfo).port;
@@ -48,20 +68,108 @@ export async function tcpForwarder(host: string, target: { host: string; port: n
   };
 }
 
-/** A database of its own in the host's PostgreSQL (DATABASE_URL's server), dropped (forcibly) when the test ends. */
-export async function freshDatabase(t: TestContext, adminUrl: string): Promise<{ name: string; url: URL }> {
+/** Reads exactly one length-prefixed PostgreSQL startup packet (int32 length, then the rest) from a paused socket. */
+function readPacket(client: net.Socket, buffered: Buffer[]): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    let data = Buffer.concat(buffered.splice(0));
+    const done = (packet: Buffer | undefined) => { client.off('data', onData); client.off('close', onClose); client.pause(); resolve(packet); };
+    const check = () => {
+      if (data.length < 4) return false;
+      const length = data.readInt32BE(0);
+      if (length < 8 || length > 10_000) { done(undefined); return true; }
+      if (data.length < length) return false;
+      if (data.length > length) buffered.push(data.subarray(length));
+      done(data.subarray(0, length));
+      return true;
+    };
+    const onData = (chunk: Buffer) => { data = Buffer.concat([data, chunk]); check(); };
+    const onClose = () => done(undefined);
+    if (check()) return;
+    client.on('data', onData);
+    client.on('close', onClose);
+    client.resume();
+  });
+}
+
+const SSL_REQUEST = 80877103, GSSENC_REQUEST = 80877104, PROTOCOL_3 = 196608;
+
+/**
+ * The gate of a PostgreSQL forwarder: only a startup message (protocol 3.0) for exactly `user` and `database` goes
+ * through; SSL and GSS encryption requests are declined ('N': the host server speaks plain TCP on loopback), cancel
+ * requests and anything else close the connection. The host's PostgreSQL trusts 127.0.0.1 (no password is checked),
+ * so without it any client reaching the forwarder could log in as the superuser.
+ */
+export function pgStartupGate(allowed: { user: string; database: string }): (client: net.Socket) => Promise<Buffer | undefined> {
+  return async (client) => {
+    client.pause();
+    const buffered: Buffer[] = [];
+    for (let round = 0; round < 3; round++) {
+      const packet = await readPacket(client, buffered);
+      if (!packet) return undefined;
+      const code = packet.readInt32BE(4);
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) { client.write('N'); continue; }
+      if (code !== PROTOCOL_3) return undefined;
+      const fields = packet.subarray(8).toString('utf8').split('\0');
+      const params = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length && fields[i]; i += 2) params.set(fields[i]!, fields[i + 1]!);
+      if (params.get('user') !== allowed.user || params.get('database') !== allowed.database) return undefined;
+      return Buffer.concat([packet, ...buffered]);
+    }
+    return undefined;
+  };
+}
+
+/**
+ * A database of its own in the host's PostgreSQL (DATABASE_URL's server), owned by a role of its own (random
+ * password; not a superuser, no CREATEDB or CREATEROLE) that owns nothing else; the URL names that role. Both are
+ * dropped (the database forcibly) when the test ends.
+ */
+export async function freshDatabase(t: TestContext, adminUrl: string): Promise<{ name: string; role: string; url: URL }> {
   const name = `paas_chart_${crypto.randomBytes(4).toString('hex')}`;
+  const password = crypto.randomBytes(18).toString('base64url');
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  try { await admin.query(`CREATE DATABASE ${name}`); } finally { await admin.end(); }
+  try {
+    await admin.query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${password}'`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
+  } finally { await admin.end(); }
   t.after(async () => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
-    try { await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } finally { await c.end(); }
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.query(`DROP ROLE IF EXISTS ${name}`);
+    } finally { await c.end(); }
   });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return { name, url };
+  url.username = name;
+  url.password = password;
+  return { name, role: name, url };
+}
+
+/**
+ * Admits only the pods of `namespaces` (their IPs): no other pod or container on the bridge. A pod's first
+ * connection can come before the kubelet has reported its IP to the API server, so an unknown address is looked up
+ * again for a few seconds before it is refused.
+ */
+export function podSources(kube: Kube, namespaces: string[], patienceMs = 10_000): (remoteAddress: string) => Promise<boolean> {
+  const known = async (ip: string) => {
+    for (const namespace of namespaces) {
+      const pods = await kube.core.listNamespacedPod({ namespace }).catch(() => ({ items: [] as Array<{ status?: { podIP?: string } }> }));
+      if (pods.items.some((p) => p.status?.podIP === ip)) return true;
+    }
+    return false;
+  };
+  return async (remoteAddress) => {
+    const ip = remoteAddress.replace(/^::ffff:/, '');
+    const until = Date.now() + patienceMs;
+    for (;;) {
+      if (await known(ip)) return true;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
 }
 
 export interface Rendered { objs: Obj[]; namespaced: Obj[]; clusterScoped: Obj[]; unserved: Obj[] }
