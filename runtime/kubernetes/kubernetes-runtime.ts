@@ -236,10 +236,14 @@ export class KubernetesRuntime implements RuntimeDriver {
     return this.reader.status(app);
   }
 
-  /** Every app's processes in one request (the controller's snapshot for ps and the dashboard). */
+  /**
+   * Every app's processes in one request (the controller's snapshot for ps and the dashboard). Only the pods in each
+   * app's own namespace: another platform on the cluster (its own namespace prefix) labels its pods the same way.
+   */
   async statusAll(apps: string[]): Promise<ProcessStatus[]> {
     const pods = await this.kube.core.listPodForAllNamespaces({ labelSelector: `${labelKeys.managedBy}=paas,${labelKeys.release}` });
-    return apps.flatMap((app) => toProcessStatuses(app, pods.items.filter((p) => p.metadata?.labels?.[labelKeys.instance] === app)));
+    return apps.flatMap((app) => toProcessStatuses(app, pods.items.filter((p) =>
+      p.metadata?.namespace === this.ns(app) && p.metadata?.labels?.[labelKeys.instance] === app)));
   }
 
   logs(app: string, opts: LogOptions, out: (line: string) => void): Promise<void> {
