@@ -265,6 +265,16 @@ EOF
   wait_for "the default service account" default_service_account
 }
 
+# The network rule, enforced: pods (on docker0) reach the host's docker0 address and each other (ClusterIPs are
+# rewritten to pod addresses before forwarding), nothing else; without it an npm in a build could ask the internet.
+EGRESS_RULE=(FORWARD -i docker0 ! -d 172.17.0.0/16 -m comment --comment paas-test-cluster -j REJECT)
+fence_pods() {
+  iptables -C "${EGRESS_RULE[@]}" 2>/dev/null || iptables -I "${EGRESS_RULE[@]}"
+}
+unfence_pods() {
+  while iptables -D "${EGRESS_RULE[@]}" 2>/dev/null; do :; done
+}
+
 # A pod that runs to completion proves scheduling, the kubelet, the pause image, image pulls from the registry and
 # the service-account token controller.
 probe_pod() {
@@ -328,6 +338,7 @@ up() {
   PAUSE_IMAGE=$(sed -n 's/^export PAAS_TEST_PAUSE_IMAGE=//p' "$STATE/images.env")
   local t=$SECONDS
   make_credentials
+  fence_pods
   start_cluster
   probe_pod
   say "up: Kubernetes $K8S_VERSION ready ($((SECONDS - t)) s to a Ready node and a probe pod; $((SECONDS - started)) s in all)"
@@ -371,6 +382,7 @@ down_quietly() {
   fi
   stop_pid kube-proxy
   [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
+  unfence_pods
   for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$name"; done
   if [ -f "$STATE/registry.pid" ]; then
     stop_pid registry
