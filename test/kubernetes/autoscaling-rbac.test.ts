@@ -11,7 +11,7 @@ import { loadConfig } from '../../core/config.ts';
 import { connectKube, isNotFound } from '../../runtime/kubernetes/client.ts';
 import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.ts';
 import type { ProcessSpec, ReleaseSpec } from '../../runtime/types.ts';
-import { pushAppImage } from '../support/cluster-app.ts';
+import { appImage } from '../support/kube-images.ts';
 import { deleteNamespacesAfter, eventually, requireCluster, uniquePrefix } from '../support/cluster.ts';
 
 /** charts/paas/templates/rbac.yaml's controller rules without the autoscaling one (a ClusterRole from before ps:autoscale). */
@@ -28,7 +28,7 @@ const olderRules = [
 test('a controller without autoscaling rights deploys apps that never autoscaled, and a 403 listing autoscalers is taken as none', async (t) => {
   const c = requireCluster();
   const prefix = uniquePrefix();
-  const image = await pushAppImage(c.registry, c.mirror);
+  const image = await appImage('web');
   const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
   const ns = `${prefix}shop`;
   deleteNamespacesAfter(t, c.kube, () => [ns]);

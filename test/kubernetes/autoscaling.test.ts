@@ -13,13 +13,13 @@ import { hpaApiVersion } from '../../runtime/kubernetes/discovery.ts';
 import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.ts';
 import type { HorizontalPodAutoscaler } from '../../runtime/kubernetes/manifests.ts';
 import type { ProcessSpec, ReleaseSpec } from '../../runtime/types.ts';
-import { pushAppImage } from '../support/cluster-app.ts';
+import { appImage } from '../support/kube-images.ts';
 import { deleteNamespacesAfter, eventually, requireCluster, uniquePrefix } from '../support/cluster.ts';
 
 test('ps:autoscale on the real API server: the HPA in the served version, kept counts across a release, gone on off and with its type', async (t) => {
   const c = requireCluster();
   const prefix = uniquePrefix();
-  const image = await pushAppImage(c.registry, c.mirror);
+  const image = await appImage('web');
   const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
   const ns = `${prefix}shop`;
   deleteNamespacesAfter(t, c.kube, () => [ns]);
@@ -88,7 +88,7 @@ test('ps:autoscale on the real API server: the HPA in the served version, kept c
 test('a type at 0 autoscaled with --min 1 gets 1 replica at once (the autoscaler leaves a target at 0 alone)', async (t) => {
   const c = requireCluster();
   const prefix = uniquePrefix();
-  const image = await pushAppImage(c.registry, c.mirror);
+  const image = await appImage('web');
   const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
   const ns = `${prefix}shop`;
   deleteNamespacesAfter(t, c.kube, () => [ns]);

@@ -8,20 +8,21 @@ import { RolloutFailedError } from '../../runtime/driver.ts';
 import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.ts';
 import type { ReleaseSpec, StartupCheck } from '../../runtime/types.ts';
 import { deleteNamespacesAfter, requireCluster, uniquePrefix } from '../support/cluster.ts';
-import { pushAppImage } from '../support/cluster-app.ts';
+import { appImage } from '../support/kube-images.ts';
 
 test('web probes on the real cluster: a liveness check and TCP defaults roll out; a failing readiness path is held and rolled back', async (t) => {
   const c = requireCluster();
   const prefix = uniquePrefix();
-  const image = await pushAppImage(c.registry, c.mirror);
+  // v1 answers /health; v2's /health says 500 (its other paths answer), so only its readiness check fails.
+  const [image, unhealthy] = await Promise.all([appImage('web'), appImage('unhealthy')]);
   // A short readiness deadline, so the failing release is given up on in seconds (PAAS_BOOT_TIMEOUT_MS).
   const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test', PAAS_BOOT_TIMEOUT_MS: '15000' });
   const ns = `${prefix}shop`;
   deleteNamespacesAfter(t, c.kube, () => [ns]);
   const runtime = new KubernetesRuntime(c.kube, config);
   const check = (type: StartupCheck['type'], p: string): StartupCheck => ({ ...(type ? { type } : {}), name: p, path: p, attempts: 3, waitSeconds: 2, timeoutSeconds: 1, initialDelaySeconds: 0 });
-  const spec = (version: number, probes: StartupCheck[]): ReleaseSpec => ({
-    app: 'shop', version, slugDir: '', pathPrepend: [], env: {}, config: {}, image, processes: [{ type: 'web', command: '', quantity: 1 }], probes,
+  const spec = (version: number, probes: StartupCheck[], img = image): ReleaseSpec => ({
+    app: 'shop', version, slugDir: '', pathPrepend: [], env: {}, config: {}, image: img, processes: [{ type: 'web', command: '', quantity: 1 }], probes,
   });
   const lines: string[] = [];
 
@@ -33,7 +34,7 @@ test('web probes on the real cluster: a liveness check and TCP defaults roll out
   assert.deepEqual(live.readinessProbe?.tcpSocket?.port, 'http');
   assert.deepEqual({ ...live.livenessProbe?.httpGet }, { path: '/health', port: 'http', scheme: 'HTTP' });
 
-  const failed = await runtime.deploy(spec(2, [check('liveness', '/health'), check('readiness', '/ready')]), (l) => lines.push(l), v1).then(
+  const failed = await runtime.deploy(spec(2, [check('liveness', '/'), check('readiness', '/health')], unhealthy), (l) => lines.push(l), v1).then(
     () => assert.fail('a release whose readiness path fails must not roll out'), (err: unknown) => err);
   assert.ok(failed instanceof RolloutFailedError, String(failed));
   assert.equal(failed.rolledBackTo, 1);
