@@ -7,7 +7,7 @@ import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { Config } from '../../core/config.ts';
 import { appContainerSecurity, appPodSpec, envFrom, processResources, type KubeRelease, type ManifestSettings } from './manifests.ts';
-import { appLabels, appNamespace, buildJobName, buildTokenSecretName, labelKeys, objectNames, releaseJobName } from './names.ts';
+import { appLabels, appNamespace, appRepository, buildJobName, buildTokenSecretName, labelKeys, objectNames, releaseJobName } from './names.ts';
 
 /** Settings the build Job depends on. */
 export type BuildJobSettings = Pick<Config, 'buildNamespace' | 'registry' | 'registrySecret' | 'registryInsecure' | 'registryMirror' | 'builderImage' | 'kanikoImage' | 'gitdInternalUrl'>;
@@ -25,14 +25,14 @@ export const JOB_TTL_SECONDS = 3600;
 export const builderResources = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
 export const kanikoResources = { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } };
 
-/** Where Kaniko pushes a build: `<registry>/<app>:<build number>`. */
+/** Where Kaniko pushes a build: `<registry>/apps/<app>:<build number>`. */
 export function buildDestination(registry: string, app: string, number: number): string {
-  return `${registry}/${app}:${number}`;
+  return `${appRepository(registry, app)}:${number}`;
 }
 
 /** The image a deploy runs: the pushed repository at the digest Kaniko reported. */
 export function imageByDigest(registry: string, app: string, digest: string): string {
-  return `${registry}/${app}@${digest}`;
+  return `${appRepository(registry, app)}@${digest}`;
 }
 
 /** A registry's host[:port], without the path of a repository or a mirror. */
@@ -47,7 +47,7 @@ function kanikoArgs(s: BuildJobSettings, b: BuildJobInput): string[] {
     '--dockerfile=/workspace/Dockerfile', // the builder always writes it there (or the app brought its own)
     `--destination=${buildDestination(s.registry, b.app, b.number)}`,
     '--cache=true',
-    `--cache-repo=${s.registry}/${b.app}/cache`,
+    `--cache-repo=${appRepository(s.registry, b.app)}/cache`,
     '--digest-file=/dev/termination-log', // the controller reads the digest from the terminated state
     '--push-retry=3',
     // Docker Hub names (the injected Dockerfiles' FROM node:20-alpine …) are asked of the mirror first.

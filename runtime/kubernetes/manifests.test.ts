@@ -6,7 +6,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { loadConfig } from '../../core/config.ts';
 import type { ReleaseSpec } from '../types.ts';
-import { toBuildJob, toReleaseJob } from './job-manifests.ts';
+import { imageByDigest, toBuildJob, toReleaseJob } from './job-manifests.ts';
 import {
   configHash, defaultLiveness, HPA_API_VERSIONS, toDeployment, toKubeRelease, toReleaseObjects, type HorizontalPodAutoscaler, type KubeObject, type KubeRelease,
 } from './manifests.ts';
@@ -77,8 +77,8 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
   const [kaniko] = pod.containers;
   assert.equal(kaniko!.image, 'ghcr.io/osscontainertools/kaniko');
   assert.deepEqual(kaniko!.args, [
-    '--context=dir:///workspace', '--dockerfile=/workspace/Dockerfile', '--destination=registry.example.com:5000/shop:3',
-    '--cache=true', '--cache-repo=registry.example.com:5000/shop/cache', '--digest-file=/dev/termination-log', '--push-retry=3',
+    '--context=dir:///workspace', '--dockerfile=/workspace/Dockerfile', '--destination=registry.example.com:5000/apps/shop:3',
+    '--cache=true', '--cache-repo=registry.example.com:5000/apps/shop/cache', '--digest-file=/dev/termination-log', '--push-retry=3',
   ]);
   assert.deepEqual(kaniko!.volumeMounts!.map((m) => m.mountPath), ['/workspace', '/kaniko/.docker']);
   const insecure = toBuildJob({ ...config, registry: 'kind-registry:5000/paas', registryInsecure: true }, { app: 'shop', buildId: 'b', number: 1, token: 't' });
@@ -95,6 +95,21 @@ test('the build Job runs the builder, then Kaniko with the flags the design fixe
   assert.ok(!args({ registryInsecure: true, registryMirror: 'm:5000' }).includes('--insecure-pull'), 'other registries (a user Dockerfile FROM ghcr.io/…) keep TLS');
   assert.equal(pod.volumes!.find((v) => v.name === 'docker-config')?.secret?.secretName, 'registry-push');
   assert.ok(kaniko!.resources?.limits?.memory && builder!.resources?.requests?.cpu);
+});
+
+test('every app, a one-letter one too, gets a repository name Kaniko accepts, with a registry path or without', () => {
+  // go-containerregistry (Kaniko) refuses a repository (what follows the registry host) shorter than 2 characters.
+  const repositoryOf = (ref: string) => ref.slice(ref.indexOf('/') + 1).replace(/[:@].*$/, '');
+  for (const registry of ['172.17.0.1:5001', 'registry.example.com:5000/paas']) {
+    const args = toBuildJob({ ...config, registry }, { app: 'x', buildId: 'b', number: 1, token: 't' }).spec!.template.spec!.containers[0]!.args!;
+    const destination = args.find((a) => a.startsWith('--destination='))!.slice('--destination='.length);
+    const cache = args.find((a) => a.startsWith('--cache-repo='))!.slice('--cache-repo='.length);
+    assert.equal(destination, `${registry}/apps/x:1`);
+    assert.equal(cache, `${registry}/apps/x/cache`);
+    for (const ref of [destination, cache, imageByDigest(registry, 'x', `sha256:${'c'.repeat(64)}`), toKubeRelease({ ...release(), app: 'x', image: undefined }, registry, 2).image]) {
+      assert.ok(repositoryOf(ref).length >= 2, `${ref}: repository ${repositoryOf(ref)}`);
+    }
+  }
 });
 
 test("app.json's first startup check becomes web's httpGet startup and readiness probe", () => {

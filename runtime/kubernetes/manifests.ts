@@ -14,7 +14,7 @@ import type { Config } from '../../core/config.ts';
 import { toEdgeObjects } from './edge-manifests.ts';
 import type { ProcessSpec, ReleaseSpec, StartupCheck } from '../types.ts';
 import {
-  annotationKeys, appLabels, appNamespace, labelKeys, objectNames, processName, processSelector,
+  annotationKeys, appLabels, appNamespace, appRepository, labelKeys, objectNames, processName, processSelector,
 } from './names.ts';
 
 /** The settings manifests depend on (a subset of the platform Config). */
@@ -69,9 +69,9 @@ export const REVISION_HISTORY_LIMIT = 5;
 /** A release with what only the Kubernetes runtime needs filled in. */
 export interface KubeRelease extends ReleaseSpec { image: string; config: Record<string, string> }
 
-/** The image a release runs: its digest in Kubernetes mode, else `<registry>/<app>:<build>` (what a build would push). */
+/** The image a release runs: its digest in Kubernetes mode, else `<registry>/apps/<app>:<build>` (what a build would push). */
 export function toKubeRelease(spec: ReleaseSpec, registry: string, buildNumber: number): KubeRelease {
-  return { ...spec, image: spec.image ?? `${registry}/${spec.app}:${buildNumber}`, config: spec.config ?? spec.env };
+  return { ...spec, image: spec.image ?? `${appRepository(registry, spec.app)}:${buildNumber}`, config: spec.config ?? spec.env };
 }
 
 /** The app's namespace object. */

@@ -2,6 +2,15 @@
 // namespace per app, fixed object names inside it, and the app.kubernetes.io/* labels that find them again.
 import crypto from 'node:crypto';
 
+/**
+ * An app's image repository in the registry: `<registry>/apps/<app>`. The fixed `apps/` keeps every repository name
+ * at least two characters long even when PAAS_REGISTRY has no path: Kaniko (go-containerregistry) refuses a shorter
+ * one, so a one-letter app could not be built at `<registry>/<app>`.
+ */
+export function appRepository(registry: string, app: string): string {
+  return `${registry}/apps/${app}`;
+}
+
 /** The label keys we set; `instance` + `managedBy` select everything that belongs to an app. */
 export const labelKeys = {
   name: 'app.kubernetes.io/name',

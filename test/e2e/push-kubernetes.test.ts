@@ -78,7 +78,7 @@ test('a first push builds with the real builder and Kaniko, rolls out on the kub
   const kaniko = at(r, /^-----> Building the image with Kaniko$/);
   const unpacked = at(r, /^ {7}INFO\[\d+\] (Retrieving image manifest|Unpacking rootfs)/);
   const installed = at(r, /^ {7}greet: prepared [0-9a-f]{12}$/); // npm ci's postinstall, run by Kaniko's RUN
-  const pushedAt = at(r, new RegExp(`^ {7}Pushed ${escape(k.registry)}/shop@sha256:[0-9a-f]{64}$`));
+  const pushedAt = at(r, new RegExp(`^ {7}Pushed ${escape(k.registry)}/apps/shop@sha256:[0-9a-f]{64}$`));
   const rolling = at(r, /^ {7}Waiting for deployment "web" rollout to finish/);
   const live = at(r, /^-----> v1 is live at /);
   assert.ok(detected <= kaniko && kaniko <= unpacked && unpacked <= installed && installed <= pushedAt && pushedAt <= rolling && rolling <= live, r.remote.join('\n'));
@@ -88,7 +88,7 @@ test('a first push builds with the real builder and Kaniko, rolls out on the kub
   assert.equal(r.remote.filter((l) => l.includes('\u001b')).length, 0, 'no terminal escapes in the push');
   assert.match(await serves(/code A/), /^release v1, code A, greeting \(unset\)\n$/);
   images.A = (await imageOf(k, APP))!;
-  assert.match(images.A, new RegExp(`^${escape(k.registry)}/shop@sha256:[0-9a-f]{64}$`), 'deployed by digest');
+  assert.match(images.A, new RegExp(`^${escape(k.registry)}/apps/shop@sha256:[0-9a-f]{64}$`), 'deployed by digest');
 });
 
 test('a repeat push with unchanged package.json and lock reuses Kaniko\'s cached layers (npm ci does not run again)', async () => {

@@ -39,7 +39,7 @@ test('manifests prints the current release as it would be applied, image <regist
   for (const o of objs) assert.deepEqual(objectProblems(o), [], `${o.kind} ${o.metadata?.name}`);
   assert.deepEqual(crossProblems(objs), []);
   const worker = objs[4] as { spec: { replicas: number; template: { spec: { securityContext: unknown; containers: Array<{ image: string; resources: unknown; securityContext: unknown }> } } } };
-  assert.equal(worker.spec.template.spec.containers[0]!.image, 'registry.test:5000/shop:4');
+  assert.equal(worker.spec.template.spec.containers[0]!.image, 'registry.test:5000/apps/shop:4');
   assert.equal(worker.spec.replicas, 2);
   // What is printed is what runs: non-root, no escalation or capabilities, the configured memory.
   assert.deepEqual(worker.spec.template.spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });

@@ -34,7 +34,7 @@ async function pushAndServe(app: string, fixture: string, expected: RegExp): Pro
   assert.equal(r.code, 0, pushOutput(r));
   const lines = remoteLines(r.stderr);
   assert.match(lines.at(-1)!, new RegExp(`^-----> v1 is live at http://${app}\\.localhost/$`));
-  assert.equal((await imageOf(k, app))!.replace(/@sha256:[0-9a-f]{64}$/, '@sha256:…'), `${k.registry}/${app}@sha256:…`, 'deployed by digest');
+  assert.equal((await imageOf(k, app))!.replace(/@sha256:[0-9a-f]{64}$/, '@sha256:…'), `${k.registry}/apps/${app}@sha256:…`, 'deployed by digest');
   const body = await eventually(`${app} answering through its Service`, async () => {
     const res = await getService(k, app);
     return res.status === 200 ? res.body : undefined;
