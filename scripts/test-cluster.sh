@@ -102,7 +102,7 @@ engine_preflight() {
   [ "$driver" = cgroupfs ] || die "the Docker Engine's cgroup driver is '$driver'; the kubelet here uses cgroupfs"
 }
 
-registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
+registry_answers() { curl -fs -o /dev/null --max-time 2 "http://$REGISTRY/v2/"; }
 
 start_registry() {
   if registry_answers; then return 0; fi
