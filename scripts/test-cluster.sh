@@ -127,7 +127,8 @@ EOF
 start_daemon() {
   local name=$1
   shift
-  setsid "$@" >>"$STATE/$name.log" 2>&1 </dev/null &
+  # 9>&-: not the lock's descriptor (lock below), which a daemon would otherwise hold for as long as it runs.
+  setsid "$@" >>"$STATE/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$STATE/$name.pid"
 }
 
@@ -319,7 +320,7 @@ up() {
   need_packages
   fetch_kubernetes_source
   # Only when none answers: docker-engine.sh's `up` forgets that it started an Engine when asked again.
-  docker info >/dev/null 2>&1 || "$REPO_ROOT/scripts/docker-engine.sh" up
+  docker info >/dev/null 2>&1 || "$REPO_ROOT/scripts/docker-engine.sh" up 9>&-
   engine_preflight
   mkdir -p "$STATE"
   start_registry
@@ -419,6 +420,7 @@ prune_registry() {
       *) rm -rf "${repos:?}/$repo" ;;
     esac
   done
+  find "$repos" -mindepth 1 -type d -empty -delete # the folders above removed repositories
   docker-registry garbage-collect --delete-untagged "$CACHE/registry.yml" >>"$CACHE/registry-gc.log" 2>&1 ||
     say "the registry's garbage collection failed (log: $CACHE/registry-gc.log)"
 }
