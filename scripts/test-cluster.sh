@@ -15,13 +15,14 @@ REPO_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="${PAAS_TEST_K8S_CACHE:-/var/cache/paas-test-k8s}"
 K8S_VERSION=1.20.2
 K8S_SOURCE_VERSION="1.20.5+really1.20.2"
+K8S_SOURCE_SHA256=b83c0780efb182d928dc63d46488a847f161f04e40a94b96bf5247dd671ecdfc
 BIN="$CACHE/bin-$K8S_VERSION"
 STATE="$CACHE/state" # the running cluster's files: certificates, tokens, etcd's data, the kubelet's root, pids, logs
 HOST_ADDRESS=172.17.0.1 # docker0: where pods reach the host, and where the API server and the kubelet listen
 REGISTRY="$HOST_ADDRESS:5001"
 ETCD_PORT=32379
 ETCD_PEER_PORT=32380
-API_PORT=36443
+API_PORT=16443 # below Linux's ephemeral range (32768-60999), which the tests' own sockets use
 NODE=node1
 UP_DEADLINE_S=${PAAS_TEST_K8S_WAIT_S:-180}
 
@@ -33,7 +34,7 @@ need_packages() {
   local need=() cmd pkg
   for pair in etcd:etcd-server dockerd:docker.io docker-registry:docker-registry go:golang-go gcc:gcc \
     openssl:openssl debootstrap:debootstrap dpkg-source:dpkg-dev iptables:iptables conntrack:conntrack \
-    socat:socat curl:curl; do
+    socat:socat curl:curl ip:iproute2 flock:util-linux; do
     cmd=${pair%%:*}
     pkg=${pair#*:}
     command -v "$cmd" >/dev/null || need+=("$pkg")
@@ -54,7 +55,7 @@ build_kubernetes() {
   # A plain `go build` fails on this tree ("updates to go.mod needed"); make with the GOPATH link, as Debian does.
   mkdir -p "$tree/.go/src/k8s.io" "$CACHE/home"
   ln -sfn ../../.. "$tree/.go/src/k8s.io/kubernetes"
-  say "building Kubernetes $K8S_VERSION from source (about 8 minutes on 2 cores; log: $src/build.log)"
+  say "building Kubernetes $K8S_VERSION from source (about 13 minutes on 2 cores with kubectl; log: $src/build.log)"
   # Niced: .ci/run compiles this beside the first tests, which must keep their pace.
   if ! (cd "$tree" && GOPATH="$tree/.go" CGO_ENABLED=0 HOME="$CACHE/home" GOCACHE="$CACHE/home/gocache" \
     nice -n 10 make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler cmd/kubelet cmd/kube-proxy cmd/kubectl" \
@@ -85,17 +86,23 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
       apt-get update -qq
     fi
-    # The one version the recipe knows; a different one would need its own checks, so none is taken instead.
-    (cd "$src" && apt-get source --download-only "kubernetes=$K8S_SOURCE_VERSION-1.1+deb12u1" >/dev/null 2>&1) ||
-      die "apt-get source kubernetes=$K8S_SOURCE_VERSION-1.1+deb12u1 failed (needs a deb-src line for bookworm main; up writes /etc/apt/sources.list.d/paas-test-cluster-src.sources when there is none)"
+    # Any Debian revision: only the upstream tarball is used, and it is checked below.
+    (cd "$src" && apt-get source --download-only kubernetes >/dev/null 2>&1) ||
+      die "apt-get source kubernetes failed (needs a deb-src line for bookworm main; up writes /etc/apt/sources.list.d/paas-test-cluster-src.sources when there is none)"
+    [ -f "$src/kubernetes_$K8S_SOURCE_VERSION.orig.tar.gz" ] ||
+      die "Debian's kubernetes source is no longer $K8S_SOURCE_VERSION (found: $(ls "$src"/*.orig.tar.gz 2>/dev/null))"
+    echo "$K8S_SOURCE_SHA256  $src/kubernetes_$K8S_SOURCE_VERSION.orig.tar.gz" | sha256sum -c --quiet ||
+      die "kubernetes_$K8S_SOURCE_VERSION.orig.tar.gz is not the tarball this script was written for"
   fi
 }
 
 # An Engine started elsewhere (a distribution's docker.service) may lack what the cluster needs: say what to change.
 engine_preflight() {
   ip -4 addr show docker0 2>/dev/null | grep -q "inet $HOST_ADDRESS/" ||
-    die "docker0 does not have $HOST_ADDRESS (the cluster's addresses assume Docker's default bridge)"
-  docker info 2>/dev/null | grep -qx "  $REGISTRY" ||
+    die "docker0 does not have $HOST_ADDRESS (the cluster's addresses assume Docker's default bridge; ip is iproute2's)"
+  local info
+  info=$(docker info 2>/dev/null || true) # (not piped into grep -q: pipefail and SIGPIPE)
+  grep -qx "  $REGISTRY" <<<"$info" ||
     die "the Docker Engine does not trust the plain-HTTP registry $REGISTRY: stop it and let scripts/docker-engine.sh start one, or add \"insecure-registries\": [\"$REGISTRY\"] to /etc/docker/daemon.json"
   local driver
   driver=$(docker info --format '{{.CgroupDriver}}' 2>/dev/null)
@@ -268,9 +275,12 @@ EOF
 
 # The network rule, enforced: pods (on docker0) reach the host's docker0 address and each other (ClusterIPs are
 # rewritten to pod addresses before forwarding), nothing else; without it an npm in a build could ask the internet.
-EGRESS_RULE=(FORWARD -i docker0 ! -d 172.17.0.0/16 -m comment --comment paas-test-cluster -j REJECT)
+# In DOCKER-USER, which Docker puts first in FORWARD and never rewrites (it re-inserts its own chains above anything
+# else in FORWARD whenever it makes a network, as the Docker-mode tests do).
+EGRESS_RULE=(DOCKER-USER -i docker0 ! -d 172.17.0.0/16 -m comment --comment paas-test-cluster -j REJECT)
 fence_pods() {
-  iptables -C "${EGRESS_RULE[@]}" 2>/dev/null || iptables -I "${EGRESS_RULE[@]}"
+  iptables -C "${EGRESS_RULE[@]}" 2>/dev/null || iptables -I "${EGRESS_RULE[@]}" ||
+    die "cannot add the pods' egress fence to iptables' DOCKER-USER chain (does the Engine manage iptables?)"
 }
 unfence_pods() {
   while iptables -D "${EGRESS_RULE[@]}" 2>/dev/null; do :; done
@@ -320,21 +330,25 @@ up() {
   need_packages
   fetch_kubernetes_source
   # Only when none answers: docker-engine.sh's `up` forgets that it started an Engine when asked again.
-  docker info >/dev/null 2>&1 || "$REPO_ROOT/scripts/docker-engine.sh" up 9>&-
+  if ! docker info >/dev/null 2>&1; then
+    "$REPO_ROOT/scripts/docker-engine.sh" up 9>&-
+    touch "$CACHE/engine-started-by-cluster" # so that `down` stops this Engine, and no other
+  fi
   engine_preflight
   mkdir -p "$STATE"
   start_registry
   # The images (debootstrap and downloads, mostly) beside the Kubernetes compile (CPU): on a fresh machine the two
   # overlap instead of adding up.
-  (renice -n 10 -p "$BASHPID" >/dev/null && images) >"$STATE/images.log" 2>&1 &
+  (renice -n 10 -p "$BASHPID" >/dev/null && images) >"$STATE/images.log" 2>&1 9>&- &
   images_pid=$!
-  trap 'kill "$images_pid" 2>/dev/null || true' EXIT # a failed compile (die) must not leave it running
+  # A failed compile (die) or a signal must not leave it running: the job and what it runs now.
+  trap 'pkill -TERM -P "$images_pid" 2>/dev/null; kill "$images_pid" 2>/dev/null || true' EXIT INT TERM
   build_kubernetes
   if ! wait "$images_pid"; then
     tail -n 40 "$STATE/images.log" >&2
     die "the images failed (log: $STATE/images.log)"
   fi
-  trap - EXIT
+  trap - EXIT INT TERM
   cat "$STATE/images.log"
   PAUSE_IMAGE=$(sed -n 's/^export PAAS_TEST_PAUSE_IMAGE=//p' "$STATE/images.env")
   local t=$SECONDS
@@ -391,15 +405,18 @@ down_quietly() {
   fi
   # The kubelet's volume mounts (secrets, service-account tokens) under its root.
   if [ -d "$STATE/kubelet" ]; then
-    grep -o " $STATE/kubelet[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $STATE/kubelet[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   fi
   rm -rf "$STATE"
 }
 
 down() {
   down_quietly
-  # The Engine too, when `up` started it (docker-engine.sh's marker: never one that was already running).
-  "$REPO_ROOT/scripts/docker-engine.sh" down
+  # The Engine too, when this script's `up` started it (never one that was already running).
+  if [ -f "$CACHE/engine-started-by-cluster" ]; then
+    "$REPO_ROOT/scripts/docker-engine.sh" down
+    rm -f "$CACHE/engine-started-by-cluster"
+  fi
   say "down"
 }
 
@@ -429,7 +446,7 @@ prune_registry() {
 lock() {
   mkdir -p "$CACHE"
   exec 9>"$CACHE/.lock"
-  flock 9
+  flock -w 5 9 || { say "waiting for another up or down to finish ($CACHE/.lock)"; flock 9; }
 }
 
 case "${1:-}" in

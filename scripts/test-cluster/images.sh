@@ -112,13 +112,11 @@ build_pause_image() {
   _images_need "$log" gcc gcc || return
   PAUSE_IMAGE=paas-test/pause:3.4 # build/pause/Makefile's TAG in Kubernetes 1.20.2
   mkdir -p "$dir"
-  src=$CACHE/src/kubernetes-1.20.2/build/pause/linux/pause.c
-  if [ ! -f "$src" ]; then # the source is not extracted (yet): take only this file from the orig tarball
-    src=$dir/pause.c
-    if [ ! -f "$src" ]; then
-      _images_run "$log" tar -xzf "$CACHE/src/kubernetes_1.20.5+really1.20.2.orig.tar.gz" -C "$dir" \
-        --strip-components=4 kubernetes-1.20.2/build/pause/linux/pause.c || return
-    fi
+  # Always this one file from the orig tarball: on a fresh machine the source tree is being extracted meanwhile.
+  src=$dir/pause.c
+  if [ ! -f "$src" ]; then
+    _images_run "$log" tar -xzf "$CACHE/src/kubernetes_1.20.5+really1.20.2.orig.tar.gz" -C "$dir" \
+      --strip-components=4 kubernetes-1.20.2/build/pause/linux/pause.c || return
   fi
   key=$( { echo "recipe $images_recipe"; gcc --version | head -n 1; cat "$src"; } | _images_sha256)
   if [ "$(docker image inspect --format '{{index .Config.Labels "paas-test.key"}}' "$PAUSE_IMAGE" 2>/dev/null)" = "$key" ]; then
@@ -248,7 +246,9 @@ _images_rootfs() {
     for sub in usr/share/doc usr/share/man usr/share/info var/lib/apt/lists var/cache/apt var/cache/debconf; do
       rm -rf "${partial:?}/$sub"
     done
-    if [ -f "$dir/etc/debian_version" ]; then rm -rf "$partial"; else mv "$partial" "$dir"; fi
+    # -T: if the buildah tests (test/buildah/rootfs.ts, same cache and keys) finished the same tree meanwhile, the
+    # move fails rather than putting this copy inside theirs.
+    if [ -f "$dir/etc/debian_version" ]; then rm -rf "$partial"; else mv -T "$partial" "$dir" 2>/dev/null || rm -rf "$partial"; fi
   fi
   echo "$dir"
 }
