@@ -1,5 +1,5 @@
 // test/e2e/push-kubernetes.test.ts — the platform started as a user would with PAAS_RUNTIME=kubernetes against the
-// real test cluster (scripts/test-cluster.sh): real `git push`es over HTTP and SSH run the real builder Job (our
+// real test cluster (scripts/test-cluster.sh): real `git push`es over SSH (OpenSSH) run the real builder Job (our
 // builder image fetching the source from gitd, then Kaniko 1.9.2 building from the registry's mirror and pushing
 // to it), the Deployment rolls out on the real kubelet and the app answers through its Service. One node app with a
 // dependency is walked through its life: first push, a repeat with unchanged dependencies (Kaniko's layer cache),

@@ -46,11 +46,6 @@ export function kubePlatformEnv(cluster: TestCluster, prefix: string, httpPort: 
 
 /**
  * Starts the platform in Kubernetes mode with namespaces unique to this test file: the platform's own (created
- * first, as an operator would), its build namespace and its apps' (made by the controller). All of them are deleted
- * when the test ends, after the platform stops.
- */
-/**
- * Starts the platform in Kubernetes mode with namespaces unique to this test file: the platform's own (created
  * first, as an operator would), its build namespace and its apps' (made by the controller). `destroy()` stops the
  * platform, removes its schema and data dir, and deletes every namespace of the prefix (not waiting for them to go).
  */
