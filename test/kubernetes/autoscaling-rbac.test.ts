@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
-import { loadConfig } from '../../core/config.ts';
 import { connectKube, isNotFound } from '../../runtime/kubernetes/client.ts';
 import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.ts';
 import type { ProcessSpec, ReleaseSpec } from '../../runtime/types.ts';
 import { appImage } from '../support/kube-images.ts';
-import { deleteNamespacesAfter, eventually, requireCluster, uniquePrefix } from '../support/cluster.ts';
+import { eventually } from '../support/cluster.ts';
+import { startKubeWorld } from '../support/kubernetes.ts';
 
 /** charts/paas/templates/rbac.yaml's controller rules without the autoscaling one (a ClusterRole from before ps:autoscale). */
 const olderRules = [
@@ -26,12 +26,9 @@ const olderRules = [
 ];
 
 test('a controller without autoscaling rights deploys apps that never autoscaled, and a 403 listing autoscalers is taken as none', async (t) => {
-  const c = requireCluster();
-  const prefix = uniquePrefix();
+  const { cluster: c, config, prefix, appNamespace } = await startKubeWorld(t, { PAAS_BOOT_TIMEOUT_MS: '60000' });
   const image = await appImage('web');
-  const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
-  const ns = `${prefix}shop`;
-  deleteNamespacesAfter(t, c.kube, () => [ns]);
+  const ns = appNamespace('shop');
 
   // The older controller: a user of this test's own, bound to the rules above; the admin kubeconfig impersonates it.
   const user = `${prefix}older-controller`;

@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, VersionApi, type KubernetesObject } from '@kubernetes/client-node';
-import { loadConfig } from '../../core/config.ts';
 import { FIELD_MANAGER, REPLICAS_MANAGER } from '../../runtime/kubernetes/apply.ts';
 import { isNotFound } from '../../runtime/kubernetes/client.ts';
 import { hpaApiVersion } from '../../runtime/kubernetes/discovery.ts';
@@ -14,15 +13,13 @@ import { KubernetesRuntime } from '../../runtime/kubernetes/kubernetes-runtime.t
 import type { HorizontalPodAutoscaler } from '../../runtime/kubernetes/manifests.ts';
 import type { ProcessSpec, ReleaseSpec } from '../../runtime/types.ts';
 import { appImage } from '../support/kube-images.ts';
-import { deleteNamespacesAfter, eventually, requireCluster, uniquePrefix } from '../support/cluster.ts';
+import { eventually } from '../support/cluster.ts';
+import { startKubeWorld } from '../support/kubernetes.ts';
 
 test('ps:autoscale on the real API server: the HPA in the served version, kept counts across a release, gone on off and with its type', async (t) => {
-  const c = requireCluster();
-  const prefix = uniquePrefix();
+  const { cluster: c, config, appNamespace } = await startKubeWorld(t, { PAAS_BOOT_TIMEOUT_MS: '60000' });
   const image = await appImage('web');
-  const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
-  const ns = `${prefix}shop`;
-  deleteNamespacesAfter(t, c.kube, () => [ns]);
+  const ns = appNamespace('shop');
   const runtime = new KubernetesRuntime(c.kube, config);
   const spec = (version: number, processes: ProcessSpec[]): ReleaseSpec => ({
     app: 'shop', version, slugDir: '', pathPrepend: [], env: {}, config: {}, image, processes,
@@ -86,12 +83,9 @@ test('ps:autoscale on the real API server: the HPA in the served version, kept c
 });
 
 test('a type at 0 autoscaled with --min 1 gets 1 replica at once (the autoscaler leaves a target at 0 alone)', async (t) => {
-  const c = requireCluster();
-  const prefix = uniquePrefix();
+  const { cluster: c, config, appNamespace } = await startKubeWorld(t, { PAAS_BOOT_TIMEOUT_MS: '60000' });
   const image = await appImage('web');
-  const config = loadConfig({ PAAS_RUNTIME: 'kubernetes', PAAS_REGISTRY: c.registry, PAAS_NAMESPACE_PREFIX: prefix, PAAS_BASE_DOMAIN: 'apps.test' });
-  const ns = `${prefix}shop`;
-  deleteNamespacesAfter(t, c.kube, () => [ns]);
+  const ns = appNamespace('shop');
   const runtime = new KubernetesRuntime(c.kube, config);
   const worker = (autoscale?: ProcessSpec['autoscale']): ProcessSpec => ({ type: 'worker', command: 'sleep 3600', quantity: 0, ...(autoscale ? { autoscale } : {}) });
   const spec = (processes: ProcessSpec[]): ReleaseSpec => ({ app: 'shop', version: 1, slugDir: '', pathPrepend: [], env: {}, config: {}, image, processes });
