@@ -49,11 +49,16 @@ function typeName(type: unknown): string {
   return type;
 }
 
+/** Whether the mode has an autoscaler: Kubernetes' HPA; the local and Docker runtimes have none. */
+export function autoscalingAvailable(config: { mode: Mode }): boolean {
+  return config.mode === 'kubernetes';
+}
+
 /** ps:autoscale — checks and stores one type's setting and tells the runtime; nothing is stored when anything is refused. */
 export async function setAutoscale(db: Knex, mode: Mode, actor: Actor, name: string, rawType: unknown, input: AutoscaleInput): Promise<AutoscaleSetting> {
   return db.transaction(async (trx) => {
     const app = await appForActor(trx, actor, name); // first: someone else's app is a 404 whatever the rest says
-    if (mode !== 'kubernetes') throw autoscaleUnavailable(mode);
+    if (!autoscalingAvailable({ mode })) throw autoscaleUnavailable(mode);
     const type = typeName(rawType);
     const setting = parseAutoscale(input);
     const release = await currentRelease(trx, app);
@@ -71,7 +76,7 @@ export async function setAutoscale(db: Knex, mode: Mode, actor: Actor, name: str
 export async function removeAutoscale(db: Knex, mode: Mode, actor: Actor, name: string, rawType: unknown): Promise<boolean> {
   return db.transaction(async (trx) => {
     const app = await appForActor(trx, actor, name);
-    if (mode !== 'kubernetes') throw autoscaleUnavailable(mode);
+    if (!autoscalingAvailable({ mode })) throw autoscaleUnavailable(mode);
     const type = typeName(rawType);
     const removed = await trx('apps').where({ id: app.id }).whereRaw('jsonb_exists(autoscaling, ?)', [type])
       .update({ autoscaling: trx.raw('autoscaling - ?::text', [type]) });

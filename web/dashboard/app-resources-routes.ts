@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
 import { addDomain, listDomains, removeDomain } from '../../services/apps.ts';
-import { autoscalingOf, describeAutoscale, removeAutoscale, setAutoscale } from '../../services/autoscaling.ts';
+import { autoscalingAvailable, autoscalingOf, describeAutoscale, removeAutoscale, setAutoscale } from '../../services/autoscaling.ts';
 import { formationOf, parseScale, scaleApp } from '../../services/formation.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
 import { domainsPage } from './domains-page.ts';
@@ -17,7 +17,7 @@ async function processesPage(d: DashDeps, req: FastifyRequest, reply: FastifyRep
   const fromAppJson = formation.fromAppJson !== undefined;
   const autoscaled = autoscalingOf(ctx.app).map((a) => ({ type: a.type, described: describeAutoscale(a) }));
   const types = formation.entries.map((e) => ({ ...e, autoscaled: autoscaled.find((a) => a.type === e.type)?.described }));
-  const kubernetes = d.config.mode === 'kubernetes';
+  const kubernetes = autoscalingAvailable(d.config);
   return sendPage(d, req, reply, 'app-processes', appPageCtx(ctx, 'Processes', { types, fromAppJson, procs, autoscaled, kubernetes, ...extra }), status);
 }
 
