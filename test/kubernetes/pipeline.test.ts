@@ -51,6 +51,18 @@ test('python (a requirements.txt with nothing to fetch) builds FROM python:3.12-
   has(lines, /^ {7}INFO\[\d+\] Retrieving image manifest python:3\.12-slim$/);
 });
 
+test('a build runs in the build namespace; its token is a Secret owned by its Job and deleted when the build ends', async () => {
+  // After the python push above: its build Job stays in the build namespace (for its logs, until its TTL), and no
+  // token Secret of the build is left there, in the platform's namespace or in the app's.
+  const kube = k.cluster.kube;
+  const jobs = (await kube.batch.listNamespacedJob({ namespace: k.buildNamespace })).items.map((j) => j.metadata?.name);
+  assert.ok(jobs.includes('build-py-1'), `the build Job in ${k.buildNamespace}: ${jobs.join(', ')}`);
+  for (const namespace of [k.buildNamespace, k.appNamespace('py')]) {
+    const secrets = (await kube.core.listNamespacedSecret({ namespace })).items.map((x) => x.metadata?.name ?? '');
+    assert.deepEqual(secrets.filter((n) => n.includes('token') && n.startsWith('build-')), [], `no build token Secret left in ${namespace}`);
+  }
+});
+
 test('static builds FROM node:20-alpine with the platform\'s static server and serves index.html', async () => {
   const lines = await pushAndServe('site', 'static', /<html/i);
   has(lines, /^-----> Static HTML app detected$/);
