@@ -275,8 +275,8 @@ EOF
 
 # The network rule, enforced: pods (on docker0) reach the host's docker0 address and each other (ClusterIPs are
 # rewritten to pod addresses before forwarding), nothing else; without it an npm in a build could ask the internet.
-# In DOCKER-USER, which Docker puts first in FORWARD and never rewrites (it re-inserts its own chains above anything
-# else in FORWARD whenever it makes a network, as the Docker-mode tests do).
+# In DOCKER-USER, which FORWARD asks before Docker's ACCEPTs and which Docker never rewrites (it re-inserts its own chains above
+# anything else in FORWARD whenever it makes a network, as the Docker-mode tests do).
 EGRESS_RULE=(DOCKER-USER -i docker0 ! -d 172.17.0.0/16 -m comment --comment paas-test-cluster -j REJECT)
 fence_pods() {
   iptables -C "${EGRESS_RULE[@]}" 2>/dev/null || iptables -I "${EGRESS_RULE[@]}" ||
