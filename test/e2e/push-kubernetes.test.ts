@@ -65,6 +65,16 @@ const serves = (expected: RegExp) => eventually(`the Service answering ${expecte
   return r.status === 200 && expected.test(r.body) ? r.body : undefined;
 }, 30_000);
 
+/**
+ * After a push that must not deploy: v2 still answers through the Service (with its image still the Deployment's,
+ * when `sameImage`), and the failing commit is taken back so the next case starts from v2's tree.
+ */
+async function stillServesV2(sameImage: boolean): Promise<void> {
+  if (sameImage) assert.equal(await imageOf(k, APP), images.B);
+  assert.match(await serves(/code B/), /^release v2, code B/);
+  await git(repo, process.env, 'reset', '-q', '--hard', 'HEAD~1');
+}
+
 async function edit(file: string, content: string, message: string): Promise<void> {
   fs.writeFileSync(path.join(repo, file), content);
   await commitAll(repo, message);
@@ -113,9 +123,7 @@ test('a failing build fails the push with a ` !     ` summary; the previous rele
   assert.ok(r.remote.some((l) => /^ !     Kaniko failed \(exit code 1\); its last lines:$/.test(l)), r.remote.join('\n'));
   assert.equal(r.remote.at(-1), ' !     Push rejected: the build failed, nothing was deployed');
   assert.deepEqual(await remoteRefs(repo, alice.sshEnv, 'paas'), before, 'the ref did not move');
-  assert.equal(await imageOf(k, APP), images.B);
-  assert.match(await serves(/code B/), /^release v2, code B/);
-  await git(repo, process.env, 'reset', '-q', '--hard', 'HEAD~1');
+  await stillServesV2(true);
 });
 
 test('a release that crashes on boot is rolled back; the push says so and the old pods keep serving', async () => {
@@ -124,9 +132,7 @@ test('a release that crashes on boot is rolled back; the push says so and the ol
   assert.notEqual(r.code, 0, r.stderr);
   assert.ok(r.remote.includes('       Error: this release fails to boot on purpose'), r.remote.join('\n'));
   assert.ok(r.remote.some((l) => /^ !     Release v3 failed: web-\w+-\w+ \(web\): (CrashLoopBackOff|Error)\b.*; rolled back to v2$/.test(l)), r.remote.join('\n'));
-  assert.equal(await imageOf(k, APP), images.B);
-  assert.match(await serves(/code B/), /^release v2, code B/);
-  await git(repo, process.env, 'reset', '-q', '--hard', 'HEAD~1');
+  await stillServesV2(true);
 });
 
 test('a release that runs but never becomes ready is rolled back after the boot timeout; the old pods keep serving', async () => {
@@ -135,9 +141,7 @@ test('a release that runs but never becomes ready is rolled back after the boot 
   const r = await push();
   assert.notEqual(r.code, 0, r.stderr);
   assert.ok(r.remote.some((l) => /^ !     Release v4 failed: web-\w+-\w+ \(web\): Unready \(readiness probe failed for \d+s: nothing answered on the web port\); rolled back to v2$/.test(l)), r.remote.join('\n'));
-  assert.equal(await imageOf(k, APP), images.B);
-  assert.match(await serves(/code B/), /^release v2, code B/);
-  await git(repo, process.env, 'reset', '-q', '--hard', 'HEAD~1');
+  await stillServesV2(true);
 });
 
 test('a failing release phase (Procfile release:) stops the deploy before any Deployment changes', async () => {
@@ -148,8 +152,7 @@ test('a failing release phase (Procfile release:) stops the deploy before any De
   const tail = r.remote.slice(-4);
   assert.deepEqual(tail, ['-----> Running release command: echo "migrating..." && exit 3', '       migrating...', ' !     Release v5 failed: release command failed (exit 3)', ' !     v2 is still serving'], r.remote.join('\n'));
   assert.equal((await deploymentOf(k, APP))!.metadata!.generation, generation, 'the Deployment was not touched');
-  assert.match(await serves(/code B/), /^release v2, code B/);
-  await git(repo, process.env, 'reset', '-q', '--hard', 'HEAD~1');
+  await stillServesV2(false);
 });
 
 test('config:set changes the Secret and rolls the pods; the new value is served', async () => {
