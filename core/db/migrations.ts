@@ -1,7 +1,9 @@
 // core/db/migrations.ts — the one set of schema migrations, used for embedded and external PostgreSQL alike.
 import type { Knex } from 'knex';
+import type { Migration } from './migrations/migration.ts';
+import { projectsPlans } from './migrations/012-projects-plans.ts';
 
-interface Migration { name: string; up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+// From 012 on (issue 13), each migration is a file of its own in core/db/migrations/, listed in `all` below.
 
 const initial: Migration = {
   name: '001_initial',
@@ -381,7 +383,8 @@ const autoscaling: Migration = {
   },
 };
 
-const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling];
+const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling,
+  projectsPlans];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
