@@ -61,6 +61,7 @@ export function registerDocsRoutes(app: FastifyInstance, d: DashDeps, docsDir?: 
   // A wildcard, not `:slug`: any path under /docs (slashes, dots, a thousand characters) reaches the lookup and
   // gets the 404 page, rather than the router's own refusals of long parameters.
   app.get<{ Params: { '*': string } }>('/docs/*', async (req, reply) => {
+    if (req.params['*'] === '') return reply.redirect('/docs', 301);
     const page = site().page(req.params['*']);
     if (!page) throw noPage(req);
     return sendPage(d, req, reply, 'docs', { title: page.title, nav: 'docs', pages: nav(site(), page.slug), page });
