@@ -31,6 +31,8 @@ export function toAnchor(text: string): string {
 function plain(token: Token): string {
   if (token.type === 'code') return (token as Tokens.Code).text;
   if (token.type === 'html') return '';
+  // A table's rows only: its header row repeats in every section that has one and says nothing.
+  if (token.type === 'table') return (token as Tokens.Table).rows.map((r) => r.map((c) => c.text).join(' ')).join(' ').replace(/[`*_]+/g, '');
   return token.raw.replace(/<[^>]*>/g, ' ').replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*_>|#]+/g, ' ').replace(/^\s*[-:| ]+$/gm, '');
 }
 
@@ -60,7 +62,7 @@ export function renderMarkdown(src: string): Rendered {
   for (const t of tokens) {
     if (t.type === 'heading') {
       const h = t as Tokens.Heading;
-      sections.push({ heading: sanitizeHtml(h.text, { allowedTags: [], allowedAttributes: {} }).replace(/`/g, ''), id: ids[next++] ?? '', depth: h.depth, text: '' });
+      sections.push({ heading: h.text.replace(/<[^>]*>|`/g, ''), id: ids[next++] ?? '', depth: h.depth, text: '' });
     } else {
       sections[sections.length - 1]!.text += ` ${plain(t)}`;
     }
