@@ -15,7 +15,7 @@ const pageFiles = () => fs.readdirSync(DOCS_DIR).filter((f) => f.endsWith('.md')
 const readPage = (f: string) => fs.readFileSync(path.join(DOCS_DIR, f), 'utf8');
 
 /** The lines of every ```sh block of a page, continuation lines joined and a leading `$ ` dropped. */
-export function shLines(md: string): string[] {
+function shLines(md: string): string[] {
   const out: string[] = [];
   for (const m of md.matchAll(/^```sh[^\n]*\n([\s\S]*?)^```/gm)) {
     out.push(...m[1]!.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim().replace(/^\$\s+/, '')).filter(Boolean));
@@ -24,7 +24,7 @@ export function shLines(md: string): string[] {
 }
 
 /** Splits a shell line into words (quotes kept together, then removed), stopping at a redirection, pipe or comment. */
-export function shellWords(line: string): string[] {
+function shellWords(line: string): string[] {
   const words: string[] = [];
   for (const m of line.matchAll(/(?:[^\s'"]+|'[^']*'|"(?:[^"\\]|\\.)*")+|\S/g)) {
     const w = m[0];
@@ -35,7 +35,7 @@ export function shellWords(line: string): string[] {
 }
 
 /** How many positional words a command's usage (`APP [vN]`, `APP KEY=VALUE…`) allows. */
-export function arity(usage: string): { min: number; max: number } {
+function arity(usage: string): { min: number; max: number } {
   const s = usage.replace(/\(.*?\)/g, '').replace(/<.*$/, '').replace(/\[-[^\]]*\]/g, '').replace(/(^|\s)--?[a-z][\w-]*(\s+[A-Z][A-Z_]*)?/g, ' ');
   let min = 0, max = 0;
   for (const m of s.matchAll(/\[([^\]]*)\]|(\S+)/g)) {
@@ -47,7 +47,7 @@ export function arity(usage: string): { min: number; max: number } {
 }
 
 /** The command words of a docs line, with how it runs; undefined for lines that are not platform commands. */
-export function commandOf(line: string): { words: string[]; ssh: boolean } | undefined {
+function commandOf(line: string): { words: string[]; ssh: boolean } | undefined {
   const w = shellWords(line);
   if (w[0] === 'paas') return { words: w.slice(1), ssh: false };
   if (w.slice(0, 4).join(' ') === 'npm run paas --') return { words: w.slice(4), ssh: false };
@@ -59,7 +59,7 @@ export function commandOf(line: string): { words: string[]; ssh: boolean } | und
 }
 
 /** Why a docs command line would not run as written, or undefined when it would. */
-export function checkLine(line: string, table: readonly Command[] = commands): string | undefined {
+function checkLine(line: string, table: readonly Command[] = commands): string | undefined {
   const c = commandOf(line);
   if (!c) return undefined;
   const [name, ...rest] = c.words;
