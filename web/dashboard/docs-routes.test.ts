@@ -50,6 +50,7 @@ test('/docs lists the pages in order; a page renders with heading ids, the nav a
   assert.match(page.body, /<h2 id="4-push-over-ssh">/);
   assert.match(page.body, /<form method="get" action="\/docs\/search" role="search"/);
   assert.match(page.body, /<a href="\/docs\/getting-started" aria-current="page">/);
+  assert.match(page.body, /<ul class="toc">.*<a href="#4-push-over-ssh">4. Push over SSH<\/a>/s, 'the page lists its sections');
   const cli = await visitor(h, '/docs/cli');
   assert.match(cli.body, /<code>apps:create APP \[--owner EMAIL\]<\/code>/);
   assert.match(cli.body, /<table>/);

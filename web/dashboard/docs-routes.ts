@@ -29,8 +29,12 @@ function queryParam(req: FastifyRequest, name: string): string {
   return typeof s === 'string' ? s : '';
 }
 
+/** The page list; the current page also lists its sections (## headings) as links. */
 function nav(site: DocsSite, current?: string) {
-  return site.pages.map((p) => ({ href: `/docs/${p.slug}`, title: p.title, current: p.slug === current }));
+  return site.pages.map((p) => ({
+    href: `/docs/${p.slug}`, title: p.title, current: p.slug === current,
+    toc: p.slug === current ? p.sections.filter((s) => s.depth === 2).map((s) => ({ href: `#${s.id}`, heading: s.heading })) : [],
+  }));
 }
 
 async function landing(d: DashDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
