@@ -20,9 +20,10 @@ const NOT_SOURCES = new Set(['node_modules', 'data', 'dist', 'test', 'test-outpu
 /**
  * What the compiled code loads by path (test/build/assets.test.ts checks this list against the sources):
  * the dashboard's templates and static files (web/dashboard/render.ts VIEWS_DIR), the git hook wrapper
- * (gitd/repos.ts) and the static file server copied into static apps (builders/native.ts).
+ * (gitd/repos.ts), the static file server copied into static apps (builders/native.ts) and the user docs served
+ * at /docs (web/docs/site.ts DOCS_DIR).
  */
-export const ASSETS = ['views', 'gitd/hooks/hook.cjs', 'builders/static-server.cjs'];
+export const ASSETS = ['views', 'gitd/hooks/hook.cjs', 'builders/static-server.cjs', 'docs/user'];
 
 /** The newest modification time among the files the build reads (sources, assets, tsconfig, lockfile). */
 function newestSource(dir = root) {
@@ -39,7 +40,9 @@ function newestSource(dir = root) {
 /** True when dist/ was built after every source last changed. */
 function upToDate() {
   const stamp = path.join(dist, STAMP);
-  return fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > newestSource();
+  // docs/ holds design notes, not sources, except docs/user: the pages /docs serves.
+  const newest = Math.max(newestSource(), newestSource(path.join(root, 'docs', 'user')));
+  return fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > newest;
 }
 
 /** Removes dist/, runs tsc (which type-checks) into it, then copies ASSETS. */

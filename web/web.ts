@@ -32,6 +32,8 @@ export interface WebDeps {
   db: Knex; config: Config; log: Logger; bus: Bus; reader: RuntimeReader; liveRecheckMs?: number;
   /** The Metrics tab's poll interval in seconds (default 10 s for the hour, 60 s for the day); tests shorten it. */
   metricsPollSeconds?: number;
+  /** The user docs' folder (default docs/user); tests serve other pages. */
+  docsDir?: string;
   mount?: (app: FastifyInstance) => Promise<void>;
 }
 

@@ -31,7 +31,7 @@ test('every file the sources read by path is one the build copies', () => {
   assert.deepEqual(missing, [], 'read by path but not copied into dist/ by scripts/build.js');
 });
 
-test('the compiled platform starts from its build and serves the dashboard, its assets and git hooks', { timeout: 240_000 }, async (t) => {
+test('the compiled platform starts from its build and serves the dashboard, its assets, the user docs and git hooks', { timeout: 240_000 }, async (t) => {
   const out = path.join(ROOT, 'test-output', `dist-${process.pid}`);
   t.after(() => fs.rmSync(out, { recursive: true, force: true }));
   const build = await run(process.execPath, [path.join(ROOT, 'scripts/build.js'), out]);
@@ -44,6 +44,9 @@ test('the compiled platform starts from its build and serves the dashboard, its 
   const css = await fetch(`http://127.0.0.1:${p.httpPort}/static/style.css`);
   assert.equal(css.status, 200);
   assert.equal(await css.text(), fs.readFileSync(path.join(ROOT, 'views/static/style.css'), 'utf8'));
+  const docs = await fetch(`http://127.0.0.1:${p.httpPort}/docs/getting-started`);
+  assert.equal(docs.status, 200, 'the user docs are copied beside the build');
+  assert.match(await docs.text(), /<h1 id="getting-started">/);
   const hook = fs.readFileSync(path.join(p.dataDir, 'git-hooks', 'pre-receive'), 'utf8');
   assert.ok(hook.includes(`'${path.join(out, 'gitd/hooks/hook.cjs')}'`), hook);
   assert.ok(fs.existsSync(path.join(out, 'builders/static-server.cjs')));

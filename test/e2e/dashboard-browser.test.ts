@@ -1,5 +1,5 @@
 // test/e2e/dashboard-browser.test.ts — the dashboard in a real browser (Debian's chromium) against a started platform:
-// the set-up link, an SSH key added in the page then used by the real git over SSH, the build log streaming live while the
+// the landing page and the docs' search, the set-up link, an SSH key added in the page then used by the real git over SSH, the build log streaming live while the
 // push runs, config vars making releases, rollback, and a removed key failing at once. Screenshots go to
 // test-output/screenshots/.
 import { test, before, after } from 'node:test';
@@ -40,6 +40,20 @@ test('the set-up link printed at start makes the first admin and lands on the ad
   const token = /\/setup\?token=([\w-]+) /.exec(p.output())?.[1];
   assert.ok(token, `no set-up link in:\n${p.output()}`);
   await page.goto(base + '/');
+  await page.getByRole('heading', { name: 'Deploy an app with git push' }).waitFor();
+  await page.getByText('This platform has no admin yet.').waitFor();
+  await screenshot(page, 'landing');
+  await page.locator('.cta').getByRole('link', { name: 'Read the docs' }).click();
+  await page.waitForURL('**/docs');
+  await page.getByLabel('Search the docs').fill('rollback');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL('**/docs/search?q=rollback');
+  await page.locator('.hits mark').first().waitFor();
+  await screenshot(page, 'docs-search');
+  await page.locator('.hits a').first().click();
+  await page.getByRole('heading', { name: 'Config, releases and rollback', level: 1 }).waitFor();
+  await screenshot(page, 'docs-page');
+  await page.locator('.topnav').getByRole('link', { name: 'Sign in' }).click();
   await page.waitForURL('**/signin');
   await screenshot(page, 'signin');
   await page.goto(`${base}/setup?token=${token}`);

@@ -23,9 +23,9 @@ export interface Harness { app: FastifyInstance; db: Knex; bus: MemoryBus; confi
 /**
  * Starts the web server on a new schema; everything is removed when the test (or suite) ends. `env` adds settings
  * (e.g. PAAS_RUNTIME=kubernetes and a KUBECONFIG): the runtime reader is chosen from them as the mains do. `web`
- * shortens the Metrics tab's poll, so browser tests wait less for a refresh.
+ * shortens the Metrics tab's poll, so browser tests wait less for a refresh, and may serve another folder of user docs.
  */
-export async function startWeb(t: Pick<TestContext, 'after'>, env: Record<string, string> = {}, web: { metricsPollSeconds?: number } = {}): Promise<Harness> {
+export async function startWeb(t: Pick<TestContext, 'after'>, env: Record<string, string> = {}, web: { metricsPollSeconds?: number; docsDir?: string } = {}): Promise<Harness> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required (postgres://postgres@127.0.0.1:5432/test)');
   const schema = `dash_${crypto.randomBytes(4).toString('hex')}`;

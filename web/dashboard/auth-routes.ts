@@ -20,10 +20,8 @@ async function signupState(d: DashDeps, invite: string): Promise<{ open: boolean
 }
 
 
-/** Registers /, /signin, /signup and /signout. */
+/** Registers /signin, /signup and /signout (/ is the landing page, web/dashboard/docs-routes.ts). */
 export function registerAuthRoutes(app: FastifyInstance, d: DashDeps): void {
-  app.get('/', async (req, reply) => reply.redirect(req.auth.user ? '/apps' : '/signin', 303));
-
   app.get<{ Querystring: { next?: string; expired?: string } }>('/signin', async (req, reply) => {
     if (req.auth.user) return reply.redirect('/apps', 303);
     const notice = req.query.expired ? 'Your session has ended. Sign in again.' : undefined;

@@ -19,6 +19,7 @@ import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
+import { registerDocsRoutes } from './docs-routes.ts';
 import { csrfGuard } from './csrf.ts';
 import { routerSecret } from '../../core/router-secret.ts';
 import { edgeOf, type Edge } from './edge.ts';
@@ -37,6 +38,8 @@ export interface DashboardOptions {
   liveRecheckMs?: number;
   /** How often the Metrics tab polls its charts, in seconds (default 10 s for the hour, 60 s for the day). */
   metricsPollSeconds?: number;
+  /** The user docs' folder (default docs/user); tests serve other pages. */
+  docsDir?: string;
 }
 
 export interface Dashboard {
@@ -85,6 +88,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     });
     scope.setErrorHandler(dashboardErrorHandler(d));
     registerStatic(scope);
+    registerDocsRoutes(scope, d, opts.docsDir);
     registerAuthRoutes(scope, d);
     registerSetupRoutes(scope, d);
     registerKeysRoutes(scope, d);
