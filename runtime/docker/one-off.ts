@@ -34,7 +34,8 @@ export class DockerOneOffs implements OneOffRunner {
     return {
       platform: this.platform, app: spec.app, version: spec.version, type: role, index: n, role,
       name: `${containerName(this.platform, spec.app, spec.version, role, n)}-${crypto.randomBytes(3).toString('hex')}`,
-      image: spec.image as string, command, env: { ...spec.env, ...extraEnv, DYNO: `${role}.${n}` }, limits: this.limits,
+      image: spec.image as string, command, env: { ...spec.env, ...extraEnv, DYNO: `${role}.${n}` },
+      limits: spec.memoryMb ? { ...this.limits, memoryMb: spec.memoryMb } : this.limits, // the plan's memory per process
     };
   }
 

@@ -57,7 +57,8 @@ async function launch(ctx: StepContext, release: ReleaseSpec, type: string, inde
   const container = await createContainer(ctx.docker, {
     platform: ctx.platform, app: release.app, version: release.version, type, index, role: 'process',
     name: `${containerName(ctx.platform, release.app, release.version, type, index)}${suffix}`,
-    image, command, env: { ...release.env, PORT: String(innerPort), DYNO: dyno }, limits: ctx.limits,
+    image, command, env: { ...release.env, PORT: String(innerPort), DYNO: dyno },
+    limits: release.memoryMb ? { ...ctx.limits, memoryMb: release.memoryMb } : ctx.limits, // the plan's memory per process
     maxRestarts: ctx.maxRestarts, ...(type === 'web' ? { innerPort } : {}),
   });
   const proc: Proc = { id: container.id, type, index, version: release.version, phase: 'starting' };
