@@ -153,6 +153,7 @@ test("usage: admins see everyone's, sorted by a column; users only their own; pl
   await assert.rejects(usageFor(db, '/nonexistent', 512, { kind: 'user', user: gus }, 'hal@example.com'), refusedWith('E_FORBIDDEN'));
   await assert.rejects(createPlan(db, { kind: 'user', user: gus }, 'mine', {}), refusedWith('E_FORBIDDEN', /Only admins can manage plans/));
   await assert.rejects(createPlan(db, operator, '../x', {}), refusedWith('E_PLAN_INVALID'));
+  await assert.rejects(createPlan(db, operator, 'none', {}), refusedWith('E_PLAN_INVALID'));
   for (const bad of ['-1', '1e3', '2.5', ' ', '99999999', 'NaN']) assert.throws(() => parseLimit(bad, 'maxApps'), refusedWith('E_PLAN_INVALID'), bad);
   assert.throws(() => parseLimit('0.123', 'buildMinutes'), refusedWith('E_PLAN_INVALID'));
   assert.equal(parseLimit('0.05', 'buildMinutes'), 0.05);

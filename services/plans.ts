@@ -40,6 +40,7 @@ export function toPlan(r: Record<string, unknown>): Plan {
 export function parsePlanName(raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   if (!NAME.test(name)) throw new PaasError('E_PLAN_INVALID', `"${String(raw ?? '').slice(0, 60)}" is not a plan name (a-z, 0-9, - and _, up to 40 characters)`);
+  if (name === 'none' || name === 'unlimited') throw new PaasError('E_PLAN_INVALID', `"${name}" cannot name a plan: plans:assign none takes a plan away`);
   return name;
 }
 

@@ -225,7 +225,7 @@ export class Instance {
     this.reason = undefined;
     if (this.launch?.finish().oom) {
       this.reason = 'out of memory';
-      this.ctx.log.write(this.app, 'paas', `${this.dyno}: out of memory (the limit is ${this.ctx.jail.opts.limits.memoryMb} MB)`);
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: out of memory (the limit is ${this.ctx.release.memoryMb ?? this.ctx.jail.opts.limits.memoryMb} MB)`);
     }
     if (this.stopped) {
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopped (${describeExit(info)})`);
