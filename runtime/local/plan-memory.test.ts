@@ -1,10 +1,12 @@
 // runtime/local/plan-memory.test.ts — a plan's memory per process reaches the sandbox: the launch of a process whose
-// release carries memoryMb gets that limit (its tmpfs size and, with cgroups, its memory.max), not the platform's.
+// release carries memoryMb gets that limit (its tmpfs size and, with cgroups, its memory.max), not the platform's;
+// and Docker mode's containers get it as their HostConfig.Memory.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Jail } from './jail.ts';
+import { limitsFor, toCreateOptions } from '../docker/containers.ts';
 import { makeTempDir } from '../../test/support/local-runtime.ts';
 import { probeSandbox } from '../../core/isolation.ts';
 
@@ -32,4 +34,12 @@ test("a launch with the plan's memoryMb gets that limit, one without gets the pl
     planned.finish();
     platform.finish();
   }
+});
+
+test("Docker mode: a release with the plan's memoryMb runs in containers limited to it, else to the platform's", () => {
+  const limits = { memoryMb: 512, pids: 64, nofile: 256, cpus: 1 };
+  const plan = { platform: 'p', app: 'm', version: 1, type: 'web', index: 1, role: 'process', name: 'c', image: 'i', command: '', env: {} } as const;
+  const memory = (memoryMb?: number) => toCreateOptions({ ...plan, limits: limitsFor(limits, { memoryMb }) }).HostConfig?.Memory;
+  assert.equal(memory(128), 128 * 1024 * 1024);
+  assert.equal(memory(undefined), 512 * 1024 * 1024);
 });
