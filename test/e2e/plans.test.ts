@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUser, fixtureRepo, git, remoteLines, sshRemote, startPlatform, tempDir, type Platform, type TestUser } from '../support/platform.ts';
 import { createApp, pushOutput, stopPlatform } from '../support/push.ts';
+import { sshCli } from '../support/access.ts';
 
 let p: Platform;
 let dir: string;
@@ -44,6 +45,15 @@ test("the plan's limits bite: a second app is refused, a build past the minutes 
   assert.ok(!again.some((l) => l.startsWith('-----> Building')), again.join('\n'));
   assert.equal(again.filter((l) => l.startsWith(' !     ')).length, 1, again.join('\n'));
   assert.match(again.find((l) => l.startsWith(' !     '))!, /^ !     Plan "tiny" allows 0\.05 build minutes a month; 0\.\d+ are used this month \(UTC\)\. Nothing was built; wait for next month or ask an admin for a larger plan$/);
+
+  // Over SSH: bob sees his own usage, may not change plans or see another user's.
+  const own = await sshCli(p, bob, ['usage']);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stdout, /^=== bob@example\.com: plan "tiny"$/m);
+  const change = await sshCli(p, bob, ['plans:create', 'mine', '--apps', '99']);
+  assert.deepEqual([change.code, change.stderr], [1, ' !     Only admins can manage plans\n']);
+  const other = await sshCli(p, bob, ['usage', 'root@example.com']);
+  assert.deepEqual([other.code, other.stderr], [1, " !     Only admins can see other users' usage\n"]);
 
   const usage = await p.cli(['usage', bob.email]);
   assert.equal(usage.code, 0, usage.stderr);
