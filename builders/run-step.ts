@@ -33,6 +33,8 @@ export interface LaunchRequest {
   cacheDir?: string;
   argv: readonly string[];
   env: Record<string, string>;
+  /** Its memory limit (MB) when not the platform's: the app's plan's memory per process. */
+  memoryMb?: number;
 }
 
 /** What to spawn for a LaunchRequest; started() right after spawn, finish() once the process has exited. */

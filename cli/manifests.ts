@@ -6,6 +6,7 @@ import { PaasError } from '../core/errors.ts';
 import { listDomains } from '../services/apps.ts';
 import type { BuildRow } from '../services/builds.ts';
 import { appEdge } from '../services/https-edge.ts';
+import { planMemoryMb } from '../services/quotas.ts';
 import { releaseSpec } from '../services/release-spec.ts';
 import { currentRelease } from '../services/releases.ts';
 import { kubernetesManifests, type KubeObject } from '../runtime/reader.ts';
@@ -28,7 +29,7 @@ export const manifestCommands: Command[] = [
       // Rendered as Kubernetes mode would, whichever mode runs now (the app's URL is the Ingress's, not the router's).
       const config = { ...ctx.config, mode: 'kubernetes' as const };
       const domains = await listDomains(ctx.db, app.id);
-      const spec = releaseSpec(config, app, release, build, domains, await appEdge(ctx.db, config.baseDomain, app, domains));
+      const spec = releaseSpec(config, app, release, build, domains, await appEdge(ctx.db, config.baseDomain, app, domains), await planMemoryMb(ctx.db, app.id));
       const { objects, pullSecret } = await kubernetesManifests(config, spec, build.number);
       ctx.out(`# ${app.name} v${release.version}: the objects the controller applies (server-side apply, field manager paas-controller)`);
       if (spec.edge?.uploaded) ctx.out(`# Secret uploaded-tls holds ${app.name}'s uploaded certificate; its private key (tls.key) is never printed`);

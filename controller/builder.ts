@@ -24,6 +24,7 @@ import { recordBuild, secondsSince } from '../core/metrics/record.ts';
 import { stackLabel } from './app-metrics.ts';
 import { annotate, attr, currentTraceId, failActive, withSpan } from '../core/tracing.ts';
 import { spanPerStep } from './step-spans.ts';
+import { guardBuild, type BuildGuard } from './build-budget.ts';
 
 export interface BuilderDeps { db: Knex; bus: Bus; log: Logger; config: Config; builds: BuildDriver }
 
@@ -96,9 +97,11 @@ async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed
   let recorded = false;
   const started = performance.now();
   let stack: string | undefined;
+  let guard: BuildGuard | undefined;
   try {
     if (resumed) log.line(resumedLine(build.id, currentTraceId()));
     else log.line(firstLine(app.name, build.number, p.ref, p.newRev, build.id, currentTraceId()));
+    guard = await guardBuild(deps.db, deps.log, app, build.id); // the plan's build minutes
     const appJson = await withSpan('app.json', { [attr.app]: app.name }, () => appJsonOfPush(p.archivePath, app.name, app.config, log.line));
     const result = await withSpan('compile', { [attr.app]: app.name }, async () => {
       const steps = spanPerStep(log.line, app.name);
@@ -106,17 +109,22 @@ async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed
         const built = await deps.builds.build({
           app: app.name, buildId: build.id, number: build.number, archivePath: p.archivePath, slugDir, env: buildEnv(app, deps.config), uid: app.uid, log: steps.say,
           onStack: (detected) => { stack = detected; }, // a build that fails after detection keeps its stack label
+          signal: guard?.signal, deadlineMs: guard?.deadlineMs,
         });
         steps.end();
         return built;
       } catch (err) { steps.end(err); throw err; }
     });
     stack = result.stack;
+    await guard?.end();
+    guard = undefined;
     await succeed(deps, app, build, p, { ...result, appJson }, log);
     recorded = true;
     finished(deps, app, build, stack, 'succeeded', started);
   } catch (err) {
-    await fail(deps, app, build, err, log);
+    const stopped = guard?.stoppedError();
+    await guard?.end();
+    await fail(deps, app, build, stopped ?? err, log);
     recorded = true;
     finished(deps, app, build, stack, 'failed', started);
   } finally {

@@ -12,6 +12,7 @@ import { listDomains } from '../services/apps.ts';
 import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
 import { holdLease, leaseFrom } from './leases.ts';
 import { appEdge } from '../services/https-edge.ts';
+import { planMemoryMb } from '../services/quotas.ts';
 import { liveAppUrl, liveSpec, releaseSpec } from '../services/release-spec.ts';
 import type { ReleaseRow } from '../services/releases.ts';
 import type { ReleaseSpec } from '../runtime/types.ts';
@@ -112,7 +113,7 @@ export class Deployer {
       // Work items may arrive out of order: an older release never replaces a newer live one.
       if (live && live.version > release.version) throw new PaasError('E_RELEASE_BOOT_FAILED', `superseded by v${live.version}, which is already live`);
       const domains = await listDomains(db, app.id);
-      const spec = releaseSpec(this.deps.config, app, release, build, domains, await appEdge(db, this.deps.config.baseDomain, app, domains));
+      const spec = releaseSpec(this.deps.config, app, release, build, domains, await appEdge(db, this.deps.config.baseDomain, app, domains), await planMemoryMb(db, app.id));
       const previous = await liveSpec(db, this.deps.config, app, domains);
       say(`-----> Releasing v${release.version}`);
       const scripts = build.app_json?.scripts;

@@ -13,6 +13,8 @@ import { enqueueEvent } from '../core/outbox.ts';
 import { subjectOf } from '../core/events.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import { buildLines, pushOutcome } from '../services/builds.ts';
+import { checkBuildMinutes } from '../services/build-minutes.ts';
+import { planDiskLimit } from '../services/quotas.ts';
 import type { Logger } from '../core/logger.ts';
 import { hasBranch } from './repos.ts';
 import { appSlugsDir, dirBytes } from '../core/app-disk.ts';
@@ -47,7 +49,7 @@ export function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: R
 async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<PreReceiveVerdict> {
   const verdict = (code: number): PreReceiveVerdict => ({ code, outcome: code === 0 ? 'succeeded' : 'failed' });
   try {
-    if (deps.appQuotaBytes) await checkQuota(deps.dataDir, ctx, deps.appQuotaBytes);
+    await checkQuota(deps, ctx);
     const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
     for (const u of plan.stored) {
       const branch = u.ref.slice('refs/heads/'.length);
@@ -57,6 +59,7 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
       recordPush('stored');
       return { code: 0, outcome: 'stored' };
     }
+    await checkBuildMinutes(deps.db, ctx.app); // refused before building when the plan's minutes are used up
     const result = verdict(await deployPush(deps, ctx, plan.deploy, say));
     recordPush(result.outcome === 'succeeded' ? 'succeeded' : 'failed');
     return result;
@@ -76,15 +79,24 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
 
 /**
  * Refuses a push that would take the app over its disk quota: the repo (which now holds the push's objects in its
- * quarantine) plus the kept slugs. Refused here, git drops the quarantine, so nothing of the push stays.
+ * quarantine) plus the kept slugs. The quota is the app's plan's disk per app when it sets one, else
+ * PAAS_APP_QUOTA_MB. Refused here, git drops the quarantine, so nothing of the push stays.
  */
-async function checkQuota(dataDir: string, ctx: PushContext, quotaBytes: number): Promise<void> {
+async function checkQuota(deps: PreReceiveDeps, ctx: PushContext): Promise<void> {
+  const fromPlan = await planDiskLimit(deps.db, ctx.app);
+  const quotaBytes = fromPlan?.bytes ?? deps.appQuotaBytes;
+  if (!quotaBytes) return;
   const quarantine = ctx.hookEnv.GIT_QUARANTINE_PATH;
-  const [repo, slugs, pushed] = await Promise.all([dirBytes(ctx.gitDir), dirBytes(appSlugsDir(dataDir, ctx.app)), quarantine ? dirBytes(quarantine) : 0]);
+  const [repo, slugs, pushed] = await Promise.all([dirBytes(ctx.gitDir), dirBytes(appSlugsDir(deps.dataDir, ctx.app)), quarantine ? dirBytes(quarantine) : 0]);
   const total = repo + slugs;
   if (total <= quotaBytes) return;
+  const detail = `in use before this push: ${formatMb(total - pushed)}, repo and slugs; this push: ${formatMb(pushed)}`;
+  if (fromPlan) {
+    throw new PaasError('E_QUOTA_DISK', `Push refused: plan "${fromPlan.plan.name}" allows ${formatMb(quotaBytes)} of disk per app; ${ctx.app} would use ${formatMb(total)} `
+      + `(${detail}); nothing was stored. Ask an admin for a larger plan`);
+  }
   throw new PaasError('E_QUOTA_EXCEEDED', `Push refused: ${ctx.app} would use ${formatMb(total)} of its ${formatMb(quotaBytes)} disk quota `
-    + `(PAAS_APP_QUOTA_MB; in use before this push: ${formatMb(total - pushed)}, repo and slugs; this push: ${formatMb(pushed)}); nothing was stored`);
+    + `(PAAS_APP_QUOTA_MB; ${detail}); nothing was stored`);
 }
 
 /** Exports the pushed revision from git's quarantine into a tarball the builder reads. */

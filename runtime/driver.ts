@@ -38,6 +38,10 @@ export interface BuildInput {
   log: Say;
   /** Told the detected stack as soon as the driver knows it (a failed build is labelled with it in the metrics). */
   onStack?: (stack: string) => void;
+  /** Aborted when the build must stop (the plan's build minutes ran out): the driver ends it and throws. */
+  signal?: AbortSignal;
+  /** When `signal` will abort, in ms from now: a Kubernetes build Job gets it as its activeDeadlineSeconds. */
+  deadlineMs?: number;
 }
 
 /** What a build produced: process types always; a slug dir (native) or an image by digest (Kubernetes). */

@@ -39,6 +39,11 @@ export interface ReleaseSpec {
   domains?: string[];
   /** HTTPS at the edge (services/https-edge.ts reads it): Kubernetes mode turns it into a TLS Secret and Ingress settings. */
   edge?: ReleaseEdge;
+  /**
+   * Memory per process (MB) from the app's plan (services/quotas.ts); unset, the platform's PAAS_APP_MEMORY_MB. The
+   * sandbox's cgroup (local), the container's limit (Docker) and the pod's resources.limits.memory take it.
+   */
+  memoryMb?: number;
   /** app.json's `healthchecks.web` startup checks: the deploy gate of a new web process, instead of "answers HTTP at all". */
   healthchecks?: StartupCheck[];
   /** app.json's `healthchecks.web` readiness and liveness checks (at most one of each): web's probes in Kubernetes mode only. */

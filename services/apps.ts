@@ -6,22 +6,26 @@ import { parseCustomDomain, type PlatformHosts } from '../core/hostnames.ts';
 import { parseHostname, parseNewAppName } from '../core/names.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import { releaseAppCertificates } from './cert-store.ts';
+import { checkAppsQuota } from './quotas.ts';
 import { getUserByEmail, type User } from '../core/accounts/users.ts';
 import type { IsolationState } from '../core/isolation.ts';
 
 /**
  * Creates an app owned by the user; every face (API, dashboard, SSH and local CLI) creates apps here, so this is the
  * one check of reserved names and of single-tenant mode (no sandbox: apps would run as the platform's own user, so
- * only admins may own apps).
+ * only admins may own apps), and of the owner's plan's max apps (services/quotas.ts).
  */
 export async function createApp(db: Knex, owner: User, rawName: string, isolation: IsolationState): Promise<AppRow> {
   if (isolation.mode === 'none' && !owner.isAdmin) {
     throw new PaasError('E_SINGLE_TENANT', `This platform runs in single-tenant mode (${isolation.reason}): apps are not sandboxed, so only admins can create them`);
   }
   const name = parseNewAppName(rawName);
-  const [row] = await db('apps').insert({ name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
-  if (!row) throw new PaasError('E_APP_EXISTS', `An app named ${name} already exists; pick another name`);
-  return row as AppRow;
+  return db.transaction(async (trx) => {
+    await checkAppsQuota(trx, owner.id); // the plan's max apps: review apps and every face count here
+    const [row] = await trx('apps').insert({ name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
+    if (!row) throw new PaasError('E_APP_EXISTS', `An app named ${name} already exists; pick another name`);
+    return row as AppRow;
+  });
 }
 
 /** Apps the actor can see: all for the operator and admins, else owned or shared ones. */

@@ -7,7 +7,8 @@ import { appForActor, type Actor, type AppRow, type AutoscaleSetting } from '../
 import type { Mode } from '../core/config.ts';
 import { autoscaleUnavailable, PaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
-import { MAX_INSTANCES, processTypes } from './formation.ts';
+import { MAX_INSTANCES, processTypes, quantityOf } from './formation.ts';
+import { checkInstancesQuota, totalInstances } from './quotas.ts';
 import { currentRelease } from './releases.ts';
 
 export type { AutoscaleSetting };
@@ -58,6 +59,8 @@ export function autoscalingAvailable(config: { mode: Mode }): boolean {
 export async function setAutoscale(db: Knex, mode: Mode, actor: Actor, name: string, rawType: unknown, input: AutoscaleInput): Promise<AutoscaleSetting> {
   return db.transaction(async (trx) => {
     const app = await appForActor(trx, actor, name); // first: someone else's app is a 404 whatever the rest says
+    // One instance count at a time per app: the row is locked and read again under the lock.
+    const locked = (await trx('apps').where({ id: app.id }).forUpdate().first('formation', 'autoscaling')) as Pick<AppRow, 'formation' | 'autoscaling'>;
     if (!autoscalingAvailable({ mode })) throw autoscaleUnavailable(mode);
     const type = typeName(rawType);
     const setting = parseAutoscale(input);
@@ -65,6 +68,9 @@ export async function setAutoscale(db: Knex, mode: Mode, actor: Actor, name: str
     if (!release) throw new PaasError('E_NO_RELEASE', `${app.name} has no release yet: git push first`);
     const types = await processTypes(trx, app);
     if (!types.includes(type)) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No process type ${type} in v${release.version}; its types are: ${types.join(', ') || 'none'}`);
+    const autoscaling = { ...locked.autoscaling, [type]: setting };
+    const total = totalInstances(types, (t) => quantityOf(t, locked.formation), autoscaling);
+    await checkInstancesQuota(trx, app, total, `ps:autoscale ${type} --max ${setting.max}`);
     // Merged in the UPDATE, as ps:scale does: a concurrent ps:autoscale of another type is kept.
     await trx('apps').where({ id: app.id }).update({ autoscaling: trx.raw('autoscaling || ?::jsonb', [JSON.stringify({ [type]: setting })]) });
     await enqueueEvent(trx, 'autoscalingUpdated', { app: app.name, type });

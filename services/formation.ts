@@ -8,6 +8,7 @@ import { PaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
 import type { BuildRow } from './builds.ts';
 import { currentRelease } from './releases.ts';
+import { checkInstancesQuota, totalInstances } from './quotas.ts';
 
 /** The most instances of one type: ps:scale's N and ps:autoscale's --max. */
 export const MAX_INSTANCES = 99;
@@ -100,6 +101,8 @@ export function formationLockedError(app: string, fromAppJson: Record<string, nu
 export async function scaleApp(db: Knex, actor: Actor, name: string, quantities: Record<string, number>): Promise<void> {
   await db.transaction(async (trx) => {
     const app = await appForActor(trx, actor, name);
+    // One instance count at a time per app: the row is locked and its formation read again under the lock.
+    const locked = (await trx('apps').where({ id: app.id }).forUpdate().first('formation', 'autoscaling')) as Pick<AppRow, 'formation' | 'autoscaling'>;
     const release = await currentRelease(trx, app);
     if (!release) throw new PaasError('E_NO_RELEASE', `${app.name} has no release yet: git push first`);
     const fromAppJson = appJsonFormation(await currentBuild(trx, app));
@@ -109,6 +112,9 @@ export async function scaleApp(db: Knex, actor: Actor, name: string, quantities:
     if (unknown.length) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No process type ${unknown.join(', ')} in v${release.version}; its types are: ${types.join(', ')}`);
     const autoscaled = Object.keys(quantities).filter((t) => Object.hasOwn(app.autoscaling ?? {}, t));
     if (autoscaled.length) throw new PaasError('E_FORMATION_AUTOSCALED', `${autoscaled.join(', ')} of ${app.name} is autoscaled: its instance count is the autoscaler's; turn it off with ps:autoscale:off ${app.name} ${autoscaled[0]} first`);
+    const formation = { ...locked.formation, ...quantities };
+    const asked = `ps:scale ${Object.entries(quantities).map(([t, n]) => `${t}=${n}`).join(' ')}`;
+    await checkInstancesQuota(trx, app, totalInstances(types, (t) => quantityOf(t, formation), locked.autoscaling), asked);
     // Merged in the UPDATE, not from what was read: a concurrent ps:scale of another type waits for this row and keeps it.
     await trx('apps').where({ id: app.id }).update({ formation: trx.raw('formation || ?::jsonb', [JSON.stringify(quantities)]) });
     await enqueueEvent(trx, 'formationUpdated', { app: app.name, quantities });

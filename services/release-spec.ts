@@ -10,6 +10,7 @@ import { appEdge, hostHasCertificate } from './https-edge.ts';
 import type { BuildRow } from './builds.ts';
 import { appJsonFormation, quantityOf } from './formation.ts';
 import type { ReleaseRow } from './releases.ts';
+import { planMemoryMb } from './quotas.ts';
 
 /** The public URL of an app's web process: the router's port locally; the Ingress (https with TLS) in Kubernetes mode. */
 export function appUrl(config: Config, app: string): string {
@@ -29,8 +30,8 @@ export async function liveAppUrl(db: Knex, config: Config, app: AppRow): Promise
   return `https://${app.name}.${config.baseDomain}${tlsPort === 443 ? '' : `:${tlsPort}`}/`;
 }
 
-/** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation and edge. */
-export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = [], edge?: ReleaseEdge): ReleaseSpec {
+/** Builds the runtime spec of a release: its build's slug or image and process types, with the app's formation, edge and plan memory. */
+export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, build: BuildRow, domains: string[] = [], edge?: ReleaseEdge, memoryMb?: number): ReleaseSpec {
   const types = Object.entries(build.process_types ?? {}).filter(([type]) => type !== 'release');
   return {
     app: app.name, version: release.version, slugDir: build.slug_dir ?? '', pathPrepend: build.path_prepend ?? [], uid: app.uid,
@@ -39,7 +40,7 @@ export function releaseSpec(config: Config, app: AppRow, release: ReleaseRow, bu
       const autoscale = app.autoscaling?.[type];
       return { type, command, quantity: quantityOf(type, app.formation, appJsonFormation(build)), ...(autoscale ? { autoscale } : {}) };
     }),
-    config: release.config, image: build.image ?? undefined, domains, ...(edge ? { edge } : {}),
+    config: release.config, image: build.image ?? undefined, domains, ...(edge ? { edge } : {}), ...(memoryMb ? { memoryMb } : {}),
     ...checksOf(build),
   };
 }
@@ -66,5 +67,5 @@ export async function liveSpec(db: Knex, config: Config, app: AppRow, domains?: 
   const build = release?.build_id ? ((await db('builds').where({ id: release.build_id }).first()) as BuildRow | undefined) : undefined;
   if (!release || !build) return undefined;
   const hosts = domains ?? await listDomains(db, app.id);
-  return releaseSpec(config, app, release, build, hosts, await appEdge(db, config.baseDomain, app, hosts));
+  return releaseSpec(config, app, release, build, hosts, await appEdge(db, config.baseDomain, app, hosts), await planMemoryMb(db, app.id));
 }

@@ -66,6 +66,9 @@ export class DockerBuildDriver implements BuildDriver {
     const context = contextTar(dir);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.config.buildTimeoutMs);
+    const stop = () => deadline.abort(); // the plan's build minutes ran out (controller/builder.ts)
+    if (input.signal?.aborted) stop();
+    input.signal?.addEventListener('abort', stop, { once: true });
     const started = Date.now();
     const answer: BuildAnswer = { stepImages: [] };
     try {
@@ -80,6 +83,7 @@ export class DockerBuildDriver implements BuildDriver {
       throw new PaasError('E_BUILD_FAILED', `The Docker Engine could not build the image: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
+      input.signal?.removeEventListener('abort', stop);
       context.kill(); // a cancelled or failed upload leaves tar writing to nobody
     }
     if (answer.error) {

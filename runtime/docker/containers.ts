@@ -34,6 +34,11 @@ export interface ContainerPlan {
   maxRestarts?: number;
 }
 
+/** The limits of a release's containers: the platform's, with the memory of the app's plan when the release has one. */
+export function limitsFor(limits: ContainerLimits, release: { memoryMb?: number }): ContainerLimits {
+  return release.memoryMb ? { ...limits, memoryMb: release.memoryMb } : limits;
+}
+
 /** The labels of a container; `paas.platform` is what every lookup filters on, so platforms never meet. */
 export function toLabels(plan: Pick<ContainerPlan, 'platform' | 'app' | 'version' | 'type' | 'index' | 'role'>): Record<string, string> {
   return {

@@ -8,7 +8,7 @@ import { PaasError } from '../../core/errors.ts';
 import { eachLine } from '../../core/lines.ts';
 import { maxOneOffLineBytes } from '../local/one-off.ts';
 import type { OneOffInput, OneOffRunner, ReleaseSpec } from '../types.ts';
-import { createContainer, removeContainer, toInnerPort, type ContainerLimits, type ContainerPlan } from './containers.ts';
+import { createContainer, limitsFor, removeContainer, toInnerPort, type ContainerLimits, type ContainerPlan } from './containers.ts';
 import { demux } from './demux.ts';
 import { containerName } from './names.ts';
 
@@ -34,7 +34,8 @@ export class DockerOneOffs implements OneOffRunner {
     return {
       platform: this.platform, app: spec.app, version: spec.version, type: role, index: n, role,
       name: `${containerName(this.platform, spec.app, spec.version, role, n)}-${crypto.randomBytes(3).toString('hex')}`,
-      image: spec.image as string, command, env: { ...spec.env, ...extraEnv, DYNO: `${role}.${n}` }, limits: this.limits,
+      image: spec.image as string, command, env: { ...spec.env, ...extraEnv, DYNO: `${role}.${n}` },
+      limits: limitsFor(this.limits, spec), // the plan's memory per process
     };
   }
 

@@ -8,7 +8,7 @@ import type { AppLog } from '../local/app-log.ts';
 import type { Router } from '../router.ts';
 import { waitUntilReady } from '../startup-check.ts';
 import type { ReleaseSpec } from '../types.ts';
-import { createContainer, hostPortOf, lastLinesOf, stopAndRemove, type ContainerLimits } from './containers.ts';
+import { createContainer, hostPortOf, lastLinesOf, limitsFor, stopAndRemove, type ContainerLimits } from './containers.ts';
 import type { LogFollowers } from './logs.ts';
 import { containerName } from './names.ts';
 import { attr, withSpan } from '../../core/tracing.ts';
@@ -57,7 +57,8 @@ async function launch(ctx: StepContext, release: ReleaseSpec, type: string, inde
   const container = await createContainer(ctx.docker, {
     platform: ctx.platform, app: release.app, version: release.version, type, index, role: 'process',
     name: `${containerName(ctx.platform, release.app, release.version, type, index)}${suffix}`,
-    image, command, env: { ...release.env, PORT: String(innerPort), DYNO: dyno }, limits: ctx.limits,
+    image, command, env: { ...release.env, PORT: String(innerPort), DYNO: dyno },
+    limits: limitsFor(ctx.limits, release), // the plan's memory per process
     maxRestarts: ctx.maxRestarts, ...(type === 'web' ? { innerPort } : {}),
   });
   const proc: Proc = { id: container.id, type, index, version: release.version, phase: 'starting' };

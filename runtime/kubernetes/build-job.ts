@@ -65,7 +65,10 @@ export class KubernetesBuildDriver implements BuildDriver {
    */
   async build(input: BuildInput): Promise<BuildOutput> {
     await this.prepareNamespace();
-    const b: BuildJobInput = { app: input.app, buildId: input.buildId, number: input.number, token: await createBuildToken(this.db, input.buildId) };
+    const b: BuildJobInput = {
+      app: input.app, buildId: input.buildId, number: input.number, token: await createBuildToken(this.db, input.buildId),
+      ...(input.deadlineMs === undefined ? {} : { deadlineSeconds: input.deadlineMs / 1000 }),
+    };
     const secret = toBuildTokenSecret(this.config, b);
     await applyObjects(this.kube, [secret]);
     try {

@@ -13,7 +13,8 @@ import { appLabels, appNamespace, appRepository, buildJobName, buildTokenSecretN
 export type BuildJobSettings = Pick<Config, 'buildNamespace' | 'registry' | 'registrySecret' | 'registryInsecure' | 'registryMirror' | 'builderImage' | 'kanikoImage' | 'gitdInternalUrl'>;
 
 /** What one build needs: who, which build, and the token that lets its pod fetch the source from gitd. */
-export interface BuildJobInput { app: string; buildId: string; number: number; token: string }
+/** `deadlineSeconds`: the plan's build minutes left (the Job is ended past them); an hour at most, the default. */
+export interface BuildJobInput { app: string; buildId: string; number: number; token: string; deadlineSeconds?: number }
 
 /** Where the builder reads its token: a file of the projected per-build Secret, never an environment variable. */
 export const BUILD_TOKEN_DIR = '/var/run/paas/build';
@@ -115,7 +116,7 @@ export function toBuildJob(s: BuildJobSettings, b: BuildJobInput): IJob {
     spec: {
       backoffLimit: 0, // a failed build is reported, not retried: the push is waiting
       ttlSecondsAfterFinished: JOB_TTL_SECONDS,
-      activeDeadlineSeconds: 3600,
+      activeDeadlineSeconds: Math.max(1, Math.min(3600, Math.ceil(b.deadlineSeconds ?? 3600))),
       template: {
         metadata: { labels },
         spec: {
@@ -157,7 +158,7 @@ export function toReleaseJob(s: ManifestSettings, r: KubeRelease, command: strin
         spec: {
           ...appPodSpec(s, [{
             name: 'release', image: r.image, command: ['/bin/sh', '-c', command], envFrom,
-            env: [{ name: 'DYNO', value: 'release.1' }], resources: processResources(s), securityContext: appContainerSecurity(),
+            env: [{ name: 'DYNO', value: 'release.1' }], resources: processResources(s, r.memoryMb), securityContext: appContainerSecurity(),
           }]),
           restartPolicy: 'Never',
         },

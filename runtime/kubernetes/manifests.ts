@@ -41,9 +41,13 @@ export interface HorizontalPodAutoscaler {
 /** The port every process listens on inside its container (the injected Dockerfiles EXPOSE it too). */
 export const APP_PORT = 5000;
 
-/** Resource requests and limits of app processes: PAAS_APP_MEMORY_MB as the limit (512 by default), half of it requested. */
-export function processResources(s: Pick<Config, 'appLimits'>): { requests: Record<string, string>; limits: Record<string, string> } {
-  return { requests: { cpu: '100m', memory: `${Math.ceil(s.appLimits.memoryMb / 2)}Mi` }, limits: { memory: `${s.appLimits.memoryMb}Mi` } };
+/**
+ * Resource requests and limits of app processes: the plan's memory per process when the release has one, else
+ * PAAS_APP_MEMORY_MB (512 by default), as the limit; half of it requested.
+ */
+export function processResources(s: Pick<Config, 'appLimits'>, memoryMb?: number): { requests: Record<string, string>; limits: Record<string, string> } {
+  const mb = memoryMb ?? s.appLimits.memoryMb;
+  return { requests: { cpu: '100m', memory: `${Math.ceil(mb / 2)}Mi` }, limits: { memory: `${mb}Mi` } };
 }
 
 /**
@@ -191,7 +195,7 @@ function processContainer(s: ManifestSettings, r: KubeRelease, proc: ProcessSpec
       ports: [{ name: 'http', containerPort: APP_PORT, protocol: 'TCP' }],
       ...webProbes(r),
     } : {}),
-    resources: processResources(s),
+    resources: processResources(s, r.memoryMb),
     securityContext: appContainerSecurity(),
   };
 }

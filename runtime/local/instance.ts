@@ -152,7 +152,7 @@ export class Instance {
     // The process gets its own group (detached), or in a sandbox its own PID namespace, so stopping reaches all it started.
     let launch: Launch;
     try {
-      launch = jail.plan({ app: this.app, name: this.dyno, uid: release.uid, dir: release.slugDir, argv: ['/bin/sh', '-c', this.command], env });
+      launch = jail.plan({ app: this.app, name: this.dyno, uid: release.uid, dir: release.slugDir, argv: ['/bin/sh', '-c', this.command], env, memoryMb: release.memoryMb });
     } catch (err) {
       // As a spawn that failed: the exit is reported (and restarted, once supervised) like any other.
       const info: ExitInfo = { code: null, signal: null, error: (err as Error).message };
@@ -225,7 +225,7 @@ export class Instance {
     this.reason = undefined;
     if (this.launch?.finish().oom) {
       this.reason = 'out of memory';
-      this.ctx.log.write(this.app, 'paas', `${this.dyno}: out of memory (the limit is ${this.ctx.jail.opts.limits.memoryMb} MB)`);
+      this.ctx.log.write(this.app, 'paas', `${this.dyno}: out of memory (the limit is ${this.ctx.release.memoryMb ?? this.ctx.jail.opts.limits.memoryMb} MB)`);
     }
     if (this.stopped) {
       this.ctx.log.write(this.app, 'paas', `${this.dyno}: stopped (${describeExit(info)})`);

@@ -210,8 +210,9 @@ export class Jail {
     const asRoot = uid !== undefined && this.opts.cgroups.kind !== 'none'; // what dropsUidInside says once they exist
     let cgroup;
     let envFd: number | undefined;
+    const limits = req.memoryMb ? { ...this.opts.limits, memoryMb: req.memoryMb } : this.opts.limits; // the plan's memory
     try {
-      cgroup = createCgroup(this.opts.cgroups, name, this.opts.limits);
+      cgroup = createCgroup(this.opts.cgroups, name, limits);
       if (asRoot) fds.push(envFd = openSealed(this.opts.dataDir, toEnvArgs(env)));
     } catch (err) {
       fds.forEach((fd) => fs.closeSync(fd));
@@ -220,7 +221,7 @@ export class Jail {
     }
     const spec = {
       uid, cache: req.cacheDir !== undefined, readOnly: this.opts.readOnly, masked: this.masked, symlinks: this.opts.symlinks,
-      argv: req.argv, limits: this.opts.limits, cgroupProcs: cgroup?.procs ?? [],
+      argv: req.argv, limits, cgroupProcs: cgroup?.procs ?? [],
     };
     const argv = toSandboxArgv(spec, this.opts.bwrap, this.opts.prlimit, this.opts.setpriv);
     let closed = false;

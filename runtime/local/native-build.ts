@@ -30,7 +30,7 @@ export class NativeBuildDriver implements BuildDriver {
       fs.rmSync(slugDir, { recursive: true, force: true });
       fs.mkdirSync(slugDir, { recursive: true });
       await exec('tar', ['-x', '--no-same-owner', '-f', input.archivePath, '-C', slugDir]);
-      const result = await buildNative({ srcDir: slugDir, env: this.buildEnv(input.env), say: input.log, sandbox: await this.sandbox(input), onStack: input.onStack });
+      const result = await buildNative({ srcDir: slugDir, env: this.buildEnv(input.env), say: input.log, sandbox: await this.sandbox(input), onStack: input.onStack, signal: input.signal });
       return { ...result, slugDir, image: null };
     } catch (err) {
       fs.rmSync(slugDir, { recursive: true, force: true });

@@ -37,7 +37,7 @@ export class LocalOneOffRunner implements OneOffRunner {
       input.onLine(`/bin/sh could not start${end.spawnError ? `: ${end.spawnError.message}` : ' in the sandbox'}`, 'stderr');
       return 127;
     }
-    if (end.oom) input.onLine(`The process ran out of memory (the limit is ${this.jail.opts.limits.memoryMb} MB, PAAS_APP_MEMORY_MB)`, 'stderr');
+    if (end.oom) input.onLine(`The process ran out of memory (the limit is ${spec.memoryMb ?? this.jail.opts.limits.memoryMb} MB, ${spec.memoryMb ? "the app's plan" : 'PAAS_APP_MEMORY_MB'})`, 'stderr');
     return exitCodeOf(end);
   }
 }

@@ -1,6 +1,6 @@
 // runtime/local/release-process.ts — where a process of a release that is not a Procfile daemon runs in the embedded
 // mode: the release phase (driver.ts) and one-off `run` processes (one-off.ts). Same sandbox and env as a dyno, no PORT.
-import type { BuildContext } from '../../builders/run-step.ts';
+import type { BuildContext, LaunchRequest } from '../../builders/run-step.ts';
 import type { Jail } from './jail.ts';
 import { toProcessEnv } from './process-policy.ts';
 import type { ReleaseSpec } from '../types.ts';
@@ -13,6 +13,8 @@ import type { ReleaseSpec } from '../types.ts';
 export async function releaseProcessContext(jail: Jail, baseEnv: Record<string, string>, spec: ReleaseSpec, dyno: string): Promise<Omit<BuildContext, 'say'>> {
   await jail.adopt(spec.slugDir, spec.uid);
   const env = toProcessEnv(baseEnv, { ...spec, slugDir: jail.appRoot(spec.slugDir) }, dyno, undefined);
-  const sandbox = jail.sandboxed ? { launcher: jail.plan.bind(jail), app: spec.app, uid: spec.uid } : undefined;
+  // The plan's memory per process, when it sets one, for the release phase and one-off processes too.
+  const launcher = (req: LaunchRequest) => jail.plan(spec.memoryMb ? { ...req, memoryMb: spec.memoryMb } : req);
+  const sandbox = jail.sandboxed ? { launcher, app: spec.app, uid: spec.uid } : undefined;
   return { srcDir: spec.slugDir, env, sandbox };
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { RuntimeReader } from '../../runtime/reader.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
+import { registerUsageRoutes } from './usage-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
 import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
@@ -101,6 +102,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
     registerAdminRoutes(scope, d);
+    registerUsageRoutes(scope, d);
     registerLive(scope, d);
   });
   return {
