@@ -36,7 +36,8 @@ function shellWords(line: string): string[] {
 
 /** How many positional words a command's usage (`APP [vN]`, `APP KEY=VALUE…`) allows. */
 function arity(usage: string): { min: number; max: number } {
-  const s = usage.replace(/\(.*?\)/g, '').replace(/<.*$/, '').replace(/\[-[^\]]*\]/g, '').replace(/(^|\s)--?[a-z][\w-]*(\s+[A-Z][A-Z_]*)?/g, ' ');
+  const s = usage.replace(/\(.*?\)/g, '').replace(/<.*$/, '').replace(/\[-[^\]]*\]/g, '').replace(/(^|\s)--?[a-z][\w-]*(\s+[A-Z][A-Z_]*)?/g, ' ')
+    .replace(/(^|\s)\|(?=\s|$)/g, ' '); // `--user EMAIL | --project NAME`: alternatives between flags are not words
   let min = 0, max = 0;
   for (const m of s.matchAll(/\[([^\]]*)\]|(\S+)/g)) {
     const words = (m[1] ?? m[2]!).split(/\s+/).filter(Boolean);
