@@ -103,7 +103,7 @@ test('SSRF at send time: a loopback target (a literal, or a name resolving to it
   assert.equal(r.received.length, 0);
 });
 
-test('a restart resumes pending deliveries: the rows are the queue', { timeout: 20_000 }, async (t) => {
+test('a restart resumes pending deliveries (the rows are the queue); finished ones leave the log after 30 days', { timeout: 20_000 }, async (t) => {
   if (!process.env.DATABASE_URL) return t.skip('needs DATABASE_URL');
   const db = (await openTestSchema(t, 'hooks'))!;
   const [user] = await db('users').insert({ email: 'bob@example.com', password_hash: 'x' }).returning('id');
@@ -114,10 +114,17 @@ test('a restart resumes pending deliveries: the rows are the queue', { timeout: 
   // Written while no worker ran (the controller died after the event): a new controller's worker sends it.
   assert.equal(await enqueueDeliveries(db, { app: 'demo', event: 'deploy.succeeded', key: 'deploy:9:succeeded', data: { release: { id: 9, version: 1 } } }), 1);
   assert.equal(await enqueueDeliveries(db, { app: 'demo', event: 'deploy.succeeded', key: 'deploy:9:succeeded', data: {} }), 0, 'idempotent');
+  const hookId = (await db('outgoing_webhooks').first('id')).id;
+  const old = { webhook_id: hookId, event: 'push', payload: '{}', created_at: db.raw("now() - interval '31 days'") };
+  await db('webhook_deliveries_out').insert([
+    { ...old, id: '00000000-0000-4000-8000-000000000001', event_key: 'old-done', status: 'succeeded' },
+    { ...old, id: '00000000-0000-4000-8000-000000000002', event_key: 'old-failed', status: 'failed', created_at: db.raw("now() - interval '29 days'") },
+  ]);
   const worker = new WebhookWorker(db, fast, log, 'paas-webhooks/test');
   t.after(() => worker.stop());
   worker.start();
   const [got] = await r.until(1);
   assert.equal(got!.json.event, 'deploy.succeeded');
-  await waitFor(async () => (await deliveries(db))[0]?.status === 'succeeded', 5000, 'recorded');
+  await waitFor(async () => (await deliveries(db)).find((d) => d.event_key === 'deploy:9:succeeded')?.status === 'succeeded', 5000, 'recorded');
+  assert.deepEqual((await deliveries(db)).map((d) => d.event_key).sort(), ['deploy:9:succeeded', 'old-failed'], 'finished rows older than 30 days are pruned');
 });

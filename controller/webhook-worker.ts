@@ -11,6 +11,9 @@ import { sendWebhook, type SendResult } from './webhook-send.ts';
 /** How often the worker looks for due rows when nothing woke it (rows written by another process, e.g. redeliver). */
 const POLL_MS = 5000;
 const BATCH = 20;
+/** Finished deliveries are kept this long in the log, then deleted (checked at most hourly). */
+const KEEP_DAYS = 30;
+const PRUNE_EVERY_MS = 3600_000;
 
 interface Claimed { id: string; webhook_id: number; event: string; payload: Record<string, unknown>; attempt: number; attempts: unknown[]; created_at: Date; url: string; secret: string }
 
@@ -20,6 +23,7 @@ export class WebhookWorker {
   private again = false;
   private stopped = false;
   private inFlight?: Promise<void>;
+  private prunedAt = 0;
 
   constructor(private db: Knex, private config: WebhookConfig, private log: Logger, private userAgent: string) {}
 
@@ -39,10 +43,18 @@ export class WebhookWorker {
         this.again = false;
         while (!this.stopped && await this.sendBatch() > 0) { /* until nothing is due */ }
       } while (this.again && !this.stopped);
+      await this.prune();
     } catch (err) {
       this.log.error({ err }, 'webhook worker pass failed; will retry');
     }
     await this.schedule();
+  }
+
+  /** Deletes finished deliveries older than KEEP_DAYS, at most once an hour. */
+  private async prune(): Promise<void> {
+    if (Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = Date.now();
+    await this.db('webhook_deliveries_out').whereNot({ status: 'pending' }).where('created_at', '<', this.db.raw(`now() - interval '${KEEP_DAYS} days'`)).delete();
   }
 
   /** Sleeps until the earliest pending row is due (at most POLL_MS). */
