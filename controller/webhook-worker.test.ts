@@ -128,3 +128,14 @@ test('a restart resumes pending deliveries (the rows are the queue); finished on
   await waitFor(async () => (await deliveries(db)).find((d) => d.event_key === 'deploy:9:succeeded')?.status === 'succeeded', 5000, 'recorded');
   assert.deepEqual((await deliveries(db)).map((d) => d.event_key).sort(), ['deploy:9:succeeded', 'old-failed'], 'finished rows older than 30 days are pruned');
 });
+
+test('an attempt that takes longer than the timeout fails as timed out and is retried', { timeout: 20_000 }, async (t) => {
+  if (!process.env.DATABASE_URL) return t.skip('needs DATABASE_URL');
+  const { db, bus } = await setup(t, { ...fast, timeoutMs: 300, backoffSeconds: [0.05] });
+  const r = await startReceiver(t, ['hang', 200]);
+  await addWebhook(db, operator, 'demo', r.url, undefined, true);
+  await publish(bus, 'releaseCreated', { releaseId: 1, app: 'demo', version: 1, source: 'config', description: 'Set X' });
+  const row = await waitFor(async () => (await deliveries(db)).find((d) => d.status === 'succeeded'), 5000, 'the retry succeeded');
+  assert.deepEqual(row.attempts.map((a: { code: number | null; error: string | null }) => [a.code, a.error]), [[null, 'timed out after 300 ms'], [200, null]]);
+  assert.ok(row.attempts[0].ms >= 300 && row.attempts[0].ms < 2000, `took ${row.attempts[0].ms} ms`);
+});

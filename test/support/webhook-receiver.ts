@@ -11,8 +11,9 @@ export interface Receiver {
   received: Received[];
   /** Resolves once `count` requests have arrived (in arrival order). */
   until(count: number): Promise<Received[]>;
-  /** Statuses (and Location for 3xx) to answer, in order. */
-  answers: Array<number | { status: number; location: string }>;
+  /** Statuses (and Location for 3xx) to answer, in order; 'hang' answers nothing. */
+  answers: Array<number | 'hang' | { status: number; location: string }>;
+
 }
 
 /** Starts a receiver closed when the test ends. */
@@ -28,7 +29,8 @@ export async function startReceiver(t: TestContext, answers: Receiver['answers']
       try { json = JSON.parse(body); } catch { /* recorded as received; the test's assertion says what was wrong */ }
       received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json });
       const answer = r.answers.shift() ?? 200;
-      if (typeof answer === 'number') res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : `status ${answer}`);
+      if (answer === 'hang') { /* never answers: the sender's timeout ends the attempt */ }
+      else if (typeof answer === 'number') res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : `status ${answer}`);
       else res.writeHead(answer.status, { location: answer.location }).end();
       for (const w of waiters.filter((x) => received.length >= x.count)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(received.slice()); }
     });
