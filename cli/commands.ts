@@ -10,12 +10,18 @@ import { planCommands } from './plans.ts';
 import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
 import { runCommands } from './run.ts';
+import { webhookCommands } from './webhooks.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
 /** The most standard input a command reads (the largest are an SSH public key and a certificate bundle, a few KiB each). */
 export const stdinLimitBytes = 64 * 1024;
 
-export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...runCommands, ...manifestCommands, ...planCommands];
+export const commands: Command[] = [
+  ...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands,
+  ...runCommands, ...manifestCommands,
+  ...planCommands,
+  ...webhookCommands,
+];
 
 /** The --help text; SSH users don't see local-only commands. */
 export function helpText(local: boolean, invoke: string): string[] {

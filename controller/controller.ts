@@ -18,6 +18,8 @@ import type { RuntimeDriver } from '../runtime/driver.ts';
 import { selectDrivers, type Drivers } from '../runtime/select.ts';
 import { UsageBoard } from '../runtime/usage.ts';
 import { appsOf, attachAppMetrics } from './app-metrics.ts';
+import { subscribeWebhookEvents } from './webhook-events.ts';
+import { WebhookWorker } from './webhook-worker.ts';
 
 /** The drivers in use (`router` only in the embedded mode), and how to stop. */
 export interface Controller extends Drivers {
@@ -37,6 +39,8 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   // Loaded only there: Kubernetes mode never loads the ACME client.
   const certs = router ? new (await import('./certificates.ts')).CertificateManager({ db, config, router, log: log.child({ module: 'certificates' }) }) : undefined;
   const deployer = new Deployer({ db, bus, log: log.child({ module: 'deployer' }), config, runtime, removeAppImages });
+  // Outgoing webhooks: deliveries are rows first; the worker sends them, and resumes pending ones after a restart.
+  const hooks = new WebhookWorker(db, config.webhooks, log.child({ module: 'webhooks' }), 'paas-webhooks/1');
   let markRestored!: () => void;
   const restored = new Promise<void>((resolve) => { markRestored = resolve; });
   const unsubs = [
@@ -44,6 +48,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
       { durable: 'controller-builds' }),
     bus.subscribe('paas.release.created', (_s, p) => inFlight.track(deployer.enqueue(String(p.app), Number(p.releaseId), p.source === 'push')), { durable: 'controller-deploys' }),
     ...subscribeRuntimeEvents({ db, bus, config, runtime, log, restored, certs }),
+    ...subscribeWebhookEvents(db, bus, log.child({ module: 'webhooks' }), () => hooks.wake()),
     // A first deploy gives an app its hosts (and so its certificate orders); the order itself runs in the background.
     bus.subscribe('paas.deploy.*.status', (_s, p) => {
       if (p.status !== 'succeeded') return;
@@ -57,6 +62,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     .select('r.id', 'apps.name', db.raw('(r.build_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM releases e WHERE e.build_id = r.build_id AND e.id < r.id)) AS from_push'));
   for (const r of pending) void deployer.enqueue(r.name, r.id, r.from_push === true);
   await certs?.start();
+  hooks.start();
   // /metrics of this process: the router's per-app traffic, the usage board, the processes and certificates tables.
   const detachMetrics = attachAppMetrics({ apps: appsOf(db), router, usage, db });
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
@@ -72,6 +78,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
       await sampler?.stop();
       detachMetrics();
       unsubs.forEach((u) => u());
+      await hooks.stop();
       await certs?.stop();
       await inFlight.settle(25_000);
       await runtime.stopAll();

@@ -8,6 +8,7 @@ import { loadGitLimits, type GitLimits } from './git-limits.ts';
 import { positiveNumber, wholeNumber } from './env-numbers.ts';
 import { loadMetricsConfig, loadTracingConfig, type MetricsConfig, type TracingConfig } from './observability-config.ts';
 import { RESERVED_NAMES } from './names.ts';
+import { loadWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, containers on this host's Docker Engine, or a Kubernetes cluster. */
@@ -141,6 +142,8 @@ export interface Config {
    */
   leaseSeconds: number;
   logLevel: string;
+  /** Outgoing webhooks (PAAS_WEBHOOKS_*): private targets, retry schedule, attempt timeout (core/webhook-config.ts). */
+  webhooks: Readonly<WebhookConfig>;
   /** Git and SSH limits (issue 8 §5: handshake and idle timeouts, connection caps, push size, quota, slug retention). */
   gitLimits: GitLimits;
   /** This process's own PATH and HOME, read at boot: the git, build and app processes it starts begin from them. */
@@ -327,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.PAAS_LOG_LEVEL || 'info',
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
     gitLimits: loadGitLimits(env),
+    webhooks: loadWebhookConfig(env),
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort, routerTls: routerTlsPort }),
     hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || '/' }),
   });

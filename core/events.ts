@@ -19,7 +19,7 @@ export const events = {
     fields: { buildId: 'string', app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number', archivePath: 'string' },
   },
   refUpdated: {
-    subject: 'paas.ref.updated', version: 1, delivery: 'core', publisher: 'gitd (post-receive; a ref moved after its push lost its client)', listeners: 'none in the platform: for external consumers',
+    subject: 'paas.ref.updated', version: 1, delivery: 'core', publisher: 'gitd (post-receive; a ref moved after its push lost its client)', listeners: 'controller (outgoing webhooks: push), external consumers',
     fields: { app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number?' },
   },
   buildLog: {
@@ -31,11 +31,11 @@ export const events = {
     fields: { buildId: 'string', app: 'string', number: 'number', status: 'string', error: 'string?' },
   },
   releaseCreated: {
-    subject: 'paas.release.created', version: 1, delivery: 'work', publisher: 'controller (build, config, rollback)', listeners: 'controller (deploys it)',
+    subject: 'paas.release.created', version: 1, delivery: 'work', publisher: 'controller (build, config, rollback)', listeners: 'controller (deploys it; outgoing webhooks: release.created)',
     fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', source: 'string', description: 'string' },
   },
   deployStatus: {
-    subject: 'paas.deploy.<id>.status', version: 1, delivery: 'core', publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release, controller (certificates, local mode)',
+    subject: 'paas.deploy.<id>.status', version: 1, delivery: 'core', publisher: 'controller (runtime driver)', listeners: 'gitd (push outcome), CLI waiting on a release, controller (certificates, local mode; outgoing webhooks: deploy.succeeded, deploy.failed)',
     fields: { releaseId: 'number', app: 'string', version: 'number', buildId: 'string?', status: 'string', error: 'string?', url: 'string?' },
   },
   appLog: {

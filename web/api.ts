@@ -17,6 +17,7 @@ import { appUrl } from '../services/release-spec.ts';
 import { listReleases, rollback, setConfig, unsetConfig } from '../services/releases.ts';
 import { registerCertRoutes } from './api-certs.ts';
 import { registerPlanRoutes } from './api-plans.ts';
+import { registerWebhookRoutes } from './api-webhooks.ts';
 import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
 type ApiActor = Actor & { kind: 'user' };
@@ -90,6 +91,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     registerAutoscalingRoutes(api, db, config);
     registerCertRoutes(api, db, config, actorOf);
     registerPlanRoutes(api, db, config, actorOf);
+    registerWebhookRoutes(api, db, config, actorOf);
   });
 }
 

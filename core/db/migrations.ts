@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Migration } from './migrations/migration.ts';
 import { projectsPlans } from './migrations/012-projects-plans.ts';
 import { planUsage } from './migrations/014-plan-usage.ts';
+import { outgoingWebhooks } from './migrations/017-outgoing-webhooks.ts';
 
 // From 012 on (issue 13), each migration is a file of its own in core/db/migrations/, listed in `all` below.
 
@@ -385,7 +386,10 @@ const autoscaling: Migration = {
 };
 
 const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling,
-  projectsPlans, planUsage];
+  projectsPlans,
+  planUsage,
+  outgoingWebhooks,
+];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -12,6 +12,7 @@ import { actorOf } from './sessions.ts';
 export const TABS = [
   ['overview', 'Overview', ''], ['activity', 'Activity', '/activity'], ['config', 'Config', '/config'],
   ['processes', 'Processes', '/processes'], ['domains', 'Domains', '/domains'], ['logs', 'Logs', '/logs'],
+  ['webhooks', 'Webhooks', '/webhooks'],
   ['metrics', 'Metrics', '/metrics'],
   ['access', 'Access', '/access'], ['settings', 'Settings', '/settings'],
 ] as const;

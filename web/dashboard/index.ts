@@ -18,6 +18,7 @@ import { registerAppConfigRoutes } from './app-config-routes.ts';
 import { registerAppMetricsRoutes } from './app-metrics-routes.ts';
 import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
+import { registerAppWebhookRoutes } from './app-webhooks-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDocsRoutes } from './docs-routes.ts';
@@ -99,6 +100,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppMetricsRoutes(scope, d);
     registerAppConfigRoutes(scope, d);
     registerAppResourcesRoutes(scope, d);
+    registerAppWebhookRoutes(scope, d);
     registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
     registerAdminRoutes(scope, d);
