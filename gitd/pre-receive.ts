@@ -18,7 +18,10 @@ import { hasBranch } from './repos.ts';
 import { appSlugsDir, dirBytes } from '../core/app-disk.ts';
 import { formatMb } from '../core/git-limits.ts';
 import { announceRefUpdated } from './ref-updated.ts';
-import { isDeletion, planPush, type RefUpdate } from './refs.ts';
+import { planPush, type RefUpdate } from './refs.ts';
+import { pushReviewApps, type ReviewPushDeps } from './review-push.ts';
+import { reviewParent } from '../services/review-push.ts';
+import type { ReviewAppRow } from '../services/review-apps.ts';
 import type { Say } from '../core/say.ts';
 import { recordPush } from '../core/metrics/record.ts';
 import { annotate, attr, failSpan, withSpan } from '../core/tracing.ts';
@@ -27,8 +30,11 @@ const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
 export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
-/** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits'. */
-export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number }
+/**
+ * `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits';
+ * `review`: what review apps need (without it, other branches are only stored).
+ */
+export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number; review?: ReviewPushDeps }
 
 /** The hook's exit code, and the verdict for the trace (paas.outcome, as the push metric counts it). */
 export interface PreReceiveVerdict { code: number; outcome: 'succeeded' | 'failed' | 'stored' | 'refused' }
@@ -49,15 +55,14 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
   try {
     if (deps.appQuotaBytes) await checkQuota(deps.dataDir, ctx, deps.appQuotaBytes);
     const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
-    for (const u of plan.stored) {
-      const branch = u.ref.slice('refs/heads/'.length);
-      say(isDeletion(u) ? `-----> Deleted branch ${branch}` : `-----> Branch ${branch} stored; only the deploy branch (main) deploys, so nothing was deployed`);
+    const parent = deps.review && plan.stored.length ? await reviewParent(deps.db, ctx.app) : undefined;
+    let code = plan.deploy ? await deployPush(deps, ctx, plan.deploy, say) : 0;
+    if (code === 0 && plan.stored.length) code = await storeBranches(deps, ctx, plan.stored, say, parent);
+    if (!plan.deploy && !parent) {
+      recordPush(code === 0 ? 'stored' : 'failed');
+      return { code, outcome: code === 0 ? 'stored' : 'failed' };
     }
-    if (!plan.deploy) {
-      recordPush('stored');
-      return { code: 0, outcome: 'stored' };
-    }
-    const result = verdict(await deployPush(deps, ctx, plan.deploy, say));
+    const result = verdict(code);
     recordPush(result.outcome === 'succeeded' ? 'succeeded' : 'failed');
     return result;
   } catch (err) {
@@ -72,6 +77,12 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
     say(` !     ${err.message}`);
     return { code: 1, outcome: 'refused' };
   }
+}
+
+/** The other branches: review apps when the app has them (gitd/review-push.ts), else only stored. */
+async function storeBranches(deps: PreReceiveDeps, ctx: PushContext, stored: RefUpdate[], say: Say, parent: ReviewAppRow | undefined): Promise<number> {
+  const app = await deps.db('apps').where({ name: ctx.app }).first('id');
+  return pushReviewApps(deps.db, deps.review, parent, app.id, stored, say, (name, u) => deployPush(deps, { ...ctx, app: name }, u, say));
 }
 
 /**
