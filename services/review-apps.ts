@@ -12,6 +12,8 @@ import { removeApp } from './apps.ts';
 export interface ReviewAppRow extends AppRow {
   review_apps_enabled: boolean; review_config: Record<string, string>; review_expire_seconds: number | null;
   parent_app_id: number | null; review_branch: string | null; review_updated_at: Date | null;
+  /** Migration 012's project of the app (null: none). */
+  project_id: number | null;
 }
 
 /** The expiry a parent gets when review-apps:enable names none (Heroku's default stale period is of this order). */

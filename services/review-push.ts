@@ -56,7 +56,7 @@ export async function ensureReviewApp(db: Knex, parent: ReviewAppRow, branch: st
     const collaborators = await trx('collaborators').where({ app_id: parent.id }).select('user_id');
     if (collaborators.length) await trx('collaborators').insert(collaborators.map((c) => ({ app_id: created.id, user_id: c.user_id }))).onConflict(['app_id', 'user_id']).ignore();
     return trx('apps').where({ id: created.id }).update({
-      project_id: (parent as { project_id?: number | null }).project_id ?? null, parent_app_id: parent.id, review_branch: branch,
+      project_id: parent.project_id ?? null, parent_app_id: parent.id, review_branch: branch,
       review_updated_at: now, config: JSON.stringify({ ...parent.config, ...parent.review_config }),
     }).returning('*');
   });
