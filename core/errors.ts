@@ -6,7 +6,6 @@ export const errorCodes = {
   E_APP_NAME_RESERVED: { status: 400, doc: 'That app name is reserved by the platform (paas, www, api, admin, git, dashboard and the like).' },
   E_APP_EXISTS: { status: 409, doc: 'An app with that name already exists.' },
   E_REVIEW_EXPIRY_INVALID: { status: 400, doc: 'A review-app expiry is never, or a duration between 1h and 365d (12h, 7d, 2w).' },
-  E_REVIEW_APPS_DISABLED: { status: 409, doc: 'Review apps are not enabled on that app (review-apps:enable APP).' },
   E_REVIEW_APP_NESTED: { status: 400, doc: 'A review app cannot have review apps of its own; enable them on its parent.' },
   E_REVIEW_APP_NAME_TAKEN: { status: 409, doc: 'Every name a review app for that branch could take belongs to another app.' },
   E_APP_NOT_FOUND: { status: 404, doc: 'No such app, or you have no access to it.' },
