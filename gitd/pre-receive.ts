@@ -29,7 +29,8 @@ import { annotate, attr, failSpan, withSpan } from '../core/tracing.ts';
 const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
-export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
+/** `refApp`: the app whose repo holds the pushed ref when it is not `app` (a review app's branch is its parent's). */
+export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean; refApp?: string }
 /**
  * `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits';
  * `review`: what review apps need (without it, other branches are only stored).
@@ -82,7 +83,7 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
 /** The other branches: review apps when the app has them (gitd/review-push.ts), else only stored. */
 async function storeBranches(deps: PreReceiveDeps, ctx: PushContext, stored: RefUpdate[], say: Say, parent: ReviewAppRow | undefined): Promise<number> {
   const app = await deps.db('apps').where({ name: ctx.app }).first('id');
-  return pushReviewApps(deps.db, deps.review, parent, app.id, stored, say, (name, u) => deployPush(deps, { ...ctx, app: name }, u, say));
+  return pushReviewApps(deps.db, deps.review, parent, app.id, stored, say, (name, u) => deployPush(deps, { ...ctx, app: name, refApp: ctx.app }, u, say));
 }
 
 /**
@@ -149,7 +150,7 @@ function keepQuarantinedObjects(ctx: PushContext): void {
 async function moveRefAfterDisconnect(deps: PreReceiveDeps, ctx: PushContext, u: RefUpdate): Promise<void> {
   try {
     await exec('git', ['--git-dir', ctx.gitDir, 'update-ref', '-m', 'paas: deployed after the client disconnected', u.ref, u.newRev, u.oldRev]);
-    await announceRefUpdated(deps.db, ctx.app, u, ctx.userId);
+    await announceRefUpdated(deps.db, ctx.refApp ?? ctx.app, u, ctx.userId);
   } catch (err) {
     deps.log.error({ err, app: ctx.app, ref: u.ref }, 'the deploy succeeded but the ref could not be moved');
   }
