@@ -84,6 +84,10 @@ test('names never take over another app: a taken or reserved name gets the hash;
   assert.equal(sts.app.name, `mta-sts-${branchHash('sts', 6)}`, 'mta-sts is reserved');
   for (const n of [`shop-taken-${branchHash('taken', 6)}`, `shop-taken-${branchHash('taken', 10)}`, 'shop-taken']) await createApp(db, owner.user, n, sandbox);
   await assert.rejects(ensureReviewApp(db, parent, 'taken', sandbox), (e) => isPaasError(e, 'E_REVIEW_APP_NAME_TAKEN'));
+  // Made by apps:create's service, so its refusals (here single-tenant mode; plan limits likewise) refuse the push.
+  const single = { mode: 'none', reason: 'test' } as unknown as IsolationState;
+  await assert.rejects(ensureReviewApp(db, parent, 'refused', single), (e) => isPaasError(e, 'E_SINGLE_TENANT'));
+  assert.equal(await db('apps').where({ name: 'shop-refused' }).first(), undefined);
   assert.equal((await db('apps').where({ name: 'shop-taken' }).first()).parent_app_id, null, 'the other app is untouched');
 });
 
