@@ -50,7 +50,10 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     const bad = invalidInput();
     api.get('/api/apps', async (req) => {
       const apps = await listApps(db, actorOf(req));
-      return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at }));
+      // `reviewOf`: the parent of a review app (docs/user/review-apps.md), else null.
+      const names = new Map(apps.map((a) => [a.id, a.name]));
+      const reviewOf = (a: object) => { const p = (a as { parent_app_id?: number | null }).parent_app_id; return p ? names.get(p) ?? null : null; };
+      return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at, reviewOf: reviewOf(a) }));
     });
     api.post<{ Body: { name?: string } }>('/api/apps', { schema: schemas.createApp, schemaErrorFormatter: invalidInput(fieldErrors.createApp) }, async (req, reply) => {
       const created = await createApp(db, actorOf(req).user, req.body.name ?? '', config.isolation);

@@ -92,6 +92,8 @@ test('the CLI and the API list the review apps under the parent', async () => {
   const body = await res.json() as { enabled: boolean; expire: string; config: object; reviewApps: Array<{ name: string; branch: string; url: string }> };
   assert.deepEqual([body.enabled, body.expire, body.config], [true, '3d', { GREETING: 'review' }]);
   assert.deepEqual(body.reviewApps.map((r) => [r.name, r.branch]), [['shop-broken', 'broken'], [review, 'feature/Login-Page']]);
+  const all = await (await fetch(`http://127.0.0.1:${p.httpPort}/api/apps`, { headers: { authorization: `Bearer ${alice.token}` } })).json() as Array<{ name: string; reviewOf: string | null }>;
+  assert.deepEqual(all.map((a) => [a.name, a.reviewOf]), [['shop', null], ['shop-broken', 'shop'], [review, 'shop']]);
   const bad = await fetch(`http://127.0.0.1:${p.httpPort}/api/apps/shop/review-apps`, {
     method: 'PUT', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ expire: '10y' }),
   });

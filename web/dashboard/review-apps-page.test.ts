@@ -1,6 +1,6 @@
 // web/dashboard/review-apps-page.test.ts — the Review apps section of the settings page through inject(): turning
 // them on with an expiry, overrides set and removed (escaped), the list with links, errors in the section, the
-// section of a review app, and another user's app answering 404.
+// section of a review app, the apps list's marker, and another user's app answering 404.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAppAs, signUp, startWeb } from '../../test/support/dashboard.ts';
@@ -29,6 +29,7 @@ test('the settings page turns review apps on, keeps overrides and lists review a
   assert.match(page, /name="expire" value="3d"/);
   assert.match(page, /<code>&lt;b&gt;hi&lt;\/b&gt;<\/code>/);
   assert.match(page, /<a href="\/apps\/shop-feature-x">shop-feature-x<\/a><\/th><td><code>feature\/x<\/code><\/td>\s*<td><span class="muted">not deployed<\/span>/);
+  assert.match((await b.get('/apps')).body, /href="\/apps\/shop-feature-x">shop-feature-x<\/a> <span class="muted small">review app of shop<\/span>/);
   const review = (await b.get('/apps/shop-feature-x/settings')).body;
   assert.match(review, /shop-feature-x is a review app: it cannot have review apps of its own/);
   assert.equal((await b.post('/apps/shop/review-apps/config/unset', { key: 'GREETING' })).status, 303);
