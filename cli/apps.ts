@@ -33,7 +33,13 @@ export const appCommands: Command[] = [
     async run(ctx) {
       const apps = await listApps(ctx.db, ctx.actor);
       if (!apps.length) { ctx.out('You have no apps. Create one: apps:create APP'); return; }
-      table(apps.map((a) => [a.name, a.owner_email, appUrl(ctx.config, a.name)])).forEach(ctx.out);
+      // A review app (docs/user/review-apps.md) is marked with its parent.
+      const names = new Map(apps.map((a) => [a.id, a.name]));
+      const parentOf = (a: object): string => {
+        const parent = (a as { parent_app_id?: number | null }).parent_app_id;
+        return parent ? ` (review app of ${names.get(parent) ?? 'another app'})` : '';
+      };
+      table(apps.map((a) => [a.name + parentOf(a), a.owner_email, appUrl(ctx.config, a.name)])).forEach(ctx.out);
     },
   },
   {

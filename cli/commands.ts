@@ -9,6 +9,7 @@ import { manifestCommands } from './manifests.ts';
 import { planCommands } from './plans.ts';
 import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
+import { reviewAppCommands } from './review-apps.ts';
 import { runCommands } from './run.ts';
 import { webhookCommands } from './webhooks.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   ...runCommands, ...manifestCommands,
   ...planCommands,
   ...webhookCommands,
+  ...reviewAppCommands,
 ];
 
 /** The --help text; SSH users don't see local-only commands. */

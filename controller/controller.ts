@@ -20,6 +20,7 @@ import { UsageBoard } from '../runtime/usage.ts';
 import { appsOf, attachAppMetrics } from './app-metrics.ts';
 import { subscribeWebhookEvents } from './webhook-events.ts';
 import { WebhookWorker } from './webhook-worker.ts';
+import { startReviewSweep } from './review-sweep.ts';
 
 /** The drivers in use (`router` only in the embedded mode), and how to stop. */
 export interface Controller extends Drivers {
@@ -65,6 +66,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
   hooks.start();
   // /metrics of this process: the router's per-app traffic, the usage board, the processes and certificates tables.
   const detachMetrics = attachAppMetrics({ apps: appsOf(db), router, usage, db });
+  const stopReviewSweep = startReviewSweep(db, log.child({ module: 'review-sweep' }));
   const snapshot = setInterval(() => void snapshotProcesses(db, runtime).catch((err: unknown) => log.warn({ err }, 'process snapshot failed')), 2000);
   // After the restore, so instances adopted or restarted by it are the first reading's baseline, not new CPU.
   const sampler = router || usageSource ? startMetricsSampler({
@@ -75,6 +77,7 @@ export async function startController(db: Knex, bus: Bus, config: Config, log: L
     webListening: () => certs?.routePlatform(),
     async stop() {
       clearInterval(snapshot);
+      await stopReviewSweep();
       await sampler?.stop();
       detachMetrics();
       unsubs.forEach((u) => u());

@@ -14,6 +14,7 @@ import type ssh2 from 'ssh2';
 import type net from 'node:net';
 import { createSshServer, loadHostKey, type CommandRunner, type SshDeps } from './ssh-server.ts';
 import { createSshGate, type SshGate } from './ssh-gate.ts';
+import { appUrl } from '../services/release-spec.ts';
 import { attachSshClients } from '../core/metrics/platform-sources.ts';
 
 export interface Gitd {
@@ -33,7 +34,8 @@ export interface GitdRoles { ssh: boolean; http: boolean }
 /** Starts gitd; SSH listens on config.sshPort (0 picks a free port). */
 export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger, runCommand: CommandRunner, roles: GitdRoles = { ssh: true, http: true }): Promise<Gitd> {
   const sessions = new PushSessions();
-  const deps = { db, bus, dataDir: config.dataDir, log, hostEnv: config.hostEnv, appQuotaBytes: config.gitLimits.appQuotaBytes };
+  const review = { isolation: config.isolation, appUrl: (app: string) => appUrl(config, app) };
+  const deps = { db, bus, dataDir: config.dataDir, log, hostEnv: config.hostEnv, appQuotaBytes: config.gitLimits.appQuotaBytes, review };
   installHooks(config.dataDir);
   const hookSocket = hookSocketPath(config.dataDir, roles.ssh ? 'gitd' : 'web');
   const hookServer = await startHookServer(deps, sessions, hookSocket);

@@ -20,7 +20,10 @@ import { hasBranch } from './repos.ts';
 import { appSlugsDir, dirBytes } from '../core/app-disk.ts';
 import { formatMb } from '../core/git-limits.ts';
 import { announceRefUpdated } from './ref-updated.ts';
-import { isDeletion, planPush, type RefUpdate } from './refs.ts';
+import { planPush, type RefUpdate } from './refs.ts';
+import { pushReviewApps, type ReviewPushDeps } from './review-push.ts';
+import { reviewParent } from '../services/review-push.ts';
+import type { ReviewAppRow } from '../services/review-apps.ts';
 import type { Say } from '../core/say.ts';
 import { recordPush } from '../core/metrics/record.ts';
 import { annotate, attr, failSpan, withSpan } from '../core/tracing.ts';
@@ -28,9 +31,13 @@ import { annotate, attr, failSpan, withSpan } from '../core/tracing.ts';
 const exec = promisify(execFile);
 const PUSH_TIMEOUT_MS = 60 * 60 * 1000;
 
-export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean }
-/** `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits'. */
-export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number }
+/** `refApp`: the app whose repo holds the pushed ref when it is not `app` (a review app's branch is its parent's). */
+export interface PushContext { app: string; userId: number; gitDir: string; hookEnv: Record<string, string>; clientGone?: () => boolean; refApp?: string }
+/**
+ * `hostEnv`: PATH and HOME for the git commands a push runs (config.hostEnv); `appQuotaBytes`: config.gitLimits';
+ * `review`: what review apps need (without it, other branches are only stored).
+ */
+export interface PreReceiveDeps { db: Knex; bus: Bus; dataDir: string; log: Logger; hostEnv: Config['hostEnv']; appQuotaBytes?: number; review?: ReviewPushDeps }
 
 /** The hook's exit code, and the verdict for the trace (paas.outcome, as the push metric counts it). */
 export interface PreReceiveVerdict { code: number; outcome: 'succeeded' | 'failed' | 'stored' | 'refused' }
@@ -49,18 +56,16 @@ export function runPreReceive(deps: PreReceiveDeps, ctx: PushContext, updates: R
 async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate[], say: Say): Promise<PreReceiveVerdict> {
   const verdict = (code: number): PreReceiveVerdict => ({ code, outcome: code === 0 ? 'succeeded' : 'failed' });
   try {
+    const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main')); // the refs rules first: they need no disk walk
     await checkQuota(deps, ctx);
-    const plan = planPush(updates, await hasBranch(ctx.gitDir, 'main'));
-    for (const u of plan.stored) {
-      const branch = u.ref.slice('refs/heads/'.length);
-      say(isDeletion(u) ? `-----> Deleted branch ${branch}` : `-----> Branch ${branch} stored; only the deploy branch (main) deploys, so nothing was deployed`);
+    const parent = deps.review && plan.stored.length ? await reviewParent(deps.db, ctx.app) : undefined;
+    let code = plan.deploy ? await deployPush(deps, ctx, plan.deploy, say) : 0;
+    if (code === 0 && plan.stored.length) code = await storeBranches(deps, ctx, plan.stored, say, parent);
+    if (!plan.deploy && !parent) {
+      recordPush(code === 0 ? 'stored' : 'failed');
+      return { code, outcome: code === 0 ? 'stored' : 'failed' };
     }
-    if (!plan.deploy) {
-      recordPush('stored');
-      return { code: 0, outcome: 'stored' };
-    }
-    await checkBuildMinutes(deps.db, ctx.app); // refused before building when the plan's minutes are used up
-    const result = verdict(await deployPush(deps, ctx, plan.deploy, say));
+    const result = verdict(code);
     recordPush(result.outcome === 'succeeded' ? 'succeeded' : 'failed');
     return result;
   } catch (err) {
@@ -75,6 +80,12 @@ async function decide(deps: PreReceiveDeps, ctx: PushContext, updates: RefUpdate
     say(` !     ${err.message}`);
     return { code: 1, outcome: 'refused' };
   }
+}
+
+/** The other branches: review apps when the app has them (gitd/review-push.ts), else only stored. */
+async function storeBranches(deps: PreReceiveDeps, ctx: PushContext, stored: RefUpdate[], say: Say, parent: ReviewAppRow | undefined): Promise<number> {
+  const app = await deps.db('apps').where({ name: ctx.app }).first('id');
+  return pushReviewApps(deps.db, deps.review, parent, app.id, stored, say, (name, u) => deployPush(deps, { ...ctx, app: name, refApp: ctx.app }, u, say));
 }
 
 /**
@@ -107,6 +118,7 @@ async function exportTree(deps: PreReceiveDeps, ctx: PushContext, rev: string, f
 }
 
 async function deployPush(deps: PreReceiveDeps, ctx: PushContext, update: RefUpdate, say: Say): Promise<number> {
+  await checkBuildMinutes(deps.db, ctx.app); // refused before building when the plan's minutes are used up (review apps too)
   if (!deps.bus.ready()) {
     throw new PaasError('E_BUS_UNAVAILABLE', "The platform's event bus (NATS) is unreachable, so nothing was deployed; try again in a moment");
   }
@@ -150,7 +162,7 @@ function keepQuarantinedObjects(ctx: PushContext): void {
 async function moveRefAfterDisconnect(deps: PreReceiveDeps, ctx: PushContext, u: RefUpdate): Promise<void> {
   try {
     await exec('git', ['--git-dir', ctx.gitDir, 'update-ref', '-m', 'paas: deployed after the client disconnected', u.ref, u.newRev, u.oldRev]);
-    await announceRefUpdated(deps.db, ctx.app, u, ctx.userId);
+    await announceRefUpdated(deps.db, ctx.refApp ?? ctx.app, u, ctx.userId);
   } catch (err) {
     deps.log.error({ err, app: ctx.app, ref: u.ref }, 'the deploy succeeded but the ref could not be moved');
   }

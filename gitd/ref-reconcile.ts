@@ -15,6 +15,7 @@ const exec = promisify(execFile);
 
 export interface ReconcileDeps { db: Knex; dataDir: string; log: Logger; leaseSeconds: number }
 
+/** `app`: the app whose repo holds the ref (a review app's branch lives in its parent's repo). */
 interface Deployed { app: string; ref: string; rev: string; user_id: number | null }
 
 /**
@@ -23,7 +24,9 @@ interface Deployed { app: string; ref: string; rev: string; user_id: number | nu
  */
 async function latestDeployedPushes(db: Knex): Promise<Deployed[]> {
   const { rows } = await db.raw(`
-    SELECT a.name AS app, b.ref, b.rev, b.user_id FROM apps a
+    SELECT CASE WHEN p.name IS NOT NULL AND b.ref = 'refs/heads/' || a.review_branch THEN p.name ELSE a.name END AS app,
+      b.ref, b.rev, b.user_id FROM apps a
+    LEFT JOIN apps p ON p.id = a.parent_app_id
     JOIN LATERAL (SELECT id, ref, rev, user_id FROM builds WHERE app_id = a.id ORDER BY number DESC LIMIT 1) b ON true
     JOIN LATERAL (SELECT status, finished_at FROM releases WHERE build_id = b.id ORDER BY version LIMIT 1) r ON true
     WHERE r.status = 'succeeded' AND r.finished_at > now() - interval '1 day'`);

@@ -43,13 +43,21 @@ export async function destroyApp(db: Knex, actor: Actor, rawName: string, confir
   const app = await appForActor(db, actor, rawName);
   if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can destroy it`);
   if (confirm !== app.name) throw new PaasError('E_CONFIRM_REQUIRED', `This destroys ${app.name} and its releases. To proceed, run: apps:destroy ${app.name} --confirm ${app.name}`);
-  await db.transaction(async (trx) => {
-    await trx('releases').where({ app_id: app.id }).delete();
-    await releaseAppCertificates(trx, app.id); // its ACME certificates are kept a week, in case the names come back
-    await trx('apps').where({ id: app.id }).delete();
-    await trx('push_locks').where({ app: app.name }).delete();
-    await enqueueEvent(trx, 'appDestroyed', { app: app.name });
-  });
+  await db.transaction((trx) => removeApp(trx, app));
+}
+
+/**
+ * Removes an app's rows and announces paas.app.destroyed (the controller stops its processes and removes its slugs
+ * and routes, gitd its repo); its review apps go with it. The caller has checked the right to do so.
+ */
+export async function removeApp(trx: Knex.Transaction, app: Pick<AppRow, 'id' | 'name'>): Promise<void> {
+  const reviewApps = await trx('apps').where({ parent_app_id: app.id }).select('id', 'name');
+  for (const child of reviewApps) await removeApp(trx, child);
+  await trx('releases').where({ app_id: app.id }).delete();
+  await releaseAppCertificates(trx, app.id); // its ACME certificates are kept a week, in case the names come back
+  await trx('apps').where({ id: app.id }).delete();
+  await trx('push_locks').where({ app: app.name }).delete();
+  await enqueueEvent(trx, 'appDestroyed', { app: app.name });
 }
 
 /** Adds a collaborator by email; only the owner may. */

@@ -18,6 +18,7 @@ import { listReleases, rollback, setConfig, unsetConfig } from '../services/rele
 import { registerCertRoutes } from './api-certs.ts';
 import { registerPlanRoutes } from './api-plans.ts';
 import { registerWebhookRoutes } from './api-webhooks.ts';
+import { registerReviewAppRoutes } from './api-review-apps.ts';
 import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
 type ApiActor = Actor & { kind: 'user' };
@@ -51,7 +52,10 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     const bad = invalidInput();
     api.get('/api/apps', async (req) => {
       const apps = await listApps(db, actorOf(req));
-      return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at }));
+      // `reviewOf`: the parent of a review app (docs/user/review-apps.md), else null.
+      const names = new Map(apps.map((a) => [a.id, a.name]));
+      const reviewOf = (a: object) => { const p = (a as { parent_app_id?: number | null }).parent_app_id; return p ? names.get(p) ?? null : null; };
+      return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at, reviewOf: reviewOf(a) }));
     });
     api.post<{ Body: { name?: string } }>('/api/apps', { schema: schemas.createApp, schemaErrorFormatter: invalidInput(fieldErrors.createApp) }, async (req, reply) => {
       const created = await createApp(db, actorOf(req).user, req.body.name ?? '', config.isolation);
@@ -92,6 +96,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     registerCertRoutes(api, db, config, actorOf);
     registerPlanRoutes(api, db, config, actorOf);
     registerWebhookRoutes(api, db, config, actorOf);
+    registerReviewAppRoutes(api, db, config, actorOf);
   });
 }
 

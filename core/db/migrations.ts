@@ -4,6 +4,7 @@ import type { Migration } from './migrations/migration.ts';
 import { projectsPlans } from './migrations/012-projects-plans.ts';
 import { planUsage } from './migrations/014-plan-usage.ts';
 import { outgoingWebhooks } from './migrations/017-outgoing-webhooks.ts';
+import { reviewApps } from './migrations/018-review-apps.ts';
 
 // From 012 on (issue 13), each migration is a file of its own in core/db/migrations/, listed in `all` below.
 
@@ -389,6 +390,7 @@ const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids
   projectsPlans,
   planUsage,
   outgoingWebhooks,
+  reviewApps,
 ];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addCollaborator, destroyApp, listCollaborators, removeCollaborator } from '../../services/apps.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
+import { settingsPage } from './app-review-routes.ts';
 import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
 
 type AppParams = { Params: { app: string } };
@@ -12,7 +13,7 @@ async function accessPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply,
   return sendPage(d, req, reply, 'app-access', appPageCtx(ctx, 'Access', { collaborators, ownerEmail: owner?.email, ...extra }), status);
 }
 
-/** Registers /apps/:app/access and /apps/:app/settings (destroy). */
+/** Registers /apps/:app/access and /apps/:app/settings (review apps: app-review-routes.ts; destroy). */
 export function registerAppAccessRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get<AppParams>('/apps/:app/access', async (req, reply) => accessPage(d, req, reply, await loadApp(d, req, req.params.app, 'access')));
 
@@ -43,13 +44,13 @@ export function registerAppAccessRoutes(app: FastifyInstance, d: DashDeps): void
 
   app.get<AppParams>('/apps/:app/settings', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'settings');
-    return sendPage(d, req, reply, 'app-settings', appPageCtx(ctx, 'Settings', {}));
+    return settingsPage(d, req, reply, ctx);
   });
 
   app.post<AppParams>('/apps/:app/destroy', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'settings');
     const r = await attempt(() => destroyApp(d.db, ctx.actor, ctx.app.name, field(req, 'confirm').trim()));
-    if (!r.ok) return sendPage(d, req, reply, 'app-settings', appPageCtx(ctx, 'Settings', { error: errorView(r.error) }), r.error.status);
+    if (!r.ok) return settingsPage(d, req, reply, ctx, { error: errorView(r.error) }, r.error.status);
     return redirect(req, reply, '/apps', `Destroyed ${ctx.app.name}, its releases and its git repository.`);
   });
 }

@@ -13,7 +13,9 @@ async function appsPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, e
   const actor = actorOf(req);
   const apps = await listApps(d.db, actor);
   const summaries = await appSummaries(d.db, apps);
-  const rows = apps.map((a) => ({ name: a.name, owner: a.owner_email, mine: a.owner_id === actor.user.id, url: appUrl(d.config, a.name), ...summaries.get(a.id)! }));
+  const names = new Map(apps.map((a) => [a.id, a.name]));
+  const reviewOf = (a: object) => { const p = (a as { parent_app_id?: number | null }).parent_app_id; return p ? names.get(p) ?? 'another app' : undefined; };
+  const rows = apps.map((a) => ({ name: a.name, reviewOf: reviewOf(a), owner: a.owner_email, mine: a.owner_id === actor.user.id, url: appUrl(d.config, a.name), ...summaries.get(a.id)! }));
   const hasKeys = (await listKeys(d.db, actor.user.id)).length > 0;
   return sendPage(d, req, reply, 'apps', { title: 'Apps', nav: 'apps', apps: rows, hasKeys, example: remotesFor(d, req, 'APP'), ...extra }, status);
 }

@@ -13,6 +13,7 @@ import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
+import { registerAppReviewRoutes } from './app-review-routes.ts';
 import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
 import { registerAppMetricsRoutes } from './app-metrics-routes.ts';
@@ -103,6 +104,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppWebhookRoutes(scope, d);
     registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
+    registerAppReviewRoutes(scope, d);
     registerAdminRoutes(scope, d);
     registerUsageRoutes(scope, d);
     registerLive(scope, d);

@@ -1,0 +1,130 @@
+// services/review-apps.test.ts — review-app settings and access, the review app a branch makes (owner, project,
+// config, collaborators), names that never take over another app, branch deletion, the parent's destroy, and the
+// expiry sweep called with a "now".
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Knex } from 'knex';
+import type { Actor } from '../core/access.ts';
+import { isPaasError } from '../core/errors.ts';
+import type { IsolationState } from '../core/isolation.ts';
+import { openTestSchema } from '../test/support/test-schema.ts';
+import { createApp, destroyApp } from './apps.ts';
+import { getReviewSettings, updateReviewSettings, type ReviewAppRow } from './review-apps.ts';
+import { destroyReviewAppOf, ensureReviewApp, reviewParent, sweepExpiredReviewApps } from './review-push.ts';
+import { branchHash } from '../core/review-names.ts';
+
+const sandbox = { mode: 'sandbox', reason: 'test' } as unknown as IsolationState;
+const DAY = 86_400_000;
+
+async function user(db: Knex, email: string): Promise<Actor & { kind: 'user' }> {
+  const [u] = await db('users').insert({ email, password_hash: 'x' }).returning('*');
+  return { kind: 'user', user: { id: u.id, email, isAdmin: false, disabled: false } };
+}
+
+/** `shop` owned by owner@, with review apps on (7d) and a collaborator. */
+async function shop(db: Knex) {
+  const owner = await user(db, 'owner@example.com');
+  const collab = await user(db, 'collab@example.com');
+  const stranger = await user(db, 'stranger@example.com');
+  const app = await createApp(db, owner.user, 'shop', sandbox);
+  const [project] = await db('projects').insert({ name: 'team' }).returning('id');
+  await db('apps').where({ id: app.id }).update({ config: JSON.stringify({ A: '1', B: '2' }), project_id: project.id });
+  await db('collaborators').insert({ app_id: app.id, user_id: collab.user.id });
+  await updateReviewSettings(db, collab, 'shop', { enabled: true, set: ['B=review', 'C=3'] });
+  const parent = (await reviewParent(db, 'shop'))!;
+  return { owner, collab, stranger, parent, projectId: project.id as number };
+}
+
+const destroyedEvents = async (db: Knex) => (await db('outbox').where({ subject: 'paas.app.destroyed' }).select('payload')).map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).app);
+
+test('settings: a collaborator enables (7d by default) and sets overrides; a stranger sees no app; nested is refused', async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  if (!db) return;
+  const { stranger, collab } = await shop(db);
+  const s = await getReviewSettings(db, collab, 'shop');
+  assert.deepEqual([s.enabled, s.expireSeconds, s.config], [true, 7 * 86_400, { B: 'review', C: '3' }]);
+  const changed = await updateReviewSettings(db, collab, 'shop', { expireSeconds: null, unset: ['C'] });
+  assert.deepEqual([changed.expireSeconds, changed.config], [null, { B: 'review' }]);
+  await assert.rejects(updateReviewSettings(db, collab, 'shop', { unset: ['NOPE'] }), (e) => isPaasError(e, 'E_CONFIG_KEY_NOT_FOUND'));
+  await assert.rejects(updateReviewSettings(db, collab, 'shop', { set: ['bad key=1'] }), (e) => isPaasError(e, 'E_CONFIG_KEY_INVALID'));
+  await assert.rejects(getReviewSettings(db, stranger, 'shop'), (e) => isPaasError(e, 'E_APP_NOT_FOUND'));
+  await assert.rejects(updateReviewSettings(db, stranger, 'shop', { enabled: false }), (e) => isPaasError(e, 'E_APP_NOT_FOUND'));
+  const { app } = await ensureReviewApp(db, (await reviewParent(db, 'shop'))!, 'feature', sandbox);
+  await assert.rejects(updateReviewSettings(db, collab, app.name, { enabled: true }), (e) => isPaasError(e, 'E_REVIEW_APP_NESTED'));
+});
+
+test("a branch's review app: the parent's owner, project, collaborators, and config with the overrides; found again after", async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  if (!db) return;
+  const { owner, collab, parent, projectId } = await shop(db);
+  const first = await ensureReviewApp(db, parent, 'Feature/X', sandbox, new Date(Date.now() - DAY));
+  assert.equal(first.created, true);
+  assert.equal(first.app.name, 'shop-feature-x');
+  assert.deepEqual([first.app.owner_id, first.app.project_id, first.app.parent_app_id, first.app.review_branch], [owner.user.id, projectId, parent.id, 'Feature/X']);
+  assert.deepEqual(first.app.config, { A: '1', B: 'review', C: '3' });
+  assert.ok(await db('collaborators').where({ app_id: first.app.id, user_id: collab.user.id }).first());
+  const again = await ensureReviewApp(db, parent, 'Feature/X', sandbox);
+  assert.deepEqual([again.created, again.app.id], [false, first.app.id]);
+  const row = await db('apps').where({ id: first.app.id }).first() as ReviewAppRow;
+  assert.ok(row.review_updated_at!.getTime() > Date.now() - 60_000, 'a push marks it updated');
+});
+
+test('names never take over another app: a taken or reserved name gets the hash; all taken is refused', async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  if (!db) return;
+  const { owner, parent } = await shop(db);
+  await createApp(db, owner.user, 'shop-feature-x', sandbox); // an ordinary app of that name
+  const { app } = await ensureReviewApp(db, parent, 'feature-x', sandbox);
+  assert.equal(app.name, `shop-feature-x-${branchHash('feature-x', 6)}`);
+  const other = await ensureReviewApp(db, parent, 'feature/x', sandbox); // same slug, another branch
+  assert.equal(other.app.name, `shop-feature-x-${branchHash('feature/x', 6)}`);
+  const mta = await createApp(db, owner.user, 'mta', sandbox);
+  await db('apps').where({ id: mta.id }).update({ review_apps_enabled: true });
+  const sts = await ensureReviewApp(db, (await reviewParent(db, 'mta'))!, 'sts', sandbox);
+  assert.equal(sts.app.name, `mta-sts-${branchHash('sts', 6)}`, 'mta-sts is reserved');
+  for (const n of [`shop-taken-${branchHash('taken', 6)}`, `shop-taken-${branchHash('taken', 10)}`, 'shop-taken']) await createApp(db, owner.user, n, sandbox);
+  await assert.rejects(ensureReviewApp(db, parent, 'taken', sandbox), (e) => isPaasError(e, 'E_REVIEW_APP_NAME_TAKEN'));
+  // Made by apps:create's service, so its refusals (here single-tenant mode; plan limits likewise) refuse the push.
+  const single = { mode: 'none', reason: 'test' } as unknown as IsolationState;
+  await assert.rejects(ensureReviewApp(db, parent, 'refused', single), (e) => isPaasError(e, 'E_SINGLE_TENANT'));
+  assert.equal(await db('apps').where({ name: 'shop-refused' }).first(), undefined);
+  assert.equal((await db('apps').where({ name: 'shop-taken' }).first()).parent_app_id, null, 'the other app is untouched');
+});
+
+test("deleting the branch, disabling, and destroying the parent destroy review apps (paas.app.destroyed each)", async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  if (!db) return;
+  const { owner, collab, parent } = await shop(db);
+  await ensureReviewApp(db, parent, 'a', sandbox);
+  await ensureReviewApp(db, parent, 'b', sandbox);
+  await ensureReviewApp(db, parent, 'c', sandbox);
+  assert.equal(await destroyReviewAppOf(db, parent, 'a'), 'shop-a');
+  assert.equal(await destroyReviewAppOf(db, parent, 'a'), undefined, 'gone already');
+  assert.equal(await destroyReviewAppOf(db, parent, 'zzz'), undefined);
+  const off = await updateReviewSettings(db, collab, 'shop', { enabled: false });
+  assert.deepEqual(off.destroyed, ['shop-b', 'shop-c']);
+  await updateReviewSettings(db, collab, 'shop', { enabled: true });
+  await ensureReviewApp(db, (await reviewParent(db, 'shop'))!, 'd', sandbox);
+  await destroyApp(db, owner, 'shop', 'shop');
+  assert.deepEqual(await db('apps').pluck('name'), []);
+  assert.deepEqual((await destroyedEvents(db)).sort(), ['shop', 'shop-a', 'shop-b', 'shop-c', 'shop-d']);
+});
+
+test('the expiry sweep destroys review apps not pushed to within their expiry at "now", at the boundary too', async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  if (!db) return;
+  const { owner, collab, parent } = await shop(db);
+  const now = new Date('2030-01-10T12:00:00Z');
+  const at = (daysAgo: number) => new Date(now.getTime() - daysAgo * DAY);
+  await ensureReviewApp(db, parent, 'old', sandbox, at(8));
+  await ensureReviewApp(db, parent, 'edge', sandbox, at(7));
+  await ensureReviewApp(db, parent, 'fresh', sandbox, new Date(at(7).getTime() + 1000));
+  const forever = await createApp(db, owner.user, 'keep', sandbox);
+  await db('apps').where({ id: forever.id }).update({ review_apps_enabled: true });
+  await ensureReviewApp(db, (await reviewParent(db, 'keep'))!, 'old', sandbox, at(400)); // expiry never: kept
+  assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-edge', 'shop-old']);
+  assert.deepEqual(await sweepExpiredReviewApps(db, now), [], 'nothing twice');
+  await updateReviewSettings(db, collab, 'shop', { expireSeconds: 3600 });
+  assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-fresh'], 'a shorter expiry applies to existing review apps');
+  assert.deepEqual((await db('apps').orderBy('name').pluck('name')), ['keep', 'keep-old', 'shop']);
+});
