@@ -18,6 +18,7 @@ import { registerAppMetricsRoutes } from './app-metrics-routes.ts';
 import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
+import { registerProjectsRoutes } from './projects-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { csrfGuard } from './csrf.ts';
 import { routerSecret } from '../../core/router-secret.ts';
@@ -90,6 +91,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerKeysRoutes(scope, d);
     registerAccountRoutes(scope, d);
     registerAppsRoutes(scope, d);
+    registerProjectsRoutes(scope, d);
     registerAppPageRoutes(scope, d);
     registerAppMetricsRoutes(scope, d);
     registerAppConfigRoutes(scope, d);
