@@ -50,5 +50,5 @@ export async function loadApp(d: DashDeps, req: FastifyRequest, name: string, ta
 
 /** The template context of an app page: the header's data plus the page's own. */
 export function appPageCtx(ctx: AppContext, title: string, extra: Record<string, unknown>): Record<string, unknown> {
-  return { title: `${title} · ${ctx.app.name}`, nav: 'apps', app: ctx.app, summary: ctx.summary, url: ctx.url, tabs: ctx.tabs, owner: ctx.owner, canDeploy: ctx.level !== 'read', ...extra };
+  return { title: `${title} · ${ctx.app.name}`, nav: 'apps', app: ctx.app, summary: ctx.summary, url: ctx.url, tabs: ctx.tabs, owner: ctx.owner, readOnly: ctx.level === 'read', ...extra };
 }

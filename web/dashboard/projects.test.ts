@@ -85,7 +85,11 @@ test('viewers read a project app (pages, the logs socket) but change nothing and
     assert.doesNotMatch(r.body, /hunter2/, page);
     assert.equal((await sam.get(`/apps/shop${page}`)).status, 404, page);
   }
-  assert.match((await vic.get('/apps/shop/config')).body, /SECRET/, 'viewers see the keys');
+  const configPage = (await vic.get('/apps/shop/config')).body;
+  assert.match(configPage, /SECRET/, 'viewers see the keys');
+  assert.match(configPage, /id="config-read-only"/);
+  assert.doesNotMatch(configPage, /action="\/apps\/shop\/config"|class="reveal"/, 'no forms or reveal links for viewers');
+  assert.match((await mia.get('/apps/shop/config')).body, /action="\/apps\/shop\/config"/, 'members get the forms');
   for (const page of ['/config?reveal=SECRET', '/config/SECRET/reveal', '/config?edit=SECRET']) {
     const r = await vic.get(`/apps/shop${page}`);
     assert.equal(r.status, 403, page);
