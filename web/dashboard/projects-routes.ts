@@ -63,7 +63,7 @@ export function registerProjectsRoutes(app: FastifyInstance, d: DashDeps): void 
     const email = field(req, 'email');
     const role = field(req, 'role') || 'member';
     const r = await attempt(() => setProjectMember(d.db, actorOf(req), req.params.project, email, role));
-    return outcome(d, req, reply, r, `${email.trim().toLowerCase()} is ${role} of ${req.params.project} now.`, { email: email.slice(0, 254) });
+    return outcome(d, req, reply, r, `${email.trim().toLowerCase()} is ${role} of ${req.params.project} now.`, { email: email.slice(0, 254), role: role.slice(0, 20) });
   });
 
   app.get<P & { Querystring: { email?: string } }>('/projects/:project/members/remove', async (req, reply) => {
