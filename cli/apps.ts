@@ -11,7 +11,7 @@ import { currentRelease } from '../services/releases.ts';
 import { flag, need, table, type Command, type CommandContext } from './types.ts';
 
 /** The owner of a new app: yourself over SSH; locally --owner EMAIL, or the first admin. */
-async function ownerFor(ctx: CommandContext, email: string | undefined): Promise<User> {
+export async function ownerFor(ctx: CommandContext, email: string | undefined): Promise<User> {
   if (ctx.actor.kind === 'user') return ctx.actor.user;
   if (email) return getUserByEmail(ctx.db, email);
   const admin = await ctx.db('users').where({ is_admin: true }).orderBy('id').first();
@@ -67,12 +67,13 @@ export const appCommands: Command[] = [
   {
     name: 'apps:info', args: 'APP', summary: 'Show an app: URL, release, remotes, collaborators',
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'apps:info APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'apps:info APP'), 'read');
       const release = await currentRelease(ctx.db, app);
       const owner = await ctx.db('users').where({ id: app.owner_id }).first();
       ctx.out(`=== ${app.name}`);
       table([
         ['Owner:', owner?.email ?? '-'],
+        ['Project:', app.project_id == null ? '-' : (await ctx.db('projects').where({ id: app.project_id }).first('name'))?.name ?? '-'],
         ['Web URL:', (await hasWebUrl(ctx.db, app)) ? appUrl(ctx.config, app.name) : 'none (no web process runs)'],
         ['Release:', release ? `v${release.version}` : 'none yet (git push to deploy)'],
         ['Git (SSH):', remotes(ctx, app.name)[0]!],
@@ -85,7 +86,7 @@ export const appCommands: Command[] = [
   {
     name: 'collaborators', args: 'APP', summary: "List an app's collaborators",
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'collaborators APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'collaborators APP'), 'read');
       const list = await listCollaborators(ctx.db, app);
       if (!list.length) ctx.out(`${app.name} has no collaborators. Add one: collaborators:add ${app.name} EMAIL`);
       list.forEach(ctx.out);
@@ -110,7 +111,7 @@ export const appCommands: Command[] = [
   {
     name: 'domains', args: 'APP', summary: "List an app's custom domains",
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'domains APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'domains APP'), 'read');
       ctx.out(`=== ${app.name} domains`);
       ctx.out(`${app.name}.${ctx.config.baseDomain} (default)`);
       (await listDomains(ctx.db, app.id)).forEach(ctx.out);

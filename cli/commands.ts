@@ -8,6 +8,7 @@ import { inviteCommands } from './invites.ts';
 import { manifestCommands } from './manifests.ts';
 import { planCommands } from './plans.ts';
 import { processCommands } from './processes.ts';
+import { projectCommands } from './projects.ts';
 import { releaseCommands } from './releases.ts';
 import { reviewAppCommands } from './review-apps.ts';
 import { runCommands } from './run.ts';
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   ...planCommands,
   ...webhookCommands,
   ...reviewAppCommands,
+  ...projectCommands,
 ];
 
 /** The --help text; SSH users don't see local-only commands. */

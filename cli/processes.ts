@@ -22,7 +22,7 @@ export const processCommands: Command[] = [
   {
     name: 'ps', args: 'APP', summary: "Show an app's processes",
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'ps APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'ps APP'), 'read');
       const rows = await ctx.reader.status(app.name);
       const release = await currentRelease(ctx.db, app);
       ctx.out(`=== ${app.name} processes (${release ? `v${release.version}` : 'no release'})`);
@@ -90,7 +90,7 @@ export const processCommands: Command[] = [
     name: 'logs', args: 'APP [-t] [-n N]', summary: "Show an app's output; -t keeps following it",
     flags: { num: { type: 'string', short: 'n' }, tail: { type: 'boolean', short: 't' } },
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'logs APP [-t]'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'logs APP [-t]'), 'read');
       const n = Number(flag(args, 'n') ?? flag(args, 'num') ?? 100);
       if (!Number.isInteger(n) || n < 1 || n > 10000) throw new PaasError('E_USAGE', '-n takes a number of lines from 1 to 10000');
       const opts = { lines: n, follow: args.flags.has('t') || args.flags.has('tail'), signal: ctx.signal };

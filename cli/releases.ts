@@ -1,5 +1,5 @@
 // cli/releases.ts — config, releases, rollback and builds commands.
-import { appForActor } from '../core/access.ts';
+import { appForActor, configRefusal } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseConfigKey } from '../core/names.ts';
 import { buildLines, findBuild, listBuilds, pushOutcome } from '../services/builds.ts';
@@ -23,7 +23,7 @@ export const releaseCommands: Command[] = [
   {
     name: 'config', args: 'APP', summary: "Show an app's config vars",
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'config APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'config APP'), 'deploy', configRefusal(args.positional[0]!));
       const entries = Object.entries(app.config).sort(([a], [b]) => a.localeCompare(b));
       ctx.out(`=== ${app.name} Config Vars`);
       if (!entries.length) ctx.out(`No config vars. Set one: config:set ${app.name} KEY=value`);
@@ -34,7 +34,7 @@ export const releaseCommands: Command[] = [
     name: 'config:get', args: 'APP KEY', summary: 'Print one config var',
     async run(ctx, args) {
       const usage = 'config:get APP KEY';
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', usage));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', usage), 'deploy', configRefusal(args.positional[0]!));
       const key = parseConfigKey(need(args, 1, 'KEY', usage));
       if (!(key in app.config)) throw new PaasError('E_CONFIG_KEY_NOT_FOUND', `${key} is not set on ${app.name}`);
       ctx.out(app.config[key]!);
@@ -69,7 +69,7 @@ export const releaseCommands: Command[] = [
   {
     name: 'releases', args: 'APP', summary: 'List releases, newest first',
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'releases APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'releases APP'), 'read');
       const rows = await listReleases(ctx.db, app);
       ctx.out(`=== ${app.name} Releases`);
       if (!rows.length) { ctx.out('No releases yet: git push to deploy'); return; }
@@ -87,7 +87,7 @@ export const releaseCommands: Command[] = [
   {
     name: 'builds', args: 'APP', summary: 'List builds, newest first',
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'builds APP'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'builds APP'), 'read');
       const rows = await listBuilds(ctx.db, app);
       ctx.out(`=== ${app.name} Builds`);
       if (!rows.length) { ctx.out('No builds yet: git push to build'); return; }
@@ -97,7 +97,7 @@ export const releaseCommands: Command[] = [
   {
     name: 'builds:output', args: 'APP [BUILD]', summary: "Print a build's log (the latest by default); follows a running build",
     async run(ctx, args) {
-      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'builds:output APP [BUILD]'));
+      const app = await appForActor(ctx.db, ctx.actor, need(args, 0, 'APP', 'builds:output APP [BUILD]'), 'read');
       const build = await findBuild(ctx.db, app, args.positional[1]);
       let seq = 0;
       for (;;) {

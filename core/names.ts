@@ -18,6 +18,17 @@ export function parseAppName(raw: unknown): string {
   return name;
 }
 
+/** Returns the project name if it is a DNS label, as app names are (projects may name hosts one day), else E_PROJECT_NAME_INVALID. */
+export function parseProjectName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw : '';
+  if (!APP_NAME.test(name)) {
+    const shown = name === '' ? 'An empty name' : `"${name.slice(0, 80)}"`;
+    throw new PaasError('E_PROJECT_NAME_INVALID',
+      `${shown} is not a valid project name: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
+  return name;
+}
+
 /**
  * Names the platform keeps for itself: its own hosts (`paas.<base domain>` is the chart's web host), well-known service
  * and mail-autoconfiguration hosts a browser or mail client trusts (wpad, autoconfig), and the dashboard's words. An

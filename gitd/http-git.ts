@@ -58,7 +58,8 @@ export async function registerGitHttp(app: FastifyInstance, deps: HttpGitDeps): 
       const appName = parseRepoPath(req.params.repo);
       const user = await userOf(deps.db, req);
       if (!user) return refuse(reply, 401, 'Authentication required: use an API token as the password (create one with: tokens:create)');
-      await appForActor(deps.db, { kind: 'user', user }, appName);
+      // A fetch reads (project viewers may clone); a push deploys.
+      await appForActor(deps.db, { kind: 'user', user }, appName, service === 'git-receive-pack' ? 'deploy' : 'read');
       if (service === 'git-receive-pack') {
         if (req.method === 'GET') await refuseIfPushLocked(deps.db, appName);
         if (req.method === 'POST') await holdPushLock(deps, appName, user, reply);

@@ -179,7 +179,8 @@ async function runGit(deps: SshDeps, user: User, service: GitService, app: strin
   // A push is one trace from here: this span is the root, its pre-receive (in the hook's callback) the first child.
   const span: Span | undefined = service === 'receive-pack' ? startSpan('push receive', { [attr.app]: app, 'paas.transport': 'ssh' }, ROOT_CONTEXT) : undefined;
   try {
-    await appForActor(deps.db, { kind: 'user', user }, app);
+    // A fetch reads (project viewers may clone); a push deploys.
+    await appForActor(deps.db, { kind: 'user', user }, app, service === 'receive-pack' ? 'deploy' : 'read');
     if (service === 'receive-pack') {
       const lease = await acquirePushLock(deps.db, app, user.id, deps.leaseSeconds);
       // While the push's hook runs (the build and deploy), the connection is busy, however quiet the build.

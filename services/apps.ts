@@ -1,6 +1,6 @@
 // services/apps.ts — apps, their collaborators and domains; each call checks the actor's access first.
 import type { Knex } from 'knex';
-import { appForActor, isOwner, type Actor, type AppRow } from '../core/access.ts';
+import { appForActor, type Actor, type AppRow } from '../core/access.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseCustomDomain, type PlatformHosts } from '../core/hostnames.ts';
 import { parseHostname, parseNewAppName } from '../core/names.ts';
@@ -28,20 +28,22 @@ export async function createApp(db: Knex, owner: User, rawName: string, isolatio
   });
 }
 
-/** Apps the actor can see: all for the operator and admins, else owned or shared ones. */
-export async function listApps(db: Knex, actor: Actor): Promise<Array<AppRow & { owner_email: string }>> {
-  const q = db('apps').join('users', 'users.id', 'apps.owner_id').select('apps.*', 'users.email as owner_email').orderBy('apps.name');
+/** Apps the actor can see: all for the operator and admins, else owned ones, shared ones and those of their projects. */
+export async function listApps(db: Knex, actor: Actor): Promise<Array<AppRow & { owner_email: string; project_name: string | null }>> {
+  const q = db('apps').join('users', 'users.id', 'apps.owner_id').leftJoin('projects', 'projects.id', 'apps.project_id')
+    .select('apps.*', 'users.email as owner_email', 'projects.name as project_name').orderBy('apps.name');
   if (actor.kind === 'user' && !actor.user.isAdmin) {
     const uid = actor.user.id;
-    q.where((w) => w.where('apps.owner_id', uid).orWhereIn('apps.id', db('collaborators').select('app_id').where({ user_id: uid })));
+    q.where((w) => w.where('apps.owner_id', uid)
+      .orWhereIn('apps.id', db('collaborators').select('app_id').where({ user_id: uid }))
+      .orWhereIn('apps.project_id', db('project_members').select('project_id').where({ user_id: uid })));
   }
   return q;
 }
 
 /** Destroys an app and everything it has; only its owner may, and the name must be confirmed. */
 export async function destroyApp(db: Knex, actor: Actor, rawName: string, confirm: string | undefined): Promise<void> {
-  const app = await appForActor(db, actor, rawName);
-  if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can destroy it`);
+  const app = await appForActor(db, actor, rawName, 'manage', `Only the owner of ${rawName} (or an owner of its project) can destroy it`);
   if (confirm !== app.name) throw new PaasError('E_CONFIRM_REQUIRED', `This destroys ${app.name} and its releases. To proceed, run: apps:destroy ${app.name} --confirm ${app.name}`);
   await db.transaction((trx) => removeApp(trx, app));
 }
@@ -60,10 +62,11 @@ export async function removeApp(trx: Knex.Transaction, app: Pick<AppRow, 'id' | 
   await enqueueEvent(trx, 'appDestroyed', { app: app.name });
 }
 
-/** Adds a collaborator by email; only the owner may. */
+const manageCollaborators = (app: string) => `Only the owner of ${app} (or an owner of its project) can manage its collaborators`;
+
+/** Adds a collaborator by email; only the owner (or a project owner) may. */
 export async function addCollaborator(db: Knex, actor: Actor, rawName: string, email: string): Promise<User> {
-  const app = await appForActor(db, actor, rawName);
-  if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can manage its collaborators`);
+  const app = await appForActor(db, actor, rawName, 'manage', manageCollaborators(rawName));
   const user = await getUserByEmail(db, email);
   if (user.id === app.owner_id) throw new PaasError('E_COLLABORATOR_INVALID', `${user.email} already owns ${app.name}`);
   const inserted = await db('collaborators').insert({ app_id: app.id, user_id: user.id }).onConflict(['app_id', 'user_id']).ignore().returning('user_id');
@@ -72,8 +75,7 @@ export async function addCollaborator(db: Knex, actor: Actor, rawName: string, e
 }
 
 export async function removeCollaborator(db: Knex, actor: Actor, rawName: string, email: string): Promise<void> {
-  const app = await appForActor(db, actor, rawName);
-  if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can manage its collaborators`);
+  const app = await appForActor(db, actor, rawName, 'manage', manageCollaborators(rawName));
   const user = await getUserByEmail(db, email);
   const n = await db('collaborators').where({ app_id: app.id, user_id: user.id }).delete();
   if (!n) throw new PaasError('E_USER_NOT_FOUND', `${user.email} is not a collaborator on ${app.name}`);

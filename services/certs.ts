@@ -49,7 +49,7 @@ export function appHosts(baseDomain: string, app: string, domains: readonly stri
 
 /** Lists each of the app's hosts with its certificate state, the uploaded certificate and the HTTPS options. */
 export async function listCertificates(db: Knex, actor: Actor, rawApp: string, config: CertsConfig): Promise<AppCertificates> {
-  const app = await appForActor(db, actor, rawApp) as AppWithHttps;
+  const app = await appForActor(db, actor, rawApp, 'read') as AppWithHttps;
   const hosts = appHosts(config.baseDomain, app.name, await listDomains(db, app.id));
   const rows = await db('certificates').where({ app_id: app.id });
   const upload = rows.find((r) => r.source === 'upload');
@@ -129,6 +129,6 @@ export async function setHttpsOptions(db: Knex, actor: Actor, rawApp: string, op
 
 /** The app's HTTPS options. */
 export async function getHttpsOptions(db: Knex, actor: Actor, rawApp: string): Promise<HttpsOptions> {
-  const app = await appForActor(db, actor, rawApp) as AppWithHttps;
+  const app = await appForActor(db, actor, rawApp, 'read') as AppWithHttps;
   return { redirect: Boolean(app.https_redirect), hsts: Boolean(app.hsts) };
 }

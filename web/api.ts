@@ -2,7 +2,7 @@
 // schema (api-schemas.ts); the token is checked first, so a caller without one learns nothing about the input.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
-import { appForActor, type Actor } from '../core/access.ts';
+import { appForActor, configRefusal, type Actor } from '../core/access.ts';
 import { bearerOf } from '../core/bearer.ts';
 import { userForToken } from '../core/accounts/users.ts';
 import type { Config } from '../core/config.ts';
@@ -19,6 +19,7 @@ import { registerCertRoutes } from './api-certs.ts';
 import { registerPlanRoutes } from './api-plans.ts';
 import { registerWebhookRoutes } from './api-webhooks.ts';
 import { registerReviewAppRoutes } from './api-review-apps.ts';
+import { registerProjectRoutes } from './api-projects.ts';
 import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
 type ApiActor = Actor & { kind: 'user' };
@@ -55,14 +56,14 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
       // `reviewOf`: the parent of a review app (docs/user/review-apps.md), else null.
       const names = new Map(apps.map((a) => [a.id, a.name]));
       const reviewOf = (a: object) => { const p = (a as { parent_app_id?: number | null }).parent_app_id; return p ? names.get(p) ?? null : null; };
-      return apps.map((a) => ({ name: a.name, owner: a.owner_email, url: appUrl(config, a.name), createdAt: a.created_at, reviewOf: reviewOf(a) }));
+      return apps.map((a) => ({ name: a.name, owner: a.owner_email, project: a.project_name, url: appUrl(config, a.name), createdAt: a.created_at, reviewOf: reviewOf(a) }));
     });
     api.post<{ Body: { name?: string } }>('/api/apps', { schema: schemas.createApp, schemaErrorFormatter: invalidInput(fieldErrors.createApp) }, async (req, reply) => {
       const created = await createApp(db, actorOf(req).user, req.body.name ?? '', config.isolation);
       return reply.code(201).send({ name: created.name, url: appUrl(config, created.name) });
     });
     api.get<AppParams>('/api/apps/:app', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
-      const a = await appForActor(db, actorOf(req), req.params.app);
+      const a = await appForActor(db, actorOf(req), req.params.app, 'read');
       // What runs of each type of the live release (defaults and app.json included); no URL when no web process runs.
       const { entries, fromAppJson } = await formationOf(db, a);
       const formation = entries.length ? Object.fromEntries(entries.map((e) => [e.type, e.quantity])) : a.formation;
@@ -75,7 +76,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
       return reply.code(204).send();
     });
     api.get<AppParams>('/api/apps/:app/config', { schema: schemas.app, schemaErrorFormatter: bad },
-      async (req) => (await appForActor(db, actorOf(req), req.params.app)).config);
+      async (req) => (await appForActor(db, actorOf(req), req.params.app, 'deploy', configRefusal(req.params.app))).config); // values are secrets
     api.patch<AppParams & { Body: Record<string, string | number | boolean | null>; Querystring: { restart?: string; encoded?: string } }>('/api/apps/:app/config', {
       schema: schemas.setConfig, schemaErrorFormatter: invalidInput(fieldErrors.setConfig),
     }, async (req) => {
@@ -97,6 +98,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     registerPlanRoutes(api, db, config, actorOf);
     registerWebhookRoutes(api, db, config, actorOf);
     registerReviewAppRoutes(api, db, config, actorOf);
+    registerProjectRoutes(api, db, actorOf);
   });
 }
 
@@ -104,7 +106,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
 function registerHistoryRoutes(api: FastifyInstance, db: Knex): void {
   const bad = invalidInput();
   api.get<AppParams>('/api/apps/:app/releases', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
-    const rows = await listReleases(db, await appForActor(db, actorOf(req), req.params.app));
+    const rows = await listReleases(db, await appForActor(db, actorOf(req), req.params.app, 'read'));
     return rows.map((r) => ({ version: r.version, description: r.description, status: r.status, error: r.error, user: r.email, createdAt: r.created_at }));
   });
   api.post<AppParams & { Body: { version?: string | number } | null }>('/api/apps/:app/rollback', {
@@ -115,13 +117,13 @@ function registerHistoryRoutes(api: FastifyInstance, db: Knex): void {
     return reply.code(201).send({ version: r.version, description: r.description, status: r.status });
   });
   api.get<AppParams>('/api/apps/:app/builds', { schema: schemas.app, schemaErrorFormatter: bad }, async (req) => {
-    const rows = await listBuilds(db, await appForActor(db, actorOf(req), req.params.app));
+    const rows = await listBuilds(db, await appForActor(db, actorOf(req), req.params.app, 'read'));
     return rows.map((b) => ({ id: b.id, number: b.number, status: b.status, stack: b.stack, ref: b.ref, rev: b.rev, error: b.error, createdAt: b.created_at }));
   });
   api.get<AppParams & { Params: { build: string } }>('/api/apps/:app/builds/:build/output', {
     schema: schemas.buildOutput, schemaErrorFormatter: invalidInput(fieldErrors.buildOutput),
   }, async (req) => {
-    const build = await findBuild(db, await appForActor(db, actorOf(req), req.params.app), req.params.build);
+    const build = await findBuild(db, await appForActor(db, actorOf(req), req.params.app, 'read'), req.params.build);
     return { number: build.number, status: build.status, lines: (await buildLines(db, build.id)).map((l) => l.line) };
   });
 }
@@ -129,13 +131,13 @@ function registerHistoryRoutes(api: FastifyInstance, db: Knex): void {
 /** What runs (ps) and what it printed (logs), through the runtime's read port. */
 function registerRuntimeRoutes(api: FastifyInstance, db: Knex, reader: RuntimeReader): void {
   api.get<AppParams>('/api/apps/:app/ps', { schema: schemas.app, schemaErrorFormatter: invalidInput() }, async (req) => {
-    const a = await appForActor(db, actorOf(req), req.params.app);
+    const a = await appForActor(db, actorOf(req), req.params.app, 'read');
     return (await reader.status(a.name)).map(processJson);
   });
   api.get<AppParams & { Querystring: { lines: string } }>('/api/apps/:app/logs', {
     schema: schemas.logs, schemaErrorFormatter: invalidInput(fieldErrors.logs),
   }, async (req) => {
-    const a = await appForActor(db, actorOf(req), req.params.app);
+    const a = await appForActor(db, actorOf(req), req.params.app, 'read');
     return { lines: await recentLogLines(reader, a.name, Number(req.query.lines)) };
   });
 }

@@ -97,13 +97,13 @@ test('a collaborator cannot manage collaborators or destroy the app', async () =
   const refs = await repoRefs(p, 'shared');
   const add = await sshCli(p, bob, ['collaborators:add', 'shared', 'carol@example.com']);
   assert.equal(add.code, 1);
-  assert.equal(add.stderr, ' !     Only the owner of shared can manage its collaborators\n');
+  assert.equal(add.stderr, ' !     Only the owner of shared (or an owner of its project) can manage its collaborators\n');
   const remove = await sshCli(p, bob, ['collaborators:remove', 'shared', 'bob@example.com']);
   assert.equal(remove.code, 1);
-  assert.equal(remove.stderr, ' !     Only the owner of shared can manage its collaborators\n');
+  assert.equal(remove.stderr, ' !     Only the owner of shared (or an owner of its project) can manage its collaborators\n');
   const destroy = await sshCli(p, bob, ['apps:destroy', 'shared', '--confirm', 'shared']);
   assert.equal(destroy.code, 1);
-  assert.equal(destroy.stderr, ' !     Only the owner of shared can destroy it\n');
+  assert.equal(destroy.stderr, ' !     Only the owner of shared (or an owner of its project) can destroy it\n');
   const apiDestroy = await api(p, 'DELETE', '/api/apps/shared?confirm=shared', bob.token);
   assert.equal(apiDestroy.status, 403);
   assert.equal(apiDestroy.body.error.code, 'E_FORBIDDEN');

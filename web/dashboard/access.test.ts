@@ -71,7 +71,7 @@ test('collaborators use the app but only the owner manages collaborators and des
   assert.equal((await owner.post('/apps/shared/access', { email: 'carol@example.com' })).status, 303);
   const page = await carol.get('/apps/shared/access');
   assert.equal(page.status, 200);
-  assert.match(page.body, /Only the owner of shared can add or remove collaborators/);
+  assert.match(page.body, /Only the owner of shared \(or an owner of its project\) can add or remove collaborators/);
   assert.doesNotMatch(page.body, /action="\/apps\/shared\/access"/);
   const add = await carol.post('/apps/shared/access', { email: 'dave@example.com' });
   assert.equal(add.status, 403);

@@ -2,6 +2,7 @@
 // removed after a confirmation. Each change goes through releases.ts, so it makes a release like config:set.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaasError } from '../../core/errors.ts';
+import { configRefusal } from '../../core/access.ts';
 import { parseConfigKey } from '../../core/names.ts';
 import { setConfig, unsetConfig, type ReleaseRow } from '../../services/releases.ts';
 import { appPageCtx, loadApp, type AppContext } from './app-context.ts';
@@ -33,15 +34,16 @@ const released = (what: string, r: ReleaseRow | undefined) =>
 /** Registers /apps/:app/config. */
 export function registerAppConfigRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get<AppParams & PageQuery>('/apps/:app/config', async (req, reply) => {
-    const ctx = await loadApp(d, req, req.params.app, 'config');
     const { reveal, edit } = req.query;
+    // Viewers see the keys; a value (reveal, edit) needs deploy access, as the API's and the CLI's config do.
+    const ctx = await loadApp(d, req, req.params.app, 'config', reveal || edit ? 'deploy' : 'read', configRefusal(req.params.app));
     if (reveal) valueOf(ctx, reveal);
     if (edit) valueOf(ctx, edit);
     return configPage(d, req, reply, ctx, { reveal, edit });
   });
 
   app.get<KeyParams>('/apps/:app/config/:key/reveal', async (req, reply) => {
-    const ctx = await loadApp(d, req, req.params.app, 'config');
+    const ctx = await loadApp(d, req, req.params.app, 'config', 'deploy', configRefusal(req.params.app));
     const value = valueOf(ctx, req.params.key);
     if (!isHtmx(req)) return reply.redirect(`/apps/${ctx.app.name}/config?reveal=${encodeURIComponent(req.params.key)}`, 303);
     return sendFragment(d, reply, 'config-value', { value });
@@ -57,7 +59,7 @@ export function registerAppConfigRoutes(app: FastifyInstance, d: DashDeps): void
   });
 
   app.get<KeyParams>('/apps/:app/config/:key/remove', async (req, reply) => {
-    const ctx = await loadApp(d, req, req.params.app, 'config');
+    const ctx = await loadApp(d, req, req.params.app, 'config', 'deploy');
     valueOf(ctx, req.params.key);
     return sendPage(d, req, reply, 'confirm', {
       title: 'Remove config var', nav: 'apps', action: `/apps/${ctx.app.name}/config/${req.params.key}/remove`, button: `Remove ${req.params.key}`,

@@ -42,7 +42,7 @@ export function registerAppMetricsRoutes(app: FastifyInstance, d: DashDeps): voi
 
   // Polled every 10 s by each open tab: only the access check and the metrics read, none of the page header's queries.
   app.get<MetricsRequest>('/apps/:app/metrics/charts', async (req, reply) => {
-    const app = await appForActor(d.db, actorOf(req), req.params.app);
+    const app = await appForActor(d.db, actorOf(req), req.params.app, 'read');
     const window = windowOf(req);
     return sendFragment(d, reply, 'metrics-charts', await chartsCtx(d, app, window));
   });

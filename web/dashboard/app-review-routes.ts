@@ -11,6 +11,8 @@ type AppParams = { Params: { app: string } };
 
 /** The settings page (review apps and destroy); `extra` carries an error of either section. */
 export async function settingsPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
+  // Viewers (read access) get the page without the review section: its overrides are config values.
+  if (ctx.level === 'read') return sendPage(d, req, reply, 'app-settings', appPageCtx(ctx, 'Settings', { ...extra }), status);
   const s = await getReviewSettings(d.db, ctx.actor, ctx.app.name);
   const review = {
     enabled: s.enabled, isReviewApp: (ctx.app as ReviewAppRow).parent_app_id !== null,

@@ -11,9 +11,9 @@ import { insertBuild } from '../../test/support/test-schema.ts';
 
 /** Everything a forged POST could change. */
 async function snapshot(h: Harness): Promise<unknown> {
-  const tables = ['users', 'ssh_keys', 'api_tokens', 'apps', 'releases', 'domains', 'collaborators', 'sessions', 'settings', 'certificates'];
+  const tables = ['users', 'ssh_keys', 'api_tokens', 'apps', 'releases', 'domains', 'collaborators', 'sessions', 'settings', 'certificates', 'projects', 'project_members'];
   const counts = await Promise.all(tables.map(async (t) => [t, Number((await h.db(t).count({ n: '*' }).first())!.n)]));
-  const apps = await h.db('apps').orderBy('id').select('name', 'config', 'formation');
+  const apps = await h.db('apps').orderBy('id').select('name', 'config', 'formation', 'project_id');
   const users = await h.db('users').orderBy('id').select('email', 'is_admin', 'disabled', 'password_hash');
   const tokens = await h.db('api_tokens').orderBy('id').select('revoked_at');
   return { counts: Object.fromEntries(counts), apps, users, tokens };
@@ -34,6 +34,8 @@ test('every dashboard POST without a valid token is refused with E_CSRF and chan
   await admin.post('/apps/demo/config', { key: 'A', value: '1' });
   await admin.post('/apps/demo/domains', { hostname: 'www.example.com' });
   await admin.post('/apps/demo/access', { email: 'bob@example.com' });
+  await admin.post('/projects', { name: 'team' });
+  await admin.post('/projects/team/members', { email: 'bob@example.com', role: 'viewer' });
   const keyId = (await h.db('ssh_keys').first('id')).id;
   const tokenId = (await h.db('api_tokens').first('id')).id;
   const bobId = (await h.db('users').where({ email: 'bob@example.com' }).first('id')).id;
@@ -48,6 +50,8 @@ test('every dashboard POST without a valid token is refused with E_CSRF and chan
     ['/apps/demo/access/remove', { email: 'bob@example.com' }], ['/apps/demo/destroy', { confirm: 'demo' }],
     ['/apps/demo/certs', { cert: 'x', key: 'y' }], ['/apps/demo/certs/remove', {}], ['/apps/demo/https', { option: 'redirect', value: 'on' }],
     [`/admin/users/${bobId}`, { action: 'make-admin' }], ['/admin/signups', { open: 'false' }],
+    ['/projects', { name: 'forged' }], ['/projects/team/apps', { app: 'demo' }], ['/projects/team/members', { email: 'bob@example.com', role: 'owner' }],
+    ['/projects/team/members/remove', { email: 'bob@example.com' }],
   ];
   const bobToken = (await bob.get('/apps'), bob.csrf);
   for (const [url, form] of forms) {

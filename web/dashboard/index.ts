@@ -21,6 +21,7 @@ import { registerAppPageRoutes } from './app-page-routes.ts';
 import { registerAppResourcesRoutes } from './app-resources-routes.ts';
 import { registerAppWebhookRoutes } from './app-webhooks-routes.ts';
 import { registerAppsRoutes } from './apps-routes.ts';
+import { registerProjectsRoutes } from './projects-routes.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { registerDocsRoutes } from './docs-routes.ts';
 import { csrfGuard } from './csrf.ts';
@@ -97,6 +98,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerKeysRoutes(scope, d);
     registerAccountRoutes(scope, d);
     registerAppsRoutes(scope, d);
+    registerProjectsRoutes(scope, d);
     registerAppPageRoutes(scope, d);
     registerAppMetricsRoutes(scope, d);
     registerAppConfigRoutes(scope, d);

@@ -29,7 +29,7 @@ function watch(d: DashDeps, socket: LiveSocket, req: FastifyRequest, app: AppRow
     void (async () => {
       const s = await lookupSession(d.db, req.cookies[cookieName(req, SESSION_COOKIE)]);
       if (s.state !== 'valid' || s.user.id !== userId) throw new Error('session ended');
-      await appForActor(d.db, { kind: 'user', user: s.user }, app.name);
+      await appForActor(d.db, { kind: 'user', user: s.user }, app.name, 'read'); // viewers may watch
     })().catch(() => socket.close(1008, 'access ended'));
   }, d.liveRecheckMs).unref();
   socket.on('close', () => clearInterval(timer));
