@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import { accountCommands } from './accounts.ts';
 import { appCommands } from './apps.ts';
 import { certCommands } from './certs.ts';
+import { gitSourceCommands } from './git-sources.ts';
 import { inviteCommands } from './invites.ts';
 import { manifestCommands } from './manifests.ts';
 import { processCommands } from './processes.ts';
@@ -14,7 +15,7 @@ import { parseArgs, table, type Command, type CommandContext } from './types.ts'
 /** The most standard input a command reads (the largest are an SSH public key and a certificate bundle, a few KiB each). */
 export const stdinLimitBytes = 64 * 1024;
 
-export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...runCommands, ...manifestCommands];
+export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...runCommands, ...manifestCommands, ...gitSourceCommands];
 
 /** The --help text; SSH users don't see local-only commands. */
 export function helpText(local: boolean, invoke: string): string[] {

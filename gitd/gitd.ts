@@ -9,6 +9,7 @@ import { PushSessions, startHookServer } from './hook-server.ts';
 import { registerGitHttp } from './http-git.ts';
 import { registerBuildSource } from './build-source.ts';
 import { startRefReconciler } from './ref-reconcile.ts';
+import { startSourceDeployer } from './source-deploy.ts';
 import { hookSocketPath, installHooks, removeRepo } from './repos.ts';
 import type ssh2 from 'ssh2';
 import type net from 'node:net';
@@ -41,6 +42,10 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   const detachSsh = ssh ? attachSshClients(ssh.clients) : () => {};
   const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
   // One process (the one serving SSH) moves the refs of pushes that deployed after their git process went away.
+  // Webhook deploys (paas.source.push) are fetched by the process that owns the repos' SSH side, as destroys are.
+  const stopSources = roles.ssh ? startSourceDeployer({
+    db, bus, dataDir: config.dataDir, log, PATH: config.hostEnv.PATH, leaseSeconds: config.leaseSeconds, maxFetchBytes: config.gitLimits.maxPushBytes,
+  }) : () => {};
   const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
   return {
     sshPort: ssh ? config.endpoints.sshPort : 0,
@@ -52,6 +57,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
     },
     async stop() {
       unsub();
+      stopSources();
       detachSsh();
       await stopReconciler();
       // No new connections; pushes in progress may finish within a grace period. Then what is left (logs -t

@@ -16,6 +16,7 @@ import { formationOf, hasWebUrl } from '../services/formation.ts';
 import { appUrl } from '../services/release-spec.ts';
 import { listReleases, rollback, setConfig, unsetConfig } from '../services/releases.ts';
 import { registerCertRoutes } from './api-certs.ts';
+import { registerSourceRoutes } from './api-source.ts';
 import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
 type ApiActor = Actor & { kind: 'user' };
@@ -88,6 +89,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     registerRuntimeRoutes(api, db, reader);
     registerAutoscalingRoutes(api, db, config);
     registerCertRoutes(api, db, config, actorOf);
+    registerSourceRoutes(api, db, actorOf);
   });
 }
 
