@@ -21,6 +21,8 @@ export interface SourceView {
 export interface DeliveryRow {
   id: number; delivery_id: string; format: string; event: string; ref: string | null; rev: string | null;
   outcome: string; detail: string | null; build_id: string | null; received_at: Date;
+  /** The number of the build it started (the dashboard's build page), when it started one. */
+  build_number: number | null;
 }
 
 /** The webhook's path on the web port: one per app, by name (the secret, not the path, is what proves the sender). */
@@ -84,6 +86,6 @@ export async function disconnectSource(db: Knex, actor: Actor, appName: string):
 /** The app's most recent webhook deliveries, newest first. */
 export async function listDeliveries(db: Knex, actor: Actor, appName: string, limit = 20): Promise<DeliveryRow[]> {
   const app = await appForActor(db, actor, appName);
-  return db('webhook_deliveries').where({ app_id: app.id }).orderBy('id', 'desc').limit(limit)
-    .select('id', 'delivery_id', 'format', 'event', 'ref', 'rev', 'outcome', 'detail', 'build_id', 'received_at');
+  return db('webhook_deliveries as d').leftJoin('builds as b', 'b.id', 'd.build_id').where('d.app_id', app.id).orderBy('d.id', 'desc').limit(limit)
+    .select('d.id', 'd.delivery_id', 'd.format', 'd.event', 'd.ref', 'd.rev', 'd.outcome', 'd.detail', 'd.build_id', 'd.received_at', 'b.number as build_number');
 }

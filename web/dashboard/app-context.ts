@@ -13,7 +13,7 @@ export const TABS = [
   ['overview', 'Overview', ''], ['activity', 'Activity', '/activity'], ['config', 'Config', '/config'],
   ['processes', 'Processes', '/processes'], ['domains', 'Domains', '/domains'], ['logs', 'Logs', '/logs'],
   ['metrics', 'Metrics', '/metrics'],
-  ['access', 'Access', '/access'], ['settings', 'Settings', '/settings'],
+  ['source', 'Git host', '/source'], ['access', 'Access', '/access'], ['settings', 'Settings', '/settings'],
 ] as const;
 
 export type Tab = (typeof TABS)[number][0];

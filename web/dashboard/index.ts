@@ -12,6 +12,7 @@ import type { RuntimeReader } from '../../runtime/reader.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
+import { registerAppSourceRoutes } from './app-source-routes.ts';
 import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
 import { registerAppMetricsRoutes } from './app-metrics-routes.ts';
@@ -96,6 +97,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppResourcesRoutes(scope, d);
     registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
+    registerAppSourceRoutes(scope, d);
     registerAdminRoutes(scope, d);
     registerLive(scope, d);
   });
