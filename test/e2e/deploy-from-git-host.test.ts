@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createUser, FIXTURES, getApp, startPlatform, tempDir, type Platform, type TestUser } from '../support/platform.ts';
-import { createApp, stopPlatform } from '../support/push.ts';
+import { createUser, FIXTURES, getApp, git, sshRemote, startPlatform, tempDir, type Platform, type TestUser } from '../support/platform.ts';
+import { commitAll, createApp, pushOutput, stopPlatform } from '../support/push.ts';
 import { signGitHub, startGitHost, type GitHost } from '../support/git-host.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -96,4 +96,33 @@ test('a fetch that fails (no such repository) is a failed delivery with git\'s r
   const d = await waitFor(async () => { const x = await delivery('gh-6'); return x.outcome === 'failed' && x; }, 30_000, 'the failed fetch');
   assert.match(d.detail, /Could not fetch main from git:\/\/127\.0\.0\.1:\d+\/missing\.git/);
   assert.deepEqual(await getApp(p, 'hooked'), { status: 200, body: 'second from the git host' });
+});
+
+test('over ssh with the deploy key: the public half, added as a key at the Git host (our own gitd), lets gitd fetch', async () => {
+  // The Git host is this platform's own gitd: bob's app "upstream" holds the source on a branch that does not deploy.
+  const bob = await createUser(p, 'bob@example.com', dir);
+  await createApp(p, 'upstream', bob.email);
+  const repo = path.join(dir, 'upstream');
+  fs.mkdirSync(repo);
+  await git(repo, process.env, 'init', '-q', '-b', 'source');
+  for (const [file, text] of Object.entries(appFiles('third, fetched over ssh'))) fs.writeFileSync(path.join(repo, file), text);
+  const rev = await commitAll(repo, 'third');
+  const stored = await git(repo, bob.sshEnv, 'push', sshRemote(p, 'upstream'), 'source');
+  assert.equal(stored.code, 0, pushOutput(stored));
+
+  const url = `ssh://git@127.0.0.1:${p.sshPort}/upstream.git`;
+  const connected = await api('PUT', '/api/apps/hooked/source', { repoUrl: url, branch: 'source' });
+  assert.equal(connected.status, 200, JSON.stringify(connected.body));
+  // Before the key is added at the host, the fetch is refused by the host; after, it deploys.
+  assert.equal((await githubPush('ssh-1', 'refs/heads/source', rev)).status, 202);
+  const refused = await waitFor(async () => { const d = await delivery('ssh-1'); return d.outcome === 'failed' && d; }, 30_000, 'the fetch without the key');
+  assert.match(refused.detail, /Could not fetch source from ssh:/);
+  const added = await p.cli(['keys:add', bob.email], connected.body.deployKey + '\n');
+  assert.equal(added.code, 0, added.stderr);
+  assert.equal((await githubPush('ssh-2', 'refs/heads/source', rev)).status, 202);
+  const done = await waitFor(async () => { const d = await delivery('ssh-2'); return ['deployed', 'failed'].includes(d.outcome) && d; }, 90_000, 'the ssh webhook deploy');
+  assert.equal(done.outcome, 'deployed', done.detail);
+  assert.deepEqual(await getApp(p, 'hooked'), { status: 200, body: 'third, fetched over ssh' });
+  const keyFile = path.join(p.dataDir, 'git-sources', 'hooked', 'deploy_key');
+  assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
 });
