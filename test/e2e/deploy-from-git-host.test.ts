@@ -10,6 +10,7 @@ import { createUser, FIXTURES, getApp, git, sshRemote, startPlatform, tempDir, t
 import { commitAll, createApp, pushOutput, stopPlatform } from '../support/push.ts';
 import { signGitHub, startGitHost, type GitHost } from '../support/git-host.ts';
 import { waitFor } from '../support/wait.ts';
+import { sshCli } from '../support/access.ts';
 
 let p: Platform;
 let dir: string;
@@ -109,6 +110,14 @@ test('over ssh with the deploy key: the public half, added as a key at the Git h
   const rev = await commitAll(repo, 'third');
   const stored = await git(repo, bob.sshEnv, 'push', sshRemote(p, 'upstream'), 'source');
   assert.equal(stored.code, 0, pushOutput(stored));
+
+  // Over SSH as the CLI: bob has no rights on hooked, so neither its secret nor a new source; alice (its owner) has.
+  const theirs = await sshCli(p, bob, ['git:source', 'hooked']);
+  assert.deepEqual([theirs.code, /App "hooked" not found/.test(theirs.stderr), theirs.stdout.includes(secret)], [1, true, false]);
+  assert.equal((await sshCli(p, bob, ['git:connect', 'hooked', 'https://example.com/x.git'])).code, 1);
+  const mine = await sshCli(p, alice, ['git:source', 'hooked']);
+  assert.equal(mine.code, 0, mine.stderr);
+  assert.match(mine.stdout, /Recent deliveries:[\s\S]*gh-5 +github:push +deployed/);
 
   const url = `ssh://git@127.0.0.1:${p.sshPort}/upstream.git`;
   const connected = await api('PUT', '/api/apps/hooked/source', { repoUrl: url, branch: 'source' });
