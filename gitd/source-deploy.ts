@@ -12,6 +12,7 @@ import type { Bus } from '../core/bus.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { enqueueEvent } from '../core/outbox.ts';
+import { pushOutcome } from '../services/builds.ts';
 import { acquirePushLock, type PushLease } from './push-lock.ts';
 import { waitForOutcome } from './pre-receive.ts';
 import { announceRefUpdated } from './ref-updated.ts';
@@ -29,18 +30,58 @@ export interface SourceDeployDeps {
 interface Job { deliveryId: number; app: string; repoUrl: string; branch: string; deployKey: string; userId: number }
 interface Result { outcome: 'deployed' | 'failed'; detail: string; buildId?: string }
 
-/** Subscribes gitd to paas.source.push (a durable work consumer); returns the unsubscribe function. */
+/** How long a fetch may hold a claimed delivery at most: the lock wait plus the fetch timeout, with room to spare. */
+const STALE_FETCH_MINUTES = 30;
+
+/**
+ * Subscribes gitd to paas.source.push (a durable work consumer). An item is acked once its delivery is claimed and the
+ * deploy runs on: one app's long build must not hold back the other apps' webhooks (the consumer is sequential).
+ * Deliveries a stopped gitd left behind are settled at start and every minute. Returns the stop function.
+ */
 export function startSourceDeployer(deps: SourceDeployDeps): () => void {
-  return deps.bus.subscribe('paas.source.push', (_s, p) => handleSourcePush(deps, Number(p.deliveryId), String(p.app)), { durable: 'gitd-source-push' });
+  const settle = () => void settleInterrupted(deps.db).catch((err: unknown) => deps.log.warn({ err }, 'could not settle interrupted webhook deliveries'));
+  settle();
+  const timer = setInterval(settle, 60_000);
+  timer.unref();
+  const unsub = deps.bus.subscribe('paas.source.push', async (_s, p) => {
+    const deliveryId = Number(p.deliveryId);
+    if (!(await claim(deps.db, deliveryId))) return; // a redelivered item: its delivery is claimed already
+    void runDelivery(deps, deliveryId, String(p.app)).catch((err: unknown) => deps.log.error({ err, app: p.app, deliveryId }, 'a webhook deploy could not record its outcome'));
+  }, { durable: 'gitd-source-push' });
+  return () => { clearInterval(timer); unsub(); };
 }
 
-/** Runs one queued delivery; a redelivered work item finds its row claimed already and does nothing. */
+/** Claims a queued delivery for this process; false when another took it (or it ran already). */
+async function claim(db: Knex, deliveryId: number): Promise<boolean> {
+  return (await db('webhook_deliveries').where({ id: deliveryId, outcome: 'queued' }).update({ outcome: 'fetching', detail: 'fetching the branch' })) > 0;
+}
+
+/** Claims and runs one queued delivery (tests call it directly); resolves once its outcome is recorded. */
 export async function handleSourcePush(deps: SourceDeployDeps, deliveryId: number, app: string): Promise<void> {
-  const claimed = await deps.db('webhook_deliveries').where({ id: deliveryId, outcome: 'queued' }).update({ outcome: 'fetching', detail: 'fetching the branch' });
-  if (claimed === 0) return;
+  if (await claim(deps.db, deliveryId)) await runDelivery(deps, deliveryId, app);
+}
+
+async function runDelivery(deps: SourceDeployDeps, deliveryId: number, app: string): Promise<void> {
   const job = await jobOf(deps.db, deliveryId, app);
   const result = job ? await runJob(deps, job) : { outcome: 'failed' as const, detail: 'the app was disconnected from its repository before the fetch' };
   await deps.db('webhook_deliveries').where({ id: deliveryId }).update({ outcome: result.outcome, detail: result.detail.slice(0, 1000) });
+}
+
+/**
+ * Deliveries whose gitd went away: a build that has ended gives its outcome (the ref reconciler moves the branch of
+ * a deploy that went live); a fetch claimed longer ago than any fetch may last has failed.
+ */
+export async function settleInterrupted(db: Knex): Promise<void> {
+  const building = await db('webhook_deliveries').where({ outcome: 'building' }).whereNotNull('build_id').select('id', 'build_id') as Array<{ id: number; build_id: string }>;
+  for (const d of building) {
+    const outcome = await pushOutcome(db, d.build_id);
+    if (outcome === 'running') continue;
+    await db('webhook_deliveries').where({ id: d.id, outcome: 'building' }).update({
+      outcome: outcome === 'succeeded' ? 'deployed' : 'failed', detail: outcome === 'succeeded' ? 'deployed (recorded after gitd restarted)' : 'the build or deploy failed; see the build output',
+    });
+  }
+  await db('webhook_deliveries').where({ outcome: 'fetching' }).where('received_at', '<', db.raw(`now() - interval '${STALE_FETCH_MINUTES} minutes'`))
+    .update({ outcome: 'failed', detail: 'gitd stopped during the fetch; push again' });
 }
 
 async function jobOf(db: Knex, deliveryId: number, app: string): Promise<Job | undefined> {
