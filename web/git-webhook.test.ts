@@ -111,6 +111,9 @@ test('webhook: three formats accepted; bad signature, replay, other branch, over
   const exact = push().slice(0, -1) + ',"pad":"' + 'x'.repeat(WEBHOOK_BODY_LIMIT - push().length - 9) + '"}';
   assert.equal(exact.length, WEBHOOK_BODY_LIMIT);
   assert.equal((await gh(exact, 'd-11')).status, 202);
+  const oneOver = exact.slice(0, -2) + 'x"}';
+  assert.equal(oneOver.length, WEBHOOK_BODY_LIMIT + 1);
+  assert.equal((await gh(oneOver, 'd-12')).status, 413);
   // Unknown or unconnected apps, and a hostile name, all answer the same 404.
   for (const app of ['nope', 'Bad..Name', '%2e%2e']) {
     assert.equal((await hook(h, app, push(), { 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': signGitHub(secret, push()) })).status, 404, app);
