@@ -15,7 +15,7 @@ async function sourcePage(d: DashDeps, req: FastifyRequest, reply: FastifyReply,
   const base = `${isTls(req) ? 'https' : 'http'}://${req.host || `${d.config.baseDomain}:${d.config.endpoints.httpPort}`}`;
   return sendPage(d, req, reply, 'app-source', appPageCtx(ctx, 'Git host', {
     source, webhookUrl: source ? base + source.webhookPath : undefined, deliveries,
-    repoUrl: source?.repoUrl ?? '', branch: source?.branch ?? 'main', ...extra,
+    formRepoUrl: source?.repoUrl ?? '', formBranch: source?.branch ?? 'main', ...extra,
   }), status);
 }
 
@@ -28,7 +28,7 @@ export function registerAppSourceRoutes(app: FastifyInstance, d: DashDeps): void
     const repoUrl = field(req, 'repoUrl').trim();
     const branch = field(req, 'branch').trim() || 'main';
     const r = await attempt(() => connectSource(d.db, ctx.actor, ctx.app.name, repoUrl, branch, field(req, 'rotate') === 'on'));
-    if (!r.ok) return sourcePage(d, req, reply, ctx, { error: errorView(r.error), repoUrl: repoUrl.slice(0, 500), branch: branch.slice(0, 200) }, r.error.status);
+    if (!r.ok) return sourcePage(d, req, reply, ctx, { error: errorView(r.error), formRepoUrl: repoUrl.slice(0, 500), formBranch: branch.slice(0, 200) }, r.error.status);
     return redirect(req, reply, `/apps/${ctx.app.name}/source`, `${ctx.app.name} deploys from ${r.value.repoUrl} (${r.value.branch}) once the webhook is added at the Git host.`);
   });
 

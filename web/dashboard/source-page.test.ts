@@ -24,6 +24,8 @@ test('the Git host tab connects a repository, shows what to enter at the host an
   assert.match(page.body, new RegExp(`<code id="webhook-secret">${secret}</code>`));
   assert.match(page.body, /<pre id="deploy-key">ssh-ed25519 \S+ paas-deploy-key-demo<\/pre>/);
   assert.doesNotMatch(page.body, /PRIVATE KEY/);
+  assert.match(page.body, /<input id="repo-url" name="repoUrl" required value="git@github\.com:me\/demo\.git"/);
+  assert.match(page.body, /<input id="branch" name="branch" value="prod"/, 'the form shows the connected branch');
   assert.match(page.body, /No deliveries yet/);
 
   const buildId = await insertBuild(h.db, 'demo', { status: 'succeeded', number: 7 });
