@@ -13,9 +13,10 @@ RUN npm run build
 
 # Runtime stage: the compiled dist/ and the production dependencies only; no TypeScript, tsx or esbuild at rest.
 FROM ${BASE_IMAGE}
-# git runs receive-pack and upload-pack for every push and fetch; tini reaps the processes git and hooks leave.
+# git runs receive-pack and upload-pack for every push and fetch; tini reaps the processes git and hooks leave;
+# openssh-client makes apps' deploy keys (ssh-keygen) and fetches ssh:// sources of webhook deploys (ssh).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git tini ca-certificates \
+ && apt-get install -y --no-install-recommends git tini ca-certificates openssh-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/paas

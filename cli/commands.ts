@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import { accountCommands } from './accounts.ts';
 import { appCommands } from './apps.ts';
 import { certCommands } from './certs.ts';
+import { gitSourceCommands } from './git-sources.ts';
 import { inviteCommands } from './invites.ts';
 import { manifestCommands } from './manifests.ts';
 import { planCommands } from './plans.ts';
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   ...webhookCommands,
   ...reviewAppCommands,
   ...projectCommands,
+  ...gitSourceCommands,
 ];
 
 /** The --help text; SSH users don't see local-only commands. */

@@ -22,6 +22,10 @@ export const events = {
     subject: 'paas.ref.updated', version: 1, delivery: 'core', publisher: 'gitd (post-receive; a ref moved after its push lost its client)', listeners: 'controller (outgoing webhooks: push), external consumers',
     fields: { app: 'string', ref: 'string', oldRev: 'string', newRev: 'string', userId: 'number?' },
   },
+  sourcePush: {
+    subject: 'paas.source.push', version: 1, delivery: 'work', publisher: 'web (a signed push webhook from the Git host)', listeners: 'gitd (fetches the branch and runs the push pipeline)',
+    fields: { deliveryId: 'number', app: 'string', ref: 'string', newRev: 'string' },
+  },
   buildLog: {
     subject: 'paas.build.<id>.log', version: 1, delivery: 'core', publisher: 'controller (builder)', listeners: 'gitd (relays to the push), log followers',
     fields: { buildId: 'string', app: 'string', seq: 'number', line: 'string' },

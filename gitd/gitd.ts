@@ -9,6 +9,9 @@ import { PushSessions, startHookServer } from './hook-server.ts';
 import { registerGitHttp } from './http-git.ts';
 import { registerBuildSource } from './build-source.ts';
 import { startRefReconciler } from './ref-reconcile.ts';
+import { startSourceDeployer } from './source-deploy.ts';
+import { sourceDir } from './source-fetch.ts';
+import fs from 'node:fs';
 import { hookSocketPath, installHooks, removeRepo } from './repos.ts';
 import type ssh2 from 'ssh2';
 import type net from 'node:net';
@@ -41,8 +44,12 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   const hookServer = await startHookServer(deps, sessions, hookSocket);
   const ssh = roles.ssh ? await listenSsh({ ...deps, sessions, runCommand, hookSocket, leaseSeconds: config.leaseSeconds, limits: config.gitLimits }, config) : undefined;
   const detachSsh = ssh ? attachSshClients(ssh.clients) : () => {};
-  const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeRepo(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
+  const unsub = roles.ssh ? bus.subscribe('paas.app.destroyed', (_s, p) => removeAppFiles(config.dataDir, String(p.app)), { durable: 'gitd-destroys' }) : () => {};
   // One process (the one serving SSH) moves the refs of pushes that deployed after their git process went away.
+  // Webhook deploys (paas.source.push) are fetched by the process that owns the repos' SSH side, as destroys are.
+  const stopSources = roles.ssh ? startSourceDeployer({
+    db, bus, dataDir: config.dataDir, log, PATH: config.hostEnv.PATH, leaseSeconds: config.leaseSeconds, maxFetchBytes: config.gitLimits.maxPushBytes,
+  }) : () => {};
   const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
   return {
     sshPort: ssh ? config.endpoints.sshPort : 0,
@@ -54,6 +61,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
     },
     async stop() {
       unsub();
+      stopSources();
       detachSsh();
       await stopReconciler();
       // No new connections; pushes in progress may finish within a grace period. Then what is left (logs -t
@@ -84,6 +92,12 @@ async function listenSsh(deps: SshDeps, config: Config): Promise<{ listener: net
   });
   config.endpoints.bind('ssh', (listener.address() as AddressInfo).port); // the effective port when 0 was asked
   return { listener, gate, fingerprint, clients };
+}
+
+/** apps:destroy: the app's repo, and its deploy key and known_hosts (webhook deploys) with it. */
+function removeAppFiles(dataDir: string, app: string): void {
+  removeRepo(dataDir, app);
+  fs.rmSync(sourceDir(dataDir, app), { recursive: true, force: true });
 }
 
 /** On shutdown, pushes in progress may finish (up to a grace period) before the hook socket closes. */

@@ -173,7 +173,7 @@ async function moveRefAfterDisconnect(deps: PreReceiveDeps, ctx: PushContext, u:
  * The status events give the verdict at once; the database, polled beside them, gives it when an event was lost,
  * and fills in any log lines the bus dropped.
  */
-function waitForOutcome(deps: PreReceiveDeps, buildId: string, say: Say): Promise<number> {
+export function waitForOutcome(deps: Pick<PreReceiveDeps, 'bus' | 'db'>, buildId: string, say: Say): Promise<number> {
   const { bus, db } = deps;
   let lastSeq = 0;
   const relay = (seq: number, line: string) => { if (seq > lastSeq) { lastSeq = seq; say(line); } };

@@ -20,6 +20,7 @@ import { registerPlanRoutes } from './api-plans.ts';
 import { registerWebhookRoutes } from './api-webhooks.ts';
 import { registerReviewAppRoutes } from './api-review-apps.ts';
 import { registerProjectRoutes } from './api-projects.ts';
+import { registerSourceRoutes } from './api-source.ts';
 import { apiSchemas as schemas, fieldErrors, invalidInput } from './api-schemas.ts';
 
 type ApiActor = Actor & { kind: 'user' };
@@ -99,6 +100,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     registerWebhookRoutes(api, db, config, actorOf);
     registerReviewAppRoutes(api, db, config, actorOf);
     registerProjectRoutes(api, db, actorOf);
+    registerSourceRoutes(api, db, actorOf);
   });
 }
 

@@ -9,6 +9,7 @@ import { answerClientError, applyHttpLimits, serverOptions, type RefusalBody } f
 import type { Logger } from '../core/logger.ts';
 import type { RuntimeReader } from '../runtime/reader.ts';
 import { registerApi } from './api.ts';
+import { registerGitWebhook } from './git-webhook.ts';
 import { registerDashboard } from './dashboard/index.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { attachHttpServer } from '../core/metrics/platform-sources.ts';
@@ -85,6 +86,7 @@ export async function createWeb(deps: WebDeps): Promise<FastifyInstance> {
   const detachHttp = attachHttpServer(app.server);
   app.addHook('onClose', async () => detachHttp());
   await registerApi(app, deps.db, deps.config, deps.reader);
+  await registerGitWebhook(app, deps.db);
   if (deps.mount) await deps.mount(app);
   return app;
 }

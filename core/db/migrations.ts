@@ -5,6 +5,7 @@ import { projectsPlans } from './migrations/012-projects-plans.ts';
 import { planUsage } from './migrations/014-plan-usage.ts';
 import { outgoingWebhooks } from './migrations/017-outgoing-webhooks.ts';
 import { reviewApps } from './migrations/018-review-apps.ts';
+import { appSources } from './migrations/016-app-sources.ts';
 
 // From 012 on (issue 13), each migration is a file of its own in core/db/migrations/, listed in `all` below.
 
@@ -391,6 +392,7 @@ const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids
   planUsage,
   outgoingWebhooks,
   reviewApps,
+  appSources,
 ];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */

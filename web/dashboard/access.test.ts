@@ -8,11 +8,12 @@ import { insertBuild } from '../../test/support/test-schema.ts';
 
 const PAGES = ['', '/activity', '/builds/1', '/config', '/config?reveal=SECRET', '/config/SECRET/reveal', '/config/SECRET/remove',
   '/processes', '/domains', '/logs', '/metrics', '/metrics?window=24h', '/metrics/charts', '/access', '/access/remove?email=x%40example.com', '/settings',
-  '/releases/1/rollback', '/certs/remove'];
+  '/releases/1/rollback', '/certs/remove', '/source'];
 const POSTS: Array<[string, Record<string, string>]> = [
   ['/config', { key: 'X', value: '1' }], ['/config/SECRET/remove', {}], ['/processes', { qty_web: '2' }], ['/domains', { hostname: 'a.example.com' }],
   ['/access', { email: 'mallory@example.com' }], ['/access/remove', { email: 'x@example.com' }], ['/destroy', { confirm: 'secret-app' }],
   ['/releases/1/rollback', {}], ['/certs', { cert: 'x', key: 'y' }], ['/certs/remove', {}], ['/https', { option: 'hsts', value: 'on' }],
+  ['/source', { repoUrl: 'https://example.com/a.git' }], ['/source/disconnect', {}],
 ];
 const SOCKETS = ['/builds/1/live', '/logs/live', '/live'];
 

@@ -14,7 +14,7 @@ export const TABS = [
   ['processes', 'Processes', '/processes'], ['domains', 'Domains', '/domains'], ['logs', 'Logs', '/logs'],
   ['webhooks', 'Webhooks', '/webhooks'],
   ['metrics', 'Metrics', '/metrics'],
-  ['access', 'Access', '/access'], ['settings', 'Settings', '/settings'],
+  ['source', 'Git host', '/source'], ['access', 'Access', '/access'], ['settings', 'Settings', '/settings'],
 ] as const;
 
 export type Tab = (typeof TABS)[number][0];

@@ -14,6 +14,7 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { registerUsageRoutes } from './usage-routes.ts';
 import { registerAppAccessRoutes } from './app-access-routes.ts';
 import { registerAppReviewRoutes } from './app-review-routes.ts';
+import { registerAppSourceRoutes } from './app-source-routes.ts';
 import { registerAppCertsRoutes } from './app-certs-routes.ts';
 import { registerAppConfigRoutes } from './app-config-routes.ts';
 import { registerAppMetricsRoutes } from './app-metrics-routes.ts';
@@ -107,6 +108,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerAppCertsRoutes(scope, d);
     registerAppAccessRoutes(scope, d);
     registerAppReviewRoutes(scope, d);
+    registerAppSourceRoutes(scope, d);
     registerAdminRoutes(scope, d);
     registerUsageRoutes(scope, d);
     registerLive(scope, d);

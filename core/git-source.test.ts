@@ -1,0 +1,41 @@
+// core/git-source.test.ts — the repository URL and branch boundary: the allowed transports pass, everything git could
+// read as an option, a local path, a helper program or a credential is refused, and each length limit at its edge.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_BRANCH_LENGTH, MAX_URL_LENGTH, parseBranch, parseRepoUrl } from './git-source.ts';
+
+const refused = (fn: () => unknown, what: string) => assert.throws(fn, (e: { code?: string }) => e.code === 'E_SOURCE_URL_INVALID', what);
+
+test('allowed: https, http (loopback tests), ssh, git and scp-style user@host:path', () => {
+  const cases: Array<[string, string]> = [
+    ['https://github.com/me/app.git', 'https'], ['http://127.0.0.1:3000/me/app', 'http'], ['ssh://git@github.com/me/app.git', 'ssh'],
+    ['ssh://git@[::1]:2222/app.git', 'ssh'], ['git://127.0.0.1:9418/app.git', 'git'], ['git@github.com:me/app.git', 'ssh'],
+    ['deploy@git.example.com:group/sub/app.git', 'ssh'],
+  ];
+  for (const [url, protocol] of cases) assert.deepEqual(parseRepoUrl(url), { url, protocol }, url);
+});
+
+test('refused: local paths, file://, helpers, options, credentials, control characters, odd hosts, non-strings', () => {
+  const hostile: unknown[] = [
+    '/srv/repo.git', './repo', '../repo', '~/repo', 'repo', 'file:///etc/passwd', 'FILE:///x', 'ext::sh -c id', 'fd::0', 'transport::x',
+    '-oProxyCommand=id', '--upload-pack=id', 'git@-oProxyCommand=id:x', 'git@host:-x', 'https://-oProxy/app', 'https://a_b.example/app',
+    'https://u:p@github.com/a.git', 'https://tok@github.com/a.git', 'http://x@127.0.0.1/a', 'ftp://host/a.git', 'javascript:alert(1)',
+    'https://github.com/a b', 'https://github.com/a\tb', 'https://github.com/a\u0000', 'https://github.com/a\nb', 'https://github.com/a\\b',
+    'https://github.com', 'https://github.com/', 'https://github.com/a?x=1', 'https://github.com/a#x', 'C:\\repo', 'c:/repo', 'host:repo',
+    '', 42, null, undefined, ['https://github.com/a'],
+  ];
+  for (const url of hostile) refused(() => parseRepoUrl(url), JSON.stringify(url));
+});
+
+test('URL length limit at its edge', () => {
+  const at = (n: number) => `https://github.com/${'a'.repeat(n - 'https://github.com/'.length)}`;
+  assert.equal(parseRepoUrl(at(MAX_URL_LENGTH)).url.length, MAX_URL_LENGTH);
+  refused(() => parseRepoUrl(at(MAX_URL_LENGTH + 1)), 'one over');
+});
+
+test('branch names: git\'s rules, stricter; the length limit at its edge', () => {
+  for (const ok of ['main', 'release/v1.2', 'feature_x-1', 'a'.repeat(MAX_BRANCH_LENGTH)]) assert.equal(parseBranch(ok), ok);
+  for (const bad of ['', '-x', '/x', 'x/', 'x.', 'x.lock', 'a..b', 'a//b', 'a/.b', '.a', 'HEAD', 'a b', 'a~1', 'a^', 'a:b', 'a*', 'a?', 'a[', 'a\\b', 'a@{1}', 'a'.repeat(MAX_BRANCH_LENGTH + 1), 7]) {
+    refused(() => parseBranch(bad), JSON.stringify(bad));
+  }
+});

@@ -1,0 +1,41 @@
+// gitd/source-deploy.test.ts — webhook deliveries a stopped gitd left behind are settled (a finished build gives its
+// outcome, a fetch older than any fetch may last has failed, work in progress is left alone), and a delivery whose
+// app was disconnected before the fetch fails with that reason; a claimed delivery never runs twice.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { MemoryBus } from '../core/bus.ts';
+import { insertBuild, openTestSchema } from '../test/support/test-schema.ts';
+import { handleSourcePush, settleInterrupted } from './source-deploy.ts';
+
+test('interrupted deliveries are settled from their build, stale fetches fail, running ones are left', async (t) => {
+  const db = await openTestSchema(t, 'srcdep');
+  if (!db) return;
+  const failed = await insertBuild(db, 'demo', { status: 'failed', number: 1 });
+  const running = await insertBuild(db, 'demo', { status: 'building', number: 2 });
+  const appId = (await db('apps').where({ name: 'demo' }).first('id')).id;
+  const row = (delivery_id: string, outcome: string, extra: Record<string, unknown> = {}) => ({ app_id: appId, delivery_id, format: 'github', event: 'push', outcome, ...extra });
+  await db('webhook_deliveries').insert([
+    row('a', 'building', { build_id: failed }), row('b', 'building', { build_id: running }),
+    row('c', 'fetching', { received_at: db.raw("now() - interval '31 minutes'") }), row('d', 'fetching'), row('e', 'deployed'),
+  ]);
+  await settleInterrupted(db);
+  const outcomes = Object.fromEntries((await db('webhook_deliveries').select('delivery_id', 'outcome')).map((r) => [r.delivery_id, r.outcome]));
+  assert.deepEqual(outcomes, { a: 'failed', b: 'building', c: 'failed', d: 'fetching', e: 'deployed' });
+});
+
+test('a delivery of an app disconnected before the fetch fails with that reason, once', async (t) => {
+  const db = await openTestSchema(t, 'srcdep');
+  if (!db) return;
+  await insertBuild(db, 'demo', { status: 'failed' });
+  const appId = (await db('apps').where({ name: 'demo' }).first('id')).id;
+  const [{ id }] = await db('webhook_deliveries').insert({ app_id: appId, delivery_id: 'x', format: 'generic', event: 'push', outcome: 'queued' }).returning('id');
+  const log = pino({ level: 'silent' });
+  const deps = { db, bus: new MemoryBus(log), dataDir: '/nonexistent', log, PATH: process.env.PATH ?? '', leaseSeconds: 30, maxFetchBytes: 1024 };
+  await handleSourcePush(deps, id, 'demo');
+  const after = await db('webhook_deliveries').where({ id }).first('outcome', 'detail');
+  assert.deepEqual(after, { outcome: 'failed', detail: 'the app was disconnected from its repository before the fetch' });
+  await db('webhook_deliveries').where({ id }).update({ detail: 'unchanged' });
+  await handleSourcePush(deps, id, 'demo'); // redelivered: claimed already, nothing runs
+  assert.equal((await db('webhook_deliveries').where({ id }).first('detail')).detail, 'unchanged');
+});
