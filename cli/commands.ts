@@ -9,12 +9,13 @@ import { manifestCommands } from './manifests.ts';
 import { processCommands } from './processes.ts';
 import { releaseCommands } from './releases.ts';
 import { runCommands } from './run.ts';
+import { signInCommands } from './sign-in.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
 /** The most standard input a command reads (the largest are an SSH public key and a certificate bundle, a few KiB each). */
 export const stdinLimitBytes = 64 * 1024;
 
-export const commands: Command[] = [...accountCommands, ...inviteCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...runCommands, ...manifestCommands];
+export const commands: Command[] = [...accountCommands, ...inviteCommands, ...signInCommands, ...appCommands, ...certCommands, ...releaseCommands, ...processCommands, ...runCommands, ...manifestCommands];
 
 /** The --help text; SSH users don't see local-only commands. */
 export function helpText(local: boolean, invoke: string): string[] {

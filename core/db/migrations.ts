@@ -2,6 +2,7 @@
 import type { Knex } from 'knex';
 import type { Migration } from './migrations/migration.ts';
 import { projectsPlans } from './migrations/012-projects-plans.ts';
+import { userIdentities } from './migrations/015-user-identities.ts';
 
 // From 012 on (issue 13), each migration is a file of its own in core/db/migrations/, listed in `all` below.
 
@@ -384,7 +385,7 @@ const autoscaling: Migration = {
 };
 
 const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling,
-  projectsPlans];
+  projectsPlans, userIdentities];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -29,6 +29,7 @@ import { loadViews, VIEWS_DIR } from './render.ts';
 import type { DashDeps } from './respond.ts';
 import { loadAuth, type Auth } from './sessions.ts';
 import { registerSetupRoutes } from './setup-routes.ts';
+import { registerSignInRoutes } from './sign-in-routes.ts';
 import { registerStatic } from './static.ts';
 
 export interface DashboardOptions {
@@ -87,6 +88,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerStatic(scope);
     registerAuthRoutes(scope, d);
     registerSetupRoutes(scope, d);
+    registerSignInRoutes(scope, d);
     registerKeysRoutes(scope, d);
     registerAccountRoutes(scope, d);
     registerAppsRoutes(scope, d);
