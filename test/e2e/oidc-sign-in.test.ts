@@ -202,3 +202,25 @@ test('with password sign-in off, the page shows only the providers and a passwor
   }
   await page.context().close();
 });
+
+test('callbacks without this browser\'s flow, for unknown providers, or with hostile input are refused without a session', async () => {
+  const get = (url: string, cookie = '') => h.app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+  const noFlow = await get('/auth/oidc/test/callback?code=abc&state=xyz');
+  assert.equal(noFlow.statusCode, 400);
+  assert.match(noFlow.body, /was not started in this browser/);
+  assert.equal(noFlow.cookies.find((c) => c.name === 'paas_session'), undefined);
+  const forged = await get('/auth/oidc/test/callback?code=abc&state=xyz', `paas_signin_flow=${'x'.repeat(5000)}`);
+  assert.equal(forged.statusCode, 400);
+  for (const path of ['/auth/oidc/nope/start', '/auth/oidc/nope/callback?code=a&state=b', `/auth/oidc/${'%3Cscript%3E'.repeat(3)}/start`]) {
+    const res = await get(path);
+    assert.equal(res.statusCode, 404, path);
+    assert.match(res.body, /There is no sign-in provider/);
+    assert.doesNotMatch(res.body, /<script>/);
+  }
+  const start = await get('/auth/oidc/test/start?next=https://evil.example/&invite=' + 'i'.repeat(500));
+  assert.equal(start.statusCode, 303);
+  const flow = await h.db('sign_in_flows').orderBy('expires_at', 'desc').first();
+  assert.deepEqual([flow.next, flow.invite], ['/apps', null], 'a foreign return path and an over-long invite are dropped');
+  const cookie = start.cookies.find((c) => c.name === 'paas_signin_flow');
+  assert.ok(cookie?.httpOnly && cookie.sameSite === 'Lax' && cookie.maxAge === 600, JSON.stringify(cookie));
+});
