@@ -29,6 +29,7 @@ before(async () => {
       erin: { email: 'erin@example.com', emailVerified: true },
       carol: { email: 'carol@example.com', emailVerified: false },
       dave: { email: 'dave@example.com', emailVerified: true },
+      root: { email: 'admin@example.com', emailVerified: true },
     },
   });
   cleanups.push(() => op.close());
@@ -200,6 +201,23 @@ test('with password sign-in off, the page shows only the providers and a passwor
   } finally {
     await setPasswordSignIn(h.db, operator, true, 1);
   }
+  await page.context().close();
+});
+
+test('an admin signed in with the provider turns password sign-in off and on again on the admin page', async () => {
+  const page = await startAtProvider();
+  await completeProviderLogin(page, 'root');
+  await page.waitForURL(`${base}/apps`);
+  await page.goto(`${base}/admin`);
+  const section = page.locator('#password-sign-in');
+  await section.getByText('Sign-in providers: Test ID.').waitFor();
+  await section.getByRole('button', { name: 'Turn password sign-in off' }).click();
+  await page.getByText('Password sign-in is off: users sign in with a provider only.').first().waitFor();
+  await screenshot(page, 'oidc-admin-password-off');
+  assert.equal((await h.db('settings').where({ key: 'passwordSignIn' }).first()).value, false);
+  await page.locator('#password-sign-in').getByRole('button', { name: 'Turn password sign-in on' }).click();
+  await page.getByText('Password sign-in is on.').waitFor();
+  assert.equal((await h.db('settings').where({ key: 'passwordSignIn' }).first()).value, true);
   await page.context().close();
 });
 
