@@ -50,8 +50,3 @@ export async function userForIdentity(db: Knex, id: ProviderIdentity, by: { invi
   return user;
 }
 
-/** The providers a user has signed in with (the account page). */
-export async function identitiesOf(db: Knex, userId: number): Promise<Array<{ provider: string; email: string; createdAt: Date }>> {
-  const rows = await db('user_identities').where({ user_id: userId }).orderBy('id');
-  return rows.map((r) => ({ provider: r.provider, email: r.email, createdAt: r.created_at }));
-}
