@@ -14,6 +14,7 @@ import { releaseCommands } from './releases.ts';
 import { reviewAppCommands } from './review-apps.ts';
 import { runCommands } from './run.ts';
 import { webhookCommands } from './webhooks.ts';
+import { signInCommands } from './sign-in.ts';
 import { parseArgs, table, type Command, type CommandContext } from './types.ts';
 
 /** The most standard input a command reads (the largest are an SSH public key and a certificate bundle, a few KiB each). */
@@ -27,6 +28,7 @@ export const commands: Command[] = [
   ...reviewAppCommands,
   ...projectCommands,
   ...gitSourceCommands,
+  ...signInCommands,
 ];
 
 /** The --help text; SSH users don't see local-only commands. */

@@ -10,6 +10,7 @@ import { loadMetricsConfig, loadTracingConfig, type MetricsConfig, type TracingC
 import { RESERVED_NAMES } from './names.ts';
 import { loadWebhookConfig, type WebhookConfig } from './webhook-config.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
+import { loadSignInConfig, type SignInConfig } from './sign-in-config.ts';
 
 /** The platform's modes (PAAS_RUNTIME): local processes, containers on this host's Docker Engine, or a Kubernetes cluster. */
 export const MODES = ['local', 'docker', 'kubernetes'] as const;
@@ -146,6 +147,8 @@ export interface Config {
   webhooks: Readonly<WebhookConfig>;
   /** Git and SSH limits (issue 8 §5: handshake and idle timeouts, connection caps, push size, quota, slug retention). */
   gitLimits: GitLimits;
+  /** Sign-in with OpenID Connect providers and GitHub (PAAS_OIDC_*), and PAAS_PUBLIC_URL (core/sign-in-config.ts). */
+  signIn: SignInConfig;
   /** This process's own PATH and HOME, read at boot: the git, build and app processes it starts begin from them. */
   hostEnv: Readonly<{ PATH: string; HOME: string }>;
 }
@@ -331,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
     gitLimits: loadGitLimits(env),
     webhooks: loadWebhookConfig(env),
+    signIn: loadSignInConfig(env),
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort, routerTls: routerTlsPort }),
     hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || '/' }),
   });

@@ -6,6 +6,7 @@ import { planUsage } from './migrations/014-plan-usage.ts';
 import { outgoingWebhooks } from './migrations/017-outgoing-webhooks.ts';
 import { reviewApps } from './migrations/018-review-apps.ts';
 import { appSources } from './migrations/016-app-sources.ts';
+import { userIdentities } from './migrations/015-user-identities.ts';
 
 // From 012 on (issue 13), each migration is a file of its own in core/db/migrations/, listed in `all` below.
 
@@ -388,11 +389,7 @@ const autoscaling: Migration = {
 };
 
 const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling,
-  projectsPlans,
-  planUsage,
-  outgoingWebhooks,
-  reviewApps,
-  appSources,
+  projectsPlans, planUsage, userIdentities, appSources, outgoingWebhooks, reviewApps,
 ];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */

@@ -4,14 +4,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createInvite, INVITE_TTL, listOpenInvites, revokeInvite } from '../../core/accounts/invites.ts';
 import { updateUser } from '../../core/accounts/users.ts';
 import { PaasError } from '../../core/errors.ts';
-import { getSettings, setSignupsOpen } from '../../core/settings.ts';
+import { getSettings, setPasswordSignIn, setSignupsOpen } from '../../core/settings.ts';
 import { appSummaries } from '../../services/app-status.ts';
 import { listApps } from '../../services/apps.ts';
 import { appUrl } from '../../services/release-spec.ts';
 import { machineStats, topApps } from '../../services/machine-stats.ts';
 import { systemStats, userOverview } from '../../services/stats.ts';
 import { fmtBytes, fmtNumber } from './metrics-view.ts';
-import { field, redirect, sendPage, type DashDeps } from './respond.ts';
+import { attempt, field, redirect, sendPage, type DashDeps } from './respond.ts';
 import { isTls } from './edge.ts';
 import { actorOf } from './sessions.ts';
 
@@ -58,7 +58,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: DashDeps): void {
     const isolation = { ...d.config.isolation, singleTenant: d.config.isolation.mode === 'none' };
     return sendPage(d, req, reply, 'admin', {
       title: 'Admin', nav: 'admin', users: userRows, apps: appRows, stats, settings, invites, isolation, ttl: INVITE_TTL,
-      machine: machineView(machine), top: topView(top),
+      machine: machineView(machine), top: topView(top), signInProviders: d.config.signIn.providers.map((p) => ({ name: p.name })),
     });
   });
 
@@ -92,5 +92,12 @@ export function registerAdminRoutes(app: FastifyInstance, d: DashDeps): void {
     const open = field(req, 'open') === 'true';
     await setSignupsOpen(d.db, adminActor(req), open);
     return redirect(req, reply, '/admin', open ? 'Sign-ups are open.' : 'Sign-ups are closed: only admins can add users now (users:create).');
+  });
+
+  app.post('/admin/password-sign-in', async (req, reply) => {
+    const on = field(req, 'on') === 'true';
+    const r = await attempt(() => setPasswordSignIn(d.db, adminActor(req), on, d.config.signIn.providers.length));
+    if (!r.ok) return redirect(req, reply, '/admin#password-sign-in', r.error.message);
+    return redirect(req, reply, '/admin', on ? 'Password sign-in is on.' : 'Password sign-in is off: users sign in with a provider only.');
   });
 }

@@ -35,6 +35,7 @@ import { loadViews, VIEWS_DIR } from './render.ts';
 import type { DashDeps } from './respond.ts';
 import { loadAuth, type Auth } from './sessions.ts';
 import { registerSetupRoutes } from './setup-routes.ts';
+import { registerSignInRoutes } from './sign-in-routes.ts';
 import { registerStatic } from './static.ts';
 
 export interface DashboardOptions {
@@ -96,6 +97,7 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     registerDocsRoutes(scope, d, opts.docsDir);
     registerAuthRoutes(scope, d);
     registerSetupRoutes(scope, d);
+    registerSignInRoutes(scope, d);
     registerKeysRoutes(scope, d);
     registerAccountRoutes(scope, d);
     registerAppsRoutes(scope, d);
