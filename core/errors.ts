@@ -91,7 +91,7 @@ export const errorCodes = {
   E_DATABASE_UNAVAILABLE: { status: 503, doc: 'The database is not reachable; is the platform running?' },
   E_BUS_UNAVAILABLE: { status: 503, doc: 'The event bus (NATS) is not reachable; nothing was deployed.' },
   E_CSRF: { status: 403, doc: 'The form was not sent from this dashboard (missing or wrong CSRF token); reload the page and try again.' },
-  E_RATE_LIMITED: { status: 429, doc: 'Too many failed sign-ins; wait a few minutes before trying again.' },
+  E_RATE_LIMITED: { status: 429, doc: 'Too many failed sign-ins, or too many provider sign-ins started from one address; wait a few minutes before trying again.' },
   E_SIGNUPS_CLOSED: { status: 403, doc: 'Sign-ups are closed on this platform; ask an admin for an account.' },
   E_SETUP_REQUIRED: { status: 403, doc: 'No admin yet: open the one-time set-up link the platform printed at start.' },
   E_SETUP_TOKEN_INVALID: { status: 403, doc: 'Not the current set-up link; each start prints a new one.' },

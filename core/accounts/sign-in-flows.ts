@@ -7,18 +7,25 @@ import { hashToken } from './passwords.ts';
 
 /** How long a browser has to come back from the provider. */
 export const FLOW_TTL_MS = 10 * 60 * 1000;
+/** Live (unfinished, unexpired) sign-in flows one client address may hold. */
+export const FLOWS_PER_ADDRESS = 30;
 
 export interface SignInFlow { provider: string; state: string; nonce: string; verifier: string; invite?: string; next: string }
 
 const random = () => crypto.randomBytes(32).toString('base64url');
 
 /** Starts a flow: fresh state, nonce and verifier; returns them with the cookie's id. Forgets expired flows. */
-export async function startFlow(db: Knex, provider: string, next: string, invite?: string): Promise<SignInFlow & { id: string }> {
+export async function startFlow(db: Knex, provider: string, next: string, address: string, invite?: string): Promise<SignInFlow & { id: string }> {
   await db('sign_in_flows').where('expires_at', '<', new Date()).delete();
+  // Anyone may start a sign-in, and each start is a row for 10 minutes: one address holds at most this many.
+  const live = await db('sign_in_flows').where({ address }).count({ count: '*' }).first();
+  if (Number(live?.count ?? 0) >= FLOWS_PER_ADDRESS) {
+    throw new PaasError('E_RATE_LIMITED', `Too many sign-ins started from your address in the last 10 minutes (at most ${FLOWS_PER_ADDRESS}); wait a few minutes and try again`);
+  }
   const flow = { id: random(), provider, state: random(), nonce: random(), verifier: random(), next, ...(invite ? { invite } : {}) };
   await db('sign_in_flows').insert({
     id_hash: hashToken(flow.id), provider, state: flow.state, nonce: flow.nonce, verifier: flow.verifier,
-    invite: invite ?? null, next, expires_at: new Date(Date.now() + FLOW_TTL_MS),
+    invite: invite ?? null, next, expires_at: new Date(Date.now() + FLOW_TTL_MS), address,
   });
   return flow;
 }

@@ -6,7 +6,7 @@ import { userForIdentity } from '../../core/accounts/identities.ts';
 import { FLOW_TTL_MS, startFlow, takeFlow } from '../../core/accounts/sign-in-flows.ts';
 import type { PaasError } from '../../core/errors.ts';
 import { authorizationUrl, identityFromAnswer, providerById, redirectUriOf } from '../../services/sso/sign-in.ts';
-import { cookieName } from './edge.ts';
+import { clientAddress, cookieName } from './edge.ts';
 import { attempt, errorView, redirect, safeNext, sendPage, type DashDeps } from './respond.ts';
 import { cookieOptions, startSession } from './sessions.ts';
 import { signInOptions, publicBaseUrl } from './sign-in-options.ts';
@@ -27,7 +27,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashDeps): void {
     const r = await attempt(async () => {
       const p = providerById(d.config, req.params.provider);
       const invite = typeof req.query.invite === 'string' && req.query.invite.length <= 100 ? req.query.invite : undefined;
-      const flow = await startFlow(d.db, p.id, safeNext(req.query.next), invite);
+      const flow = await startFlow(d.db, p.id, safeNext(req.query.next), clientAddress(req), invite);
       const url = await authorizationUrl(p, redirectUriOf(publicBaseUrl(d, req), p), flow);
       return { url, id: flow.id };
     });

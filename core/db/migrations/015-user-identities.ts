@@ -28,6 +28,8 @@ export const userIdentities: Migration = {
       t.text('invite');
       t.text('next').notNullable();
       t.timestamp('expires_at', { useTz: true }).notNullable();
+      t.text('address').notNullable().defaultTo(''); // who started it: live flows per address are capped
+      t.index(['address']);
     });
   },
   async down(knex) {
