@@ -279,6 +279,24 @@ test('stats count responses, latency and bytes per app, and unrouted requests', 
   assert.deepEqual(Object.keys(stats.apps).sort(), ['a', 'empty'], 'never keyed by host');
 });
 
+test('a request the router answers itself (404, 503) is counted once: held behind a response, or with a body and the connection closed', async (t) => {
+  const { router, port, client } = await startRouter(t);
+  router.setRoute('a', [(await backend(t, 'a')).port]);
+  router.setRoute('empty', []);
+  assert.equal((await request(port, 'who.localhost', { method: 'POST', body: 'hello' })).status, 404);
+  assert.equal((await request(port, 'empty.localhost', { method: 'POST', body: 'hello' })).status, 503);
+  const c = await client();
+  const post = (host: string) => `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 5\r\n\r\nhello`;
+  // The three after the first wait (held) for the app's response; the last, with a body, is answered, then the close.
+  const replies = await c.send(rawGet('a.localhost', '/') + rawGet('who.localhost', '/') + rawGet('empty.localhost', '/') + post('who.localhost'), 4);
+  assert.deepEqual(replies.map((r) => r.status), [200, 404, 503, 404]);
+  await c.untilClosed();
+  const stats = await router.stats();
+  assert.equal(stats.unrouted, 3);
+  assert.deepEqual(stats.apps.empty!.responses, { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 2 });
+  assert.equal(stats.apps.empty!.latencyMs.count, 2);
+});
+
 test('a dead engine worker is restarted with the whole state and listens again on the same port', async (t) => {
   const errors: string[] = [];
   const { router, port } = await startRouter(t, { onError: (err) => errors.push(err.message) });

@@ -89,6 +89,9 @@ test('plain HTTP is redirected to HTTPS (308) for an app with redirect on and a 
   const r = await request(port, 'shop.localhost:8080', { path: '/a/b?c=1' });
   assert.equal(r.status, 308);
   assert.equal(r.headers.location, `https://shop.localhost:${tlsPort}/a/b?c=1`);
+  // A redirected request with a body is answered and its connection closed: still counted, once.
+  assert.equal((await request(port, 'shop.localhost', { method: 'POST', body: 'x' })).status, 308);
+  assert.equal((await router.stats()).apps.shop!.responses['3xx'], 2);
 
   for (const host of ['shop.localhost', 'anything.example']) {
     const ch = await request(port, host, { path: '/.well-known/acme-challenge/tok-1' });

@@ -156,22 +156,17 @@ export class ClientConnection {
     }
     const where = edge.table.resolve(host);
     if (where.kind === 'platform') return this.forward(head, buf, pos, end, undefined, where.port, undefined);
-    // A request answered here waits for the responses before it (held, then parsed again): it is counted once answered.
+    // A request answered here waits for the responses before it (held, then parsed again): answer() counts it once,
+    // when it is written, whether the connection stays open or is closed after it (a request with a body).
     if (where.kind === 'none' || where.route === undefined) {
-      const next = this.answer(buf, pos, end, pageBuffer(404, `No app is served at ${host || '(no Host header)'}.`, false));
-      if (next >= 0) edge.stats.unrouted++;
-      return next;
+      return this.answer(buf, pos, end, pageBuffer(404, `No app is served at ${host || '(no Host header)'}.`, false), () => { edge.stats.unrouted++; });
     }
     const counters = edge.stats.of(where.app);
     if (where.route.backends.length === 0) {
-      const next = this.answer(buf, pos, end, pageBuffer(503, `${where.app} has no running web process.`, false));
-      if (next >= 0) counters.record(503, 0, end - pos, 0);
-      return next;
+      return this.answer(buf, pos, end, pageBuffer(503, `${where.app} has no running web process.`, false), () => counters.record(503, 0, end - pos, 0));
     }
     if (!this.secure && edge.tlsPort !== 0 && edge.table.options(where.app)?.redirectHttps && edge.hasCertificate(host)) {
-      const next = this.answer(buf, pos, end, redirectPage(host, edge.tlsPort, req.target));
-      if (next >= 0) counters.record(308, 0, end - pos, 0);
-      return next;
+      return this.answer(buf, pos, end, redirectPage(host, edge.tlsPort, req.target), () => counters.record(308, 0, end - pos, 0));
     }
     return this.forward(head, buf, pos, end, counters, 0, where.route);
   }
@@ -213,10 +208,12 @@ export class ClientConnection {
   /**
    * Answers from the router itself (after any earlier responses on this connection) and skips the request's body.
    * A HEAD gets the head alone; a request with a body is answered and the connection closed, so a client that waits
-   * for `100 Continue` before sending its body cannot have its next request read as that body.
+   * for `100 Continue` before sending its body cannot have its next request read as that body. `count` runs once the
+   * answer is written (not while the request is held): exactly once per request answered, kept alive or closed after.
    */
-  private answer(buf: Buffer, pos: number, end: number, page: Buffer): number {
+  private answer(buf: Buffer, pos: number, end: number, page: Buffer, count?: () => void): number {
     if (this.queue.length > 0) return this.hold(buf, pos);
+    count?.();
     const req = this.req;
     const out = req.method === 'HEAD' ? page.subarray(0, page.indexOf('\r\n\r\n') + 4) : page;
     if (req.chunked || req.contentLength > 0) {
