@@ -10,7 +10,7 @@ import type { IsolationState } from '../core/isolation.ts';
 import { openTestSchema } from '../test/support/test-schema.ts';
 import { createApp, destroyApp } from './apps.ts';
 import { getReviewSettings, updateReviewSettings, type ReviewAppRow } from './review-apps.ts';
-import { destroyReviewAppOf, ensureReviewApp, reviewParent, sweepExpiredReviewApps } from './review-push.ts';
+import { destroyReviewAppOf, ensureReviewApp, reviewParent, sweepExpiredReviewApps, trySweepLock } from './review-push.ts';
 import { branchHash } from '../core/review-names.ts';
 
 const sandbox = { mode: 'sandbox', reason: 'test' } as unknown as IsolationState;
@@ -127,4 +127,21 @@ test('the expiry sweep destroys review apps not pushed to within their expiry at
   await updateReviewSettings(db, collab, 'shop', { expireSeconds: 3600 });
   assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-fresh'], 'a shorter expiry applies to existing review apps');
   assert.deepEqual((await db('apps').orderBy('name').pluck('name')), ['keep', 'keep-old', 'shop']);
+});
+
+test("the sweep's lock is per schema: another schema's sweep does not stop this one; a sweep of this schema does", async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  const other = await openTestSchema(t, 'rev');
+  if (!db || !other) return;
+  const { parent } = await shop(db);
+  const now = new Date('2030-01-10T12:00:00Z');
+  await ensureReviewApp(db, parent, 'old', sandbox, new Date(now.getTime() - 8 * DAY));
+  await db.transaction(async (trx) => {
+    assert.equal(await trySweepLock(trx), true);
+    assert.deepEqual(await sweepExpiredReviewApps(db, now), [], 'one sweep at a time in a schema');
+  });
+  await other.transaction(async (trx) => {
+    assert.equal(await trySweepLock(trx), true);
+    assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-old'], 'a sweep in another schema (another platform, another test) does not block');
+  });
 });

@@ -73,17 +73,22 @@ export async function destroyReviewAppOf(db: Knex, parent: { id: number }, branc
   });
 }
 
-/** A fixed key for the sweep's advisory lock: one sweep at a time across controllers. */
+/** The sweep's advisory lock key: this fixed one with the schema's hash, so platforms sharing a database (one schema each) don't skip each other's sweeps. */
 const SWEEP_LOCK = 0x72657669; // "revi"
+
+/** Takes the sweep's lock for the rest of the transaction; false when another sweep of this schema holds it. */
+export async function trySweepLock(trx: Knex.Transaction): Promise<boolean> {
+  const { rows } = await trx.raw('SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema())) AS got', [SWEEP_LOCK]);
+  return rows[0]?.got === true;
+}
 
 /**
  * Destroys review apps whose last push is older than their parent's expiry at `now`; returns their names. Runs
- * under a transaction-scoped advisory lock, so with several controllers one sweeps and the others skip.
+ * under a transaction-scoped advisory lock (trySweepLock), so with several controllers one sweeps and the others skip.
  */
 export async function sweepExpiredReviewApps(db: Knex, now: Date): Promise<string[]> {
   return db.transaction(async (trx) => {
-    const { rows } = await trx.raw('SELECT pg_try_advisory_xact_lock(?) AS got', [SWEEP_LOCK]);
-    if (!rows[0]?.got) return [];
+    if (!await trySweepLock(trx)) return [];
     const expired = await trx('apps as r').join('apps as p', 'p.id', 'r.parent_app_id')
       .whereNotNull('p.review_expire_seconds')
       .whereRaw("coalesce(r.review_updated_at, r.created_at) + make_interval(secs => p.review_expire_seconds) <= ?", [now])
