@@ -87,13 +87,23 @@ export async function addAppToProject(db: Knex, actor: Actor, rawProject: unknow
   return from?.name;
 }
 
-/** Takes an app out of its project; a project owner or the app's owner may. */
+/**
+ * Takes an app out of its project; a project owner or the app's owner may. The app's owner needs no membership (one
+ * removed from the project can still take their app out), and learns nothing of other projects: a project the app
+ * is not in gets the same answer whether it exists or not.
+ */
 export async function removeAppFromProject(db: Knex, actor: Actor, rawProject: unknown, rawApp: unknown): Promise<void> {
-  const { project, role } = await projectForActor(db, actor, rawProject);
+  const name = parseProjectName(rawProject);
   const app = await appForActor(db, actor, rawApp, 'read');
-  if (app.project_id !== project.id) throw new PaasError('E_PROJECT_APP_INVALID', `${app.name} is not in project ${project.name}`);
-  if (role !== 'owner' && !isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only owners of project ${project.name} or the owner of ${app.name} can take it out`);
+  const owner = isOwner(actor, app);
+  const { project, role } = owner ? { project: await projectOfApp(db, app), role: undefined } : await projectForActor(db, actor, name);
+  if (project?.name !== name || app.project_id !== project.id) throw new PaasError('E_PROJECT_APP_INVALID', `${app.name} is not in project ${name}`);
+  if (!owner && role !== 'owner') throw new PaasError('E_FORBIDDEN', `Only owners of project ${name} or the owner of ${app.name} can take it out`);
   await db('apps').where({ id: app.id }).update({ project_id: null });
+}
+
+async function projectOfApp(db: Knex, app: { project_id?: number | null }): Promise<ProjectRow | undefined> {
+  return app.project_id == null ? undefined : db('projects').where({ id: app.project_id }).first();
 }
 
 /** Owners left after a change, counted under the project's row lock so two removals cannot both pass. */
