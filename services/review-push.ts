@@ -41,8 +41,9 @@ async function ownerOf(db: Knex, parent: ReviewAppRow): Promise<User> {
 
 /**
  * Finds or creates the review app of a pushed branch and marks it updated now. A new one is created by apps:create's
- * service (its name, plan and tenancy checks), owned by the parent's owner, in its project, with the parent's
- * collaborators and config plus the review overrides. The caller holds the parent's push lock.
+ * service (its name, plan and tenancy checks), owned by the parent's owner, linked to the parent in the same insert,
+ * with the parent's config plus the review overrides. It has no collaborators or project of its own: its access is
+ * the parent's (core/access.ts), and so is its plan (services/plans.ts). The caller holds the parent's push lock.
  */
 export async function ensureReviewApp(db: Knex, parent: ReviewAppRow, branch: string, isolation: IsolationState, now = new Date()): Promise<{ app: ReviewAppRow; created: boolean }> {
   const existing = await reviewAppOf(db, parent, branch);
@@ -51,14 +52,9 @@ export async function ensureReviewApp(db: Knex, parent: ReviewAppRow, branch: st
     return { app: existing, created: false };
   }
   const name = await freeReviewName(db, parent.name, branch);
-  const created = await createApp(db, await ownerOf(db, parent), name, isolation);
-  const [app] = await db.transaction(async (trx) => {
-    const collaborators = await trx('collaborators').where({ app_id: parent.id }).select('user_id');
-    if (collaborators.length) await trx('collaborators').insert(collaborators.map((c) => ({ app_id: created.id, user_id: c.user_id }))).onConflict(['app_id', 'user_id']).ignore();
-    return trx('apps').where({ id: created.id }).update({
-      project_id: parent.project_id ?? null, parent_app_id: parent.id, review_branch: branch,
-      review_updated_at: now, config: JSON.stringify({ ...parent.config, ...parent.review_config }),
-    }).returning('*');
+  const app = await createApp(db, await ownerOf(db, parent), name, isolation, {
+    parent_app_id: parent.id, review_branch: branch, review_updated_at: now,
+    config: JSON.stringify({ ...parent.config, ...parent.review_config }),
   });
   return { app: app as ReviewAppRow, created: true };
 }
