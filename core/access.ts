@@ -13,6 +13,8 @@ export interface AppRow {
   autoscaling?: Record<string, AutoscaleSetting>;
   /** The project the app belongs to (migration 012), if any; its members' roles grant access (accessLevel). */
   project_id?: number | null;
+  /** A review app's parent (migration 018): its access is the parent's, never a copy (accessLevel). */
+  parent_app_id?: number | null;
 }
 
 /** One type's autoscaling: between min and max instances, aiming at cpu % of the requested CPU (a HorizontalPodAutoscaler). */
@@ -42,13 +44,23 @@ function higher(a: AccessLevel | null, b: AccessLevel | null): AccessLevel | nul
 
 /**
  * The actor's level on the app, or null when they have none: the operator, admins and the app's owner manage; a
- * collaborator deploys; a member of the app's project gets its role's level (the highest of all that apply).
+ * collaborator deploys; a member of the app's project gets its role's level (the highest of all that apply). A
+ * review app has exactly its parent's access (its owner is the parent's owner): its own collaborators and project
+ * count for nothing, so removing someone from the parent or its project removes them from its review apps too.
  */
 export async function accessLevel(db: Knex, actor: Actor, app: AppRow): Promise<AccessLevel | null> {
-  if (actor.kind === 'operator' || actor.user.isAdmin || app.owner_id === actor.user.id) return 'manage';
+  if (actor.kind === 'operator' || actor.user.isAdmin) return 'manage';
+  if (app.parent_app_id == null) return ownLevel(db, actor.user.id, app);
+  const parent = await db('apps').where({ id: app.parent_app_id }).first() as AppRow | undefined;
+  return parent ? ownLevel(db, actor.user.id, parent) : null;
+}
+
+/** The level the app's own owner, collaborators and project grant (never following a parent). */
+async function ownLevel(db: Knex, userId: number, app: AppRow): Promise<AccessLevel | null> {
+  if (app.owner_id === userId) return 'manage';
   const [collab, member] = await Promise.all([
-    db('collaborators').where({ app_id: app.id, user_id: actor.user.id }).first('user_id'),
-    app.project_id == null ? undefined : db('project_members').where({ project_id: app.project_id, user_id: actor.user.id }).first('role'),
+    db('collaborators').where({ app_id: app.id, user_id: userId }).first('user_id'),
+    app.project_id == null ? undefined : db('project_members').where({ project_id: app.project_id, user_id: userId }).first('role'),
   ]);
   const byRole = member ? PROJECT_ROLE_ACCESS[member.role as ProjectRole] ?? null : null;
   return higher(collab ? 'deploy' : null, byRole);

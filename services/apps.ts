@@ -13,16 +13,17 @@ import type { IsolationState } from '../core/isolation.ts';
 /**
  * Creates an app owned by the user; every face (API, dashboard, SSH and local CLI) creates apps here, so this is the
  * one check of reserved names and of single-tenant mode (no sandbox: apps would run as the platform's own user, so
- * only admins may own apps), and of the owner's plan's max apps (services/quotas.ts).
+ * only admins may own apps), and of the owner's plan's max apps (services/quotas.ts). `columns` are set in the same
+ * insert (a review app's link to its parent: never an app row without it); `db` may be the caller's transaction.
  */
-export async function createApp(db: Knex, owner: User, rawName: string, isolation: IsolationState): Promise<AppRow> {
+export async function createApp(db: Knex, owner: User, rawName: string, isolation: IsolationState, columns: Record<string, unknown> = {}): Promise<AppRow> {
   if (isolation.mode === 'none' && !owner.isAdmin) {
     throw new PaasError('E_SINGLE_TENANT', `This platform runs in single-tenant mode (${isolation.reason}): apps are not sandboxed, so only admins can create them`);
   }
   const name = parseNewAppName(rawName);
   return db.transaction(async (trx) => {
     await checkAppsQuota(trx, owner.id); // the plan's max apps: review apps and every face count here
-    const [row] = await trx('apps').insert({ name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
+    const [row] = await trx('apps').insert({ ...columns, name, owner_id: owner.id }).onConflict('name').ignore().returning('*');
     if (!row) throw new PaasError('E_APP_EXISTS', `An app named ${name} already exists; pick another name`);
     return row as AppRow;
   });
@@ -34,11 +35,18 @@ export async function listApps(db: Knex, actor: Actor): Promise<Array<AppRow & {
     .select('apps.*', 'users.email as owner_email', 'projects.name as project_name').orderBy('apps.name');
   if (actor.kind === 'user' && !actor.user.isAdmin) {
     const uid = actor.user.id;
-    q.where((w) => w.where('apps.owner_id', uid)
-      .orWhereIn('apps.id', db('collaborators').select('app_id').where({ user_id: uid }))
-      .orWhereIn('apps.project_id', db('project_members').select('project_id').where({ user_id: uid })));
+    // A review app is listed by its parent's access (core/access.ts), never by its own collaborators or project.
+    q.where((w) => w.where((own) => ownAccess(own.whereNull('apps.parent_app_id'), 'apps', uid))
+      .orWhereIn('apps.parent_app_id', ownAccess(db('apps as p').select('p.id'), 'p', uid)));
   }
   return q;
+}
+
+/** Limits `q` to the apps (`t`: the table's alias) the user owns, collaborates on or reaches through a project. */
+function ownAccess<Q extends Knex.QueryBuilder>(q: Q, t: string, uid: number): Q {
+  return q.where((w) => w.where(`${t}.owner_id`, uid)
+    .orWhereIn(`${t}.id`, (s) => s.from('collaborators').select('app_id').where({ user_id: uid }))
+    .orWhereIn(`${t}.project_id`, (s) => s.from('project_members').select('project_id').where({ user_id: uid }))) as Q;
 }
 
 /** Destroys an app and everything it has; only its owner may, and the name must be confirmed. */
@@ -67,6 +75,10 @@ const manageCollaborators = (app: string) => `Only the owner of ${app} (or an ow
 /** Adds a collaborator by email; only the owner (or a project owner) may. */
 export async function addCollaborator(db: Knex, actor: Actor, rawName: string, email: string): Promise<User> {
   const app = await appForActor(db, actor, rawName, 'manage', manageCollaborators(rawName));
+  if (app.parent_app_id != null) {
+    const parent = await db('apps').where({ id: app.parent_app_id }).first('name');
+    throw new PaasError('E_COLLABORATOR_INVALID', `${app.name} is a review app: it has the access of its parent ${parent?.name ?? ''}; add collaborators there`);
+  }
   const user = await getUserByEmail(db, email);
   if (user.id === app.owner_id) throw new PaasError('E_COLLABORATOR_INVALID', `${user.email} already owns ${app.name}`);
   const inserted = await db('collaborators').insert({ app_id: app.id, user_id: user.id }).onConflict(['app_id', 'user_id']).ignore().returning('user_id');
@@ -81,8 +93,9 @@ export async function removeCollaborator(db: Knex, actor: Actor, rawName: string
   if (!n) throw new PaasError('E_USER_NOT_FOUND', `${user.email} is not a collaborator on ${app.name}`);
 }
 
+/** The app's collaborators; a review app's are its parent's (it has the parent's access: core/access.ts). */
 export async function listCollaborators(db: Knex, app: AppRow): Promise<string[]> {
-  const rows = await db('collaborators').join('users', 'users.id', 'collaborators.user_id').where({ app_id: app.id }).orderBy('email').select('email');
+  const rows = await db('collaborators').join('users', 'users.id', 'collaborators.user_id').where({ app_id: app.parent_app_id ?? app.id }).orderBy('email').select('email');
   return rows.map((r) => r.email as string);
 }
 

@@ -138,12 +138,15 @@ export async function planOfUser(db: Knex, userId: number): Promise<Plan | undef
 }
 
 /**
- * An app's plan: its project's plan when it is in a project with one, else its owner's plan, else the default.
- * `subject` is whom its build minutes are charged to.
+ * An app's plan: its project's plan when it is in a project with one, else its owner's plan, else the default. A
+ * review app's plan is its parent's (its own project, if any, counts for nothing: core/access.ts). `subject` is whom
+ * its build minutes are charged to.
  */
 export async function planOfApp(db: Knex, appId: number): Promise<{ plan?: Plan; subject: PlanSubject } | undefined> {
-  const app = await db('apps').leftJoin('projects', 'projects.id', 'apps.project_id').where('apps.id', appId)
-    .first('apps.owner_id', 'projects.id as project_id', 'projects.plan_id as project_plan_id');
+  const app = await db('apps as a').leftJoin('apps as parent', 'parent.id', 'a.parent_app_id')
+    .leftJoin('projects', 'projects.id', db.raw('coalesce(parent.project_id, CASE WHEN a.parent_app_id IS NULL THEN a.project_id END)'))
+    .where('a.id', appId)
+    .first(db.raw('coalesce(parent.owner_id, a.owner_id) AS owner_id'), 'projects.id as project_id', 'projects.plan_id as project_plan_id');
   if (!app) return undefined;
   if (app.project_plan_id !== null && app.project_plan_id !== undefined) {
     const row = await db('plans').where({ id: app.project_plan_id }).first();

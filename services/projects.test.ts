@@ -134,3 +134,25 @@ test('members: owners manage them, roles are exact, the last owner stays; the ap
   assert.deepEqual(await listProjects(db, as(u.stranger)), []);
   assert.deepEqual((await listProjects(db, as(u.admin))).map((p) => [p.name, p.role]), [['team', 'owner']]);
 });
+
+test("an app's owner takes it out of a project they were removed from; others learn nothing of the project", async (t) => {
+  const db = await openTestSchema(t, 'proj');
+  if (!db) return;
+  const u = await people(db);
+  await createProject(db, u.owner, 'team');
+  await createProject(db, u.owner, 'secret');
+  await newApp(db, 'mine', u.appOwner);
+  await setProjectMember(db, as(u.owner), 'team', 'appowner@example.com', 'owner');
+  await addAppToProject(db, as(u.appOwner), 'team', 'mine');
+  await setProjectMember(db, as(u.owner), 'team', 'member@example.com', 'member');
+  await removeProjectMember(db, as(u.owner), 'team', 'appowner@example.com');
+  await assert.rejects(removeAppFromProject(db, as(u.member), 'team', 'mine'), { code: 'E_FORBIDDEN' }, 'a member may not');
+  // The same answer for a project that exists and one that does not.
+  for (const other of ['secret', 'nosuch']) {
+    await assert.rejects(removeAppFromProject(db, as(u.appOwner), other, 'mine'), { code: 'E_PROJECT_APP_INVALID', message: `mine is not in project ${other}` });
+  }
+  await removeAppFromProject(db, as(u.appOwner), 'team', 'mine');
+  assert.equal((await db('apps').where({ name: 'mine' }).first()).project_id, null);
+  await assert.rejects(removeAppFromProject(db, as(u.appOwner), 'team', 'mine'), { code: 'E_PROJECT_APP_INVALID' });
+  await assert.rejects(removeAppFromProject(db, as(u.appOwner), '../x', 'mine'), { code: 'E_PROJECT_NAME_INVALID' });
+});

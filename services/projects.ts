@@ -53,7 +53,7 @@ export async function createProject(db: Knex, creator: User, rawName: unknown): 
 /** The projects the actor is a member of (all of them for admins and the operator), with counts. */
 export async function listProjects(db: Knex, actor: Actor): Promise<ProjectSummary[]> {
   const q = db('projects').orderBy('projects.name').select('projects.name', 'projects.created_at',
-    db('apps').count('*').whereRaw('apps.project_id = projects.id').as('apps'),
+    db('apps').count('*').whereRaw('apps.project_id = projects.id').whereNull('apps.parent_app_id').as('apps'),
     db('project_members').count('*').whereRaw('project_members.project_id = projects.id').as('members'));
   if (actor.kind === 'user') {
     q.leftJoin('project_members as mine', (j) => j.on('mine.project_id', 'projects.id').andOnVal('mine.user_id', actor.user.id)).select('mine.role');
@@ -67,7 +67,7 @@ export async function listProjects(db: Knex, actor: Actor): Promise<ProjectSumma
 export async function projectDetail(db: Knex, actor: Actor, rawName: unknown): Promise<ProjectDetail> {
   const { project, role } = await projectForActor(db, actor, rawName);
   const [apps, members] = await Promise.all([
-    db('apps').join('users', 'users.id', 'apps.owner_id').where({ project_id: project.id }).orderBy('apps.name').select('apps.name', 'users.email as owner'),
+    db('apps').join('users', 'users.id', 'apps.owner_id').where({ project_id: project.id, parent_app_id: null }).orderBy('apps.name').select('apps.name', 'users.email as owner'),
     db('project_members').join('users', 'users.id', 'project_members.user_id').where({ project_id: project.id }).orderBy('users.email').select('users.email', 'project_members.role'),
   ]);
   return { name: project.name, role, apps, members, createdAt: project.created_at };
@@ -81,19 +81,30 @@ export async function addAppToProject(db: Knex, actor: Actor, rawProject: unknow
   const { project } = await projectForActor(db, actor, rawProject, 'manage');
   const app = await appForActor(db, actor, rawApp, 'read');
   if (!isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only the owner of ${app.name} can move it into a project`);
+  if (app.parent_app_id != null) throw new PaasError('E_PROJECT_APP_INVALID', `${app.name} is a review app: it follows its parent's project; move the parent instead`);
   if (app.project_id === project.id) throw new PaasError('E_PROJECT_APP_INVALID', `${app.name} is already in project ${project.name}`);
   const from = app.project_id == null ? undefined : await db('projects').where({ id: app.project_id }).first('name');
   await db('apps').where({ id: app.id }).update({ project_id: project.id });
   return from?.name;
 }
 
-/** Takes an app out of its project; a project owner or the app's owner may. */
+/**
+ * Takes an app out of its project; a project owner or the app's owner may. The app's owner needs no membership (one
+ * removed from the project can still take their app out), and learns nothing of other projects: a project the app
+ * is not in gets the same answer whether it exists or not.
+ */
 export async function removeAppFromProject(db: Knex, actor: Actor, rawProject: unknown, rawApp: unknown): Promise<void> {
-  const { project, role } = await projectForActor(db, actor, rawProject);
+  const name = parseProjectName(rawProject);
   const app = await appForActor(db, actor, rawApp, 'read');
-  if (app.project_id !== project.id) throw new PaasError('E_PROJECT_APP_INVALID', `${app.name} is not in project ${project.name}`);
-  if (role !== 'owner' && !isOwner(actor, app)) throw new PaasError('E_FORBIDDEN', `Only owners of project ${project.name} or the owner of ${app.name} can take it out`);
+  const owner = isOwner(actor, app);
+  const { project, role } = owner ? { project: await projectOfApp(db, app), role: undefined } : await projectForActor(db, actor, name);
+  if (project?.name !== name || app.project_id !== project.id) throw new PaasError('E_PROJECT_APP_INVALID', `${app.name} is not in project ${name}`);
+  if (!owner && role !== 'owner') throw new PaasError('E_FORBIDDEN', `Only owners of project ${name} or the owner of ${app.name} can take it out`);
   await db('apps').where({ id: app.id }).update({ project_id: null });
+}
+
+async function projectOfApp(db: Knex, app: { project_id?: number | null }): Promise<ProjectRow | undefined> {
+  return app.project_id == null ? undefined : db('projects').where({ id: app.project_id }).first();
 }
 
 /** Owners left after a change, counted under the project's row lock so two removals cannot both pass. */

@@ -4,13 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import type { Actor } from '../core/access.ts';
+import { accessLevel, appForActor, type Actor } from '../core/access.ts';
 import { isPaasError } from '../core/errors.ts';
 import type { IsolationState } from '../core/isolation.ts';
 import { openTestSchema } from '../test/support/test-schema.ts';
-import { createApp, destroyApp } from './apps.ts';
+import { addCollaborator, createApp, destroyApp, listApps, removeCollaborator } from './apps.ts';
+import { planOfApp } from './plans.ts';
 import { getReviewSettings, updateReviewSettings, type ReviewAppRow } from './review-apps.ts';
-import { destroyReviewAppOf, ensureReviewApp, reviewParent, sweepExpiredReviewApps } from './review-push.ts';
+import { destroyReviewAppOf, ensureReviewApp, reviewParent, sweepExpiredReviewApps, trySweepLock } from './review-push.ts';
 import { branchHash } from '../core/review-names.ts';
 
 const sandbox = { mode: 'sandbox', reason: 'test' } as unknown as IsolationState;
@@ -53,20 +54,47 @@ test('settings: a collaborator enables (7d by default) and sets overrides; a str
   await assert.rejects(updateReviewSettings(db, collab, app.name, { enabled: true }), (e) => isPaasError(e, 'E_REVIEW_APP_NESTED'));
 });
 
-test("a branch's review app: the parent's owner, project, collaborators, and config with the overrides; found again after", async (t) => {
+test("a branch's review app: the parent's owner, config with the overrides, linked in its one insert; found again after", async (t) => {
   const db = await openTestSchema(t, 'rev');
   if (!db) return;
-  const { owner, collab, parent, projectId } = await shop(db);
+  const { owner, parent } = await shop(db);
   const first = await ensureReviewApp(db, parent, 'Feature/X', sandbox, new Date(Date.now() - DAY));
   assert.equal(first.created, true);
   assert.equal(first.app.name, 'shop-feature-x');
-  assert.deepEqual([first.app.owner_id, first.app.project_id, first.app.parent_app_id, first.app.review_branch], [owner.user.id, projectId, parent.id, 'Feature/X']);
+  assert.deepEqual([first.app.owner_id, first.app.project_id, first.app.parent_app_id, first.app.review_branch], [owner.user.id, null, parent.id, 'Feature/X']);
   assert.deepEqual(first.app.config, { A: '1', B: 'review', C: '3' });
-  assert.ok(await db('collaborators').where({ app_id: first.app.id, user_id: collab.user.id }).first());
+  assert.deepEqual(await db('collaborators').where({ app_id: first.app.id }), [], 'no copy of the access');
   const again = await ensureReviewApp(db, parent, 'Feature/X', sandbox);
   assert.deepEqual([again.created, again.app.id], [false, first.app.id]);
   const row = await db('apps').where({ id: first.app.id }).first() as ReviewAppRow;
   assert.ok(row.review_updated_at!.getTime() > Date.now() - 60_000, 'a push marks it updated');
+});
+
+test("a review app has the parent's access and plan, now: leaving the parent or its project ends it at once", async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  if (!db) return;
+  const { owner, collab, stranger, parent, projectId } = await shop(db);
+  const member = await user(db, 'member@example.com');
+  await db('project_members').insert({ project_id: projectId, user_id: member.user.id, role: 'member' });
+  const { app } = await ensureReviewApp(db, parent, 'feature', sandbox);
+  const level = async (a: Actor) => accessLevel(db, a, await db('apps').where({ id: app.id }).first());
+  assert.deepEqual([await level(owner), await level(collab), await level(member), await level(stranger)], ['manage', 'deploy', 'deploy', null]);
+  assert.deepEqual((await listApps(db, member)).map((a) => a.name), ['shop', 'shop-feature']);
+  const [plan] = await db('plans').insert({ name: 'team-plan', max_instances: 3 }).returning('id');
+  await db('projects').where({ id: projectId }).update({ plan_id: plan.id });
+  assert.deepEqual((await planOfApp(db, app.id))?.subject, { kind: 'project', id: projectId }, "the parent's project's plan");
+  await assert.rejects(addCollaborator(db, owner, app.name, 'stranger@example.com'), (e) => isPaasError(e, 'E_COLLABORATOR_INVALID') && /parent shop/.test((e as Error).message));
+  await removeCollaborator(db, owner, 'shop', 'collab@example.com');
+  await assert.rejects(appForActor(db, collab, app.name, 'read'), (e) => isPaasError(e, 'E_APP_NOT_FOUND'));
+  await db('apps').where({ id: parent.id }).update({ project_id: null }); // the parent leaves the project
+  assert.equal(await level(member), null);
+  assert.deepEqual((await listApps(db, member)).map((a) => a.name), []);
+  assert.deepEqual((await planOfApp(db, app.id))?.subject, { kind: 'user', id: owner.user.id });
+  // Rows a review app got from older versions (a copied collaborator, project) grant nothing.
+  await db('collaborators').insert({ app_id: app.id, user_id: stranger.user.id });
+  await db('apps').where({ id: app.id }).update({ project_id: projectId });
+  assert.deepEqual([await level(stranger), await level(member), (await planOfApp(db, app.id))?.subject.kind], [null, null, 'user']);
+  assert.deepEqual((await listApps(db, stranger)).map((a) => a.name), []);
 });
 
 test('names never take over another app: a taken or reserved name gets the hash; all taken is refused', async (t) => {
@@ -127,4 +155,21 @@ test('the expiry sweep destroys review apps not pushed to within their expiry at
   await updateReviewSettings(db, collab, 'shop', { expireSeconds: 3600 });
   assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-fresh'], 'a shorter expiry applies to existing review apps');
   assert.deepEqual((await db('apps').orderBy('name').pluck('name')), ['keep', 'keep-old', 'shop']);
+});
+
+test("the sweep's lock is per schema: another schema's sweep does not stop this one; a sweep of this schema does", async (t) => {
+  const db = await openTestSchema(t, 'rev');
+  const other = await openTestSchema(t, 'rev');
+  if (!db || !other) return;
+  const { parent } = await shop(db);
+  const now = new Date('2030-01-10T12:00:00Z');
+  await ensureReviewApp(db, parent, 'old', sandbox, new Date(now.getTime() - 8 * DAY));
+  await db.transaction(async (trx) => {
+    assert.equal(await trySweepLock(trx), true);
+    assert.deepEqual(await sweepExpiredReviewApps(db, now), [], 'one sweep at a time in a schema');
+  });
+  await other.transaction(async (trx) => {
+    assert.equal(await trySweepLock(trx), true);
+    assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-old'], 'a sweep in another schema (another platform, another test) does not block');
+  });
 });

@@ -41,8 +41,9 @@ async function ownerOf(db: Knex, parent: ReviewAppRow): Promise<User> {
 
 /**
  * Finds or creates the review app of a pushed branch and marks it updated now. A new one is created by apps:create's
- * service (its name, plan and tenancy checks), owned by the parent's owner, in its project, with the parent's
- * collaborators and config plus the review overrides. The caller holds the parent's push lock.
+ * service (its name, plan and tenancy checks), owned by the parent's owner, linked to the parent in the same insert,
+ * with the parent's config plus the review overrides. It has no collaborators or project of its own: its access is
+ * the parent's (core/access.ts), and so is its plan (services/plans.ts). The caller holds the parent's push lock.
  */
 export async function ensureReviewApp(db: Knex, parent: ReviewAppRow, branch: string, isolation: IsolationState, now = new Date()): Promise<{ app: ReviewAppRow; created: boolean }> {
   const existing = await reviewAppOf(db, parent, branch);
@@ -51,14 +52,9 @@ export async function ensureReviewApp(db: Knex, parent: ReviewAppRow, branch: st
     return { app: existing, created: false };
   }
   const name = await freeReviewName(db, parent.name, branch);
-  const created = await createApp(db, await ownerOf(db, parent), name, isolation);
-  const [app] = await db.transaction(async (trx) => {
-    const collaborators = await trx('collaborators').where({ app_id: parent.id }).select('user_id');
-    if (collaborators.length) await trx('collaborators').insert(collaborators.map((c) => ({ app_id: created.id, user_id: c.user_id }))).onConflict(['app_id', 'user_id']).ignore();
-    return trx('apps').where({ id: created.id }).update({
-      project_id: parent.project_id ?? null, parent_app_id: parent.id, review_branch: branch,
-      review_updated_at: now, config: JSON.stringify({ ...parent.config, ...parent.review_config }),
-    }).returning('*');
+  const app = await createApp(db, await ownerOf(db, parent), name, isolation, {
+    parent_app_id: parent.id, review_branch: branch, review_updated_at: now,
+    config: JSON.stringify({ ...parent.config, ...parent.review_config }),
   });
   return { app: app as ReviewAppRow, created: true };
 }
@@ -73,17 +69,22 @@ export async function destroyReviewAppOf(db: Knex, parent: { id: number }, branc
   });
 }
 
-/** A fixed key for the sweep's advisory lock: one sweep at a time across controllers. */
+/** The sweep's advisory lock key: this fixed one with the schema's hash, so platforms sharing a database (one schema each) don't skip each other's sweeps. */
 const SWEEP_LOCK = 0x72657669; // "revi"
+
+/** Takes the sweep's lock for the rest of the transaction; false when another sweep of this schema holds it. */
+export async function trySweepLock(trx: Knex.Transaction): Promise<boolean> {
+  const { rows } = await trx.raw('SELECT pg_try_advisory_xact_lock(?, hashtext(current_schema())) AS got', [SWEEP_LOCK]);
+  return rows[0]?.got === true;
+}
 
 /**
  * Destroys review apps whose last push is older than their parent's expiry at `now`; returns their names. Runs
- * under a transaction-scoped advisory lock, so with several controllers one sweeps and the others skip.
+ * under a transaction-scoped advisory lock (trySweepLock), so with several controllers one sweeps and the others skip.
  */
 export async function sweepExpiredReviewApps(db: Knex, now: Date): Promise<string[]> {
   return db.transaction(async (trx) => {
-    const { rows } = await trx.raw('SELECT pg_try_advisory_xact_lock(?) AS got', [SWEEP_LOCK]);
-    if (!rows[0]?.got) return [];
+    if (!await trySweepLock(trx)) return [];
     const expired = await trx('apps as r').join('apps as p', 'p.id', 'r.parent_app_id')
       .whereNotNull('p.review_expire_seconds')
       .whereRaw("coalesce(r.review_updated_at, r.created_at) + make_interval(secs => p.review_expire_seconds) <= ?", [now])

@@ -22,7 +22,7 @@ async function projectPage(d: DashDeps, req: FastifyRequest, reply: FastifyReply
   const actor = actorOf(req);
   const project = await projectDetail(d.db, actor, name);
   const inProject = new Set(project.apps.map((a) => a.name));
-  const movable = (await listApps(d.db, actor)).filter((a) => isOwner(actor, a) && !inProject.has(a.name)).map((a) => a.name);
+  const movable = (await listApps(d.db, actor)).filter((a) => isOwner(actor, a) && a.parent_app_id == null && !inProject.has(a.name)).map((a) => a.name);
   const manage = project.role === 'owner';
   const roles = PROJECT_ROLES.map((r) => ({ value: r, selected: r === (extra.role ?? 'member') }));
   return sendPage(d, req, reply, 'project', { title: `Project ${project.name}`, nav: 'projects', project, manage, movable, roles, ...extra }, status);
