@@ -83,6 +83,7 @@ export const errorCodes = {
   E_HOOK_LIMIT: { status: 409, doc: 'The app already has the most webhooks it may have (10).' },
   E_HOOK_NOT_FOUND: { status: 404, doc: 'No webhook (or delivery) with that id on the app.' },
   E_SOURCE_URL_INVALID: { status: 400, doc: 'Not a repository URL or branch the platform fetches from: https://, http://, ssh://, git:// or user@host:path, no credentials, no local paths, options or remote helpers (file://, ext::).' },
+  E_SOURCE_URL_REFUSED: { status: 400, doc: "The repository's host is (or resolves to) a loopback, private, link-local, reserved or cloud-metadata address, which the platform does not fetch from unless its operator allows private sources (PAAS_GIT_SOURCES_ALLOW_PRIVATE; metadata addresses never)." },
   E_SOURCE_NOT_CONNECTED: { status: 404, doc: 'The app is not connected to a Git host repository (git:connect).' },
   E_SOURCE_FETCH_FAILED: { status: 502, doc: "gitd could not fetch the connected repository's branch (unreachable, refused, no access for the deploy key, over the size limit or the time limit); the delivery log gives git's reason." },
   E_WEBHOOK_SIGNATURE: { status: 401, doc: "The webhook's signature is missing or does not match the app's webhook secret." },

@@ -31,7 +31,7 @@ test('a delivery of an app disconnected before the fetch fails with that reason,
   const appId = (await db('apps').where({ name: 'demo' }).first('id')).id;
   const [{ id }] = await db('webhook_deliveries').insert({ app_id: appId, delivery_id: 'x', format: 'generic', event: 'push', outcome: 'queued' }).returning('id');
   const log = pino({ level: 'silent' });
-  const deps = { db, bus: new MemoryBus(log), dataDir: '/nonexistent', log, PATH: process.env.PATH ?? '', leaseSeconds: 30, maxFetchBytes: 1024 };
+  const deps = { db, bus: new MemoryBus(log), dataDir: '/nonexistent', log, PATH: process.env.PATH ?? '', leaseSeconds: 30, maxFetchBytes: 1024, allowPrivate: true };
   await handleSourcePush(deps, id, 'demo');
   const after = await db('webhook_deliveries').where({ id }).first('outcome', 'detail');
   assert.deepEqual(after, { outcome: 'failed', detail: 'the app was disconnected from its repository before the fetch' });

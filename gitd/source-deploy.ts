@@ -25,6 +25,8 @@ const ZERO = '0'.repeat(40);
 export interface SourceDeployDeps {
   db: Knex; bus: Bus; dataDir: string; log: Logger; PATH: string; leaseSeconds: number;
   maxFetchBytes: number; fetchTimeoutMs?: number; lockWaitMs?: number;
+  /** PAAS_GIT_SOURCES_ALLOW_PRIVATE: whether repositories on non-public addresses may be fetched (core/git-source-target.ts). */
+  allowPrivate: boolean;
 }
 
 interface Job { deliveryId: number; app: string; repoUrl: string; branch: string; deployKey: string; userId: number }
@@ -124,6 +126,7 @@ async function deployJob(deps: SourceDeployDeps, job: Job): Promise<Result> {
     const rev = await fetchSource({
       dataDir: deps.dataDir, app: job.app, gitDir, url: job.repoUrl, branch: job.branch, targetRef: incoming,
       deployKey: job.deployKey, PATH: deps.PATH, maxBytes: deps.maxFetchBytes, timeoutMs: deps.fetchTimeoutMs ?? 10 * 60_000,
+      allowPrivate: deps.allowPrivate,
     });
     const deployRef = (await hasBranch(gitDir, 'main')) || !(await hasBranch(gitDir, 'master')) ? 'refs/heads/main' : 'refs/heads/master';
     const oldRev = (await revOf(gitDir, deployRef)) || ZERO;

@@ -7,6 +7,7 @@ import { appForActor, type Actor } from '../core/access.ts';
 import { generateDeployKey } from '../core/deploy-key.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseBranch, parseRepoUrl } from '../core/git-source.ts';
+import { checkSourceHost } from '../core/git-source-target.ts';
 
 export interface SourceRow {
   app_id: number; repo_url: string; branch: string; webhook_secret: string;
@@ -33,14 +34,22 @@ const toView = (app: string, s: SourceRow): SourceView => ({
   deployKey: s.deploy_key_public, connectedAt: s.created_at,
 });
 
+/** What a connect asks for: the URL and branch (default main); `rotate` makes a new secret and deploy key. */
+export interface ConnectRequest { repoUrl: unknown; branch?: unknown; rotate?: boolean }
+
 /**
- * Connects the app to a repository and branch (default main). Reconnecting keeps the secret and the deploy key
- * (the Git host's settings stay valid); `rotate` makes new ones.
+ * Connects the app to a repository and branch. Reconnecting keeps the secret and the deploy key (the Git host's
+ * settings stay valid). A host that resolves to an address the platform may not fetch from is refused
+ * (E_SOURCE_URL_REFUSED; `allowPrivate` is PAAS_GIT_SOURCES_ALLOW_PRIVATE); one that does not resolve yet is taken,
+ * since each fetch resolves and checks it again.
  */
-export async function connectSource(db: Knex, actor: Actor, appName: string, rawUrl: unknown, rawBranch: unknown = 'main', rotate = false): Promise<SourceView> {
+export async function connectSource(db: Knex, actor: Actor, appName: string, req: ConnectRequest, allowPrivate: boolean): Promise<SourceView> {
   const app = await appForActor(db, actor, appName);
-  const { url } = parseRepoUrl(rawUrl);
-  const branch = parseBranch(rawBranch ?? 'main');
+  const repo = parseRepoUrl(req.repoUrl);
+  const url = repo.url;
+  const branch = parseBranch(req.branch ?? 'main');
+  const rotate = req.rotate === true;
+  await checkSourceHost(repo, allowPrivate);
   const existing = await db('app_sources').where({ app_id: app.id }).first() as SourceRow | undefined;
   const keep = existing && !rotate;
   const key = keep ? { privateKey: existing.deploy_key_private, publicKey: existing.deploy_key_public } : await generateDeployKey(`paas-deploy-key-${app.name}`);

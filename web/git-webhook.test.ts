@@ -65,11 +65,27 @@ test('API: connect, show, disconnect; only the app\'s users see the secret; host
   for (const branch of ['-b', '../x', 'a..b', 'x.lock', 'a b', 'feat/.hidden', 'HEAD', 'a'.repeat(201)]) {
     assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: 'https://github.com/me/app.git', branch })).body.error?.code, 'E_SOURCE_URL_INVALID', branch);
   }
-  for (const ok of ['https://github.com/me/app.git', 'http://127.0.0.1:9418/app', 'ssh://git@github.com:22/me/app.git', 'git@github.com:me/app.git', 'git://127.0.0.1/app.git']) {
+  for (const ok of ['https://github.com/me/app.git', 'ssh://git@github.com:22/me/app.git', 'git@github.com:me/app.git', 'git://git.example.com/app.git']) {
     assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: ok, branch: 'release/v1.2' })).status, 200, ok);
+  }
+  // SSRF: without PAAS_GIT_SOURCES_ALLOW_PRIVATE, hosts on the platform's own network are refused (by name too).
+  for (const inside of ['http://127.0.0.1:9418/app', 'git://127.0.0.1/app.git', 'git@localhost:app.git', 'ssh://git@[::1]:2222/a.git', 'https://10.0.0.1/a.git', 'http://169.254.169.254/a']) {
+    const r = await api('PUT', '/api/apps/demo/source', { repoUrl: inside });
+    assert.deepEqual([r.status, r.body.error?.code], [400, 'E_SOURCE_URL_REFUSED'], inside);
   }
   assert.equal((await api('DELETE', '/api/apps/demo/source')).status, 204);
   assert.equal((await api('DELETE', '/api/apps/demo/source')).body.error.code, 'E_SOURCE_NOT_CONNECTED');
+});
+
+test('PAAS_GIT_SOURCES_ALLOW_PRIVATE=true allows loopback and private hosts, never the metadata address', async (t) => {
+  const h = await startWeb(t, { PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true' });
+  const api = await apiAs(h, 'owner@example.com', 'demo');
+  for (const ok of ['http://127.0.0.1:9418/app', 'git://127.0.0.1/app.git', 'git@localhost:app.git', 'https://10.0.0.1/a.git']) {
+    assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: ok })).status, 200, ok);
+  }
+  for (const meta of ['http://169.254.169.254/latest', 'git@100.100.100.200:a.git']) {
+    assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: meta })).body.error?.code, 'E_SOURCE_URL_REFUSED', meta);
+  }
 });
 
 test('webhook: three formats accepted; bad signature, replay, other branch, oversize and unknown apps refused', async (t) => {

@@ -27,7 +27,7 @@ export function registerAppSourceRoutes(app: FastifyInstance, d: DashDeps): void
     const ctx = await loadApp(d, req, req.params.app, 'source');
     const repoUrl = field(req, 'repoUrl').trim();
     const branch = field(req, 'branch').trim() || 'main';
-    const r = await attempt(() => connectSource(d.db, ctx.actor, ctx.app.name, repoUrl, branch, field(req, 'rotate') === 'on'));
+    const r = await attempt(() => connectSource(d.db, ctx.actor, ctx.app.name, { repoUrl, branch, rotate: field(req, 'rotate') === 'on' }, d.config.gitSources.allowPrivate));
     if (!r.ok) return sourcePage(d, req, reply, ctx, { error: errorView(r.error), formRepoUrl: repoUrl.slice(0, 500), formBranch: branch.slice(0, 200) }, r.error.status);
     return redirect(req, reply, `/apps/${ctx.app.name}/source`, `${ctx.app.name} deploys from ${r.value.repoUrl} (${r.value.branch}) once the webhook is added at the Git host.`);
   });
