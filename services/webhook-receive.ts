@@ -54,16 +54,28 @@ function decide(env: WebhookEnvelope, payload: Record<string, unknown>, branch: 
   return { outcome: 'queued', message: `queued: ${after.slice(0, 7)} of ${pushed} will be fetched and deployed`, ref, rev: after };
 }
 
+/** The delivery's row: new, or a failed one taken again (a host's "Redeliver" reuses the id); undefined for a replay. */
+async function deliveryRow(trx: Knex.Transaction, appId: number, env: WebhookEnvelope, d: Decision): Promise<number | undefined> {
+  const fields = { format: env.format, event: env.event.slice(0, 60), ref: d.ref ?? null, rev: d.rev ?? null, outcome: d.outcome, detail: d.message };
+  const [row] = await trx('webhook_deliveries').insert({ app_id: appId, delivery_id: env.deliveryId, ...fields })
+    .onConflict(['app_id', 'delivery_id']).ignore().returning('id') as Array<{ id: number }>;
+  if (row) return row.id;
+  // Only a delivery that failed runs again; one deployed, in progress, ignored or answered is a replay. The row lock
+  // makes two redeliveries at once take it once. Whatever runs fetches the branch's head at the host, not the old rev.
+  const [again] = await trx('webhook_deliveries').where({ app_id: appId, delivery_id: env.deliveryId, outcome: 'failed' })
+    .update({ ...fields, detail: `${d.message} (redelivered after a failure)`, build_id: null, received_at: trx.fn.now() }).returning('id') as Array<{ id: number }>;
+  return again?.id;
+}
+
 /** Records the delivery (refusing a replayed id) and, for a deploy, enqueues paas.source.push in the same transaction. */
 async function record(db: Knex, appId: number, app: string, env: WebhookEnvelope, d: Decision): Promise<number> {
   return db.transaction(async (trx) => {
-    const [row] = await trx('webhook_deliveries').insert({
-      app_id: appId, delivery_id: env.deliveryId, format: env.format, event: env.event.slice(0, 60), ref: d.ref ?? null, rev: d.rev ?? null,
-      outcome: d.outcome, detail: d.message,
-    }).onConflict(['app_id', 'delivery_id']).ignore().returning('id') as Array<{ id: number }>;
-    if (!row) throw new PaasError('E_WEBHOOK_REPLAY', `Delivery ${env.deliveryId} was received already; it is not run twice`);
-    if (d.outcome === 'queued') await enqueueEvent(trx, 'sourcePush', { deliveryId: row.id, app, ref: d.ref!, newRev: d.rev! });
-    return row.id;
+    const id = await deliveryRow(trx, appId, env, d);
+    if (id === undefined) {
+      throw new PaasError('E_WEBHOOK_REPLAY', `Delivery ${env.deliveryId} was received already; only a delivery that failed may be redelivered`);
+    }
+    if (d.outcome === 'queued') await enqueueEvent(trx, 'sourcePush', { deliveryId: id, app, ref: d.ref!, newRev: d.rev! });
+    return id;
   });
 }
 

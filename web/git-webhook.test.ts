@@ -153,3 +153,25 @@ test('webhook: three formats accepted; bad signature, replay, other branch, over
   assert.equal(shown.body.deliveries.length, 9, 'refused deliveries are not recorded: ping-1, d-1, d-6, d-7, d-8, d-11, g-1, f-1, p-1');
   assert.deepEqual(shown.body.deliveries.map((d: { id: string }) => d.id).slice(0, 3), ['p-1', 'f-1', 'g-1']);
 });
+
+test('redeliver: a failed delivery may run again under its id (once at a time); a succeeded or running one is a replay', async (t) => {
+  const h = await startWeb(t);
+  const api = await apiAs(h, 'owner@example.com', 'demo');
+  const { body: src } = await api('PUT', '/api/apps/demo/source', { repoUrl: 'https://git.example.com/me/demo.git' });
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: REV });
+  const gh = (id: string) => hook(h, 'demo', body, { 'x-github-event': 'push', 'x-github-delivery': id, 'x-hub-signature-256': signGitHub(src.webhookSecret, body) });
+  const outcome = (o: string) => h.db('webhook_deliveries').where({ delivery_id: 'r-1' }).update({ outcome: o, detail: `was ${o}` });
+  assert.equal((await gh('r-1')).status, 202);
+  for (const busy of ['queued', 'fetching', 'building', 'deployed']) {
+    await outcome(busy);
+    const r = await gh('r-1');
+    assert.deepEqual([r.status, r.body.error?.code], [409, 'E_WEBHOOK_REPLAY'], busy);
+  }
+  await outcome('failed');
+  const [first, second] = await Promise.all([gh('r-1'), gh('r-1')]);
+  assert.deepEqual([first.status, second.status].sort(), [202, 409], 'two redeliveries at once run once');
+  const rows = await h.db('webhook_deliveries').where({ delivery_id: 'r-1' }).select('id', 'outcome', 'detail');
+  assert.equal(rows.length, 1, 'the same delivery row, taken again');
+  assert.deepEqual([rows[0].outcome, rows[0].detail], ['queued', 'queued: aaaaaaa of main will be fetched and deployed (redelivered after a failure)']);
+  assert.deepEqual((await queued(h)).map((e) => e.deliveryId), [rows[0].id, rows[0].id], 'one fetch per run');
+});
