@@ -1,6 +1,7 @@
 // services/git-sources.ts — an app's connection to a Git host repository (issue 13 §5): connect, show, disconnect,
 // and the webhook deliveries it received. Used by the CLI, the API and the dashboard alike; every call goes through
-// appForActor first, so only users with deploy rights on the app see its secret or change its source.
+// appForActor first with `deploy` (sourceApp), so only users with deploy rights on the app see its secret or change
+// its source: a project viewer (read) sees neither the secret nor the deliveries. The private key is never shown.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { appForActor, type Actor } from '../core/access.ts';
@@ -34,6 +35,10 @@ const toView = (app: string, s: SourceRow): SourceView => ({
   deployKey: s.deploy_key_public, connectedAt: s.created_at,
 });
 
+/** The app when the actor may deploy it; a viewer is told why the source is not theirs to see (E_FORBIDDEN). */
+const sourceApp = (db: Knex, actor: Actor, appName: string) => appForActor(db, actor, appName, 'deploy',
+  `The Git host settings of ${String(appName).slice(0, 63)} hold its webhook secret: they need deploy access (the app's owner, a collaborator, or an owner or member of its project)`);
+
 /** What a connect asks for: the URL and branch (default main); `rotate` makes a new secret and deploy key. */
 export interface ConnectRequest { repoUrl: unknown; branch?: unknown; rotate?: boolean }
 
@@ -44,7 +49,7 @@ export interface ConnectRequest { repoUrl: unknown; branch?: unknown; rotate?: b
  * since each fetch resolves and checks it again.
  */
 export async function connectSource(db: Knex, actor: Actor, appName: string, req: ConnectRequest, allowPrivate: boolean): Promise<SourceView> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   const repo = parseRepoUrl(req.repoUrl);
   const url = repo.url;
   const branch = parseBranch(req.branch ?? 'main');
@@ -65,7 +70,7 @@ export async function connectSource(db: Knex, actor: Actor, appName: string, req
 
 /** The app's source, or E_SOURCE_NOT_CONNECTED. */
 export async function getSource(db: Knex, actor: Actor, appName: string): Promise<SourceView> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   const row = await db('app_sources').where({ app_id: app.id }).first() as SourceRow | undefined;
   if (!row) throw new PaasError('E_SOURCE_NOT_CONNECTED', `${app.name} is not connected to a repository; connect one with git:connect ${app.name} URL`);
   return toView(app.name, row);
@@ -83,7 +88,7 @@ export async function findSource(db: Knex, actor: Actor, appName: string): Promi
 
 /** Disconnects the app: its secret, deploy key and delivery log go; webhooks are answered 404 from then on. */
 export async function disconnectSource(db: Knex, actor: Actor, appName: string): Promise<void> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   let gone = 0;
   await db.transaction(async (trx) => {
     await trx('webhook_deliveries').where({ app_id: app.id }).delete();
@@ -94,7 +99,7 @@ export async function disconnectSource(db: Knex, actor: Actor, appName: string):
 
 /** The app's most recent webhook deliveries, newest first. */
 export async function listDeliveries(db: Knex, actor: Actor, appName: string, limit = 20): Promise<DeliveryRow[]> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   return db('webhook_deliveries as d').leftJoin('builds as b', 'b.id', 'd.build_id').where('d.app_id', app.id).orderBy('d.id', 'desc').limit(limit)
     .select('d.id', 'd.delivery_id', 'd.format', 'd.event', 'd.ref', 'd.rev', 'd.outcome', 'd.detail', 'd.build_id', 'd.received_at', 'b.number as build_number');
 }

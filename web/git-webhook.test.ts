@@ -5,15 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createToken } from '../core/accounts/users.ts';
-import { createAppAs, signUp, startWeb, type Harness } from '../test/support/dashboard.ts';
+import { createToken, getUserByEmail } from '../core/accounts/users.ts';
+import { addAppToProject, createProject, setProjectMember } from '../services/projects.ts';
+import { createAppAs, signUp, startWeb, type Browser, type Harness } from '../test/support/dashboard.ts';
 import { signGitHub } from '../test/support/git-host.ts';
 import { WEBHOOK_BODY_LIMIT } from '../services/webhook-receive.ts';
 
 const REV = 'a'.repeat(40);
 
-async function apiAs(h: Harness, email: string, app?: string) {
+async function apiAs(h: Harness, email: string, app?: string, signedIn?: (b: Browser) => void) {
   const b = await signUp(h, email);
+  signedIn?.(b);
   if (app) await createAppAs(b, app);
   const { id } = await h.db('users').where({ email }).first('id');
   const token = await createToken(h.db, id);
@@ -174,4 +176,34 @@ test('redeliver: a failed delivery may run again under its id (once at a time); 
   assert.equal(rows.length, 1, 'the same delivery row, taken again');
   assert.deepEqual([rows[0].outcome, rows[0].detail], ['queued', 'queued: aaaaaaa of main will be fetched and deployed (redelivered after a failure)']);
   assert.deepEqual((await queued(h)).map((e) => e.deliveryId), [rows[0].id, rows[0].id], 'one fetch per run');
+});
+
+test('project roles: a viewer sees neither the secret nor the deploy key nor the deliveries; a member deploys and sees them', async (t) => {
+  const h = await startWeb(t);
+  const owner = await apiAs(h, 'owner@example.com', 'demo');
+  const { body: src } = await owner('PUT', '/api/apps/demo/source', { repoUrl: 'https://git.example.com/me/demo.git' });
+  const ownerUser = await getUserByEmail(h.db, 'owner@example.com');
+  const actor = { kind: 'user' as const, user: ownerUser };
+  await createProject(h.db, ownerUser, 'team');
+  await addAppToProject(h.db, actor, 'team', 'demo');
+  let viewerPage: Browser | undefined;
+  const viewer = await apiAs(h, 'viewer@example.com', undefined, (b) => { viewerPage = b; });
+  const member = await apiAs(h, 'member@example.com');
+  await setProjectMember(h.db, actor, 'team', 'viewer@example.com', 'viewer');
+  await setProjectMember(h.db, actor, 'team', 'member@example.com', 'member');
+  assert.equal((await viewer('GET', '/api/apps/demo')).status, 200, 'the viewer reads the app');
+  for (const [method, payload] of [['GET'], ['PUT', { repoUrl: 'https://x.example/a.git' }], ['DELETE']] as const) {
+    const r = await viewer(method, '/api/apps/demo/source', payload);
+    assert.deepEqual([r.status, r.body.error?.code], [403, 'E_FORBIDDEN'], method);
+    assert.match(r.body.error.message, /hold its webhook secret: they need deploy access/);
+  }
+  const page = await viewerPage!.get('/apps/demo/source');
+  assert.equal(page.status, 403);
+  assert.equal(page.body.includes(src.webhookSecret) || page.body.includes(src.deployKey.split(' ')[1]), false, 'the tab shows the viewer nothing of the source');
+  assert.equal((await viewerPage!.post('/apps/demo/source/disconnect', {})).status, 403);
+  const seen = await member('GET', '/api/apps/demo/source');
+  assert.deepEqual([seen.status, seen.body.webhookSecret, seen.body.deployKey], [200, src.webhookSecret, src.deployKey]);
+  assert.equal(JSON.stringify(seen.body).includes('PRIVATE'), false, 'the private half is never sent');
+  assert.equal((await member('PUT', '/api/apps/demo/source', { repoUrl: 'https://git.example.com/me/demo2.git' })).status, 200);
+  assert.equal((await h.db('app_sources').first('repo_url')).repo_url, 'https://git.example.com/me/demo2.git');
 });
