@@ -132,10 +132,15 @@ test('webhook: three formats accepted; bad signature, replay, other branch, over
   const oneOver = exact.slice(0, -2) + 'x"}';
   assert.equal(oneOver.length, WEBHOOK_BODY_LIMIT + 1);
   assert.equal((await gh(oneOver, 'd-12')).status, 413);
-  // Unknown or unconnected apps, and a hostile name, all answer the same 404.
-  for (const app of ['nope', 'Bad..Name', '%2e%2e']) {
-    assert.equal((await hook(h, app, push(), { 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': signGitHub(secret, push()) })).status, 404, app);
+  // Unknown or unconnected apps, and a hostile name, answer exactly as a wrong signature does (no app-name probing).
+  const wrong = await gh(push(), 'd-13', 'push', signGitHub('guess', push()));
+  await createAppAs(await signUp(h, 'third@example.com'), 'unhooked');
+  assert.equal((await hook(h, '%2e%2e', push(), {})).status, 404, 'a dot-dot path is no webhook route at all');
+  for (const app of ['nope', 'unhooked', 'Bad..Name', 'x'.repeat(64)]) {
+    const r = await hook(h, app, push(), { 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': signGitHub(secret, push()) });
+    assert.deepEqual([r.status, r.body], [wrong.status, wrong.body], app);
   }
+  assert.deepEqual([wrong.status, wrong.body.error?.code], [401, 'E_WEBHOOK_SIGNATURE']);
   assert.equal((await queued(h)).length, 2, 'only d-1 and d-11 queued a fetch');
 
   // Gitea / Forgejo: bare hex HMAC in X-Gitea-Signature (or X-Forgejo-Signature).
