@@ -88,6 +88,7 @@ export const errorCodes = {
   E_SOURCE_FETCH_FAILED: { status: 502, doc: "gitd could not fetch the connected repository's branch (unreachable, refused, no access for the deploy key, over the size limit or the time limit); the delivery log gives git's reason." },
   E_WEBHOOK_SIGNATURE: { status: 401, doc: "The webhook's signature is missing or does not match the app's webhook secret." },
   E_WEBHOOK_REPLAY: { status: 409, doc: 'A webhook delivery with that id was received already and did not fail (deployed, in progress, ignored or answered); only a failed delivery may be redelivered.' },
+  E_WEBHOOK_BUSY: { status: 503, doc: 'Too many webhook deliveries are being received at once (32); the answer carries Retry-After, and the delivery may be sent again.' },
   E_WEBHOOK_INVALID: { status: 400, doc: 'The webhook is not one the platform reads: no delivery id, or a push payload without ref and after.' },
   E_DATABASE_UNAVAILABLE: { status: 503, doc: 'The database is not reachable; is the platform running?' },
   E_BUS_UNAVAILABLE: { status: 503, doc: 'The event bus (NATS) is not reachable; nothing was deployed.' },
