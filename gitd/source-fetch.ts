@@ -49,7 +49,7 @@ function fetchEnv(req: FetchRequest, sshPin: string[]): NodeJS.ProcessEnv {
 /** The last lines git printed, for the delivery log (credentials never reach a URL, so none are in them). */
 const tailOf = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' / ').slice(0, 500);
 
-/** Fetches `branch` into `targetRef`; resolves with the fetched commit id, or throws E_SOURCE_FETCH_FAILED. */
+/** Fetches `branch` into `targetRef` from the checked, pinned address; resolves with the commit id, or throws E_SOURCE_URL_REFUSED or E_SOURCE_FETCH_FAILED. */
 export async function fetchSource(req: FetchRequest): Promise<string> {
   const fail = (why: string) => new PaasError('E_SOURCE_FETCH_FAILED', `Could not fetch ${req.branch} from ${req.url}: ${why}`);
   const repo = parseRepoUrl(req.url);
