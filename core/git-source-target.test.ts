@@ -3,6 +3,7 @@
 // or by a name that resolves there, and git is pinned to the checked address for each transport.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadConfig } from './config.ts';
 import { parseRepoUrl } from './git-source.ts';
 import { checkSourceHost, pinArgs, type Resolver } from './git-source-target.ts';
 
@@ -56,4 +57,11 @@ test('git is pinned to the checked address: curl resolve list and no redirects, 
   assert.deepEqual(pin('ssh://git@git.example.test:2222/app.git', '93.184.216.34').sshOptions, ['-o', 'HostName=93.184.216.34', '-o', 'HostKeyAlias=[git.example.test]:2222']);
   assert.equal(pin('git://git.example.test:9418/app.git', '93.184.216.34').url, 'git://93.184.216.34:9418/app.git');
   assert.equal(pin('git://v6.example.test/app.git', '2606:4700::1111').url, 'git://[2606:4700::1111]/app.git');
+});
+
+test('PAAS_GIT_SOURCES_ALLOW_PRIVATE: off by default, true or false, anything else stops the boot', () => {
+  assert.equal(loadConfig({ PAAS_DATA_DIR: '/tmp/x' }).gitSources.allowPrivate, false);
+  assert.equal(loadConfig({ PAAS_DATA_DIR: '/tmp/x', PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true' }).gitSources.allowPrivate, true);
+  assert.equal(loadConfig({ PAAS_DATA_DIR: '/tmp/x', PAAS_WEBHOOKS_ALLOW_PRIVATE: 'true' }).gitSources.allowPrivate, false, 'a separate switch');
+  assert.throws(() => loadConfig({ PAAS_DATA_DIR: '/tmp/x', PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'yes' }), /PAAS_GIT_SOURCES_ALLOW_PRIVATE must be true or false/);
 });
