@@ -37,7 +37,8 @@ export const gitSourceCommands: Command[] = [
       const url = need(args, 1, 'URL', usage);
       noMore(args, 2, usage);
       const branch = args.flags.get('branch');
-      const source = await connectSource(ctx.db, ctx.actor, app, url, typeof branch === 'string' ? branch : 'main', args.flags.has('rotate'));
+      const request = { repoUrl: url, branch: typeof branch === 'string' ? branch : 'main', rotate: args.flags.has('rotate') };
+      const source = await connectSource(ctx.db, ctx.actor, app, request, ctx.config.gitSources.allowPrivate);
       showSource(ctx, source);
       ctx.out(`-----> Add the webhook at the Git host; a push to ${source.branch} then deploys ${source.app}`);
     },

@@ -8,7 +8,7 @@ import { loadGitLimits, type GitLimits } from './git-limits.ts';
 import { positiveNumber, wholeNumber } from './env-numbers.ts';
 import { loadMetricsConfig, loadTracingConfig, type MetricsConfig, type TracingConfig } from './observability-config.ts';
 import { RESERVED_NAMES } from './names.ts';
-import { loadWebhookConfig, type WebhookConfig } from './webhook-config.ts';
+import { loadWebhookConfig, toBool, type WebhookConfig } from './webhook-config.ts';
 import { ISOLATION_SETTINGS, resolveIsolation, type IsolationSetting, type IsolationState } from './isolation.ts';
 import { loadSignInConfig, type SignInConfig } from './sign-in-config.ts';
 
@@ -145,6 +145,11 @@ export interface Config {
   logLevel: string;
   /** Outgoing webhooks (PAAS_WEBHOOKS_*): private targets, retry schedule, attempt timeout (core/webhook-config.ts). */
   webhooks: Readonly<WebhookConfig>;
+  /**
+   * Deploys from a Git host: PAAS_GIT_SOURCES_ALLOW_PRIVATE=true lets connected repositories be on loopback, private
+   * or link-local hosts (an in-house Gitea); off, a tenant's repository URL cannot reach the platform's network (SSRF).
+   */
+  gitSources: Readonly<{ allowPrivate: boolean }>;
   /** Git and SSH limits (issue 8 §5: handshake and idle timeouts, connection caps, push size, quota, slug retention). */
   gitLimits: GitLimits;
   /** Sign-in with OpenID Connect providers and GitHub (PAAS_OIDC_*), and PAAS_PUBLIC_URL (core/sign-in-config.ts). */
@@ -334,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Git and SSH limits (PAAS_SSH_*, PAAS_MAX_PUSH_MB, PAAS_APP_QUOTA_MB, PAAS_SLUG_RETENTION): core/git-limits.ts.
     gitLimits: loadGitLimits(env),
     webhooks: loadWebhookConfig(env),
+    gitSources: Object.freeze({ allowPrivate: toBool('PAAS_GIT_SOURCES_ALLOW_PRIVATE', env.PAAS_GIT_SOURCES_ALLOW_PRIVATE) }),
     signIn: loadSignInConfig(env),
     endpoints: new Endpoints({ http: httpPort, ssh: sshPort, router: routerPort, routerTls: routerTlsPort }),
     hostEnv: Object.freeze({ PATH: env.PATH || defaultPath, HOME: env.HOME || '/' }),

@@ -7,12 +7,14 @@ import { MAX_BRANCH_LENGTH, MAX_URL_LENGTH, parseBranch, parseRepoUrl } from './
 const refused = (fn: () => unknown, what: string) => assert.throws(fn, (e: { code?: string }) => e.code === 'E_SOURCE_URL_INVALID', what);
 
 test('allowed: https, http (loopback tests), ssh, git and scp-style user@host:path', () => {
-  const cases: Array<[string, string]> = [
-    ['https://github.com/me/app.git', 'https'], ['http://127.0.0.1:3000/me/app', 'http'], ['ssh://git@github.com/me/app.git', 'ssh'],
-    ['ssh://git@[::1]:2222/app.git', 'ssh'], ['git://127.0.0.1:9418/app.git', 'git'], ['git@github.com:me/app.git', 'ssh'],
-    ['deploy@git.example.com:group/sub/app.git', 'ssh'],
+  const cases: Array<[string, string, string, number]> = [
+    ['https://github.com/me/app.git', 'https', 'github.com', 443], ['http://127.0.0.1:3000/me/app', 'http', '127.0.0.1', 3000],
+    ['ssh://git@github.com/me/app.git', 'ssh', 'github.com', 22], ['ssh://git@[::1]:2222/app.git', 'ssh', '::1', 2222],
+    ['git://127.0.0.1:9418/app.git', 'git', '127.0.0.1', 9418], ['git://git.example.com/app.git', 'git', 'git.example.com', 9418],
+    ['git@github.com:me/app.git', 'ssh', 'github.com', 22], ['deploy@git.example.com:group/sub/app.git', 'ssh', 'git.example.com', 22],
+    ['http://example.com/a', 'http', 'example.com', 80],
   ];
-  for (const [url, protocol] of cases) assert.deepEqual(parseRepoUrl(url), { url, protocol }, url);
+  for (const [url, protocol, host, port] of cases) assert.deepEqual(parseRepoUrl(url), { url, protocol, host, port }, url);
 });
 
 test('refused: local paths, file://, helpers, options, credentials, control characters, odd hosts, non-strings', () => {
@@ -21,7 +23,7 @@ test('refused: local paths, file://, helpers, options, credentials, control char
     '-oProxyCommand=id', '--upload-pack=id', 'git@-oProxyCommand=id:x', 'git@host:-x', 'https://-oProxy/app', 'https://a_b.example/app',
     'https://u:p@github.com/a.git', 'https://tok@github.com/a.git', 'http://x@127.0.0.1/a', 'ftp://host/a.git', 'javascript:alert(1)',
     'https://github.com/a b', 'https://github.com/a\tb', 'https://github.com/a\u0000', 'https://github.com/a\nb', 'https://github.com/a\\b',
-    'https://github.com', 'https://github.com/', 'https://github.com/a?x=1', 'https://github.com/a#x', 'C:\\repo', 'c:/repo', 'host:repo',
+    'https://github.com', 'https://github.com/', 'https://github.com/a?x=1', 'ssh://git@host:0/a', 'https://github.com/a#x', 'C:\\repo', 'c:/repo', 'host:repo',
     '', 42, null, undefined, ['https://github.com/a'],
   ];
   for (const url of hostile) refused(() => parseRepoUrl(url), JSON.stringify(url));

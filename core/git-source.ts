@@ -10,7 +10,11 @@ export type SourceProtocol = (typeof allowedProtocols)[number];
 export const MAX_URL_LENGTH = 500;
 export const MAX_BRANCH_LENGTH = 200;
 
-export interface RepoUrl { url: string; protocol: SourceProtocol }
+/** A validated URL and the endpoint git dials for it: the host (IPv6 without brackets) and the port. */
+export interface RepoUrl { url: string; protocol: SourceProtocol; host: string; port: number }
+
+/** The port each transport dials when the URL names none. */
+const DEFAULT_PORTS: Record<SourceProtocol, number> = { https: 443, http: 80, ssh: 22, git: 9418 };
 
 const refuse = (why: string) => new PaasError('E_SOURCE_URL_INVALID', `Not a repository URL this platform fetches from: ${why}`);
 /** scp-style `git@host:path` (user@ required, so a Windows-ish `C:path` or a bare `host:path` is never taken). */
@@ -27,7 +31,7 @@ export function parseRepoUrl(raw: unknown): RepoUrl {
   const scp = SCP.exec(raw);
   if (scp) {
     if (scp[3]!.startsWith('-') || scp[2]!.startsWith('-')) throw refuse('a host or path may not start with "-"');
-    return { url: raw, protocol: 'ssh' };
+    return { url: raw, protocol: 'ssh', host: scp[2]!, port: 22 };
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(raw)) throw refuse('git remote helpers (such as ext::) are not allowed');
   let u: URL;
@@ -44,7 +48,9 @@ export function parseRepoUrl(raw: unknown): RepoUrl {
   }
   if (u.pathname === '/' || u.pathname === '') throw refuse('it names no repository path');
   if (u.search || u.hash) throw refuse('no query string or fragment');
-  return { url: raw, protocol };
+  const port = u.port === '' ? DEFAULT_PORTS[protocol] : Number(u.port);
+  if (port === 0) throw refuse('port 0 is not a port');
+  return { url: raw, protocol, host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 /** Validates a branch name as git's check-ref-format would, more strictly; throws E_SOURCE_URL_INVALID. */

@@ -97,7 +97,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, bo
 }
 
 /** Writes the refusal on the raw socket, when it can still be written, and closes it. */
-function answerRefusal(socket: Duplex, e: Refusal, body: RefusalBody): void {
+export function answerRefusal(socket: Duplex, e: Refusal, body: RefusalBody): void {
   if (!socket.writable) {
     socket.destroy();
     return;

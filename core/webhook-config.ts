@@ -24,7 +24,8 @@ function toBackoff(raw: string | undefined): readonly number[] {
   return Object.freeze(list.map((s) => positiveNumber('PAAS_WEBHOOKS_BACKOFF', s, 1)));
 }
 
-function toBool(name: string, raw: string | undefined): boolean {
+/** A true/false setting: true or 1, false, 0 or unset; anything else stops the boot. */
+export function toBool(name: string, raw: string | undefined): boolean {
   if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
   throw new Error(`${name} must be true or false, got "${raw.slice(0, 40)}"`);

@@ -32,7 +32,7 @@ function unmapped(address: string): string {
   return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
 }
 
-/** Why an address may not be dialled (undefined: it may). `allowPrivate` is the operator's PAAS_WEBHOOKS_ALLOW_PRIVATE. */
+/** Why an address may not be dialled (undefined: it may). `allowPrivate`: PAAS_WEBHOOKS_ALLOW_PRIVATE for hooks, PAAS_GIT_SOURCES_ALLOW_PRIVATE for source fetches. */
 export function refusedAddress(raw: string, allowPrivate: boolean): string | undefined {
   const address = unmapped(raw);
   const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;

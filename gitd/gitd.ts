@@ -49,6 +49,7 @@ export async function startGitd(db: Knex, bus: Bus, config: Config, log: Logger,
   // Webhook deploys (paas.source.push) are fetched by the process that owns the repos' SSH side, as destroys are.
   const stopSources = roles.ssh ? startSourceDeployer({
     db, bus, dataDir: config.dataDir, log, PATH: config.hostEnv.PATH, leaseSeconds: config.leaseSeconds, maxFetchBytes: config.gitLimits.maxPushBytes,
+    allowPrivate: config.gitSources.allowPrivate,
   }) : () => {};
   const stopReconciler = roles.ssh ? startRefReconciler({ db, dataDir: config.dataDir, log, leaseSeconds: config.leaseSeconds }) : async () => {};
   return {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { MemoryBus } from '../core/bus.ts';
 import { insertBuild, openTestSchema } from '../test/support/test-schema.ts';
-import { handleSourcePush, settleInterrupted } from './source-deploy.ts';
+import { handleSourcePush, settleInterrupted, staleFetchMs } from './source-deploy.ts';
 
 test('interrupted deliveries are settled from their build, stale fetches fail, running ones are left', async (t) => {
   const db = await openTestSchema(t, 'srcdep');
@@ -17,11 +17,16 @@ test('interrupted deliveries are settled from their build, stale fetches fail, r
   const row = (delivery_id: string, outcome: string, extra: Record<string, unknown> = {}) => ({ app_id: appId, delivery_id, format: 'github', event: 'push', outcome, ...extra });
   await db('webhook_deliveries').insert([
     row('a', 'building', { build_id: failed }), row('b', 'building', { build_id: running }),
-    row('c', 'fetching', { received_at: db.raw("now() - interval '31 minutes'") }), row('d', 'fetching'), row('e', 'deployed'),
+    row('c', 'fetching', { received_at: db.raw("now() - interval '23 minutes'") }), row('d', 'fetching', { received_at: db.raw("now() - interval '21 minutes'") }),
+    row('e', 'deployed', { received_at: db.raw("now() - interval '1 day'") }),
   ]);
-  await settleInterrupted(db);
+  // The bound: the push-lock wait (10 min) + the fetch timeout (10 min) + 2 min; it follows the deps' own settings.
+  assert.equal(staleFetchMs({}), 22 * 60_000);
+  assert.equal(staleFetchMs({ lockWaitMs: 1000, fetchTimeoutMs: 2000 }), 123_000);
+  await settleInterrupted(db, staleFetchMs({}));
   const outcomes = Object.fromEntries((await db('webhook_deliveries').select('delivery_id', 'outcome')).map((r) => [r.delivery_id, r.outcome]));
   assert.deepEqual(outcomes, { a: 'failed', b: 'building', c: 'failed', d: 'fetching', e: 'deployed' });
+  assert.match((await db('webhook_deliveries').where({ delivery_id: 'c' }).first('detail')).detail, /^no outcome 22 minutes after the delivery .*redeliver it/);
 });
 
 test('a delivery of an app disconnected before the fetch fails with that reason, once', async (t) => {
@@ -31,7 +36,7 @@ test('a delivery of an app disconnected before the fetch fails with that reason,
   const appId = (await db('apps').where({ name: 'demo' }).first('id')).id;
   const [{ id }] = await db('webhook_deliveries').insert({ app_id: appId, delivery_id: 'x', format: 'generic', event: 'push', outcome: 'queued' }).returning('id');
   const log = pino({ level: 'silent' });
-  const deps = { db, bus: new MemoryBus(log), dataDir: '/nonexistent', log, PATH: process.env.PATH ?? '', leaseSeconds: 30, maxFetchBytes: 1024 };
+  const deps = { db, bus: new MemoryBus(log), dataDir: '/nonexistent', log, PATH: process.env.PATH ?? '', leaseSeconds: 30, maxFetchBytes: 1024, allowPrivate: true };
   await handleSourcePush(deps, id, 'demo');
   const after = await db('webhook_deliveries').where({ id }).first('outcome', 'detail');
   assert.deepEqual(after, { outcome: 'failed', detail: 'the app was disconnected from its repository before the fetch' });

@@ -25,21 +25,35 @@ const ZERO = '0'.repeat(40);
 export interface SourceDeployDeps {
   db: Knex; bus: Bus; dataDir: string; log: Logger; PATH: string; leaseSeconds: number;
   maxFetchBytes: number; fetchTimeoutMs?: number; lockWaitMs?: number;
+  /** PAAS_GIT_SOURCES_ALLOW_PRIVATE: whether repositories on non-public addresses may be fetched (core/git-source-target.ts). */
+  allowPrivate: boolean;
 }
 
 interface Job { deliveryId: number; app: string; repoUrl: string; branch: string; deployKey: string; userId: number }
 interface Result { outcome: 'deployed' | 'failed'; detail: string; buildId?: string }
 
-/** How long a fetch may hold a claimed delivery at most: the lock wait plus the fetch timeout, with room to spare. */
-const STALE_FETCH_MINUTES = 30;
+/** Defaults: how long a delivery waits for the app's push lock, and how long its fetch may take. */
+const LOCK_WAIT_MS = 10 * 60_000;
+const FETCH_TIMEOUT_MS = 10 * 60_000;
+/** Room past the lock wait and the fetch timeout for the steps around them (repo checks, the clean-up). */
+const STALE_MARGIN_MS = 2 * 60_000;
+
+/** How long a delivery may stay `fetching` before it is settled as failed: the lock wait + the fetch timeout + margin. */
+export function staleFetchMs(deps: Pick<SourceDeployDeps, 'lockWaitMs' | 'fetchTimeoutMs'>): number {
+  return (deps.lockWaitMs ?? LOCK_WAIT_MS) + (deps.fetchTimeoutMs ?? FETCH_TIMEOUT_MS) + STALE_MARGIN_MS;
+}
+
+/** The deliveries this process is running: never settled by it, however long they take. */
+const running = new Set<number>();
 
 /**
  * Subscribes gitd to paas.source.push (a durable work consumer). An item is acked once its delivery is claimed and the
  * deploy runs on: one app's long build must not hold back the other apps' webhooks (the consumer is sequential).
- * Deliveries a stopped gitd left behind are settled at start and every minute. Returns the stop function.
+ * Deliveries a stopped gitd left behind are settled at start and every minute, so one whose gitd died mid-fetch
+ * shows failed at most staleFetchMs + 1 minute after it arrived. Returns the stop function.
  */
 export function startSourceDeployer(deps: SourceDeployDeps): () => void {
-  const settle = () => void settleInterrupted(deps.db).catch((err: unknown) => deps.log.warn({ err }, 'could not settle interrupted webhook deliveries'));
+  const settle = () => void settleInterrupted(deps.db, staleFetchMs(deps)).catch((err: unknown) => deps.log.warn({ err }, 'could not settle interrupted webhook deliveries'));
   settle();
   const timer = setInterval(settle, 60_000);
   timer.unref();
@@ -62,16 +76,23 @@ export async function handleSourcePush(deps: SourceDeployDeps, deliveryId: numbe
 }
 
 async function runDelivery(deps: SourceDeployDeps, deliveryId: number, app: string): Promise<void> {
-  const job = await jobOf(deps.db, deliveryId, app);
-  const result = job ? await runJob(deps, job) : { outcome: 'failed' as const, detail: 'the app was disconnected from its repository before the fetch' };
-  await deps.db('webhook_deliveries').where({ id: deliveryId }).update({ outcome: result.outcome, detail: result.detail.slice(0, 1000) });
+  running.add(deliveryId);
+  try {
+    const job = await jobOf(deps.db, deliveryId, app);
+    const result = job ? await runJob(deps, job) : { outcome: 'failed' as const, detail: 'the app was disconnected from its repository before the fetch' };
+    await deps.db('webhook_deliveries').where({ id: deliveryId }).update({ outcome: result.outcome, detail: result.detail.slice(0, 1000) });
+  } finally {
+    running.delete(deliveryId);
+  }
 }
 
 /**
  * Deliveries whose gitd went away: a build that has ended gives its outcome (the ref reconciler moves the branch of
- * a deploy that went live); a fetch claimed longer ago than any fetch may last has failed.
+ * a deploy that went live); a fetch received longer ago than any fetch may last (`staleMs`), and not running in this
+ * process, has failed. (A delivery held in the outbox by a bus outage counts that time too; should it be settled
+ * while it still runs in another process, that run's outcome is written over it when it ends.)
  */
-export async function settleInterrupted(db: Knex): Promise<void> {
+export async function settleInterrupted(db: Knex, staleMs: number): Promise<void> {
   const building = await db('webhook_deliveries').where({ outcome: 'building' }).whereNotNull('build_id').select('id', 'build_id') as Array<{ id: number; build_id: string }>;
   for (const d of building) {
     const outcome = await pushOutcome(db, d.build_id);
@@ -80,8 +101,10 @@ export async function settleInterrupted(db: Knex): Promise<void> {
       outcome: outcome === 'succeeded' ? 'deployed' : 'failed', detail: outcome === 'succeeded' ? 'deployed (recorded after gitd restarted)' : 'the build or deploy failed; see the build output',
     });
   }
-  await db('webhook_deliveries').where({ outcome: 'fetching' }).where('received_at', '<', db.raw(`now() - interval '${STALE_FETCH_MINUTES} minutes'`))
-    .update({ outcome: 'failed', detail: 'gitd stopped during the fetch; push again' });
+  const minutes = Math.round(staleMs / 60_000);
+  await db('webhook_deliveries').where({ outcome: 'fetching' }).where('received_at', '<', db.raw('now() - make_interval(secs => ?)', [staleMs / 1000]))
+    .whereNotIn('id', [...running])
+    .update({ outcome: 'failed', detail: `no outcome ${minutes} minutes after the delivery (gitd stopped during the fetch); redeliver it from the Git host, or push again` });
 }
 
 async function jobOf(db: Knex, deliveryId: number, app: string): Promise<Job | undefined> {
@@ -105,7 +128,7 @@ async function runJob(deps: SourceDeployDeps, job: Job): Promise<Result> {
 
 /** Takes the push lock, waiting while a push holds it (a webhook has no one to tell to push again). */
 async function lockWhenFree(deps: SourceDeployDeps, job: Job): Promise<PushLease> {
-  const deadline = Date.now() + (deps.lockWaitMs ?? 10 * 60_000);
+  const deadline = Date.now() + (deps.lockWaitMs ?? LOCK_WAIT_MS);
   for (;;) {
     try {
       return await acquirePushLock(deps.db, job.app, job.userId, deps.leaseSeconds, { notAPush: true });
@@ -123,7 +146,8 @@ async function deployJob(deps: SourceDeployDeps, job: Job): Promise<Result> {
   try {
     const rev = await fetchSource({
       dataDir: deps.dataDir, app: job.app, gitDir, url: job.repoUrl, branch: job.branch, targetRef: incoming,
-      deployKey: job.deployKey, PATH: deps.PATH, maxBytes: deps.maxFetchBytes, timeoutMs: deps.fetchTimeoutMs ?? 10 * 60_000,
+      deployKey: job.deployKey, PATH: deps.PATH, maxBytes: deps.maxFetchBytes, timeoutMs: deps.fetchTimeoutMs ?? FETCH_TIMEOUT_MS,
+      allowPrivate: deps.allowPrivate,
     });
     const deployRef = (await hasBranch(gitDir, 'main')) || !(await hasBranch(gitDir, 'master')) ? 'refs/heads/main' : 'refs/heads/master';
     const oldRev = (await revOf(gitDir, deployRef)) || ZERO;

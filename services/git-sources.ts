@@ -1,12 +1,14 @@
 // services/git-sources.ts — an app's connection to a Git host repository (issue 13 §5): connect, show, disconnect,
 // and the webhook deliveries it received. Used by the CLI, the API and the dashboard alike; every call goes through
-// appForActor first, so only users with deploy rights on the app see its secret or change its source.
+// appForActor first with `deploy` (sourceApp), so only users with deploy rights on the app see its secret or change
+// its source: a project viewer (read) sees neither the secret nor the deliveries. The private key is never shown.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { appForActor, type Actor } from '../core/access.ts';
 import { generateDeployKey } from '../core/deploy-key.ts';
 import { PaasError } from '../core/errors.ts';
 import { parseBranch, parseRepoUrl } from '../core/git-source.ts';
+import { checkSourceHost } from '../core/git-source-target.ts';
 
 export interface SourceRow {
   app_id: number; repo_url: string; branch: string; webhook_secret: string;
@@ -33,14 +35,26 @@ const toView = (app: string, s: SourceRow): SourceView => ({
   deployKey: s.deploy_key_public, connectedAt: s.created_at,
 });
 
+/** The app when the actor may deploy it; a viewer is told why the source is not theirs to see (E_FORBIDDEN). */
+const sourceApp = (db: Knex, actor: Actor, appName: string) => appForActor(db, actor, appName, 'deploy',
+  `The Git host settings of ${String(appName).slice(0, 63)} hold its webhook secret: they need deploy access (the app's owner, a collaborator, or an owner or member of its project)`);
+
+/** What a connect asks for: the URL and branch (default main); `rotate` makes a new secret and deploy key. */
+export interface ConnectRequest { repoUrl: unknown; branch?: unknown; rotate?: boolean }
+
 /**
- * Connects the app to a repository and branch (default main). Reconnecting keeps the secret and the deploy key
- * (the Git host's settings stay valid); `rotate` makes new ones.
+ * Connects the app to a repository and branch. Reconnecting keeps the secret and the deploy key (the Git host's
+ * settings stay valid). A host that resolves to an address the platform may not fetch from is refused
+ * (E_SOURCE_URL_REFUSED; `allowPrivate` is PAAS_GIT_SOURCES_ALLOW_PRIVATE); one that does not resolve yet is taken,
+ * since each fetch resolves and checks it again.
  */
-export async function connectSource(db: Knex, actor: Actor, appName: string, rawUrl: unknown, rawBranch: unknown = 'main', rotate = false): Promise<SourceView> {
-  const app = await appForActor(db, actor, appName);
-  const { url } = parseRepoUrl(rawUrl);
-  const branch = parseBranch(rawBranch ?? 'main');
+export async function connectSource(db: Knex, actor: Actor, appName: string, req: ConnectRequest, allowPrivate: boolean): Promise<SourceView> {
+  const app = await sourceApp(db, actor, appName);
+  const repo = parseRepoUrl(req.repoUrl);
+  const url = repo.url;
+  const branch = parseBranch(req.branch ?? 'main');
+  const rotate = req.rotate === true;
+  await checkSourceHost(repo, allowPrivate);
   const existing = await db('app_sources').where({ app_id: app.id }).first() as SourceRow | undefined;
   const keep = existing && !rotate;
   const key = keep ? { privateKey: existing.deploy_key_private, publicKey: existing.deploy_key_public } : await generateDeployKey(`paas-deploy-key-${app.name}`);
@@ -56,7 +70,7 @@ export async function connectSource(db: Knex, actor: Actor, appName: string, raw
 
 /** The app's source, or E_SOURCE_NOT_CONNECTED. */
 export async function getSource(db: Knex, actor: Actor, appName: string): Promise<SourceView> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   const row = await db('app_sources').where({ app_id: app.id }).first() as SourceRow | undefined;
   if (!row) throw new PaasError('E_SOURCE_NOT_CONNECTED', `${app.name} is not connected to a repository; connect one with git:connect ${app.name} URL`);
   return toView(app.name, row);
@@ -74,7 +88,7 @@ export async function findSource(db: Knex, actor: Actor, appName: string): Promi
 
 /** Disconnects the app: its secret, deploy key and delivery log go; webhooks are answered 404 from then on. */
 export async function disconnectSource(db: Knex, actor: Actor, appName: string): Promise<void> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   let gone = 0;
   await db.transaction(async (trx) => {
     await trx('webhook_deliveries').where({ app_id: app.id }).delete();
@@ -85,7 +99,7 @@ export async function disconnectSource(db: Knex, actor: Actor, appName: string):
 
 /** The app's most recent webhook deliveries, newest first. */
 export async function listDeliveries(db: Knex, actor: Actor, appName: string, limit = 20): Promise<DeliveryRow[]> {
-  const app = await appForActor(db, actor, appName);
+  const app = await sourceApp(db, actor, appName);
   return db('webhook_deliveries as d').leftJoin('builds as b', 'b.id', 'd.build_id').where('d.app_id', app.id).orderBy('d.id', 'desc').limit(limit)
     .select('d.id', 'd.delivery_id', 'd.format', 'd.event', 'd.ref', 'd.rev', 'd.outcome', 'd.detail', 'd.build_id', 'd.received_at', 'b.number as build_number');
 }

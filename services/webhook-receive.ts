@@ -1,6 +1,8 @@
 // services/webhook-receive.ts — a Git host's webhook for an app (POST /hooks/git/<app>, web/git-webhook.ts): finds
 // the app's source, verifies the signature over the raw body first, refuses replays, and for a push to the deploy
 // branch records the delivery and announces paas.source.push (in one transaction) for gitd to fetch and deploy.
+// An unknown or unconnected app is answered as a wrong signature is, after the same HMAC work: no name probing.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { PaasError } from '../core/errors.ts';
 import { parseAppName } from '../core/names.ts';
@@ -15,19 +17,20 @@ export interface WebhookAnswer { status: number; body: { ok: true; outcome: stri
 
 interface Decision { outcome: 'queued' | 'ignored' | 'pong'; message: string; ref?: string; rev?: string }
 
-const notConnected = () => new PaasError('E_SOURCE_NOT_CONNECTED', 'No app with that name is connected to a repository here');
 const invalid = (why: string) => new PaasError('E_WEBHOOK_INVALID', why);
 
-async function sourceOf(db: Knex, rawApp: string): Promise<{ appId: number; app: string; source: SourceRow }> {
+/** The secret an unknown app's delivery is checked against (it never matches a sender's): the same work, the same answer. */
+const NO_SECRET = crypto.randomBytes(32).toString('hex');
+
+async function sourceOf(db: Knex, rawApp: string): Promise<{ appId: number; app: string; source: SourceRow } | undefined> {
   let app: string;
   try {
     app = parseAppName(rawApp);
   } catch {
-    throw notConnected();
+    return undefined;
   }
   const row = await db('apps').join('app_sources', 'app_sources.app_id', 'apps.id').where('apps.name', app).first('app_sources.*') as SourceRow | undefined;
-  if (!row) throw notConnected();
-  return { appId: row.app_id, app, source: row };
+  return row && { appId: row.app_id, app, source: row };
 }
 
 /** The push payload: JSON, or GitHub's form encoding (`payload=<json>`). */
@@ -54,27 +57,41 @@ function decide(env: WebhookEnvelope, payload: Record<string, unknown>, branch: 
   return { outcome: 'queued', message: `queued: ${after.slice(0, 7)} of ${pushed} will be fetched and deployed`, ref, rev: after };
 }
 
+/** The delivery's row: new, or a failed one taken again (a host's "Redeliver" reuses the id); undefined for a replay. */
+async function deliveryRow(trx: Knex.Transaction, appId: number, env: WebhookEnvelope, d: Decision): Promise<number | undefined> {
+  const fields = { format: env.format, event: env.event.slice(0, 60), ref: d.ref ?? null, rev: d.rev ?? null, outcome: d.outcome, detail: d.message };
+  const [row] = await trx('webhook_deliveries').insert({ app_id: appId, delivery_id: env.deliveryId, ...fields })
+    .onConflict(['app_id', 'delivery_id']).ignore().returning('id') as Array<{ id: number }>;
+  if (row) return row.id;
+  // Only a delivery that failed runs again; one deployed, in progress, ignored or answered is a replay. The row lock
+  // makes two redeliveries at once take it once. Whatever runs fetches the branch's head at the host, not the old rev.
+  const [again] = await trx('webhook_deliveries').where({ app_id: appId, delivery_id: env.deliveryId, outcome: 'failed' })
+    .update({ ...fields, detail: `${d.message} (redelivered after a failure)`, build_id: null, received_at: trx.fn.now() }).returning('id') as Array<{ id: number }>;
+  return again?.id;
+}
+
 /** Records the delivery (refusing a replayed id) and, for a deploy, enqueues paas.source.push in the same transaction. */
 async function record(db: Knex, appId: number, app: string, env: WebhookEnvelope, d: Decision): Promise<number> {
   return db.transaction(async (trx) => {
-    const [row] = await trx('webhook_deliveries').insert({
-      app_id: appId, delivery_id: env.deliveryId, format: env.format, event: env.event.slice(0, 60), ref: d.ref ?? null, rev: d.rev ?? null,
-      outcome: d.outcome, detail: d.message,
-    }).onConflict(['app_id', 'delivery_id']).ignore().returning('id') as Array<{ id: number }>;
-    if (!row) throw new PaasError('E_WEBHOOK_REPLAY', `Delivery ${env.deliveryId} was received already; it is not run twice`);
-    if (d.outcome === 'queued') await enqueueEvent(trx, 'sourcePush', { deliveryId: row.id, app, ref: d.ref!, newRev: d.rev! });
-    return row.id;
+    const id = await deliveryRow(trx, appId, env, d);
+    if (id === undefined) {
+      throw new PaasError('E_WEBHOOK_REPLAY', `Delivery ${env.deliveryId} was received already; only a delivery that failed may be redelivered`);
+    }
+    if (d.outcome === 'queued') await enqueueEvent(trx, 'sourcePush', { deliveryId: id, app, ref: d.ref!, newRev: d.rev! });
+    return id;
   });
 }
 
-/** Handles one webhook; throws PaasError (404, 401, 400, 409) for what is refused. */
+/** Handles one webhook; throws PaasError (401, 400, 409) for what is refused. */
 export async function receiveWebhook(db: Knex, rawApp: string, headers: Headers, body: Buffer): Promise<WebhookAnswer> {
-  const { appId, app, source } = await sourceOf(db, rawApp);
+  const found = await sourceOf(db, rawApp);
   const env = envelopeOf(headers);
-  // Security boundary: nothing of the body is read before its signature is checked.
-  if (!(await verifySignature(env, source.webhook_secret, body))) {
-    throw new PaasError('E_WEBHOOK_SIGNATURE', `Missing or wrong webhook signature (${env.format} format); check the webhook secret shown by git:source ${app}`);
+  // Security boundary: nothing of the body is read before its signature is checked. An app that does not exist or
+  // is not connected gets the very answer of a wrong signature, so the endpoint tells nobody which apps exist.
+  if (!(await verifySignature(env, found?.source.webhook_secret ?? NO_SECRET, body)) || !found) {
+    throw new PaasError('E_WEBHOOK_SIGNATURE', `Missing or wrong webhook signature (${env.format} format), or no app connected to a repository at this URL; check the webhook URL and secret that git:source APP shows`);
   }
+  const { appId, app, source } = found;
   if (!/^[\x21-\x7e]{1,200}$/.test(env.deliveryId)) throw invalid('The webhook has no delivery id header (X-GitHub-Delivery, X-Gitea-Delivery or X-Paas-Delivery)');
   const contentType = String(headers['content-type'] ?? '');
   const d = env.event === 'push' ? decide(env, parsePayload(body, contentType), source.branch) : decide(env, {}, source.branch);

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import type { Actor } from '../core/access.ts';
+import type { Config } from '../core/config.ts';
 import { connectSource, disconnectSource, getSource, listDeliveries, type DeliveryRow, type SourceView } from '../services/git-sources.ts';
 import { apiSchemas as schemas, invalidInput } from './api-schemas.ts';
 
@@ -35,13 +36,13 @@ export function sourceJson(base: string, s: SourceView, deliveries?: DeliveryRow
 }
 
 /** Registers /api/apps/:app/source; `actorOf` is api.ts's authenticated caller. */
-export function registerSourceRoutes(api: FastifyInstance, db: Knex, actorOf: (req: FastifyRequest) => Actor): void {
+export function registerSourceRoutes(api: FastifyInstance, db: Knex, config: Config, actorOf: (req: FastifyRequest) => Actor): void {
   api.get<AppParams>('/api/apps/:app/source', { schema: schemas.app, schemaErrorFormatter: invalidInput() }, async (req) => {
     const source = await getSource(db, actorOf(req), req.params.app);
     return sourceJson(baseUrlOf(req), source, await listDeliveries(db, actorOf(req), req.params.app));
   });
   api.put<AppParams & PutBody>('/api/apps/:app/source', { schema: putSchema, schemaErrorFormatter: invalidInput() }, async (req) => {
-    const source = await connectSource(db, actorOf(req), req.params.app, req.body.repoUrl, req.body.branch ?? 'main', req.body.rotate === true);
+    const source = await connectSource(db, actorOf(req), req.params.app, req.body, config.gitSources.allowPrivate);
     return sourceJson(baseUrlOf(req), source);
   });
   api.delete<AppParams>('/api/apps/:app/source', { schema: schemas.app, schemaErrorFormatter: invalidInput() }, async (req, reply) => {

@@ -100,7 +100,7 @@ export async function registerApi(app: FastifyInstance, db: Knex, config: Config
     registerWebhookRoutes(api, db, config, actorOf);
     registerReviewAppRoutes(api, db, config, actorOf);
     registerProjectRoutes(api, db, actorOf);
-    registerSourceRoutes(api, db, actorOf);
+    registerSourceRoutes(api, db, config, actorOf);
   });
 }
 

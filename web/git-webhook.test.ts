@@ -5,15 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createToken } from '../core/accounts/users.ts';
-import { createAppAs, signUp, startWeb, type Harness } from '../test/support/dashboard.ts';
+import { createToken, getUserByEmail } from '../core/accounts/users.ts';
+import { addAppToProject, createProject, setProjectMember } from '../services/projects.ts';
+import { createAppAs, signUp, startWeb, type Browser, type Harness } from '../test/support/dashboard.ts';
 import { signGitHub } from '../test/support/git-host.ts';
 import { WEBHOOK_BODY_LIMIT } from '../services/webhook-receive.ts';
 
 const REV = 'a'.repeat(40);
 
-async function apiAs(h: Harness, email: string, app?: string) {
+async function apiAs(h: Harness, email: string, app?: string, signedIn?: (b: Browser) => void) {
   const b = await signUp(h, email);
+  signedIn?.(b);
   if (app) await createAppAs(b, app);
   const { id } = await h.db('users').where({ email }).first('id');
   const token = await createToken(h.db, id);
@@ -65,11 +67,27 @@ test('API: connect, show, disconnect; only the app\'s users see the secret; host
   for (const branch of ['-b', '../x', 'a..b', 'x.lock', 'a b', 'feat/.hidden', 'HEAD', 'a'.repeat(201)]) {
     assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: 'https://github.com/me/app.git', branch })).body.error?.code, 'E_SOURCE_URL_INVALID', branch);
   }
-  for (const ok of ['https://github.com/me/app.git', 'http://127.0.0.1:9418/app', 'ssh://git@github.com:22/me/app.git', 'git@github.com:me/app.git', 'git://127.0.0.1/app.git']) {
+  for (const ok of ['https://github.com/me/app.git', 'ssh://git@github.com:22/me/app.git', 'git@github.com:me/app.git', 'git://git.example.com/app.git']) {
     assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: ok, branch: 'release/v1.2' })).status, 200, ok);
+  }
+  // SSRF: without PAAS_GIT_SOURCES_ALLOW_PRIVATE, hosts on the platform's own network are refused (by name too).
+  for (const inside of ['http://127.0.0.1:9418/app', 'git://127.0.0.1/app.git', 'git@localhost:app.git', 'ssh://git@[::1]:2222/a.git', 'https://10.0.0.1/a.git', 'http://169.254.169.254/a']) {
+    const r = await api('PUT', '/api/apps/demo/source', { repoUrl: inside });
+    assert.deepEqual([r.status, r.body.error?.code], [400, 'E_SOURCE_URL_REFUSED'], inside);
   }
   assert.equal((await api('DELETE', '/api/apps/demo/source')).status, 204);
   assert.equal((await api('DELETE', '/api/apps/demo/source')).body.error.code, 'E_SOURCE_NOT_CONNECTED');
+});
+
+test('PAAS_GIT_SOURCES_ALLOW_PRIVATE=true allows loopback and private hosts, never the metadata address', async (t) => {
+  const h = await startWeb(t, { PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true' });
+  const api = await apiAs(h, 'owner@example.com', 'demo');
+  for (const ok of ['http://127.0.0.1:9418/app', 'git://127.0.0.1/app.git', 'git@localhost:app.git', 'https://10.0.0.1/a.git']) {
+    assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: ok })).status, 200, ok);
+  }
+  for (const meta of ['http://169.254.169.254/latest', 'git@100.100.100.200:a.git']) {
+    assert.equal((await api('PUT', '/api/apps/demo/source', { repoUrl: meta })).body.error?.code, 'E_SOURCE_URL_REFUSED', meta);
+  }
 });
 
 test('webhook: three formats accepted; bad signature, replay, other branch, oversize and unknown apps refused', async (t) => {
@@ -114,10 +132,15 @@ test('webhook: three formats accepted; bad signature, replay, other branch, over
   const oneOver = exact.slice(0, -2) + 'x"}';
   assert.equal(oneOver.length, WEBHOOK_BODY_LIMIT + 1);
   assert.equal((await gh(oneOver, 'd-12')).status, 413);
-  // Unknown or unconnected apps, and a hostile name, all answer the same 404.
-  for (const app of ['nope', 'Bad..Name', '%2e%2e']) {
-    assert.equal((await hook(h, app, push(), { 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': signGitHub(secret, push()) })).status, 404, app);
+  // Unknown or unconnected apps, and a hostile name, answer exactly as a wrong signature does (no app-name probing).
+  const wrong = await gh(push(), 'd-13', 'push', signGitHub('guess', push()));
+  await createAppAs(await signUp(h, 'third@example.com'), 'unhooked');
+  assert.equal((await hook(h, '%2e%2e', push(), {})).status, 404, 'a dot-dot path is no webhook route at all');
+  for (const app of ['nope', 'unhooked', 'Bad..Name', 'x'.repeat(64)]) {
+    const r = await hook(h, app, push(), { 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': signGitHub(secret, push()) });
+    assert.deepEqual([r.status, r.body], [wrong.status, wrong.body], app);
   }
+  assert.deepEqual([wrong.status, wrong.body.error?.code], [401, 'E_WEBHOOK_SIGNATURE']);
   assert.equal((await queued(h)).length, 2, 'only d-1 and d-11 queued a fetch');
 
   // Gitea / Forgejo: bare hex HMAC in X-Gitea-Signature (or X-Forgejo-Signature).
@@ -136,4 +159,56 @@ test('webhook: three formats accepted; bad signature, replay, other branch, over
   const shown = await api('GET', '/api/apps/demo/source');
   assert.equal(shown.body.deliveries.length, 9, 'refused deliveries are not recorded: ping-1, d-1, d-6, d-7, d-8, d-11, g-1, f-1, p-1');
   assert.deepEqual(shown.body.deliveries.map((d: { id: string }) => d.id).slice(0, 3), ['p-1', 'f-1', 'g-1']);
+});
+
+test('redeliver: a failed delivery may run again under its id (once at a time); a succeeded or running one is a replay', async (t) => {
+  const h = await startWeb(t);
+  const api = await apiAs(h, 'owner@example.com', 'demo');
+  const { body: src } = await api('PUT', '/api/apps/demo/source', { repoUrl: 'https://git.example.com/me/demo.git' });
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: REV });
+  const gh = (id: string) => hook(h, 'demo', body, { 'x-github-event': 'push', 'x-github-delivery': id, 'x-hub-signature-256': signGitHub(src.webhookSecret, body) });
+  const outcome = (o: string) => h.db('webhook_deliveries').where({ delivery_id: 'r-1' }).update({ outcome: o, detail: `was ${o}` });
+  assert.equal((await gh('r-1')).status, 202);
+  for (const busy of ['queued', 'fetching', 'building', 'deployed']) {
+    await outcome(busy);
+    const r = await gh('r-1');
+    assert.deepEqual([r.status, r.body.error?.code], [409, 'E_WEBHOOK_REPLAY'], busy);
+  }
+  await outcome('failed');
+  const [first, second] = await Promise.all([gh('r-1'), gh('r-1')]);
+  assert.deepEqual([first.status, second.status].sort(), [202, 409], 'two redeliveries at once run once');
+  const rows = await h.db('webhook_deliveries').where({ delivery_id: 'r-1' }).select('id', 'outcome', 'detail');
+  assert.equal(rows.length, 1, 'the same delivery row, taken again');
+  assert.deepEqual([rows[0].outcome, rows[0].detail], ['queued', 'queued: aaaaaaa of main will be fetched and deployed (redelivered after a failure)']);
+  assert.deepEqual((await queued(h)).map((e) => e.deliveryId), [rows[0].id, rows[0].id], 'one fetch per run');
+});
+
+test('project roles: a viewer sees neither the secret nor the deploy key nor the deliveries; a member deploys and sees them', async (t) => {
+  const h = await startWeb(t);
+  const owner = await apiAs(h, 'owner@example.com', 'demo');
+  const { body: src } = await owner('PUT', '/api/apps/demo/source', { repoUrl: 'https://git.example.com/me/demo.git' });
+  const ownerUser = await getUserByEmail(h.db, 'owner@example.com');
+  const actor = { kind: 'user' as const, user: ownerUser };
+  await createProject(h.db, ownerUser, 'team');
+  await addAppToProject(h.db, actor, 'team', 'demo');
+  let viewerPage: Browser | undefined;
+  const viewer = await apiAs(h, 'viewer@example.com', undefined, (b) => { viewerPage = b; });
+  const member = await apiAs(h, 'member@example.com');
+  await setProjectMember(h.db, actor, 'team', 'viewer@example.com', 'viewer');
+  await setProjectMember(h.db, actor, 'team', 'member@example.com', 'member');
+  assert.equal((await viewer('GET', '/api/apps/demo')).status, 200, 'the viewer reads the app');
+  for (const [method, payload] of [['GET'], ['PUT', { repoUrl: 'https://x.example/a.git' }], ['DELETE']] as const) {
+    const r = await viewer(method, '/api/apps/demo/source', payload);
+    assert.deepEqual([r.status, r.body.error?.code], [403, 'E_FORBIDDEN'], method);
+    assert.match(r.body.error.message, /hold its webhook secret: they need deploy access/);
+  }
+  const page = await viewerPage!.get('/apps/demo/source');
+  assert.equal(page.status, 403);
+  assert.equal(page.body.includes(src.webhookSecret) || page.body.includes(src.deployKey.split(' ')[1]), false, 'the tab shows the viewer nothing of the source');
+  assert.equal((await viewerPage!.post('/apps/demo/source/disconnect', {})).status, 403);
+  const seen = await member('GET', '/api/apps/demo/source');
+  assert.deepEqual([seen.status, seen.body.webhookSecret, seen.body.deployKey], [200, src.webhookSecret, src.deployKey]);
+  assert.equal(JSON.stringify(seen.body).includes('PRIVATE'), false, 'the private half is never sent');
+  assert.equal((await member('PUT', '/api/apps/demo/source', { repoUrl: 'https://git.example.com/me/demo2.git' })).status, 200);
+  assert.equal((await h.db('app_sources').first('repo_url')).repo_url, 'https://git.example.com/me/demo2.git');
 });

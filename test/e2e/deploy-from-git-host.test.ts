@@ -46,7 +46,8 @@ const delivery = async (id: string) => ((await api('GET', '/api/apps/hooked/sour
 
 before(async () => {
   dir = tempDir();
-  [p, host] = await Promise.all([startPlatform(), startGitHost()]);
+  // The Git host is on loopback: the operator switch for private sources is on (off, the platform refuses it).
+  [p, host] = await Promise.all([startPlatform({ env: { PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true' } }), startGitHost()]);
   alice = await createUser(p, 'alice@example.com', dir);
   await createApp(p, 'hooked', alice.email);
 });
