@@ -44,3 +44,24 @@ test('a delivery of an app disconnected before the fetch fails with that reason,
   await handleSourcePush(deps, id, 'demo'); // redelivered: claimed already, nothing runs
   assert.equal((await db('webhook_deliveries').where({ id }).first('detail')).detail, 'unchanged');
 });
+
+test('hostile: a repository connected by a collaborator who was then removed, or disabled, deploys no more', async (t) => {
+  const db = await openTestSchema(t, 'srcdep');
+  if (!db) return;
+  await insertBuild(db, 'demo', { status: 'failed' });
+  const appId = (await db('apps').where({ name: 'demo' }).first('id')).id;
+  const [{ id: userId }] = await db('users').insert({ email: 'collab@example.com', password_hash: 'x' }).returning('id');
+  await db('app_sources').insert({ app_id: appId, repo_url: 'https://git.example.com/x.git', branch: 'main', webhook_secret: 's', deploy_key_private: 'k', deploy_key_public: 'p', connected_by: userId });
+  const log = pino({ level: 'silent' });
+  const deps = { db, bus: new MemoryBus(log), dataDir: '/nonexistent', log, PATH: process.env.PATH ?? '', leaseSeconds: 30, maxFetchBytes: 1024, allowPrivate: true };
+  const deliver = async (deliveryId: string) => {
+    const [{ id }] = await db('webhook_deliveries').insert({ app_id: appId, delivery_id: deliveryId, format: 'generic', event: 'push', outcome: 'queued' }).returning('id');
+    await handleSourcePush(deps, id, 'demo');
+    return db('webhook_deliveries').where({ id }).first('outcome', 'detail');
+  };
+  const refused = { outcome: 'failed', detail: 'The user who connected demo to its repository may no longer deploy it (removed or disabled); someone with deploy access must run git:connect again' };
+  assert.deepEqual(await deliver('removed'), refused); // never a collaborator (or removed since)
+  await db('collaborators').insert({ app_id: appId, user_id: userId });
+  await db('users').where({ id: userId }).update({ disabled: true });
+  assert.deepEqual(await deliver('disabled'), refused);
+});

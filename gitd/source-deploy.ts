@@ -8,6 +8,8 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Knex } from 'knex';
+import { appForActor } from '../core/access.ts';
+import { getUserById } from '../core/accounts/users.ts';
 import type { Bus } from '../core/bus.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -117,12 +119,29 @@ async function jobOf(db: Knex, deliveryId: number, app: string): Promise<Job | u
 /** The job's verdict; PaasErrors are the user's to read, anything else is logged with a reference. */
 async function runJob(deps: SourceDeployDeps, job: Job): Promise<Result> {
   try {
+    await checkConnector(deps.db, job);
     return await deployJob(deps, job);
   } catch (err) {
     if (isPaasError(err)) return { outcome: 'failed', detail: err.message };
     const ref = crypto.randomUUID().slice(0, 8);
     deps.log.error({ err, app: job.app, ref }, 'a webhook deploy failed');
     return { outcome: 'failed', detail: `Internal error (reference ${ref})` };
+  }
+}
+
+/**
+ * A webhook deploy acts for the user who connected the repository: it runs only while they may still deploy the
+ * app (a collaborator removed, a project member dropped, a disabled account: their repository deploys no more).
+ */
+async function checkConnector(db: Knex, job: Job): Promise<void> {
+  const user = await getUserById(db, job.userId);
+  const refusal = new PaasError('E_FORBIDDEN', `The user who connected ${job.app} to its repository may no longer deploy it (removed or disabled); someone with deploy access must run git:connect again`);
+  if (!user || user.disabled) throw refusal;
+  try {
+    await appForActor(db, { kind: 'user', user }, job.app, 'deploy');
+  } catch (err) {
+    if (isPaasError(err)) throw refusal;
+    throw err;
   }
 }
 

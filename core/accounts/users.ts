@@ -99,6 +99,12 @@ export async function updateUser(db: Knex, actor: Actor, userId: number, change:
   });
 }
 
+/** The user with this id, or undefined. */
+export async function getUserById(db: Knex, id: number): Promise<User | undefined> {
+  const row = await db('users').where({ id }).first();
+  return row ? toUser(row) : undefined;
+}
+
 /** Finds a user by email, or throws E_USER_NOT_FOUND. */
 export async function getUserByEmail(db: Knex, emailRaw: string): Promise<User> {
   const row = await db('users').where({ email: parseEmail(emailRaw) }).first();
