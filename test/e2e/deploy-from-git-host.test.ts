@@ -60,7 +60,7 @@ after(async () => {
 
 test('a signed GitHub push deploys the branch; the build output is stored; refused deliveries deploy nothing', async (t) => {
   const receiver = await startReceiver(t);
-  assert.equal((await api('POST', '/api/apps/hooked/webhooks', { url: receiver.url, events: 'push' })).status, 201);
+  assert.equal((await api('POST', '/api/apps/hooked/webhooks', { url: receiver.url, events: ['push'] })).status, 201);
   const first = await host.createRepo('site', appFiles('first from the git host'));
   const connected = await api('PUT', '/api/apps/hooked/source', { repoUrl: host.url('site'), branch: 'main' });
   assert.equal(connected.status, 200, JSON.stringify(connected.body));
