@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
 import type { Bus } from '../core/bus.ts';
 import { enqueueEvent } from '../core/outbox.ts';
+import { deployEvent, enqueueDeliveries } from '../services/webhook-deliveries.ts';
 import type { Config } from '../core/config.ts';
 import type { Payload } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
@@ -130,7 +131,9 @@ async function recover(db: Knex, log: Logger, graceSeconds: number | undefined):
       .returning(['id', 'version', 'app_id', 'build_id', 'error']);
     for (const r of releases) {
       const app = await trx('apps').where({ id: r.app_id }).first('name');
-      await enqueueEvent(trx, 'deployStatus', { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'failed', error: r.error }, r.id);
+      const announced = { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'failed', error: r.error };
+      await enqueueEvent(trx, 'deployStatus', announced, r.id);
+      await enqueueDeliveries(trx, deployEvent(announced));
     }
     const live = await finishInterruptedPostdeploys(trx, graceSeconds);
     if (builds.length || releases.length || live) log.warn({ builds: builds.length, releases: releases.length, postdeploys: live }, 'failed work interrupted by a restart');
@@ -149,7 +152,9 @@ async function finishInterruptedPostdeploys(trx: Knex.Transaction, graceSeconds:
     .update({ error, lease_expires_at: null, finished_at: trx.fn.now() }).returning(['id', 'version', 'app_id', 'build_id']);
   for (const r of rows) {
     const app = await trx('apps').where({ id: r.app_id }).first('name');
-    await enqueueEvent(trx, 'deployStatus', { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'succeeded', error }, r.id);
+    const announced = { releaseId: r.id, app: app.name, version: r.version, buildId: r.build_id ?? undefined, status: 'succeeded', error };
+    await enqueueEvent(trx, 'deployStatus', announced, r.id);
+    await enqueueDeliveries(trx, deployEvent(announced));
   }
   return rows.length;
 }

@@ -6,6 +6,7 @@ import type { AppRow } from '../core/access.ts';
 import { type Bus } from '../core/bus.ts';
 import type { Config } from '../core/config.ts';
 import { enqueueEvent } from '../core/outbox.ts';
+import { deployEvent, enqueueDeliveries } from '../services/webhook-deliveries.ts';
 import { isPaasError, PaasError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { listDomains } from '../services/apps.ts';
@@ -248,9 +249,9 @@ export class Deployer {
       await trx('releases').where({ id: release.id }).update({ status, error: error ?? null, lease_expires_at: null, finished_at: trx.fn.now() });
       // Already so when the release went live before its postdeploy scripts (goLive).
       if (status === 'succeeded') await trx('apps').where({ id: app.id }).update({ current_release_id: release.id });
-      await enqueueEvent(trx, 'deployStatus', {
-        releaseId: release.id, app: app.name, version: release.version, buildId: build.id, status, error, url,
-      }, release.id);
+      const announced = { releaseId: release.id, app: app.name, version: release.version, buildId: build.id, status, error, url };
+      await enqueueEvent(trx, 'deployStatus', announced, release.id);
+      await enqueueDeliveries(trx, deployEvent(announced)); // the hooks' rows with it: durable, whoever listens now
     });
   }
 }

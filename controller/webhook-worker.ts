@@ -1,53 +1,68 @@
-// controller/webhook-worker.ts — sends the pending outgoing-webhook deliveries: claims due rows (SKIP LOCKED, with a
-// lease, so a crash mid-send only delays the row), signs and POSTs each (controller/webhook-send.ts), and records the
-// attempt: success, or a retry after the next backoff step, or failed once the schedule is used up. A restart
-// resumes every pending row: the rows are the queue.
+// controller/webhook-worker.ts — sends the pending outgoing-webhook deliveries: a bounded pool of attempts that keeps
+// claiming due rows as slots free up (controller/webhook-claim.ts: at most one row per hook in flight, under a lease
+// that outlasts the attempt), signs and POSTs each (controller/webhook-send.ts), and records the attempt under its
+// lease: success, or a retry after the next backoff step, or failed once the schedule is used up. One slow receiver
+// holds only its own hook's rows. A restart resumes every pending row: the rows are the queue.
 import type { Knex } from 'knex';
 import type { Logger } from '../core/logger.ts';
 import type { WebhookConfig } from '../core/webhook-config.ts';
 import { signWebhookBody } from '../core/webhook-signature.ts';
+import { claimDue, nextDue, recordAttempt, type Claimed } from './webhook-claim.ts';
 import { sendWebhook, type SendResult } from './webhook-send.ts';
 
 /** How often the worker looks for due rows when nothing woke it (rows written by another process, e.g. redeliver). */
 const POLL_MS = 5000;
-const BATCH = 20;
+/** Attempts in flight at once in this process (each to a different hook). */
+export const WEBHOOK_CONCURRENCY = 8;
 /** Finished deliveries are kept this long in the log, then deleted (checked at most hourly). */
 const KEEP_DAYS = 30;
 const PRUNE_EVERY_MS = 3600_000;
 
-interface Claimed { id: string; webhook_id: number; event: string; payload: Record<string, unknown>; attempt: number; attempts: unknown[]; created_at: Date; url: string; secret: string }
-
 export class WebhookWorker {
   private timer?: NodeJS.Timeout;
-  private running = false;
+  private filling?: Promise<void>;
   private again = false;
   private stopped = false;
-  private inFlight?: Promise<void>;
+  private active = new Map<string, Promise<void>>();
   private prunedAt = 0;
 
   constructor(private db: Knex, private config: WebhookConfig, private log: Logger, private userAgent: string) {}
 
   start(): void { this.wake(); }
 
-  /** Looks for due rows now; calls while a pass runs coalesce into one more pass. */
+  /** Fills the free slots with due rows now; calls while a fill runs coalesce into one more. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
-    this.running = true;
-    this.inFlight = this.drain().finally(() => { this.running = false; });
+    if (this.filling) { this.again = true; return; }
+    this.filling = this.fill().finally(() => { this.filling = undefined; if (this.again) this.wake(); });
   }
 
-  private async drain(): Promise<void> {
+  /** A lease outlasts the attempt by far (timeout, then the record), so no other controller takes a row in flight. */
+  private get leaseSeconds(): number { return Math.ceil((2 * this.config.timeoutMs) / 1000) + 60; }
+
+  private async fill(): Promise<void> {
     try {
       do {
         this.again = false;
-        while (!this.stopped && await this.sendBatch() > 0) { /* until nothing is due */ }
+        const free = WEBHOOK_CONCURRENCY - this.active.size;
+        if (free <= 0 || this.stopped) break;
+        const rows = await claimDue(this.db, free, this.leaseSeconds);
+        for (const row of rows) this.launch(row);
+        if (rows.length === free) this.again = true; // more may be due
       } while (this.again && !this.stopped);
       await this.prune();
     } catch (err) {
       this.log.error({ err }, 'webhook worker pass failed; will retry');
     }
     await this.schedule();
+  }
+
+  /** Runs one attempt in a slot; its end frees the slot and looks for more. */
+  private launch(row: Claimed): void {
+    const run = this.attempt(row)
+      .catch((err: unknown) => this.log.error({ err, delivery: row.id }, 'webhook attempt could not be recorded; its lease will lapse'))
+      .finally(() => { this.active.delete(row.id); this.wake(); });
+    this.active.set(row.id, run);
   }
 
   /** Deletes finished deliveries older than KEEP_DAYS, at most once an hour. */
@@ -57,37 +72,19 @@ export class WebhookWorker {
     await this.db('webhook_deliveries_out').whereNot({ status: 'pending' }).where('created_at', '<', this.db.raw(`now() - interval '${KEEP_DAYS} days'`)).delete();
   }
 
-  /** Sleeps until the earliest pending row is due (at most POLL_MS). */
+  /** Sleeps until the earliest claimable row is due (at most POLL_MS); with every slot busy, a finishing attempt wakes it. */
   private async schedule(): Promise<void> {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    if (this.active.size >= WEBHOOK_CONCURRENCY) return;
     let delay = POLL_MS;
     try {
-      const next = await this.db('webhook_deliveries_out').where({ status: 'pending' }).min('next_attempt_at as at').first();
-      if (next?.at) delay = Math.max(10, Math.min(POLL_MS, new Date(next.at).getTime() - Date.now()));
+      const at = await nextDue(this.db);
+      if (at) delay = Math.max(10, Math.min(POLL_MS, at.getTime() - Date.now()));
     } catch (err) {
       this.log.warn({ err }, 'could not read the next webhook due time');
     }
     if (!this.stopped) this.timer = setTimeout(() => this.wake(), delay);
-  }
-
-  /** Claims due rows (their lease pushes next_attempt_at past the attempt's timeout) and sends them; returns how many. */
-  private async sendBatch(): Promise<number> {
-    const leaseSeconds = this.config.timeoutMs / 1000 + 30;
-    const rows: Claimed[] = (await this.db.raw(`
-      UPDATE webhook_deliveries_out d SET next_attempt_at = now() + make_interval(secs => ?)
-      FROM outgoing_webhooks h
-      WHERE h.id = d.webhook_id AND d.id IN (
-        SELECT id FROM webhook_deliveries_out WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
-      RETURNING d.id, d.webhook_id, d.event, d.payload, d.attempt, d.attempts, d.created_at, h.url, h.secret`, [leaseSeconds, BATCH])).rows;
-    // In order within a hook (oldest first); hooks in parallel, so one slow receiver does not hold up the others.
-    const byHook = new Map<number, Claimed[]>();
-    for (const r of rows.sort((a, b) => +new Date(a.created_at) - +new Date(b.created_at))) {
-      byHook.set(r.webhook_id, [...(byHook.get(r.webhook_id) ?? []), r]);
-    }
-    await Promise.all([...byHook.values()].map(async (list) => { for (const r of list) await this.attempt(r); }));
-    return rows.length;
   }
 
   /** One attempt of one delivery, recorded in its row. */
@@ -104,18 +101,20 @@ export class WebhookWorker {
     const backoff = this.config.backoffSeconds;
     const finalFailure = !r.ok && attempt > backoff.length;
     const status = r.ok ? 'succeeded' : finalFailure ? 'failed' : 'pending';
-    await this.db('webhook_deliveries_out').where({ id: row.id }).update({
+    const kept = await recordAttempt(this.db, row, {
       attempt, attempts: JSON.stringify(log), status, response_code: r.code ?? null, error: r.error ?? null,
       delivered_at: r.ok ? this.db.fn.now() : null,
       next_attempt_at: status === 'pending' ? this.db.raw('now() + make_interval(secs => ?)', [backoff[attempt - 1]!]) : null,
     });
-    if (!r.ok) this.log.info({ delivery: row.id, hook: row.webhook_id, attempt, status, error: r.error }, 'webhook delivery attempt failed');
+    if (!kept) this.log.warn({ delivery: row.id, hook: row.webhook_id }, 'webhook attempt finished after its lease was lost; not recorded');
+    else if (!r.ok) this.log.info({ delivery: row.id, hook: row.webhook_id, attempt, status, error: r.error }, 'webhook delivery attempt failed');
   }
 
-  /** Stops scheduling; waits for the pass in progress (its rows are recorded, or their lease lapses). */
+  /** Stops claiming; waits for the attempts in flight (their rows are recorded, or their lease lapses). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.inFlight?.catch(() => undefined);
+    await this.filling?.catch(() => undefined);
+    await Promise.allSettled([...this.active.values()]);
   }
 }

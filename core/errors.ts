@@ -81,6 +81,7 @@ export const errorCodes = {
   E_HOOK_URL_REFUSED: { status: 400, doc: "The webhook URL's host is (or resolves to) a loopback, private, link-local, reserved or cloud-metadata address, which the platform does not send to unless its operator allows private targets." },
   E_HOOK_EVENTS_INVALID: { status: 400, doc: 'Unknown webhook event name; the events are push, release.created, deploy.succeeded and deploy.failed.' },
   E_HOOK_LIMIT: { status: 409, doc: 'The app already has the most webhooks it may have (10).' },
+  E_HOOK_REDELIVER_LIMIT: { status: 409, doc: 'The webhook already has 5 redeliveries waiting to be sent; redeliver again once they are through.' },
   E_HOOK_NOT_FOUND: { status: 404, doc: 'No webhook (or delivery) with that id on the app.' },
   E_SOURCE_URL_INVALID: { status: 400, doc: 'Not a repository URL or branch the platform fetches from: https://, http://, ssh://, git:// or user@host:path, no credentials, no local paths, options or remote helpers (file://, ext::).' },
   E_SOURCE_URL_REFUSED: { status: 400, doc: "The repository's host is (or resolves to) a loopback, private, link-local, reserved or cloud-metadata address, which the platform does not fetch from unless its operator allows private sources (PAAS_GIT_SOURCES_ALLOW_PRIVATE; metadata addresses never)." },

@@ -25,3 +25,29 @@ test('PAAS_WEBHOOKS_*: defaults, an injectable schedule, bad values refused at b
   assert.throws(() => loadWebhookConfig({ PAAS_WEBHOOKS_BACKOFF: Array(21).fill('1').join(',') }), /at most 20/);
   assert.equal(loadWebhookConfig({ PAAS_WEBHOOKS_BACKOFF: Array(20).fill('1').join(',') }).backoffSeconds.length, 20);
 });
+
+test('credential endpoints are refused even with private targets allowed; Azure wireserver (public) in the default mode too', () => {
+  for (const a of ['169.254.170.2', '169.254.170.23', 'fd00:ec2::23', '168.63.129.16', '::ffff:168.63.129.16', '64:ff9b::a83f:8110']) {
+    assert.match(refusedAddress(a, true) ?? '', /metadata/, a);
+    assert.match(refusedAddress(a, false) ?? '', /metadata|not a public address/, a);
+  }
+  assert.match(refusedAddress('168.63.129.16', false) ?? '', /cloud metadata/);
+  for (const a of ['169.254.170.1', '169.254.170.3', '168.63.129.15', '168.63.129.17', 'fd00:ec2::22']) assert.equal(refusedAddress(a, true), undefined, a);
+});
+
+test('IPv6 forms that embed an IPv4 address are judged by it: mapped, compatible, NAT64, 6to4', () => {
+  const metadata = ['::ffff:169.254.169.254', '::169.254.169.254', '::a9fe:a9fe', '64:ff9b::169.254.169.254', '64:ff9b::a9fe:a9fe',
+    '2002:a9fe:a9fe::1', '64:ff9b:1::a9fe:a9fe', '64:ff9b:1:a9fe:a9:fe00::', '64:ff9b:1:0:a9:fea9:fe00::'];
+  for (const a of metadata) assert.match(refusedAddress(a, true) ?? '', /169\.254\.169\.254 \(in .*\) is a cloud metadata address/, a);
+  const loopback = ['::127.0.0.1', '::7f00:1', '64:ff9b::7f00:1', '2002:7f00:1::', '64:ff9b:1::7f00:1', '::ffff:a00:1'];
+  for (const a of loopback) {
+    assert.match(refusedAddress(a, false) ?? '', /not a public address/, a);
+    assert.equal(refusedAddress(a, true), undefined, a);
+  }
+  // Public IPv4 behind NAT64 (an IPv6-only cluster with DNS64) or 6to4 may be dialled.
+  for (const a of ['64:ff9b::808:808', '64:ff9b::8.8.8.8', '2002:808:808::1', '::ffff:8.8.8.8']) assert.equal(refusedAddress(a, false), undefined, a);
+  assert.match(refusedAddress('64:ff9b:1::808:808', false) ?? '', /not a public address/, 'local-use NAT64: some position is 0.x');
+  assert.match(refusedAddress('::', true) ?? '', /not a host address/);
+  assert.match(refusedAddress('::1', false) ?? '', /not a public address/);
+  assert.match(refusedAddress('::ffff:0:0', true) ?? '', /not a host address/);
+});

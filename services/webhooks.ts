@@ -12,6 +12,10 @@ export type WebhookEvent = typeof WEBHOOK_EVENTS[number];
 
 /** The most hooks one app may have. */
 export const MAX_HOOKS_PER_APP = 10;
+/** The most redeliveries one hook may have waiting to be sent; more are refused until some are through. */
+export const MAX_QUEUED_REDELIVERIES = 5;
+/** The suffix a redelivery adds to the event key it copies (one only: a redelivery of a redelivery replaces it). */
+const REDELIVER_SUFFIX = /#redeliver:[0-9a-f-]{36}$/;
 /** The most deliveries the log shows. */
 export const DELIVERY_LOG_LIMIT = 50;
 
@@ -104,8 +108,16 @@ export async function redeliver(db: Knex, actor: Actor, appName: unknown, rawDel
     .where({ 'h.app_id': app.id, 'd.id': uuid }).first('d.webhook_id', 'd.event', 'd.event_key', 'd.payload');
   if (!old) throw new PaasError('E_HOOK_NOT_FOUND', `No delivery ${String(rawDeliveryId).slice(0, 40)} on ${app.name}`);
   const id = crypto.randomUUID();
-  await db('webhook_deliveries_out').insert({
-    id, webhook_id: old.webhook_id, event: old.event, event_key: `${old.event_key}#redeliver:${id}`, payload: JSON.stringify(old.payload), next_attempt_at: db.fn.now(),
+  await db.transaction(async (trx) => {
+    await trx('outgoing_webhooks').where({ id: old.webhook_id }).forUpdate().first('id'); // one redeliver at a time per hook: the cap holds
+    const { n } = (await trx('webhook_deliveries_out').where({ webhook_id: old.webhook_id, status: 'pending' }).whereLike('event_key', '%#redeliver:%').count('* as n').first())!;
+    if (Number(n) >= MAX_QUEUED_REDELIVERIES) {
+      throw new PaasError('E_HOOK_REDELIVER_LIMIT', `This webhook already has ${MAX_QUEUED_REDELIVERIES} redeliveries waiting to be sent; wait until they are through`);
+    }
+    await trx('webhook_deliveries_out').insert({
+      id, webhook_id: old.webhook_id, event: old.event, event_key: `${String(old.event_key).replace(REDELIVER_SUFFIX, '')}#redeliver:${id}`,
+      payload: JSON.stringify(old.payload), next_attempt_at: trx.fn.now(),
+    });
   });
   return id;
 }

@@ -5,6 +5,7 @@ import { projectsPlans } from './migrations/012-projects-plans.ts';
 import { planUsage } from './migrations/014-plan-usage.ts';
 import { outgoingWebhooks } from './migrations/017-outgoing-webhooks.ts';
 import { reviewApps } from './migrations/018-review-apps.ts';
+import { webhookLeases } from './migrations/019-webhook-leases.ts';
 import { appSources } from './migrations/016-app-sources.ts';
 import { userIdentities } from './migrations/015-user-identities.ts';
 
@@ -389,7 +390,7 @@ const autoscaling: Migration = {
 };
 
 const all: Migration[] = [initial, dashboard, kubernetes, leases, stack, appUids, accounts, certificates, processModel, observability, autoscaling,
-  projectsPlans, planUsage, userIdentities, appSources, outgoingWebhooks, reviewApps,
+  projectsPlans, planUsage, userIdentities, appSources, outgoingWebhooks, reviewApps, webhookLeases,
 ];
 
 /** A knex migration source over the in-code list, so migrations work the same under tsx and in any cwd. */

@@ -10,6 +10,7 @@ import { createUser, FIXTURES, getApp, git, sshRemote, startPlatform, tempDir, t
 import { commitAll, createApp, pushOutput, stopPlatform } from '../support/push.ts';
 import { signGitHub, startGitHost, type GitHost } from '../support/git-host.ts';
 import { waitFor } from '../support/wait.ts';
+import { startReceiver } from '../support/webhook-receiver.ts';
 import { sshCli } from '../support/access.ts';
 
 let p: Platform;
@@ -46,8 +47,9 @@ const delivery = async (id: string) => ((await api('GET', '/api/apps/hooked/sour
 
 before(async () => {
   dir = tempDir();
-  // The Git host is on loopback: the operator switch for private sources is on (off, the platform refuses it).
-  [p, host] = await Promise.all([startPlatform({ env: { PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true' } }), startGitHost()]);
+  // The Git host is on loopback: the operator switch for private sources is on (off, the platform refuses it); and
+  // outgoing webhooks go to the test's own receiver on loopback: a webhook deploy is a `push` for them too.
+  [p, host] = await Promise.all([startPlatform({ env: { PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true', PAAS_WEBHOOKS_ALLOW_PRIVATE: 'true' } }), startGitHost()]);
   alice = await createUser(p, 'alice@example.com', dir);
   await createApp(p, 'hooked', alice.email);
 });
@@ -57,7 +59,9 @@ after(async () => {
   await stopPlatform(p, dir);
 });
 
-test('a signed GitHub push deploys the branch; the build output is stored; refused deliveries deploy nothing', async () => {
+test('a signed GitHub push deploys the branch; the build output is stored; refused deliveries deploy nothing', async (t) => {
+  const receiver = await startReceiver(t);
+  assert.equal((await api('POST', '/api/apps/hooked/webhooks', { url: receiver.url, events: ['push'] })).status, 201);
   const first = await host.createRepo('site', appFiles('first from the git host'));
   const connected = await api('PUT', '/api/apps/hooked/source', { repoUrl: host.url('site'), branch: 'main' });
   assert.equal(connected.status, 200, JSON.stringify(connected.body));
@@ -72,6 +76,9 @@ test('a signed GitHub push deploys the branch; the build output is stored; refus
   const done = await waitFor(async () => { const d = await delivery('gh-1'); return ['deployed', 'failed'].includes(d.outcome) && d; }, 90_000, 'the first webhook deploy');
   assert.equal(done.outcome, 'deployed', done.detail);
   assert.deepEqual(await getApp(p, 'hooked'), { status: 200, body: 'first from the git host' });
+  // The deploy branch moved as a push's would: paas.ref.updated, and so the outgoing webhooks' push event.
+  const [pushed] = await receiver.until(1);
+  assert.deepEqual(pushed!.json.data, { ref: 'refs/heads/main', before: '0'.repeat(40), after: first, created: true, deleted: false, pusher: { email: 'alice@example.com' } });
   const output = await p.cli(['builds:output', 'hooked']);
   assert.match(output.stdout, /-----> /, 'the build output is stored and shown without a terminal');
 
@@ -90,6 +97,9 @@ test('a signed GitHub push deploys the branch; the build output is stored; refus
   const again = await waitFor(async () => { const d = await delivery('gh-5'); return ['deployed', 'failed'].includes(d.outcome) && d; }, 90_000, 'the second webhook deploy');
   assert.equal(again.outcome, 'deployed', again.detail);
   assert.deepEqual(await getApp(p, 'hooked'), { status: 200, body: 'second from the git host' });
+  const moved = (await receiver.until(2))[1]!.json.data as Record<string, unknown>;
+  assert.deepEqual([moved.before, moved.after, moved.created], [first, second, false]);
+  assert.equal(receiver.received.length, 2, 'refused and ignored deliveries moved no ref');
 });
 
 test('a fetch that fails (no such repository) is a failed delivery with git\'s reason, and nothing deployed', async () => {

@@ -10,6 +10,7 @@ import { createUser, fixtureRepo, git, sshRemote, startPlatform, tempDir, type P
 import { sshCli } from '../support/access.ts';
 import { commitFixture, createApp, pushOutput, revOf, stopPlatform } from '../support/push.ts';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
+import { waitFor } from '../support/wait.ts';
 
 let p: Platform;
 let dir: string;
@@ -66,10 +67,13 @@ test('a deploying push sends release.created, deploy.succeeded and push, signed'
   assert.equal((more[1]!.data.release as { version: number }).version, 2);
   assert.match(String(more[1]!.data.error), /did not start/);
 
-  const log = await sshCli(p, alice, ['webhooks:deliveries', 'hooked']);
-  assert.equal(log.code, 0, log.stderr);
+  // The receiver sees a request before its attempt is recorded: wait for the log's final state.
+  const log = await waitFor(async () => {
+    const out = await sshCli(p, alice, ['webhooks:deliveries', 'hooked']);
+    assert.equal(out.code, 0, out.stderr);
+    return out.stdout.split('\n').filter((l) => / succeeded +1 +200 /.test(l)).length === 5 ? out : undefined;
+  }, 10_000, 'five deliveries recorded as succeeded');
   const rows = log.stdout.split('\n').filter((l) => / (succeeded|pending|failed) /.test(l));
   assert.equal(rows.length, 5, log.stdout);
-  assert.ok(rows.every((l) => / succeeded +1 +200 /.test(l)), log.stdout);
   assert.equal(receiver.received.length, 5, 'no push event for a ref the failed deploy kept back');
 });
