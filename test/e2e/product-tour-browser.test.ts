@@ -161,6 +161,7 @@ test('a new visitor reads the landing page and docs, signs in with OIDC, makes a
   await screenshot(page, 'tour-build-live');
   await page.locator('nav.tabs').getByRole('link', { name: 'Overview', exact: true }).click();
   await page.locator('p.big', { hasText: /^v1$/ }).waitFor();
+  assert.match(await page.locator('#deploys-from').innerText(), /^Deploys from main of git:\/\/127\.0\.0\.1:\d+\/site\.git when the Git host calls its webhook/);
   await screenshot(page, 'tour-overview');
 
   const served = await waitFor(async () => { const r = await getApp(p!, 'tour-site'); return r.status === 200 ? r : undefined; }, 30_000, 'the app through the router');

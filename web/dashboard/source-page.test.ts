@@ -27,6 +27,9 @@ test('the Git host tab connects a repository, shows what to enter at the host an
   assert.match(page.body, /<input id="repo-url" name="repoUrl" required value="git@github\.com:me\/demo\.git"/);
   assert.match(page.body, /<input id="branch" name="branch" value="prod"/, 'the form shows the connected branch');
   assert.match(page.body, /No deliveries yet/);
+  const overview = (await b.get('/apps/demo')).body;
+  assert.match(overview, /A push to <code>prod<\/code> at the Git host deploys demo once its webhook is added there/);
+  assert.match(overview, /<p id="deploys-from">Deploys from <code>prod<\/code> of <code>git@github\.com:me\/demo\.git<\/code>.*href="\/apps\/demo\/source"/);
 
   const buildId = await insertBuild(h.db, 'demo', { status: 'succeeded', number: 7 });
   const appId = (await h.db('apps').where({ name: 'demo' }).first('id')).id;
@@ -41,5 +44,6 @@ test('the Git host tab connects a repository, shows what to enter at the host an
   assert.equal((await other.post('/apps/demo/source', { repoUrl: 'https://x.example/a.git' })).status, 404);
   assert.equal((await b.post('/apps/demo/source/disconnect', {})).status, 303);
   assert.match((await b.get('/apps/demo/source')).body, /demo is no longer connected to a repository/);
+  assert.doesNotMatch((await b.get('/apps/demo')).body, /deploys-from/, 'a disconnected app says git push again');
   assert.equal(await h.db('app_sources').count('* as n').first().then((r) => Number(r?.n)), 0);
 });
