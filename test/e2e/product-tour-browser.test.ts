@@ -133,6 +133,7 @@ test('a new visitor reads the landing page and docs, signs in with OIDC, makes a
   await page.locator('#project-apps').getByRole('link', { name: 'tour-site' }).click();
 
   // Connect the repository on the Git host; the page gives the webhook's URL and secret.
+  assert.equal(await page.locator('#app-project').innerText(), 'tour', "the app's header names its project");
   await page.locator('nav.tabs').getByRole('link', { name: 'Git host', exact: true }).click();
   await page.getByLabel('Repository URL').fill(host.url('site'));
   await page.getByLabel('Branch').fill('main');

@@ -38,6 +38,7 @@ test('a project in the browser: created, an app added, members with roles; forms
   assert.match(page.body, /mia@example\.com<\/td>\s*<td>member/);
   assert.match(page.body, /vic@example\.com<\/td>\s*<td>viewer/);
   assert.match((await owner.get('/projects')).body, /href="\/projects\/team"/);
+  assert.match((await mia.get('/apps/shop/activity')).body, /<a href="\/projects">Projects<\/a> <span aria-hidden="true">\/<\/span> <a href="\/projects\/team" id="app-project">team<\/a>/, "an app page's crumbs name its project");
   const hostile = await owner.post('/projects', { name: '<script>alert(1)</script>' });
   assert.equal(hostile.status, 400);
   assert.match(hostile.body, /E_PROJECT_NAME_INVALID/);
