@@ -122,15 +122,9 @@ test('a new visitor reads the landing page and docs, signs in with OIDC, makes a
   await page.getByLabel('Project name').fill('tour');
   await page.getByRole('button', { name: 'Create project' }).click();
   await page.getByRole('heading', { name: 'Project tour' }).waitFor();
-  await page.locator('.topnav').getByRole('link', { name: 'Apps' }).click();
-  await page.getByLabel('App name').fill('tour-site');
-  await page.getByRole('button', { name: 'Create app' }).click();
-  await page.locator('.app-name', { hasText: 'tour-site' }).waitFor();
-  await page.locator('.topnav').getByRole('link', { name: 'Projects' }).click();
-  await page.getByRole('link', { name: 'tour', exact: true }).click();
-  await page.getByLabel('App').selectOption('tour-site');
-  await page.getByRole('button', { name: 'Add app' }).click();
-  await page.locator('#project-apps').getByRole('link', { name: 'tour-site' }).click();
+  await page.getByLabel('New app').fill('tour-site');
+  await page.getByRole('button', { name: 'Create app in tour' }).click();
+  await page.getByText('Created tour-site in project tour.').waitFor();
 
   // Connect the repository on the Git host; the page gives the webhook's URL and secret.
   assert.equal(await page.locator('#app-project').innerText(), 'tour', "the app's header names its project");
