@@ -1,7 +1,8 @@
 // test/e2e/product-tour-browser.test.ts — issue 13's "done when", in a real browser (Debian's chromium): a new
 // visitor reads the landing page and the docs, signs in with OIDC (a real oidc-provider) on a platform whose admin
-// opened sign-ups, creates a project and an app in it, connects a repository on a real Git host (`git daemon`), and
-// watches the deploy that the Git host's signed GitHub push webhook starts go live, then reaches the app by its URL.
+// opened sign-ups with the CLI, creates a project and an app in it, connects a repository on a real Git host
+// (`git daemon`), and watches the deploy started by the host's signed GitHub push webhook go live, then reaches the
+// app by its URL through the router.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -23,20 +24,13 @@ function fixtureFiles(name: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(root).map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]));
 }
 
-/** The admin (made with the CLI, as the README does) signs in with a password and opens sign-ups on the admin page. */
-async function openSignups(browser: Browser, p: Platform, base: string): Promise<void> {
+/** The admin, made with the CLI as the README does, opens sign-ups with the CLI too. */
+async function openSignups(p: Platform): Promise<void> {
   const made = await p.cli(['users:create', ADMIN], `${PASSWORD}\n`);
   assert.equal(made.code, 0, made.stderr);
-  const { page } = await trackedPage(browser);
-  await page.goto(`${base}/signin`);
-  await page.getByLabel('Email').fill(ADMIN);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.locator('form[action="/signin"]').getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/apps`);
-  await page.goto(`${base}/admin`);
-  await page.locator('#signups').getByRole('button', { name: 'Open sign-ups' }).click();
-  await page.getByText('Sign-ups are open.').waitFor();
-  await page.context().close();
+  const opened = await p.cli(['signin:signups', 'open']);
+  assert.equal(opened.code, 0, opened.stderr);
+  assert.match(opened.stdout, /Sign-ups are open/);
 }
 
 /** Sends the push event as GitHub documents it: JSON body, HMAC SHA-256 of the raw bytes in X-Hub-Signature-256. */
@@ -103,7 +97,7 @@ test('a new visitor reads the landing page and docs, signs in with OIDC, makes a
   [p, host, browser] = await Promise.all([startPlatform({ env: { ...op.env('Test ID'), PAAS_ISOLATION: 'sandbox' } }), startGitHost(), launchChromium()]);
   const base = `http://127.0.0.1:${p.httpPort}`;
   const rev = await host.createRepo('site', fixtureFiles('static'));
-  await openSignups(browser, p, base);
+  await openSignups(p);
 
   const t = await trackedPage(browser);
   const page = t.page;
