@@ -9,6 +9,9 @@ import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './
 
 type AppParams = { Params: { app: string } };
 
+/** Deliveries still on their way to a build's end: while one is, the deliveries card refreshes itself. */
+const PENDING = new Set(['queued', 'fetching', 'building']);
+
 async function sourcePage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
   const source = await findSource(d.db, ctx.actor, ctx.app.name);
   const deliveries = source ? await listDeliveries(d.db, ctx.actor, ctx.app.name) : [];
@@ -16,6 +19,7 @@ async function sourcePage(d: DashDeps, req: FastifyRequest, reply: FastifyReply,
   return sendPage(d, req, reply, 'app-source', appPageCtx(ctx, 'Git host', {
     source, webhookUrl: source ? base + source.webhookPath : undefined, deliveries,
     formRepoUrl: source?.repoUrl ?? '', formBranch: source?.branch ?? 'main', ...extra,
+    ...(deliveries.some((x) => PENDING.has(x.outcome)) ? { pending: true, refresh: 3 } : {}),
   }), status);
 }
 

@@ -38,6 +38,11 @@ test('the Git host tab connects a repository, shows what to enter at the host an
   assert.match(listed.body, /<code>&lt;b&gt;gh-1&lt;\/b&gt;<\/code>/);
   assert.match(listed.body, /<a href="\/apps\/demo\/builds\/7">Build 7<\/a>/);
   assert.match(listed.body, /badge-deployed/);
+  assert.doesNotMatch(listed.body, /hx-trigger="every 2s"|http-equiv="refresh"/, 'nothing under way: the card stays still');
+  await h.db('webhook_deliveries').insert({ app_id: appId, delivery_id: 'gh-2', format: 'github', event: 'push', outcome: 'queued' });
+  const pending = await b.get('/apps/demo/source');
+  assert.match(pending.body, /<section class="card" id="deliveries-card" hx-get="\/apps\/demo\/source" hx-trigger="every 2s" hx-select="#deliveries-card"/);
+  assert.match(pending.body, /<noscript><meta http-equiv="refresh" content="3"><\/noscript>/, 'and without JavaScript, the page');
 
   const other = await signUp(h, 'other@example.com');
   assert.equal((await other.get('/apps/demo/source')).status, 404);
