@@ -149,6 +149,7 @@ test('a new visitor reads the landing page and docs, signs in with OIDC, makes a
   await page.locator('#build-status', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
   await page.locator('#release-status .badge-succeeded').waitFor();
   assert.match(await page.locator('#release-status').innerText(), /^v1 succeeded$/i);
+  await page.locator('#build-log').getByText(`v1 is live at http://tour-site.localhost:${p.routerPort}/`).waitFor();
   await screenshot(page, 'tour-build-live');
   await page.locator('nav.tabs').getByRole('link', { name: 'Overview', exact: true }).click();
   await page.locator('p.big', { hasText: /^v1$/ }).waitFor();
