@@ -106,7 +106,7 @@ export const errorCodes = {
   E_PASSWORD_SIGNIN_OFF: { status: 403, doc: 'An admin turned password sign-in off; sign in with one of the listed providers.' },
   E_NO_SIGNIN_PROVIDER: { status: 409, doc: 'Password sign-in cannot be turned off while no sign-in provider is configured.' },
   E_INVITE_INVALID: { status: 403, doc: 'The invite link was used, expired or was revoked; ask an admin for a new one.' },
-  E_SINGLE_TENANT: { status: 403, doc: 'Single-tenant mode (no sandbox): only admins can create apps.' },
+  E_SINGLE_TENANT: { status: 403, doc: 'Single-tenant mode (no sandbox): only admins can create apps, and sign-ups stay closed.' },
   E_SESSION_EXPIRED: { status: 401, doc: 'Your session has expired or was signed out; sign in again.' },
   E_NOT_FOUND: { status: 404, doc: 'No such route.' },
   E_BAD_REQUEST: { status: 400, doc: 'The request is not valid (its body, query string or path); the message names the part.' },

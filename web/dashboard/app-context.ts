@@ -26,6 +26,8 @@ export interface AppContext {
   /** Undefined when the live release runs no web process (nothing answers at the app's URL). */
   url: string | undefined;
   tabs: Array<{ href: string; label: string; current: boolean }>;
+  /** The name of the app's project, for the header's crumbs (those who see an app see its project's name, as in the apps list). */
+  project: string | undefined;
 }
 
 /** The git remotes as this browser reaches the platform: SSH on the SSH port, HTTP on this very server. */
@@ -46,10 +48,11 @@ export async function loadApp(d: DashDeps, req: FastifyRequest, name: string, ta
   const summary = (await appSummaries(d.db, [app])).get(app.id)!;
   const tabs = TABS.map(([id, label, suffix]) => ({ href: `/apps/${app.name}${suffix}`, label, current: id === tab }));
   const url = (await hasWebUrl(d.db, app)) ? appUrl(d.config, app.name) : undefined;
-  return { app, actor, owner: level === 'manage', level, summary, url, tabs };
+  const project = app.project_id == null ? undefined : (await d.db('projects').where({ id: app.project_id }).first('name'))?.name as string | undefined;
+  return { app, actor, owner: level === 'manage', level, summary, url, tabs, project };
 }
 
 /** The template context of an app page: the header's data plus the page's own. */
 export function appPageCtx(ctx: AppContext, title: string, extra: Record<string, unknown>): Record<string, unknown> {
-  return { title: `${title} · ${ctx.app.name}`, nav: 'apps', app: ctx.app, summary: ctx.summary, url: ctx.url, tabs: ctx.tabs, owner: ctx.owner, readOnly: ctx.level === 'read', ...extra };
+  return { title: `${title} · ${ctx.app.name}`, nav: 'apps', app: ctx.app, summary: ctx.summary, url: ctx.url, tabs: ctx.tabs, project: ctx.project, owner: ctx.owner, readOnly: ctx.level === 'read', ...extra };
 }

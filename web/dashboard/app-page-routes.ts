@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { listKeys } from '../../core/accounts/users.ts';
 import { recentLogLines } from '../../runtime/reader.ts';
 import { formationOf } from '../../services/formation.ts';
+import { findSource } from '../../services/git-sources.ts';
 import { currentRelease, rollback } from '../../services/releases.ts';
 import { activityOf } from './activity.ts';
 import { appLogLineView } from './ansi.ts';
@@ -21,15 +22,18 @@ export const LOG_LINES = 200;
 export function registerAppPageRoutes(app: FastifyInstance, d: DashDeps): void {
   app.get<AppParams>('/apps/:app', async (req, reply) => {
     const ctx = await loadApp(d, req, req.params.app, 'overview');
-    const [release, types, procs, activity, keys] = await Promise.all([
+    // Who may deploy sees where the app deploys from (the Git host tab is theirs too); viewers see the git remotes.
+    const [release, types, procs, activity, keys, source] = await Promise.all([
       currentRelease(d.db, ctx.app), formationOf(d.db, ctx.app), d.reader.status(ctx.app.name),
       activityOf(d.db, ctx.app, 5), listKeys(d.db, ctx.actor.user.id),
+      ctx.level === 'read' ? undefined : findSource(d.db, ctx.actor, ctx.app.name),
     ]);
     const processes = types.entries.map(({ type, quantity }) => ({
       type, quantity, up: procs.filter((p) => p.type === type && p.state === 'up').length,
     }));
     return sendPage(d, req, reply, 'app-overview', appPageCtx(ctx, 'Overview', {
       release, processes, activity, hasKeys: keys.length > 0, remotes: remotesFor(d, req, ctx.app.name),
+      source: source && { repoUrl: source.repoUrl, branch: source.branch },
     }));
   });
 

@@ -13,6 +13,8 @@ type AppParams = { Params: { app: string } };
 /** What a viewer is told: the tab holds the webhook secret, so even reading it needs deploy access. */
 const refusal = (app: string) => `The Git host settings of ${app} hold its webhook secret: they need deploy access (the app's owner, a collaborator, or an owner or member of its project)`;
 const loadSourceApp = (d: DashDeps, req: FastifyRequest, app: string) => loadApp(d, req, app, 'source', 'deploy', refusal(app));
+/** Deliveries still on their way to a build's end: while one is, the deliveries card refreshes itself. */
+const PENDING = new Set(['queued', 'fetching', 'building']);
 
 async function sourcePage(d: DashDeps, req: FastifyRequest, reply: FastifyReply, ctx: AppContext, extra: Record<string, unknown> = {}, status = 200) {
   const source = await findSource(d.db, ctx.actor, ctx.app.name);
@@ -21,6 +23,7 @@ async function sourcePage(d: DashDeps, req: FastifyRequest, reply: FastifyReply,
   return sendPage(d, req, reply, 'app-source', appPageCtx(ctx, 'Git host', {
     source, webhookUrl: source ? base + source.webhookPath : undefined, deliveries,
     formRepoUrl: source?.repoUrl ?? '', formBranch: source?.branch ?? 'main', ...extra,
+    ...(deliveries.some((x) => PENDING.has(x.outcome)) ? { pending: true, refresh: 3 } : {}),
   }), status);
 }
 

@@ -3,9 +3,9 @@
 // membership and roles; a project the user is not in is a 404 like a missing one. Forms carry the CSRF token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOwner } from '../../core/access.ts';
-import { listApps } from '../../services/apps.ts';
+import { createApp, listApps } from '../../services/apps.ts';
 import {
-  addAppToProject, createProject, listProjects, projectDetail, PROJECT_ROLES, removeAppFromProject, removeProjectMember, setProjectMember,
+  addAppToProject, createProject, listProjects, projectDetail, projectForActor, PROJECT_ROLES, removeAppFromProject, removeProjectMember, setProjectMember,
 } from '../../services/projects.ts';
 import { attempt, errorView, field, redirect, sendPage, type DashDeps } from './respond.ts';
 import { actorOf } from './sessions.ts';
@@ -51,6 +51,20 @@ export function registerProjectsRoutes(app: FastifyInstance, d: DashDeps): void 
     const appName = field(req, 'app').trim();
     const r = await attempt(() => addAppToProject(d.db, actorOf(req), req.params.project, appName));
     return outcome(d, req, reply, r, `Added ${appName} to ${req.params.project}.`);
+  });
+
+  // A new app made straight in the project, as its owners expect, rather than made on Apps and then moved here.
+  app.post<P>('/projects/:project/apps/new', async (req, reply) => {
+    const actor = actorOf(req);
+    const name = field(req, 'name').trim();
+    const r = await attempt(async () => {
+      await projectForActor(d.db, actor, req.params.project, 'manage'); // before the app exists: no stray app on refusal
+      const created = await createApp(d.db, actor.user, name, d.config.isolation);
+      await addAppToProject(d.db, actor, req.params.project, created.name);
+      return created;
+    });
+    if (!r.ok) return projectPage(d, req, reply, req.params.project, { error: errorView(r.error), newApp: name.slice(0, 100) }, r.error.status);
+    return redirect(req, reply, `/apps/${r.value.name}`, `Created ${r.value.name} in project ${req.params.project}. Push to it with git, or connect a repository on the Git host tab.`);
   });
 
   app.post<P>('/projects/:project/apps/remove', async (req, reply) => {

@@ -38,6 +38,7 @@ test('a project in the browser: created, an app added, members with roles; forms
   assert.match(page.body, /mia@example\.com<\/td>\s*<td>member/);
   assert.match(page.body, /vic@example\.com<\/td>\s*<td>viewer/);
   assert.match((await owner.get('/projects')).body, /href="\/projects\/team"/);
+  assert.match((await mia.get('/apps/shop/activity')).body, /<a href="\/projects">Projects<\/a> <span aria-hidden="true">\/<\/span> <a href="\/projects\/team" id="app-project">team<\/a>/, "an app page's crumbs name its project");
   const hostile = await owner.post('/projects', { name: '<script>alert(1)</script>' });
   assert.equal(hostile.status, 400);
   assert.match(hostile.body, /E_PROJECT_NAME_INVALID/);
@@ -162,4 +163,25 @@ test('the API: /api/projects for each role; viewers read apps but not config; ou
   assert.equal((await call(sam!, 'POST', '/api/projects/sams/apps', { app: 'shop' })).body.error.code, 'E_APP_NOT_FOUND');
   assert.equal((await call(owner!, 'DELETE', '/api/projects/team/apps/shop')).status, 204);
   assert.equal((await call(vic!, 'GET', '/api/apps/shop')).status, 404, 'out of the project, out of reach');
+});
+
+test("a project's owner creates an app straight in it; a member cannot, and a refused name makes no app", async (t) => {
+  const h = await startWeb(t);
+  const { owner, mia } = await team(h);
+  await owner.get('/projects/team');
+  const made = await owner.post('/projects/team/apps/new', { name: 'shop-api' });
+  assert.deepEqual([made.status, made.location], [303, '/apps/shop-api']);
+  const page = await owner.get('/apps/shop-api');
+  assert.match(page.body, /Created shop-api in project team\. Push to it with git, or connect a repository on the Git host tab\./);
+  assert.match(page.body, /id="app-project">team</);
+  assert.match((await owner.get('/projects/team')).body, /href="\/apps\/shop-api"/);
+  const bad = await owner.post('/projects/team/apps/new', { name: '<b>Bad</b>' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /value="&lt;b&gt;Bad&lt;\/b&gt;"/, 'kept, escaped');
+  await mia.get('/projects/team');
+  const refused = await mia.post('/projects/team/apps/new', { name: 'mia-app' });
+  assert.equal(refused.status, 403);
+  assert.match(refused.body, /Only owners of project team can change its apps/);
+  assert.equal(await h.db('apps').where({ name: 'mia-app' }).first(), undefined, 'no stray app on refusal');
+  assert.deepEqual((await h.db('apps').whereNotNull('project_id').orderBy('name').pluck('name')), ['shop', 'shop-api']);
 });
