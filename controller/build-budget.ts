@@ -49,7 +49,7 @@ export async function guardBuild(db: Knex, log: Logger, app: { id: number; name:
     if (!controller || controller.signal.aborted || ended) return;
     const left = deadline - performance.now();
     if (left <= 0) controller.abort(buildStopped(budget!));
-    else timer = setTimeout(arm, abortDelayMs(left)); // fired early (clamped): armed again for the rest
+    else timer = setTimeout(arm, abortDelayMs(left)).unref(); // fired early (clamped): armed again for the rest
   };
   arm();
   let ticking: Promise<void> = Promise.resolve();
@@ -59,7 +59,7 @@ export async function guardBuild(db: Knex, log: Logger, app: { id: number; name:
     const now = budget && (await buildBudget(db, app.id));
     if (now) { deadline = performance.now() + now.leftMs; arm(); }
   };
-  const schedule = () => { ticker = setTimeout(() => { ticking = tick().catch(logged('build minutes not updated')).then(() => { if (!ended) schedule(); }); }, tickMs); };
+  const schedule = () => { ticker = setTimeout(() => { ticking = tick().catch(logged('build minutes not updated')).then(() => { if (!ended) schedule(); }); }, tickMs).unref(); };
   schedule();
   return {
     signal: controller?.signal,
