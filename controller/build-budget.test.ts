@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { isPaasError } from '../core/errors.ts';
 import { createPlan } from '../services/plans.ts';
-import { buildSecondsUsed } from '../services/build-minutes.ts';
+import { buildSecondsUsed, recordBuildSeconds } from '../services/build-minutes.ts';
 import { openTestSchema } from '../test/support/test-schema.ts';
-import { guardBuild } from './build-budget.ts';
+import { abortDelayMs, guardBuild, MAX_TIMER_MS } from './build-budget.ts';
 
 const log = { error() {} } as never;
 
@@ -32,4 +32,36 @@ test('a build is stopped when it reaches the plan\'s minutes, its seconds are re
   await guard.end();
   assert.ok(await buildSecondsUsed(db, { kind: 'user', id: owner.id }) >= 0.6);
   await assert.rejects(guardBuild(db, log, row, crypto.randomUUID()), (err) => isPaasError(err, 'E_QUOTA_BUILD_MINUTES'));
+});
+
+test('a plan past 2^31-1 ms of minutes does not stop a build at once (setTimeout would overflow)', async (t) => {
+  assert.equal(abortDelayMs(40_000 * 60_000), MAX_TIMER_MS);
+  assert.equal(abortDelayMs(1500), 1500);
+  const db = await openTestSchema(t, 'budgetbig');
+  if (!db) return;
+  const [owner] = await db('users').insert({ email: 'o@example.com', password_hash: 'x' }).returning('id');
+  const [row] = await db('apps').insert({ name: 'big-app', owner_id: owner.id }).returning(['id', 'name']);
+  await createPlan(db, { kind: 'operator' }, 'huge', { buildMinutes: 40_000 }, true);
+  const guard = await guardBuild(db, log, row, crypto.randomUUID());
+  t.after(() => guard.end());
+  // Asserting an absence needs a wait: an overflowed timer fires after 1 ms.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(guard.signal?.aborted, false);
+});
+
+test("concurrent builds: a running build's seconds are in the ledger from its start, and it stops when the others used the month up", { timeout: 10_000 }, async (t) => {
+  const db = await openTestSchema(t, 'budgetrun');
+  if (!db) return;
+  const [owner] = await db('users').insert({ email: 'o@example.com', password_hash: 'x' }).returning('id');
+  const [row] = await db('apps').insert({ name: 'run-app', owner_id: owner.id }).returning(['id', 'name']);
+  await createPlan(db, { kind: 'operator' }, 'month', { buildMinutes: 10 }, true);
+  const buildId = crypto.randomUUID();
+  const guard = await guardBuild(db, log, row, buildId, 20);
+  assert.ok(await db('build_usage').where({ build_id: buildId }).first(), 'the row is there while the build runs (a crash still charges it)');
+  // Another build of the same plan, running at once, wrote its heartbeat: the month is used up.
+  await recordBuildSeconds(db, row.id, row.name, crypto.randomUUID(), new Date(), 600);
+  await once(guard.signal!, 'abort');
+  assert.ok(isPaasError(guard.stoppedError(), 'E_QUOTA_BUILD_MINUTES'));
+  await guard.end();
+  assert.ok(Number((await db('build_usage').where({ build_id: buildId }).first()).seconds) > 0);
 });

@@ -16,7 +16,7 @@ import type { Logger } from '../core/logger.ts';
 import { BuildLog, UNSTORED_LINES, type BuildRow } from '../services/builds.ts';
 import { holdLease, leaseFrom } from './leases.ts';
 import { createRelease } from '../services/releases.ts';
-import { recordDefaultFormation } from '../services/formation.ts';
+import { appJsonFormation, checkAppJsonInstances, recordDefaultFormation } from '../services/formation.ts';
 import type { BuildDriver, BuildOutput } from '../runtime/driver.ts';
 import type { AppJson } from '../builders/app-json-types.ts';
 import { appJsonOfPush } from './app-json-step.ts';
@@ -116,6 +116,9 @@ async function runBuild(deps: BuilderDeps, app: AppRow, build: BuildRow, resumed
       } catch (err) { steps.end(err); throw err; }
     });
     stack = result.stack;
+    // app.json's formation applies on every deploy: over the plan's instances, nothing is released.
+    const fresh = (await deps.db('apps').where({ id: app.id }).first()) as AppRow;
+    await checkAppJsonInstances(deps.db, fresh, appJsonFormation({ app_json: appJson }), Object.keys(result.processTypes));
     await guard?.end();
     guard = undefined;
     await succeed(deps, app, build, p, { ...result, appJson }, log);

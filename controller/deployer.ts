@@ -20,7 +20,7 @@ import type { ReleaseSpec } from '../runtime/types.ts';
 import { pruneImages, pruneSlugs, type RemoveAppImages } from './slug-retention.ts';
 import { RolloutFailedError, type RuntimeDriver, type Say } from '../runtime/driver.ts';
 import type { ProcessSpec } from '../runtime/types.ts';
-import { appJsonFormation } from '../services/formation.ts';
+import { appJsonFormation, checkAppJsonInstances } from '../services/formation.ts';
 import { recordDeploy, secondsSince } from '../core/metrics/record.ts';
 import { stackLabel } from './app-metrics.ts';
 import { annotate, attr, failActive, withSpan } from '../core/tracing.ts';
@@ -113,6 +113,7 @@ export class Deployer {
       const live = app.current_release_id ? await db('releases').where({ id: app.current_release_id }).first('version') : undefined;
       // Work items may arrive out of order: an older release never replaces a newer live one.
       if (live && live.version > release.version) throw new PaasError('E_RELEASE_BOOT_FAILED', `superseded by v${live.version}, which is already live`);
+      await checkAppJsonInstances(db, app, appJsonFormation(build), Object.keys(build.process_types ?? {})); // before any process starts
       const domains = await listDomains(db, app.id);
       const spec = releaseSpec(this.deps.config, app, release, build, domains, await appEdge(db, this.deps.config.baseDomain, app, domains), await planMemoryMb(db, app.id));
       const previous = await liveSpec(db, this.deps.config, app, domains);

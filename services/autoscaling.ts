@@ -7,7 +7,7 @@ import { appForActor, type Actor, type AppRow, type AutoscaleSetting } from '../
 import type { Mode } from '../core/config.ts';
 import { autoscaleUnavailable, PaasError } from '../core/errors.ts';
 import { enqueueEvent } from '../core/outbox.ts';
-import { MAX_INSTANCES, processTypes, quantityOf } from './formation.ts';
+import { formationOf, MAX_INSTANCES, processTypes, quantityOf } from './formation.ts';
 import { checkInstancesQuota, totalInstances } from './quotas.ts';
 import { currentRelease } from './releases.ts';
 
@@ -69,7 +69,8 @@ export async function setAutoscale(db: Knex, mode: Mode, actor: Actor, name: str
     const types = await processTypes(trx, app);
     if (!types.includes(type)) throw new PaasError('E_PROCESS_TYPE_UNKNOWN', `No process type ${type} in v${release.version}; its types are: ${types.join(', ') || 'none'}`);
     const autoscaling = { ...locked.autoscaling, [type]: setting };
-    const total = totalInstances(types, (t) => quantityOf(t, locked.formation), autoscaling);
+    const fromAppJson = (await formationOf(trx, app)).fromAppJson; // app.json's quantities run on every deploy: counted too
+    const total = totalInstances(types, (t) => quantityOf(t, locked.formation, fromAppJson), autoscaling);
     await checkInstancesQuota(trx, app, total, `ps:autoscale ${type} --max ${setting.max}`);
     // Merged in the UPDATE, as ps:scale does: a concurrent ps:autoscale of another type is kept.
     await trx('apps').where({ id: app.id }).update({ autoscaling: trx.raw('autoscaling || ?::jsonb', [JSON.stringify({ [type]: setting })]) });

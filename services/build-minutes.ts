@@ -54,14 +54,24 @@ export async function checkBuildMinutes(db: Knex, appName: string): Promise<void
   if (budget && budget.leftMs <= 0) throw minutesUsedUp(budget);
 }
 
-/** Adds a build's seconds to the ledger, charged as the app's plan says now; a resumed build adds to its row. */
-export async function recordBuildSeconds(db: Knex, appId: number, app: string, buildId: string, startedAt: Date, seconds: number): Promise<void> {
+/**
+ * Adds seconds to a build's ledger row, charged as the app's plan says now; a resumed build adds to its row.
+ * Returns the row's seconds after the addition (undefined when the app is gone).
+ */
+export async function recordBuildSeconds(db: Knex, appId: number, app: string, buildId: string, startedAt: Date, seconds: number): Promise<number | undefined> {
   const found = await planOfApp(db, appId);
-  if (!found) return;
+  if (!found) return undefined;
   const owner = await db('apps').where({ id: appId }).first('owner_id');
   const row = {
     build_id: buildId, app, seconds, started_at: startedAt,
     user_id: owner?.owner_id ?? null, project_id: found.subject.kind === 'project' ? found.subject.id : null,
   };
-  await db('build_usage').insert(row).onConflict('build_id').merge({ seconds: db.raw('build_usage.seconds + excluded.seconds') });
+  const [saved] = await db('build_usage').insert(row).onConflict('build_id')
+    .merge({ seconds: db.raw('build_usage.seconds + excluded.seconds') }).returning('seconds');
+  return Number(saved.seconds);
+}
+
+/** Sets a running build's ledger seconds (its heartbeat and its end; the row was opened by recordBuildSeconds). */
+export async function setBuildSeconds(db: Knex, buildId: string, seconds: number): Promise<void> {
+  await db('build_usage').where({ build_id: buildId }).update({ seconds });
 }

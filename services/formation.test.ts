@@ -8,7 +8,9 @@ import { loadConfig } from '../core/config.ts';
 import { isPaasError } from '../core/errors.ts';
 import { insertBuild, openTestSchema } from '../test/support/test-schema.ts';
 import type { BuildRow } from './builds.ts';
-import { formationOf, quantityOf, recordDefaultFormation, scaleApp, toDefaultFormation } from './formation.ts';
+import { setAutoscale } from './autoscaling.ts';
+import { checkAppJsonInstances, formationOf, quantityOf, recordDefaultFormation, scaleApp, toDefaultFormation } from './formation.ts';
+import { createPlan } from './plans.ts';
 import { releaseSpec } from './release-spec.ts';
 import type { ReleaseRow } from './releases.ts';
 
@@ -108,4 +110,21 @@ test('two concurrent ps:scale calls both land', async (t) => {
   await both;
   const app = (await db('apps').where({ name: 'demo' }).first()) as AppRow;
   assert.deepEqual(app.formation, { web: 1, worker: 2, clock: 1 });
+});
+
+test("app.json's formation counts against the plan's instances per app (at the boundary), and in ps:autoscale's total", async (t) => {
+  const db = await openTestSchema(t, 'formation');
+  if (!db) return;
+  await createPlan(db, operator, 'three', { maxInstances: 3 }, true);
+  const types = { web: 'node server.js', worker: 'node worker.js' };
+  const { app } = await deployed(db, types, { formation: { worker: 2 } });
+  await checkAppJsonInstances(db, app, { worker: 2 }, Object.keys(types)); // web 1 + worker 2: exactly the limit
+  await assert.rejects(checkAppJsonInstances(db, app, { worker: 3 }, Object.keys(types)), (err: unknown) => isPaasError(err, 'E_QUOTA_INSTANCES')
+    && err.message === 'Plan "three" allows 3 process instances per app; app.json\'s formation (worker=3) would make demo run 4 in all. '
+    + 'Lower it in app.json and push again or ask an admin for a larger plan');
+  await assert.rejects(checkAppJsonInstances(db, app, { web: 99 }, ['web']), (err: unknown) => isPaasError(err, 'E_QUOTA_INSTANCES'));
+  // Autoscaling web to at most 2 with app.json's worker=2 makes 4: refused (app.json's quantities are counted).
+  await assert.rejects(setAutoscale(db, 'kubernetes', operator, 'demo', 'web', { min: 1, max: 2, cpu: 70 }), (err: unknown) => isPaasError(err, 'E_QUOTA_INSTANCES')
+    && /ps:autoscale web --max 2 would make demo run 4 in all/.test(err.message));
+  await setAutoscale(db, 'kubernetes', operator, 'demo', 'web', { min: 1, max: 1, cpu: 70 });
 });

@@ -60,6 +60,20 @@ export async function recordDefaultFormation(trx: Knex.Transaction, app: AppRow,
   await trx('apps').where({ id: app.id }).update({ formation: trx.raw('?::jsonb || formation', [JSON.stringify(added)]) });
 }
 
+/**
+ * Refuses a build whose app.json formation (up to 99 per type, applied on every deploy) would take the app over its
+ * plan's instances per app: the builder before its release, the deployer before any process starts (a rollback too).
+ * `declared`: the build's process types; autoscaled types count at their maximum.
+ */
+export async function checkAppJsonInstances(db: Knex, app: AppRow, fromAppJson: Record<string, number> | undefined, declared: string[]): Promise<void> {
+  if (!fromAppJson) return;
+  const types = declared.filter((t) => t !== 'release');
+  const formation = { ...toDefaultFormation(declared, app.formation), ...app.formation };
+  const total = totalInstances(types, (t) => quantityOf(t, formation, fromAppJson), app.autoscaling);
+  const said = Object.entries(fromAppJson).map(([t, n]) => `${t}=${n}`).join(' ');
+  await checkInstancesQuota(db, app, total, `app.json's formation (${said})`, 'Lower it in app.json and push again');
+}
+
 /** The build of the app's current release (undefined before its first deploy). */
 async function currentBuild(db: Knex, app: AppRow): Promise<BuildRow | undefined> {
   const release = await currentRelease(db, app);

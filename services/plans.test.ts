@@ -151,6 +151,10 @@ test("usage: admins see everyone's, sorted by a column; users only their own; pl
   assert.deepEqual(sorted.map((u) => u.email), ['hal@example.com', 'gus@example.com', 'root@example.com']);
   await assert.rejects(allUsage(db, '/nonexistent', 512, { kind: 'user', user: gus }), refusedWith('E_FORBIDDEN'));
   await assert.rejects(usageFor(db, '/nonexistent', 512, { kind: 'user', user: gus }, 'hal@example.com'), refusedWith('E_FORBIDDEN'));
+  // A non-admin cannot probe which emails have accounts: an unknown one is refused the same way as a known one.
+  await assert.rejects(usageFor(db, '/nonexistent', 512, { kind: 'user', user: gus }, 'nobody@example.com'), refusedWith('E_FORBIDDEN'));
+  assert.equal((await usageFor(db, '/nonexistent', 512, { kind: 'user', user: gus }, ' GUS@example.com ')).email, 'gus@example.com', 'their own, however typed');
+  await assert.rejects(usageFor(db, '/nonexistent', 512, { kind: 'user', user: admin }, 'nobody@example.com'), refusedWith('E_USER_NOT_FOUND'));
   await assert.rejects(createPlan(db, { kind: 'user', user: gus }, 'mine', {}), refusedWith('E_FORBIDDEN', /Only admins can manage plans/));
   await assert.rejects(createPlan(db, operator, '../x', {}), refusedWith('E_PLAN_INVALID'));
   await assert.rejects(createPlan(db, operator, 'none', {}), refusedWith('E_PLAN_INVALID'));
@@ -158,6 +162,13 @@ test("usage: admins see everyone's, sorted by a column; users only their own; pl
   assert.throws(() => parseLimit('0.123', 'buildMinutes'), refusedWith('E_PLAN_INVALID'));
   assert.equal(parseLimit('0.05', 'buildMinutes'), 0.05);
   assert.equal(parseLimit('none', 'maxDiskMb'), null);
+  for (const what of ['maxMemoryMb', 'maxDiskMb'] as const) {
+    assert.throws(() => parseLimit('0', what), refusedWith('E_PLAN_INVALID'), `${what} 0 would read as unlimited or the platform's default`);
+    assert.throws(() => parseLimit(0, what), refusedWith('E_PLAN_INVALID'));
+    assert.equal(parseLimit('1', what), 1);
+  }
+  assert.equal(parseLimit('0', 'maxApps'), 0, 'no apps at all is a real limit');
+  assert.equal(parseLimit('0', 'buildMinutes'), 0);
   await createPlan(db, operator, 'one', {}, true);
   await createPlan(db, operator, 'two', {}, true);
   assert.deepEqual((await db('plans').where({ is_default: true })).map((p) => p.name), ['two'], 'one default at a time');

@@ -45,8 +45,8 @@ export function parsePlanName(raw: unknown): string {
 }
 
 /**
- * Reads one limit: a whole number from 0 (build minutes: up to two decimals), or 'none'/'unlimited'/null for no
- * limit. Numbers (the API) and their text (the CLI's flags, the dashboard's form) alike.
+ * Reads one limit: a whole number from 0 (memory and disk: from 1; build minutes: up to two decimals), or
+ * 'none'/'unlimited'/null for no limit. Numbers (the API) and their text (the CLI's flags, the dashboard's form) alike.
  */
 export function parseLimit(raw: unknown, what: keyof typeof COLUMNS): number | null {
   if (raw === null || raw === 'none' || raw === 'unlimited') return null;
@@ -56,7 +56,12 @@ export function parseLimit(raw: unknown, what: keyof typeof COLUMNS): number | n
     const kind = what === 'buildMinutes' ? 'a number from 0 with up to two decimals' : 'a whole number from 0';
     throw new PaasError('E_PLAN_INVALID', `${what} "${String(raw).slice(0, 40)}" is not ${kind}, or "none" for unlimited`);
   }
-  return Number(text);
+  const n = Number(text);
+  // 0 MB of memory or disk would read as "the platform's default" or "unlimited" downstream: refused, not guessed at.
+  if (n === 0 && (what === 'maxMemoryMb' || what === 'maxDiskMb')) {
+    throw new PaasError('E_PLAN_INVALID', `${what} must be at least 1 (MB), or "none" for unlimited`);
+  }
+  return n;
 }
 
 function toColumns(limits: PlanLimits): Record<string, number | null> {

@@ -1,5 +1,5 @@
 // services/quotas.ts — the plan limits that bite at once: apps per owner (createApp), process instances per app
-// (ps:scale, ps:autoscale), memory per process (the release spec the runtimes read) and disk per app (the push's
+// (ps:scale, ps:autoscale, app.json's formation on a push and a deploy), memory per process (the release spec the runtimes read) and disk per app (the push's
 // quota check in gitd/pre-receive.ts). Each refusal names the plan and the limit. Build minutes: build-minutes.ts.
 import type { Knex } from 'knex';
 import type { AppRow } from '../core/access.ts';
@@ -30,11 +30,11 @@ export function totalInstances(types: string[], quantityOf: (type: string) => nu
 }
 
 /** Refuses a formation (ps:scale) or autoscaling maximum (ps:autoscale) over the app's plan's instances per app. */
-export async function checkInstancesQuota(db: Knex, app: Pick<AppRow, 'id' | 'name'>, total: number, asked: string): Promise<void> {
+export async function checkInstancesQuota(db: Knex, app: Pick<AppRow, 'id' | 'name'>, total: number, asked: string, fix = 'Scale another type down'): Promise<void> {
   const plan = (await planOfApp(db, app.id))?.plan;
   if (plan?.maxInstances === null || plan?.maxInstances === undefined || total <= plan.maxInstances) return;
   throw new PaasError('E_QUOTA_INSTANCES', `Plan "${plan.name}" allows ${plural(plan.maxInstances, 'process instance')} per app; ${asked} would make ${app.name} run ${total} in all. `
-    + 'Scale another type down or ask an admin for a larger plan');
+    + `${fix} or ask an admin for a larger plan`);
 }
 
 /** The memory each of the app's processes gets from its plan (MB), or undefined: the platform's PAAS_APP_MEMORY_MB. */

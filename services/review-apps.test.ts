@@ -1,6 +1,6 @@
 // services/review-apps.test.ts — review-app settings and access, the review app a branch makes (owner, project,
 // config, collaborators), names that never take over another app, branch deletion, the parent's destroy, and the
-// expiry sweep called with a "now".
+// expiry sweep called with a "now", and the plans' apps and build minutes for review apps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
@@ -11,7 +11,9 @@ import { openTestSchema } from '../test/support/test-schema.ts';
 import { addCollaborator, createApp, destroyApp, listApps, removeCollaborator } from './apps.ts';
 import { planOfApp } from './plans.ts';
 import { getReviewSettings, updateReviewSettings, type ReviewAppRow } from './review-apps.ts';
-import { destroyReviewAppOf, ensureReviewApp, reviewParent, sweepExpiredReviewApps, trySweepLock } from './review-push.ts';
+import { destroyReviewAppOf, ensureReviewApp, reviewAppOf, reviewParent, sweepExpiredReviewApps, trySweepLock } from './review-push.ts';
+import { checkBuildMinutes } from './build-minutes.ts';
+import { createPlan, updatePlan } from './plans.ts';
 import { branchHash } from '../core/review-names.ts';
 
 const sandbox = { mode: 'sandbox', reason: 'test' } as unknown as IsolationState;
@@ -172,4 +174,19 @@ test("the sweep's lock is per schema: another schema's sweep does not stop this 
     assert.equal(await trySweepLock(trx), true);
     assert.deepEqual(await sweepExpiredReviewApps(db, now), ['shop-old'], 'a sweep in another schema (another platform, another test) does not block');
   });
+});
+
+test("review apps meet the plans: a new one counts against the owner's apps; its pushes are charged to its project's build minutes", async (t) => {
+  const db = await openTestSchema(t, 'review_plans');
+  if (!db) return;
+  const { parent, projectId } = await shop(db);
+  const plan = await createPlan(db, { kind: 'operator' }, 'one-app', { maxApps: 1 }, true);
+  await assert.rejects(ensureReviewApp(db, parent, 'feature', sandbox), (err: unknown) => isPaasError(err, 'E_QUOTA_APPS'));
+  assert.equal(await reviewAppOf(db, parent, 'feature'), undefined, 'nothing was made');
+  await updatePlan(db, { kind: 'operator' }, plan.name, { maxApps: 2 });
+  const { app } = await ensureReviewApp(db, parent, 'feature', sandbox);
+  await checkBuildMinutes(db, app.name); // the project has no plan: the owner's default, no minutes limit
+  const none = await createPlan(db, { kind: 'operator' }, 'no-minutes', { buildMinutes: 0 });
+  await db('projects').where({ id: projectId }).update({ plan_id: none.id });
+  await assert.rejects(checkBuildMinutes(db, app.name), (err: unknown) => isPaasError(err, 'E_QUOTA_BUILD_MINUTES') && /Plan "no-minutes"/.test(err.message));
 });

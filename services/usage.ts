@@ -65,6 +65,8 @@ export async function usageFor(db: Knex, dataDir: string, platformMemoryMb: numb
     if (actor.kind !== 'user') throw new PaasError('E_USAGE', 'Name the user: usage EMAIL');
     return usageOf(db, dataDir, platformMemoryMb, actor.user);
   }
+  // Admin first: a non-admin must not learn from E_USER_NOT_FOUND which emails have accounts.
+  if (actor.kind === 'user' && actor.user.email.toLowerCase() !== email.trim().toLowerCase()) requireAdmin(actor, "see other users' usage");
   const user = await getUserByEmail(db, email);
   if (actor.kind === 'user' && actor.user.id !== user.id) requireAdmin(actor, "see other users' usage");
   return usageOf(db, dataDir, platformMemoryMb, user);
