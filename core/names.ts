@@ -7,26 +7,24 @@ const CONFIG_KEY = /^[A-Z_][A-Z0-9_]*$/;
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const EMAIL = /^[^\s@<>"'`]+@[^\s@<>"'`]+\.[^\s@<>"'`]+$/;
 
-/** Returns the app name if it is a DNS label, else throws E_APP_NAME_INVALID. */
-export function parseAppName(raw: unknown): string {
+/** The name if it is a DNS label (1-63 lowercase letters, digits and hyphens), else `code` naming what it names. */
+function parseLabel(raw: unknown, code: 'E_APP_NAME_INVALID' | 'E_PROJECT_NAME_INVALID', what: string): string {
   const name = typeof raw === 'string' ? raw : '';
   if (!APP_NAME.test(name)) {
     const shown = name === '' ? 'An empty name' : `"${name.slice(0, 80)}"`;
-    throw new PaasError('E_APP_NAME_INVALID',
-      `${shown} is not a valid app name: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+    throw new PaasError(code, `${shown} is not a valid ${what} name: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
   }
   return name;
 }
 
+/** Returns the app name if it is a DNS label, else throws E_APP_NAME_INVALID. */
+export function parseAppName(raw: unknown): string {
+  return parseLabel(raw, 'E_APP_NAME_INVALID', 'app');
+}
+
 /** Returns the project name if it is a DNS label, as app names are (projects may name hosts one day), else E_PROJECT_NAME_INVALID. */
 export function parseProjectName(raw: unknown): string {
-  const name = typeof raw === 'string' ? raw : '';
-  if (!APP_NAME.test(name)) {
-    const shown = name === '' ? 'An empty name' : `"${name.slice(0, 80)}"`;
-    throw new PaasError('E_PROJECT_NAME_INVALID',
-      `${shown} is not a valid project name: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
-  }
-  return name;
+  return parseLabel(raw, 'E_PROJECT_NAME_INVALID', 'project');
 }
 
 /**
