@@ -37,8 +37,10 @@ export async function guardBuild(db: Knex, log: Logger, app: { id: number; name:
   const budget: BuildBudget | undefined = await buildBudget(db, app.id);
   if (budget && budget.leftMs <= 0) throw minutesUsedUp(budget);
   const logged = (what: string) => (err: unknown) => { log.error({ err, app: app.name, buildId }, what); };
-  // Opened now, so a crash mid-build still charges it; a resumed build adds to its row (base).
-  const base = (await recordBuildSeconds(db, app.id, app.name, buildId, new Date(), 0).catch(logged('build minutes not recorded'))) ?? 0;
+  // Opened now, so a crash mid-build still charges it; a resumed build adds to its row (base). Under a plan with a
+  // minutes limit a build that cannot open its row does not run (its later writes would update nothing: free minutes).
+  const opening = recordBuildSeconds(db, app.id, app.name, buildId, new Date(), 0);
+  const base = (await (budget ? opening : opening.catch(logged('build minutes not recorded')))) ?? 0;
   const write = () => setBuildSeconds(db, buildId, base + (performance.now() - started) / 1000);
   const controller = budget ? new AbortController() : undefined;
   let deadline = started + (budget?.leftMs ?? 0);

@@ -14,16 +14,18 @@ const NOT_BUSY = `NOT EXISTS (SELECT 1 FROM webhook_deliveries_out l
 
 /**
  * Claims up to `limit` due rows, the earliest due of each hook whose hook has nothing in flight; each gets a new lease
- * token and `leased_until` = now + leaseSeconds. One claim at a time on the whole database (a transaction-scoped
- * advisory lock), so two controllers never both pick a row of the same hook.
+ * token and `leased_until` = now + leaseSeconds. One claim at a time per schema (a transaction-scoped advisory lock),
+ * so two controllers never both pick a row of the same hook; the outer conditions are checked again on the locked row,
+ * so a row recorded meanwhile (a lapsed lease's attempt that finished) is not claimed again.
  */
 export async function claimDue(db: Knex, limit: number, leaseSeconds: number): Promise<Claimed[]> {
   return db.transaction(async (trx) => {
-    await trx.raw("SELECT pg_advisory_xact_lock(hashtext('paas.webhook_deliveries_out.claim'))");
+    // Keyed by schema too: platforms sharing one database (tests, staging beside production) do not queue behind each other.
+    await trx.raw("SELECT pg_advisory_xact_lock(hashtext('paas.webhook_deliveries_out.claim'), hashtext(current_schema()))");
     return (await trx.raw(`
       UPDATE webhook_deliveries_out d SET lease_token = gen_random_uuid(), leased_until = now() + make_interval(secs => ?)
       FROM outgoing_webhooks h
-      WHERE h.id = d.webhook_id AND d.id IN (
+      WHERE h.id = d.webhook_id AND d.status = 'pending' AND (d.leased_until IS NULL OR d.leased_until <= now()) AND d.id IN (
         SELECT id FROM (
           SELECT c.id, c.next_attempt_at, c.created_at,
             row_number() OVER (PARTITION BY c.webhook_id ORDER BY c.next_attempt_at, c.created_at, c.id) AS n

@@ -1,6 +1,7 @@
 // gitd/review-push.test.ts — the order of a push's review-app work against real PostgreSQL, with the deploy of each
 // ref given as a function: deleted branches lose their review apps only once every deploy succeeded, and a review
 // app whose first deploy fails (or is refused) is removed again, while an existing one stays.
+import crypto from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
@@ -59,4 +60,18 @@ test('a new review app whose first deploy fails or is refused is removed again; 
   assert.equal(Number(destroyed?.n), 2, 'each removal tells the controller and gitd (paas.app.destroyed)');
   assert.equal(await run([push('feature')], async () => 0), 0);
   assert.deepEqual(await names(), ['shop', 'shop-feature', 'shop-kept', 'shop-old']);
+});
+
+test('a new review app whose push stopped waiting while its build still runs is kept (the builder still uses it)', async (t) => {
+  const db = await openTestSchema(t, 'rpush');
+  if (!db) return;
+  const { run, lines, names } = await setUp(db);
+  const stillBuilding: DeployAs = async (app) => {
+    const { id } = await db('apps').where({ name: app }).first('id');
+    await db('builds').insert({ id: crypto.randomUUID(), app_id: id, number: 1, ref: 'refs/heads/feature', rev: 'a'.repeat(40), status: 'building' });
+    return 1; // the push's wait for the outcome ended (its time limit), not the build
+  };
+  assert.equal(await run([push('feature')], stillBuilding), 1);
+  assert.deepEqual(await names(), ['shop', 'shop-feature', 'shop-kept', 'shop-old']);
+  assert.deepEqual(lines.at(-1), ' !     Review app shop-feature is still building; it was kept, and expires like any review app');
 });

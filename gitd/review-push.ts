@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { IsolationState } from '../core/isolation.ts';
 import type { Say } from '../core/say.ts';
 import { removeApp } from '../services/apps.ts';
+import { pushOutcome } from '../services/builds.ts';
 import { destroyReviewAppOf, ensureReviewApp } from '../services/review-push.ts';
 import type { ReviewAppRow } from '../services/review-apps.ts';
 import { isDeletion, type RefUpdate } from './refs.ts';
@@ -42,6 +43,13 @@ export async function pushReviewApps(db: Knex, deps: ReviewPushDeps | undefined,
   return 0;
 }
 
+/** Whether a build of the app has no final outcome yet (queued, building, or its release still rolling out). */
+async function stillBuilding(db: Knex, appId: number): Promise<boolean> {
+  const builds = await db('builds').where({ app_id: appId }).select('id') as Array<{ id: string }>;
+  for (const b of builds) if (await pushOutcome(db, b.id) === 'running') return true;
+  return false;
+}
+
 /**
  * Deploys a branch to its review app. A review app made by this push whose first deploy fails (or is refused) is
  * removed again: its branch is not stored, so no later `git push :branch` could name it.
@@ -54,7 +62,11 @@ async function deployReviewApp(db: Knex, deps: ReviewPushDeps, parent: ReviewApp
   try {
     code = await deployAs(app.name, u);
   } finally {
-    if (code !== 0 && created) {
+    if (code !== 0 && created && await stillBuilding(db, app.id)) {
+      // The push stopped waiting (its outcome's time limit, a lost connection), not the build: removing the app now
+      // would pull it from under the builder. It stays until the expiry sweep or apps:destroy.
+      say(` !     Review app ${app.name} is still building; it was kept, and expires like any review app`);
+    } else if (code !== 0 && created) {
       await db.transaction((trx) => removeApp(trx, app));
       say(` !     Review app ${app.name} was not deployed, so it was removed; the branch ${branch} was not stored`);
     }

@@ -93,8 +93,9 @@ after(async () => {
 test('a new visitor reads the landing page and docs, signs in with OIDC, makes a project, connects a repository, and a webhook deploy goes live', async () => {
   op = await startOidcProvider({ accounts: { newcomer: { email: VISITOR, emailVerified: true } } });
   // Open sign-ups need per-app sandboxes: PAAS_ISOLATION=sandbox makes the platform refuse to start, saying why,
-  // where bubblewrap cannot run, rather than fall back to single-tenant mode, where nobody new could sign in.
-  [p, host, browser] = await Promise.all([startPlatform({ env: { ...op.env('Test ID'), PAAS_ISOLATION: 'sandbox' } }), startGitHost(), launchChromium()]);
+  // where bubblewrap cannot run, rather than fall back to single-tenant mode, where nobody new could sign in. The Git
+  // host is git daemon on loopback: the operator's switch for private repository hosts is on.
+  [p, host, browser] = await Promise.all([startPlatform({ env: { ...op.env('Test ID'), PAAS_ISOLATION: 'sandbox', PAAS_GIT_SOURCES_ALLOW_PRIVATE: 'true' } }), startGitHost(), launchChromium()]);
   const base = `http://127.0.0.1:${p.httpPort}`;
   const rev = await host.createRepo('site', fixtureFiles('static'));
   await openSignups(p);
@@ -126,7 +127,8 @@ test('a new visitor reads the landing page and docs, signs in with OIDC, makes a
   await page.getByLabel('Repository URL').fill(host.url('site'));
   await page.getByLabel('Branch').fill('main');
   await page.getByRole('button', { name: 'Connect repository' }).click();
-  await page.locator('#webhook-url').waitFor();
+  await page.locator('#webhook-url, .alert-error').first().waitFor(); // a refusal fails here, saying why
+  assert.equal(await page.locator('.alert-error').count(), 0, await page.locator('.alert-error').allInnerTexts().then((t) => t.join(' ')));
   await page.getByText('Show the webhook secret').click();
   const webhookUrl = await page.locator('#webhook-url').innerText();
   const secret = await page.locator('#webhook-secret').innerText();
