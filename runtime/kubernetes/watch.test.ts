@@ -68,11 +68,12 @@ async function world(t: import('node:test').TestContext) {
   const proxy = await faultProxy(t, w.kube.kc);
   const path = `/api/v1/namespaces/${ns}/pods`;
   const requests = (watch: boolean) => proxy.requests.filter((r) => r.method === 'GET' && r.path === path && (r.query.get('watch') === 'true') === watch);
-  // A pod is refused until the namespace's default ServiceAccount exists (the controller manager makes it just after).
+  // A pod is refused until the namespace's default ServiceAccount exists (the controller manager makes it just after);
+  // its token Secret comes later still, so these never-scheduled pods mount no token (else a 500 "No API token found").
   await eventually('the default ServiceAccount', async () => (await w.kube.core.readNamespacedServiceAccount({ namespace: ns, name: 'default' })) && true);
   // Pods no scheduler takes: they stay Pending, pull nothing, and go at once when deleted.
   const createPod = (name: string, app = 'shop'): Promise<V1Pod> => w.kube.core.createNamespacedPod({
-    namespace: ns, body: { metadata: { name, labels: { app } }, spec: { schedulerName: 'nobody', containers: [{ name: 'web', image: 'never-pulled' }] } },
+    namespace: ns, body: { metadata: { name, labels: { app } }, spec: { schedulerName: 'nobody', automountServiceAccountToken: false, containers: [{ name: 'web', image: 'never-pulled' }] } },
   });
   const deletePod = (name: string) => w.kube.core.deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 });
   return { ...w, ns, proxy, lists: () => requests(false), watches: () => requests(true), createPod, deletePod };
