@@ -195,11 +195,13 @@ describe('web, gitd and controller as separate processes, one of them killed mid
     const dead = await waitFor(async () => {
       // Work items are handled side by side, so dead letters land in any order: compare them sorted.
       const rows = await db('dead_letters').orderBy(['subject', 'reason']).select('subject', 'reason');
-      return rows.length >= 3 ? rows : undefined;
-    }, 15_000, 'three dead letters');
+      return rows.length >= 4 ? rows : undefined;
+    }, 15_000, 'four dead letters');
     assert.deepEqual(dead, [
       { subject: 'paas.push.received', reason: 'malformed: payload is not JSON' },
       { subject: 'paas.push.received', reason: 'malformed: ref is missing; oldRev is missing; newRev is missing; userId is missing; archivePath is missing' },
+      // paas.release.created has two durable consumers (the deployer's and the outgoing webhooks'): each rejects it.
+      { subject: 'paas.release.created', reason: 'malformed: v must be 1' },
       { subject: 'paas.release.created', reason: 'malformed: v must be 1' },
     ]);
     await createApp(p, 'after-poison', alice.email);
