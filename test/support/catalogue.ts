@@ -105,8 +105,8 @@ export function declaredTestNames(source: string): Set<string> {
 }
 
 /**
- * The folders `npm test` runs and the paths it leaves out, read from package.json's test script
- * (`find DIR… -name '*.test.ts' -not -path 'GLOB'`).
+ * The folders `npm test` runs and the paths it leaves out, read from its script (package.json's, with scripts/test.sh):
+ * `find DIR… -name '*.test.ts' -not -path 'GLOB'`.
  */
 export function testGlobs(script: string): { dirs: string[]; excluded: RegExp[] } {
   const find = /\bfind\s+((?:[\w./-]+\s+)+)-name\s+'\*\.test\.ts'((?:\s+-not\s+-path\s+'[^']+')*)/.exec(script);
