@@ -211,7 +211,9 @@ test('on its timer the sampler ticks on the interval boundaries of the wall cloc
   await waitFor('3 ticks', () => at.length >= 3, 10_000);
   await sampler.stop();
   const offsets = at.map((n) => n % interval);
-  assert.ok(offsets.every((o) => o >= TICK_SLACK_MS && o < 600), `each tick just past a boundary: ${offsets.join(', ')} ms in`);
+  // setTimeout keeps the monotonic clock and Date.now() the wall clock: a timer may fire a millisecond or two before
+  // the slack it was given, as seen on a loaded machine (19 ms in with a 20 ms slack); never before the boundary.
+  assert.ok(offsets.every((o) => o >= TICK_SLACK_MS - 5 && o < 600), `each tick just past a boundary: ${offsets.join(', ')} ms in`);
   assert.ok(at.every((n, i) => i === 0 || Math.floor(n / interval) > Math.floor(at[i - 1]! / interval)), 'one tick per interval');
 });
 
