@@ -4,15 +4,13 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { PaasError } from '../errors.ts';
 import type { Isolation } from '../isolation.ts';
-import { signUp, type User } from './users.ts';
+import { signUp, toUser, type User, type UserRow } from './users.ts';
 
 /** What a provider vouched for: its id, the account's stable subject, and its email with the verified flag. */
 export interface ProviderIdentity { provider: string; subject: string; email?: string; emailVerified: boolean }
 
 const disabled = () => new PaasError('E_FORBIDDEN', 'This account is disabled; ask an admin of this platform');
 
-interface UserRow { id: number; email: string; is_admin: boolean; disabled: boolean }
-const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_admin, disabled: r.disabled });
 
 /** Records that the provider's subject is this user (a second link of the same subject is a no-op). */
 async function link(db: Knex, id: ProviderIdentity, user: User): Promise<void> {

@@ -12,8 +12,9 @@ import type { Actor } from '../access.ts';
 
 export interface User { id: number; email: string; isAdmin: boolean; disabled: boolean }
 
-interface UserRow { id: number; email: string; is_admin: boolean; disabled: boolean }
-const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_admin, disabled: r.disabled });
+export interface UserRow { id: number; email: string; is_admin: boolean; disabled: boolean }
+/** A users row as the User the rest of the code passes around. */
+export const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, isAdmin: r.is_admin, disabled: r.disabled });
 
 /** Inserts a user; the password must be at least 8 characters. Only signUp calls it, under the sign-up lock. */
 async function insertUser(db: Knex.Transaction, emailRaw: string, password: string, isAdmin: boolean): Promise<User> {
