@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { PaasError } from '../errors.ts';
 import type { Isolation } from '../isolation.ts';
-import { signUp, toUser, type User, type UserRow } from './users.ts';
+import { signUp, toUser, type User } from './users.ts';
 
 /** What a provider vouched for: its id, the account's stable subject, and its email with the verified flag. */
 export interface ProviderIdentity { provider: string; subject: string; email?: string; emailVerified: boolean }
